@@ -1,0 +1,24 @@
+"""prefrank: fast preference and ranking computation with a Rust core.
+
+Leaderboards from pairwise comparisons, robust ranking recovery, judge-consistency audits,
+agreement statistics, Shapley attribution, and PyTorch preference losses (``prefrank.losses``).
+"""
+
+from __future__ import annotations
+
+from prefrank import _core
+from prefrank.data import Comparisons, PairCounts, comparisons, read_table
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "Comparisons",
+    "ConvergenceWarning",
+    "NotIdentifiableError",
+    "PairCounts",
+    "PrefrankError",
+    "__version__",
+    "comparisons",
+    "read_table",
+]

@@ -1,0 +1,3 @@
+from prefrank.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+//! Agreement and disagreement statistics (Krippendorff, kappas, per-item and model-vs-model).

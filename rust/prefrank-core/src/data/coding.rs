@@ -1,0 +1,265 @@
+//! Label coding: arbitrary labels to dense `u32` codes.
+//!
+//! Codes follow the **sorted order of the labels** (strings by Unicode code point, integers
+//! numerically), not the order of first appearance, so that the coding of a data set does not depend
+//! on its row order. Coding is a two-pass affair: `Coder::code` hands out provisional codes in order
+//! of first appearance, and `Coder::finish` sorts the distinct labels and returns the remapping that
+//! turns provisional codes into final ones.
+
+use crate::error::{Error, Result};
+use rustc_hash::FxHashMap;
+use std::borrow::Borrow;
+use std::hash::Hash;
+
+/// The result of coding: sorted labels and `remap[provisional] = final`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coded<K> {
+    pub labels: Vec<K>,
+    pub remap: Vec<u32>,
+}
+
+/// A growing dictionary from labels to provisional codes.
+#[derive(Debug, Clone)]
+pub struct Coder<K: Hash + Eq> {
+    map: FxHashMap<K, u32>,
+    seen: Vec<K>,
+}
+
+impl<K: Hash + Eq + Clone + Ord> Default for Coder<K> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<K: Hash + Eq + Clone + Ord> Coder<K> {
+    pub fn new() -> Self {
+        Coder {
+            map: FxHashMap::default(),
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+
+    /// Provisional code of `key`, inserting it when new.
+    #[inline]
+    pub fn code<Q>(&mut self, key: &Q) -> Result<u32>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized + ToOwnedKey<K>,
+    {
+        if let Some(&c) = self.map.get(key) {
+            return Ok(c);
+        }
+        let c = u32::try_from(self.seen.len()).map_err(|_| Error::TooManyLabels {
+            count: self.seen.len() + 1,
+        })?;
+        let owned = key.to_owned_key();
+        self.map.insert(owned.clone(), c);
+        self.seen.push(owned);
+        Ok(c)
+    }
+
+    /// Sort the distinct labels and return them with the provisional-to-final remapping.
+    pub fn finish(self) -> Coded<K> {
+        let mut order: Vec<u32> = (0..self.seen.len() as u32).collect();
+        order.sort_unstable_by(|&x, &y| self.seen[x as usize].cmp(&self.seen[y as usize]));
+        let mut remap = vec![0u32; order.len()];
+        for (fin, &prov) in order.iter().enumerate() {
+            remap[prov as usize] = fin as u32;
+        }
+        let mut seen: Vec<Option<K>> = self.seen.into_iter().map(Some).collect();
+        let labels = order
+            .iter()
+            .map(|&p| seen[p as usize].take().expect("each label is taken once"))
+            .collect();
+        Coded { labels, remap }
+    }
+}
+
+/// Conversion from a borrowed lookup key to the owned key stored in a `Coder`.
+pub trait ToOwnedKey<K> {
+    fn to_owned_key(&self) -> K;
+}
+impl ToOwnedKey<Box<str>> for str {
+    fn to_owned_key(&self) -> Box<str> {
+        self.into()
+    }
+}
+impl ToOwnedKey<Box<[u32]>> for [u32] {
+    fn to_owned_key(&self) -> Box<[u32]> {
+        self.into()
+    }
+}
+impl ToOwnedKey<Box<[u8]>> for [u8] {
+    fn to_owned_key(&self) -> Box<[u8]> {
+        self.into()
+    }
+}
+impl ToOwnedKey<i64> for i64 {
+    fn to_owned_key(&self) -> i64 {
+        *self
+    }
+}
+
+/// Apply a remapping in place (provisional codes to final codes).
+pub fn apply_remap(codes: &mut [u32], remap: &[u32]) {
+    for c in codes.iter_mut() {
+        *c = remap[*c as usize];
+    }
+}
+
+/// Code fixed-width UCS-4 strings (numpy's `U` dtype viewed as `u32`, `width` code points per row,
+/// NUL-padded on the right). Several columns share one coding.
+pub fn code_ucs4(columns: &[(&[u32], usize)]) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+    let mut coder: Coder<Box<[u32]>> = Coder::new();
+    let mut out = Vec::with_capacity(columns.len());
+    for &(data, width) in columns {
+        let rows = if width == 0 { 0 } else { data.len() / width };
+        let mut codes = Vec::with_capacity(rows);
+        if width == 0 {
+            // numpy's `<U0`: every value is the empty string.
+            out.push(codes);
+            continue;
+        }
+        // Consecutive rows often repeat a label: remember the last one to skip a hash lookup.
+        let mut last: Option<(&[u32], u32)> = None;
+        for row in data.chunks_exact(width) {
+            let end = row.iter().rposition(|&c| c != 0).map_or(0, |p| p + 1);
+            let key = &row[..end];
+            let code = match last {
+                Some((k, c)) if k == key => c,
+                _ => coder.code(key)?,
+            };
+            last = Some((key, code));
+            codes.push(code);
+        }
+        out.push(codes);
+    }
+    let coded = coder.finish();
+    for codes in out.iter_mut() {
+        apply_remap(codes, &coded.remap);
+    }
+    let labels = coded
+        .labels
+        .iter()
+        .map(|k| {
+            k.iter()
+                .map(|&u| char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER))
+                .collect()
+        })
+        .collect();
+    Ok((out, labels))
+}
+
+/// Code integer labels. Several columns share one coding; labels come back sorted.
+pub fn code_i64(columns: &[&[i64]]) -> Result<(Vec<Vec<u32>>, Vec<i64>)> {
+    // A dense lookup table beats hashing when the labels span a small range.
+    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
+    for col in columns {
+        for &x in col.iter() {
+            lo = lo.min(x);
+            hi = hi.max(x);
+        }
+    }
+    let total: usize = columns.iter().map(|c| c.len()).sum();
+    if total > 0 {
+        let span = (hi as i128 - lo as i128) as u128 + 1;
+        if span <= (1u128 << 24).max(total as u128) {
+            let span = span as usize;
+            let mut present = vec![u32::MAX; span];
+            for col in columns {
+                for &x in col.iter() {
+                    present[(x - lo) as usize] = 0;
+                }
+            }
+            let mut labels = Vec::new();
+            for (k, slot) in present.iter_mut().enumerate() {
+                if *slot == 0 {
+                    *slot = labels.len() as u32;
+                    labels.push(lo + k as i64);
+                }
+            }
+            if labels.len() > u32::MAX as usize {
+                return Err(Error::TooManyLabels {
+                    count: labels.len(),
+                });
+            }
+            let out = columns
+                .iter()
+                .map(|col| col.iter().map(|&x| present[(x - lo) as usize]).collect())
+                .collect();
+            return Ok((out, labels));
+        }
+    }
+    let mut coder: Coder<i64> = Coder::new();
+    let mut out = Vec::with_capacity(columns.len());
+    for col in columns {
+        let mut codes = Vec::with_capacity(col.len());
+        for x in col.iter() {
+            codes.push(coder.code(x)?);
+        }
+        out.push(codes);
+    }
+    let coded = coder.finish();
+    for codes in out.iter_mut() {
+        apply_remap(codes, &coded.remap);
+    }
+    Ok((out, coded.labels))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ucs4(s: &[&str], width: usize) -> Vec<u32> {
+        let mut v = Vec::new();
+        for x in s {
+            let mut row: Vec<u32> = x.chars().map(|c| c as u32).collect();
+            row.resize(width, 0);
+            v.extend(row);
+        }
+        v
+    }
+
+    #[test]
+    fn codes_follow_sorted_labels() {
+        let a = ucs4(&["zeta", "alpha", "mu"], 5);
+        let b = ucs4(&["alpha", "beta", "zeta"], 5);
+        let (codes, labels) = code_ucs4(&[(&a, 5), (&b, 5)]).unwrap();
+        assert_eq!(labels, vec!["alpha", "beta", "mu", "zeta"]);
+        assert_eq!(codes[0], vec![3, 0, 2]);
+        assert_eq!(codes[1], vec![0, 1, 3]);
+    }
+
+    #[test]
+    fn integer_coding_dense_and_sparse_agree() {
+        let a = [5i64, -3, 7, 5];
+        let (codes, labels) = code_i64(&[&a]).unwrap();
+        assert_eq!(labels, vec![-3, 5, 7]);
+        assert_eq!(codes[0], vec![1, 0, 2, 1]);
+        let big = [i64::MAX, i64::MIN, 0];
+        let (codes, labels) = code_i64(&[&big]).unwrap();
+        assert_eq!(labels, vec![i64::MIN, 0, i64::MAX]);
+        assert_eq!(codes[0], vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn str_coder_roundtrip() {
+        let mut c: Coder<Box<str>> = Coder::new();
+        let p: Vec<u32> = ["b", "a", "b", "c"]
+            .iter()
+            .map(|s| c.code(*s).unwrap())
+            .collect();
+        let coded = c.finish();
+        let fin: Vec<u32> = p.iter().map(|&x| coded.remap[x as usize]).collect();
+        assert_eq!(fin, vec![1, 0, 1, 2]);
+        assert_eq!(&*coded.labels[0], "a");
+    }
+}

@@ -1,0 +1,9 @@
+//! Input data: label coding, comparison validation and the mergeable pair-count statistic.
+
+pub mod coding;
+pub mod comparisons;
+pub mod pairs;
+
+pub use coding::{Coded, Coder};
+pub use comparisons::{validate_comparisons, ComparisonsRef};
+pub use pairs::PairCounts;

@@ -1,0 +1,527 @@
+//! The pair-count table: the sufficient statistic of every pairwise model in prefrank.
+//!
+//! For each unordered pair `i < j` it holds the (weighted) number of times `i` beat `j`, `j` beat
+//! `i`, and the two tied. Soft outcomes split their weight: a row with probability `p` that `a` won
+//! adds `w p` to "a beat b" and `w (1 - p)` to "b beat a". The table is **mergeable**
+//! (`merge(table(x), table(y)) == table(x ++ y)`) and serialises to bytes, so threads, batches of a
+//! file and cluster workers all build it the same way.
+//!
+//! Two stores: dense (`n x n` arrays, for up to [`DENSE_MAX_ITEMS`] items by default) and sparse
+//! (sorted pair keys, memory proportional to the number of distinct pairs).
+
+use super::comparisons::ComparisonsRef;
+use crate::error::{Error, Result};
+use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+
+/// Up to this many items the table is dense by default.
+pub const DENSE_MAX_ITEMS: usize = 2048;
+
+/// One observed unordered pair, `i < j`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PairCell {
+    pub i: u32,
+    pub j: u32,
+    /// Weight of "i beat j".
+    pub wij: f64,
+    /// Weight of "j beat i".
+    pub wji: f64,
+    /// Weight of ties.
+    pub ties: f64,
+}
+
+impl PairCell {
+    pub fn total(&self) -> f64 {
+        self.wij + self.wji + self.ties
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Store {
+    /// `wins[i * n + j]`: weight of i beating j. `ties[i * n + j]` for `i < j` only.
+    Dense { wins: Vec<f64>, ties: Vec<f64> },
+    /// Sorted by key `(i << 32) | j`, `i < j`.
+    Sparse {
+        keys: Vec<u64>,
+        wij: Vec<f64>,
+        wji: Vec<f64>,
+        ties: Vec<f64>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairCounts {
+    n: usize,
+    store: Store,
+}
+
+#[inline]
+fn key(i: u32, j: u32) -> u64 {
+    ((i as u64) << 32) | j as u64
+}
+
+const MAGIC: &[u8; 4] = b"PFPC";
+const VERSION: u8 = 1;
+const CELL_BYTES: usize = 4 + 4 + 8 * 3;
+
+impl PairCounts {
+    /// An empty table over `n` items.
+    pub fn zeros(n: usize, dense: bool) -> Self {
+        let store = if dense {
+            Store::Dense {
+                wins: vec![0.0; n * n],
+                ties: vec![0.0; n * n],
+            }
+        } else {
+            Store::Sparse {
+                keys: Vec::new(),
+                wij: Vec::new(),
+                wji: Vec::new(),
+                ties: Vec::new(),
+            }
+        };
+        PairCounts { n, store }
+    }
+
+    pub fn default_dense(n: usize) -> bool {
+        n <= DENSE_MAX_ITEMS
+    }
+
+    pub fn n_items(&self) -> usize {
+        self.n
+    }
+
+    pub fn is_dense(&self) -> bool {
+        matches!(self.store, Store::Dense { .. })
+    }
+
+    /// Count a (validated) comparison table in parallel over fixed chunks. Rows with
+    /// `keep[r] == false` are skipped. The result does not depend on the number of threads.
+    pub fn from_comparisons(
+        c: &ComparisonsRef<'_>,
+        keep: Option<&[bool]>,
+        dense: Option<bool>,
+    ) -> Self {
+        let n = c.n_items;
+        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let rows = c.len();
+        // A dense partial costs n^2 cells: make chunks long enough to amortise it.
+        let chunk = if dense {
+            ROW_CHUNK.max(2 * n * n)
+        } else {
+            ROW_CHUNK
+        };
+        let map = |k: usize| {
+            let lo = k * chunk;
+            let hi = (lo + chunk).min(rows);
+            if dense {
+                Self::count_dense(c, keep, lo, hi)
+            } else {
+                Self::count_sparse(c, keep, lo, hi)
+            }
+        };
+        let merge = |x: PairCounts, y: PairCounts| x.merge(y).expect("chunks share n");
+        tree_map_reduce(n_chunks(rows, chunk), &map, &merge)
+            .unwrap_or_else(|| Self::zeros(n, dense))
+    }
+
+    fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
+        let n = c.n_items;
+        let mut wins = vec![0.0; n * n];
+        let mut ties = vec![0.0; n * n];
+        for r in lo..hi {
+            if keep.is_some_and(|k| !k[r]) {
+                continue;
+            }
+            let (a, b) = (c.a[r] as usize, c.b[r] as usize);
+            let w = c.w(r);
+            if c.tie[r] != 0 {
+                ties[a.min(b) * n + a.max(b)] += w;
+            } else {
+                let p = c.p[r];
+                wins[a * n + b] += w * p;
+                wins[b * n + a] += w * (1.0 - p);
+            }
+        }
+        PairCounts {
+            n,
+            store: Store::Dense { wins, ties },
+        }
+    }
+
+    fn count_sparse(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
+        let mut rows: Vec<(u64, f64, f64, f64)> = Vec::with_capacity(hi - lo);
+        for r in lo..hi {
+            if keep.is_some_and(|k| !k[r]) {
+                continue;
+            }
+            let (a, b) = (c.a[r], c.b[r]);
+            let w = c.w(r);
+            let (i, j, swap) = if a < b { (a, b, false) } else { (b, a, true) };
+            let cell = if c.tie[r] != 0 {
+                (key(i, j), 0.0, 0.0, w)
+            } else {
+                let (pa, pb) = (w * c.p[r], w * (1.0 - c.p[r]));
+                if swap {
+                    (key(i, j), pb, pa, 0.0)
+                } else {
+                    (key(i, j), pa, pb, 0.0)
+                }
+            };
+            rows.push(cell);
+        }
+        // Stable sort: equal keys keep row order, so sums are reproducible.
+        rows.sort_by_key(|x| x.0);
+        let mut keys = Vec::new();
+        let (mut wij, mut wji, mut ties) = (Vec::new(), Vec::new(), Vec::new());
+        for (k, x, y, t) in rows {
+            if keys.last() == Some(&k) {
+                let l = keys.len() - 1;
+                wij[l] += x;
+                wji[l] += y;
+                ties[l] += t;
+            } else {
+                keys.push(k);
+                wij.push(x);
+                wji.push(y);
+                ties.push(t);
+            }
+        }
+        PairCounts {
+            n: c.n_items,
+            store: Store::Sparse {
+                keys,
+                wij,
+                wji,
+                ties,
+            },
+        }
+    }
+
+    /// Build a table of `n` items from cells (any order; repeated pairs are added up).
+    pub fn from_cells(n: usize, cells: &[PairCell], dense: Option<bool>) -> Result<Self> {
+        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let mut sorted: Vec<PairCell> = Vec::with_capacity(cells.len());
+        for c in cells {
+            if c.i >= c.j || c.j as usize >= n {
+                return Err(Error::Corrupt {
+                    reason: format!("pair ({}, {}) is not i < j < {n}", c.i, c.j),
+                });
+            }
+            for v in [c.wij, c.wji, c.ties] {
+                if !v.is_finite() || v < 0.0 {
+                    return Err(Error::Corrupt {
+                        reason: format!("pair ({}, {}) has count {v}", c.i, c.j),
+                    });
+                }
+            }
+            sorted.push(*c);
+        }
+        sorted.sort_by_key(|c| key(c.i, c.j));
+        let mut out = Self::zeros(n, dense);
+        match &mut out.store {
+            Store::Dense { wins, ties } => {
+                for c in &sorted {
+                    let (i, j) = (c.i as usize, c.j as usize);
+                    wins[i * n + j] += c.wij;
+                    wins[j * n + i] += c.wji;
+                    ties[i * n + j] += c.ties;
+                }
+            }
+            Store::Sparse {
+                keys,
+                wij,
+                wji,
+                ties,
+            } => {
+                for c in &sorted {
+                    let k = key(c.i, c.j);
+                    if keys.last() == Some(&k) {
+                        let l = keys.len() - 1;
+                        wij[l] += c.wij;
+                        wji[l] += c.wji;
+                        ties[l] += c.ties;
+                    } else {
+                        keys.push(k);
+                        wij.push(c.wij);
+                        wji.push(c.wji);
+                        ties.push(c.ties);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Add two tables over the same items. The result keeps `self`'s store.
+    pub fn merge(self, other: PairCounts) -> Result<PairCounts> {
+        if self.n != other.n {
+            return Err(Error::ShapeMismatch {
+                left: self.n,
+                right: other.n,
+            });
+        }
+        let n = self.n;
+        match (self.store, other.store) {
+            (Store::Dense { mut wins, mut ties }, Store::Dense { wins: w2, ties: t2 }) => {
+                crate::simd::add_assign(&mut wins, &w2);
+                crate::simd::add_assign(&mut ties, &t2);
+                Ok(PairCounts {
+                    n,
+                    store: Store::Dense { wins, ties },
+                })
+            }
+            (
+                Store::Sparse {
+                    keys,
+                    wij,
+                    wji,
+                    ties,
+                },
+                Store::Sparse {
+                    keys: k2,
+                    wij: x2,
+                    wji: y2,
+                    ties: t2,
+                },
+            ) => {
+                let cap = keys.len() + k2.len();
+                let (mut k, mut x, mut y, mut t) = (
+                    Vec::with_capacity(cap),
+                    Vec::with_capacity(cap),
+                    Vec::with_capacity(cap),
+                    Vec::with_capacity(cap),
+                );
+                let (mut p, mut q) = (0, 0);
+                while p < keys.len() || q < k2.len() {
+                    if q == k2.len() || (p < keys.len() && keys[p] < k2[q]) {
+                        k.push(keys[p]);
+                        x.push(wij[p]);
+                        y.push(wji[p]);
+                        t.push(ties[p]);
+                        p += 1;
+                    } else if p == keys.len() || k2[q] < keys[p] {
+                        k.push(k2[q]);
+                        x.push(x2[q]);
+                        y.push(y2[q]);
+                        t.push(t2[q]);
+                        q += 1;
+                    } else {
+                        k.push(keys[p]);
+                        x.push(wij[p] + x2[q]);
+                        y.push(wji[p] + y2[q]);
+                        t.push(ties[p] + t2[q]);
+                        p += 1;
+                        q += 1;
+                    }
+                }
+                Ok(PairCounts {
+                    n,
+                    store: Store::Sparse {
+                        keys: k,
+                        wij: x,
+                        wji: y,
+                        ties: t,
+                    },
+                })
+            }
+            (store, other_store) => {
+                let dense = matches!(store, Store::Dense { .. });
+                let left = PairCounts { n, store };
+                let right = PairCounts {
+                    n,
+                    store: other_store,
+                };
+                let right = PairCounts::from_cells(n, &right.cells(), Some(dense))?;
+                left.merge(right)
+            }
+        }
+    }
+
+    /// Call `f` on every observed pair (a pair with any positive count), in `(i, j)` order.
+    pub fn for_each(&self, mut f: impl FnMut(PairCell)) {
+        match &self.store {
+            Store::Dense { wins, ties } => {
+                let n = self.n;
+                for i in 0..n {
+                    for j in i + 1..n {
+                        let (x, y, t) = (wins[i * n + j], wins[j * n + i], ties[i * n + j]);
+                        if x > 0.0 || y > 0.0 || t > 0.0 {
+                            f(PairCell {
+                                i: i as u32,
+                                j: j as u32,
+                                wij: x,
+                                wji: y,
+                                ties: t,
+                            });
+                        }
+                    }
+                }
+            }
+            Store::Sparse {
+                keys,
+                wij,
+                wji,
+                ties,
+            } => {
+                for p in 0..keys.len() {
+                    if wij[p] > 0.0 || wji[p] > 0.0 || ties[p] > 0.0 {
+                        f(PairCell {
+                            i: (keys[p] >> 32) as u32,
+                            j: keys[p] as u32,
+                            wij: wij[p],
+                            wji: wji[p],
+                            ties: ties[p],
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    /// The observed pairs as a vector, in `(i, j)` order.
+    pub fn cells(&self) -> Vec<PairCell> {
+        let mut v = Vec::new();
+        self.for_each(|c| v.push(c));
+        v
+    }
+
+    /// Total weight of all comparisons.
+    pub fn total(&self) -> f64 {
+        let mut s = 0.0;
+        self.for_each(|c| s += c.total());
+        s
+    }
+
+    /// Serialise: magic `PFPC`, version, `n` and the observed cells, little-endian.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let cells = self.cells();
+        let mut out = Vec::with_capacity(21 + cells.len() * CELL_BYTES);
+        out.extend_from_slice(MAGIC);
+        out.push(VERSION);
+        out.extend_from_slice(&(self.n as u64).to_le_bytes());
+        out.extend_from_slice(&(cells.len() as u64).to_le_bytes());
+        for c in &cells {
+            out.extend_from_slice(&c.i.to_le_bytes());
+            out.extend_from_slice(&c.j.to_le_bytes());
+            out.extend_from_slice(&c.wij.to_le_bytes());
+            out.extend_from_slice(&c.wji.to_le_bytes());
+            out.extend_from_slice(&c.ties.to_le_bytes());
+        }
+        out
+    }
+
+    /// Inverse of [`to_bytes`](Self::to_bytes).
+    pub fn from_bytes(bytes: &[u8], dense: Option<bool>) -> Result<Self> {
+        let corrupt = |reason: &str| Error::Corrupt {
+            reason: reason.into(),
+        };
+        if bytes.len() < 21 || &bytes[..4] != MAGIC {
+            return Err(corrupt("not a prefrank pair-count table (bad header)"));
+        }
+        if bytes[4] != VERSION {
+            return Err(Error::Corrupt {
+                reason: format!("unsupported version {}", bytes[4]),
+            });
+        }
+        let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
+        let f64_at = |o: usize| f64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
+        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
+        let n = u64_at(5) as usize;
+        let count = u64_at(13) as usize;
+        if bytes.len() != 21 + count.saturating_mul(CELL_BYTES) {
+            return Err(Error::Corrupt {
+                reason: format!("expected {count} cells, got {} bytes", bytes.len()),
+            });
+        }
+        let cells: Vec<PairCell> = (0..count)
+            .map(|k| {
+                let o = 21 + k * CELL_BYTES;
+                PairCell {
+                    i: u32_at(o),
+                    j: u32_at(o + 4),
+                    wij: f64_at(o + 8),
+                    wji: f64_at(o + 16),
+                    ties: f64_at(o + 24),
+                }
+            })
+            .collect();
+        Self::from_cells(n, &cells, dense)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn example() -> (Vec<u32>, Vec<u32>, Vec<f64>, Vec<u8>) {
+        (
+            vec![0, 1, 2, 0, 1],
+            vec![1, 0, 0, 2, 2],
+            vec![1.0, 1.0, 0.5, 0.25, 0.5],
+            vec![0, 0, 1, 0, 0],
+        )
+    }
+
+    #[test]
+    fn dense_and_sparse_agree() {
+        let (a, b, p, t) = example();
+        let c = ComparisonsRef {
+            n_items: 3,
+            a: &a,
+            b: &b,
+            p: &p,
+            tie: &t,
+            weight: None,
+        };
+        let d = PairCounts::from_comparisons(&c, None, Some(true));
+        let s = PairCounts::from_comparisons(&c, None, Some(false));
+        assert_eq!(d.cells(), s.cells());
+        let cells = d.cells();
+        assert_eq!(
+            cells[0],
+            PairCell {
+                i: 0,
+                j: 1,
+                wij: 1.0,
+                wji: 1.0,
+                ties: 0.0
+            }
+        );
+        assert_eq!(
+            cells[1],
+            PairCell {
+                i: 0,
+                j: 2,
+                wij: 0.25,
+                wji: 0.75,
+                ties: 1.0
+            }
+        );
+        assert_eq!(d.total(), 5.0);
+    }
+
+    #[test]
+    fn bytes_roundtrip_and_errors() {
+        let (a, b, p, t) = example();
+        let c = ComparisonsRef {
+            n_items: 3,
+            a: &a,
+            b: &b,
+            p: &p,
+            tie: &t,
+            weight: None,
+        };
+        let d = PairCounts::from_comparisons(&c, None, None);
+        let back = PairCounts::from_bytes(&d.to_bytes(), None).unwrap();
+        assert_eq!(back, d);
+        assert!(PairCounts::from_bytes(b"nope", None).is_err());
+        let mut bad = d.to_bytes();
+        bad.pop();
+        assert!(PairCounts::from_bytes(&bad, None).is_err());
+        let other = PairCounts::zeros(4, true);
+        assert_eq!(
+            d.merge(other).unwrap_err(),
+            Error::ShapeMismatch { left: 3, right: 4 }
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! prefrank-core: pure-Rust kernels behind the prefrank Python package.
+//!
+//! Every kernel follows `accumulate(chunk) -> Stats`, `merge(Stats, Stats) -> Stats`,
+//! `finalize(Stats) -> Estimate` wherever the mathematics allows, so that threads,
+//! out-of-core streaming and clusters are the same code path with another driver.
+//! Nothing here depends on Python.
+
+pub mod agreement;
+pub mod consistency;
+pub mod data;
+pub mod error;
+pub mod par;
+pub mod rank;
+pub mod shapley;
+pub mod simd;
+
+pub use error::{Error, Result};

@@ -1,0 +1,1 @@
+//! Ranking models fitted from pair counts.

@@ -1,0 +1,1 @@
+//! Shapley and other semivalues: from tables, from games, by sampling.
