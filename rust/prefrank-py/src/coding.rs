@@ -19,7 +19,7 @@ struct PtrCache {
 }
 
 impl PtrCache {
-    const BITS: u32 = 12;
+    const BITS: u32 = 14;
     fn new() -> Self {
         PtrCache {
             keys: vec![0; 1 << Self::BITS],
@@ -44,7 +44,7 @@ pub fn code_str_objects<'py>(
     let mut cache = PtrCache::new();
     let mut out: Vec<Vec<u32>> = Vec::with_capacity(columns.len());
     for (ci, col) in columns.iter().enumerate() {
-        let view = col.as_array();
+        let view = col.as_slice()?;
         let mut codes = Vec::with_capacity(view.len());
         for (r, obj) in view.iter().enumerate() {
             let ptr = obj.as_ptr() as usize;
