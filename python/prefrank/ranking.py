@@ -337,6 +337,9 @@ def bradley_terry(
 ) -> Ranking:
     """Bradley-Terry maximum likelihood (optionally with a Gaussian prior) from pairwise comparisons.
 
+    ``data`` is anything :func:`prefrank.comparisons` takes, a :class:`Comparisons`, or a
+    :class:`PairCounts` (e.g. merged from batches).
+
     Parameters beyond the columns (see :func:`prefrank.comparisons`): ``ties`` (``"half"``,
     ``"drop"``, ``"davidson"``, ``"rao_kupper"``), ``alpha`` (prior precision; 0 = none, then the
     comparison graph must be strongly connected), ``scale`` / ``offset`` / ``anchor`` (score scale),
@@ -352,14 +355,19 @@ def bradley_terry(
         raise PrefrankError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-    counts = comps.pair_counts()
+    if isinstance(data, PairCounts):
+        # Sufficient statistics merged elsewhere (batches, workers): fit them directly.
+        counts, items = data, data.items
+    else:
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes,
+                               drop_self=drop_self)
+        counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
-        _index_of(comps.items, anchor[0])
+        _index_of(items, anchor[0])
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError:
-        raise NotIdentifiableError(_not_identifiable_message(counts, ties, comps.items)) from None
+        raise NotIdentifiableError(_not_identifiable_message(counts, ties, items)) from None
     if not fit["converged"]:
         warnings.warn(
             f"Bradley-Terry fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "
@@ -372,10 +380,10 @@ def bradley_terry(
     if bootstrap:
         boot, info = _run_bootstrap(counts, fit["theta"], int(bootstrap), int(seed), ties, alpha, max_iter, tol,
                                     method, progress)
-    games, wins = _games_and_wins(counts, comps.n_items)
+    games, wins = _games_and_wins(counts, len(items))
     return Ranking(
         method="bradley_terry",
-        items=comps.items,
+        items=items,
         theta=fit["theta"],
         scale=scale,
         offset=float(offset),

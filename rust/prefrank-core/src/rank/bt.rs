@@ -385,7 +385,7 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
         Method::Auto if n <= NEWTON_MAX_ITEMS => Method::Newton,
         Method::Auto if matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0 => Method::MM,
         Method::Auto => Method::Lbfgs,
-        Method::MM if !(matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
+        Method::MM if !(matches!(opts.ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
             return Err(Error::invalid(
                 "method",
                 "the MM iteration supports ties='half' or 'drop' without a prior only",
