@@ -257,6 +257,55 @@ def _arrow_dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return idx.astype(np.int64, copy=False), dictionary
 
 
+def _as_arrow(col: Any) -> Any:
+    """The column as a pyarrow array when it is Arrow-backed (pyarrow, polars, pandas Arrow strings)."""
+    mod = type(col).__module__
+    if mod.startswith("polars"):
+        return col.to_arrow()
+    if _is_arrow_array(col):
+        return col
+    if mod.startswith("pandas") and str(getattr(col, "dtype", "")) in ("str", "string") and "pyarrow" in repr(
+        getattr(col.dtype, "storage", "")
+    ):
+        import pyarrow as pa
+
+        return pa.array(col)
+    return None
+
+
+def _arrow_utf8_type(arr: Any) -> bool:
+    import pyarrow as pa
+
+    t = arr.type
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view")
+
+
+def _arrow_utf8(col: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(int64 offsets, uint8 data) views of an Arrow string column, or None for other columns."""
+    arr = _as_arrow(col)
+    if arr is None:
+        return None
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if str(arr.type) == "string_view":
+        arr = arr.cast(pa.large_string())
+    if pa.types.is_string(arr.type):
+        width = np.int32
+    elif pa.types.is_large_string(arr.type):
+        width = np.int64
+    else:
+        return None
+    if arr.null_count:
+        row = int(np.argmax(arr.is_null().to_numpy(zero_copy_only=False)))
+        raise PrefrankError(f"row {row}: column {name!r} is missing a label (null)")
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
 def _dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     """(indices, dictionary) for dictionary-like columns (arrow, polars, pandas categorical), else None."""
     mod = type(col).__module__
@@ -379,6 +428,13 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     in Rust; Arrow and polars string columns are dictionary-encoded first.
     """
     names = list(names) if names is not None else [f"column {i}" for i in range(len(columns))]
+    utf8 = [_arrow_utf8(col, name) for col, name in zip(columns, names)]
+    if all(u is not None for u in utf8):
+        # Arrow strings (pyarrow, polars, pandas' default str dtype): hash the buffers in Rust, in parallel.
+        codes, labels = _core.code_utf8([u for u in utf8 if u is not None])
+        out = np.empty(len(labels), dtype=object)
+        out[:] = labels
+        return codes, out
     dicts = [_dictionary(col) for col in columns]
     if any(d is not None for d in dicts):
         # Code the small dictionaries, then expand with a vectorised gather.
@@ -413,7 +469,11 @@ def _decode_outcome(
     first: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Turn an outcome column into (p(a wins), tie flag)."""
-    arr = _to_numpy(values) if not (_is_arrow_array(values) or type(values).__module__.startswith("polars")) else None
+    arrow = _as_arrow(values)
+    if arrow is not None and _arrow_utf8_type(arrow):
+        arr = None  # string outcomes stay in Arrow: coded from the buffers below
+    else:
+        arr = _to_numpy(values)
     if arr is not None and arr.dtype.kind in "biuf" and mapping is None:
         if arr.dtype.kind == "b":
             return arr.astype(np.float64), np.zeros(len(arr), np.uint8)
@@ -486,8 +546,7 @@ def _decode_position(
     values: Any, name: str, a_labels: np.ndarray, b_labels: np.ndarray, items: np.ndarray
 ) -> np.ndarray:
     """Which item was shown first: 0 = a, 1 = b. Accepts 'a'/'b', 0/1, or the label shown first."""
-    arr = _to_numpy(values) if not (_is_arrow_array(values) or type(values).__module__.startswith("polars")) else None
-    (codes,), uniq = code_labels(values if arr is None else arr, names=[name])
+    (codes,), uniq = code_labels(values, names=[name])
     keys = [str(u).strip().lower() for u in uniq]
     if set(keys) <= {"a", "b"} or set(keys) <= {"0", "1"}:
         lut = np.array([0 if k in {"a", "0"} else 1 for k in keys], np.uint8)

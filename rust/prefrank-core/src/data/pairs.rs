@@ -136,6 +136,11 @@ impl PairCounts {
 
     fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
         let n = c.n_items;
+        if keep.is_none() && c.weight.is_none() {
+            if let Some(t) = Self::count_dense_hard(c, lo, hi) {
+                return t;
+            }
+        }
         let mut cells = vec![[0.0f64; 3]; n_pairs(n)];
         for r in lo..hi {
             if keep.is_some_and(|k| !k[r]) {
@@ -162,6 +167,64 @@ impl PairCounts {
             n,
             store: Store::Dense { cells },
         }
+    }
+
+    /// Unweighted win/loss/tie rows: a `u32` histogram over (pair, outcome) slots. Incrementing a
+    /// multi-megabyte histogram at random is bound by cache misses, so the row keys are first
+    /// partitioned by their high bits (a counting-sort scatter with sequential writes) and each
+    /// partition is then counted into a cache-sized window of the histogram.
+    /// Returns None (caller takes the general path) when a row has a soft outcome.
+    fn count_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Self> {
+        let n = c.n_items;
+        let slots = 3 * n_pairs(n);
+        let mut keys: Vec<u32> = Vec::with_capacity(hi - lo);
+        for r in lo..hi {
+            let (a, b) = (c.a[r] as usize, c.b[r] as usize);
+            let (i, j) = if a < b { (a, b) } else { (b, a) };
+            let p = c.p[r];
+            // Slot 0: i beat j, 1: j beat i, 2: tie.
+            let slot = if c.tie[r] != 0 {
+                2
+            } else if p == 1.0 || p == 0.0 {
+                ((p == 1.0) != (a < b)) as usize
+            } else {
+                return None;
+            };
+            keys.push((3 * tri(n, i, j) + slot) as u32);
+        }
+        // Each bucket covers 2^15 slots (128 KiB of counters), which stays in cache.
+        const WINDOW_BITS: u32 = 15;
+        let shift = WINDOW_BITS;
+        let buckets = (slots >> shift) + 1;
+        let mut start = vec![0usize; buckets + 1];
+        for &k in &keys {
+            start[(k >> shift) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            start[b + 1] += start[b];
+        }
+        let mut pos = start.clone();
+        let mut sorted = vec![0u32; keys.len()];
+        for &k in &keys {
+            let b = (k >> shift) as usize;
+            sorted[pos[b]] = k;
+            pos[b] += 1;
+        }
+        drop(keys);
+        let mut hist = vec![0u32; slots];
+        for b in 0..buckets {
+            for &k in &sorted[start[b]..start[b + 1]] {
+                hist[k as usize] += 1;
+            }
+        }
+        let cells = hist
+            .chunks_exact(3)
+            .map(|h| [h[0] as f64, h[1] as f64, h[2] as f64])
+            .collect();
+        Some(PairCounts {
+            n,
+            store: Store::Dense { cells },
+        })
     }
 
     fn count_sparse(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
