@@ -378,8 +378,8 @@ def bradley_terry(
     boot = None
     info: dict[str, Any] = {}
     if bootstrap:
-        boot, info = _run_bootstrap(counts, fit["theta"], int(bootstrap), int(seed), ties, alpha, max_iter, tol,
-                                    method, progress)
+        boot, info = _run_bootstrap(counts, fit["theta"], fit["tie_param"], int(bootstrap), int(seed), ties, alpha,
+                                    max_iter, tol, method, progress)
     games, wins = _games_and_wins(counts, len(items))
     return Ranking(
         method="bradley_terry",
@@ -404,6 +404,7 @@ def bradley_terry(
 def _run_bootstrap(
     counts: PairCounts,
     theta: np.ndarray,
+    tie_hat: float | None,
     rounds: int,
     seed: int,
     ties: str,
@@ -425,7 +426,7 @@ def _run_bootstrap(
         for start in range(0, rounds, batch):
             r = min(batch, rounds - start)
             out = _core.bt_bootstrap(counts._core, theta, r, seed, start // chunk, ties, float(alpha),
-                                     int(max_iter), boot_tol, method)
+                                     int(max_iter), boot_tol, method, tie_hat)
             parts.append(out["theta"])
             tie_parts.append(out["tie_param"])
             degenerate += int(out["degenerate"])
