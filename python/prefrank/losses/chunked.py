@@ -1,9 +1,11 @@
 """Chunked fused-linear token log-probs: ``log softmax(h @ W.T + b)[target]`` without the ``[N, V]`` logits.
 
 The forward walks over row chunks and vocabulary chunks with a running (online) log-sum-exp, keeping for each
-row only the target logit and the log-normaliser. The backward recomputes each ``[rows, vocab]`` logit block from
+row only the target logit and the log-normaliser. The backward recomputes each ``[rows, vocab]`` logit block
+from
 the saved inputs and the saved log-normaliser, forms ``d logits = g * (onehot(target) - softmax)`` block by
-block and accumulates ``d hidden = dz @ W`` and ``d W = dz.T @ h`` (float32 accumulators). Peak extra memory is
+block and accumulates ``d hidden = dz @ W`` and ``d W = dz.T @ h`` (float32 accumulators). Peak extra memory
+is
 one logit block (``chunk_rows x chunk_vocab`` float32) plus the float32 gradient accumulators, instead of the
 ``N x V`` logits (and their float32 upcast and gradient) of the naive path.
 
@@ -162,11 +164,13 @@ def chunked_token_logps(
         targets: ``[N]`` integer token ids; ``ignore_index`` marks positions to skip.
         bias: optional ``[V]`` output bias.
         ignore_index: target value whose positions get log-prob 0 and no gradient (default -100).
-        chunk_rows, chunk_vocab: block size of the logit tiles (memory ~ ``4 * chunk_rows * chunk_vocab`` bytes).
+        chunk_rows, chunk_vocab: block size of the logit tiles (memory ~ ``4 * chunk_rows * chunk_vocab``
+        bytes).
 
     Returns:
         ``[N]`` float32 log-probs (float64 for float64 inputs), equal (to float32 rounding) to
-        ``log_softmax((hidden @ weight.T + bias).float(), -1).gather(-1, targets)`` with zeros at ignored rows.
+        ``log_softmax((hidden @ weight.T + bias).float(), -1).gather(-1, targets)`` with zeros at ignored
+        rows.
         Differentiable with respect to ``hidden``, ``weight`` and ``bias`` (first order only); the backward
         recomputes the logit blocks instead of storing them.
     """
@@ -197,5 +201,7 @@ def chunked_token_logps(
             f"row {row}: target {int(targets[row])} is outside the vocabulary [0, {v}) "
             f"and is not ignore_index={ignore_index}"
         )
-    out: Tensor = _ChunkedTokenLogps.apply(hidden, weight, bias, targets, ignore_index, chunk_rows, chunk_vocab)
+    out: Tensor = _ChunkedTokenLogps.apply(
+        hidden, weight, bias, targets, ignore_index, chunk_rows, chunk_vocab
+    )
     return out

@@ -75,9 +75,7 @@ def _margin(
     return c - r
 
 
-def implicit_rewards(
-    policy_logps: Tensor, ref_logps: Tensor | None = None, *, beta: float = 0.1
-) -> Tensor:
+def implicit_rewards(policy_logps: Tensor, ref_logps: Tensor | None = None, *, beta: float = 0.1) -> Tensor:
     """DPO implicit reward ``beta * (log pi(y|x) - log pi_ref(y|x))`` (detached).
 
     Rafailov et al. 2023, "Direct Preference Optimization", eq. 5. Useful for logging reward accuracy.
@@ -162,8 +160,10 @@ def robust_dpo_loss(
         loss = [(1 - eps) * l(beta * delta) - eps * l(-beta * delta)] / (1 - 2 * eps),  l(x) = -log sigmoid(x)
 
     i.e. ``(-(1 - eps) * log sigmoid(x) + eps * log sigmoid(-x)) / (1 - 2 eps)``. This is the paper's
-    definition and the one TRL shipped as ``loss_type="robust"`` up to v0.11; later TRL releases changed the sign
-    of the flipped term (making it a rescaled cDPO). We follow the paper. ``epsilon`` in ``[0, 0.5)``, ``0`` gives
+    definition and the one TRL shipped as ``loss_type="robust"`` up to v0.11; later TRL releases changed the
+    sign
+    of the flipped term (making it a rescaled cDPO). We follow the paper. ``epsilon`` in ``[0, 0.5)``, ``0``
+    gives
     DPO. The flip rate estimated by :mod:`prefrank.robust` is the natural ``epsilon``.
     """
     check_positive("beta", beta)
@@ -193,7 +193,8 @@ def ipo_loss(
 
         loss = (delta - 1 / (2 * beta)) ** 2
 
-    Log-ratios are divided by ``chosen_lengths`` / ``rejected_lengths`` when given (per-token average, what TRL
+    Log-ratios are divided by ``chosen_lengths`` / ``rejected_lengths`` when given (per-token average, what
+    TRL
     >= 0.20 does for ``loss_type="ipo"``); without lengths this is the paper's / older TRL's summed form.
     """
     check_positive("beta", beta)
@@ -219,7 +220,8 @@ def hinge_loss(
 ) -> Tensor:
     """Hinge loss on the normalised likelihood (SLiC / RSO).
 
-    Zhao et al. 2023, "SLiC-HF" (arXiv:2305.10425) and Liu et al. 2023, "Statistical Rejection Sampling Improves
+    Zhao et al. 2023, "SLiC-HF" (arXiv:2305.10425) and Liu et al. 2023, "Statistical Rejection Sampling
+    Improves
     Preference Optimization" (RSO, arXiv:2309.06657), eq. 10 with ``gamma = beta``::
 
         loss = max(0, 1 - beta * delta)
@@ -275,7 +277,8 @@ def exo_pair_loss(
 ) -> Tensor:
     """EXO (pairwise): reverse KL from the model's pair distribution to the smoothed label.
 
-    Ji et al. 2024, "Towards Efficient Exact Optimization of Language Model Alignment" (arXiv:2402.00856), eq. 16
+    Ji et al. 2024, "Towards Efficient Exact Optimization of Language Model Alignment" (arXiv:2402.00856),
+    eq. 16
     with K = 2; ``q = sigmoid(beta * delta)`` and the label distribution ``(1 - eps, eps)``::
 
         loss = q * (log q - log(1 - eps)) + (1 - q) * (log(1 - q) - log eps)
@@ -305,7 +308,8 @@ def nca_pair_loss(
 ) -> Tensor:
     """NCA (pairwise): noise-contrastive alignment with binary preference.
 
-    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards" (arXiv:2402.05369),
+    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards"
+    (arXiv:2402.05369),
     eq. 12 with K = 2; ``r_c = beta * (pi_c - ref_c)``, ``r_r = beta * (pi_r - ref_r)``::
 
         loss = -log sigmoid(r_c) - 0.5 * log sigmoid(-r_c) - 0.5 * log sigmoid(-r_r)
@@ -337,7 +341,8 @@ def bco_pair_loss(
 
         loss = -log sigmoid(r_c - delta) - log sigmoid(-(r_r - delta))
 
-    TRL ``loss_type="bco_pair"`` uses for ``delta`` a running mean of the rewards; here ``delta`` is an explicit
+    TRL ``loss_type="bco_pair"`` uses for ``delta`` a running mean of the rewards; here ``delta`` is an
+    explicit
     argument (default 0) so the loss is a pure function; :class:`prefrank.losses.BCOPairLoss` can track the
     running mean.
     """
@@ -362,7 +367,8 @@ def sppo_hard_loss(
 ) -> Tensor:
     """SPPO with hard labels (winner probability 1, loser 0).
 
-    Wu et al. 2024, "Self-Play Preference Optimization for Language Model Alignment" (arXiv:2405.00675), eq. 4.4
+    Wu et al. 2024, "Self-Play Preference Optimization for Language Model Alignment" (arXiv:2405.00675), eq.
+    4.4
     with ``eta = 1 / beta`` and hard win probabilities::
 
         loss = (log_ratio_c - 1 / (2 beta)) ** 2 + (log_ratio_r + 1 / (2 beta)) ** 2
@@ -387,7 +393,8 @@ def apo_zero_loss(
 ) -> Tensor:
     """APO-zero: push chosen likelihood up and rejected down (chosen better than the model's own outputs).
 
-    D'Oosterlinck et al. 2024, "Anchored Preference Optimization and Contrastive Revisions" (arXiv:2408.06266),
+    D'Oosterlinck et al. 2024, "Anchored Preference Optimization and Contrastive Revisions"
+    (arXiv:2408.06266),
     eq. 7::
 
         loss = (1 - sigmoid(beta * log_ratio_c)) + sigmoid(beta * log_ratio_r)
@@ -411,7 +418,8 @@ def apo_down_loss(
 ) -> Tensor:
     """APO-down: push both likelihoods down, rejected more (chosen worse than the model's own outputs).
 
-    D'Oosterlinck et al. 2024, "Anchored Preference Optimization and Contrastive Revisions" (arXiv:2408.06266),
+    D'Oosterlinck et al. 2024, "Anchored Preference Optimization and Contrastive Revisions"
+    (arXiv:2408.06266),
     eq. 8::
 
         loss = sigmoid(beta * log_ratio_c) + (1 - sigmoid(beta * (log_ratio_c - log_ratio_r)))
@@ -480,8 +488,10 @@ def simpo_loss(
 
         loss = -log sigmoid(beta * (pi_c / |y_c| - pi_r / |y_r|) - gamma)
 
-    Pass summed log-probs with ``chosen_lengths`` / ``rejected_lengths``, or already averaged log-probs without
-    lengths. TRL's ``CPOTrainer(loss_type="simpo")`` parametrises the margin as ``simpo_gamma = gamma / beta``.
+    Pass summed log-probs with ``chosen_lengths`` / ``rejected_lengths``, or already averaged log-probs
+    without
+    lengths. TRL's ``CPOTrainer(loss_type="simpo")`` parametrises the margin as ``simpo_gamma = gamma /
+    beta``.
     Defaults ``beta=2.0, gamma=1.0`` (the paper's range: beta 2.0-2.5, gamma 0.5-1.6).
     """
     check_positive("beta", beta)
@@ -567,7 +577,8 @@ def rpo_loss(
 ) -> Tensor:
     """DPO + NLL (RPO; Iterative Reasoning Preference Optimization).
 
-    Pang et al. 2024, "Iterative Reasoning Preference Optimization" (arXiv:2404.19733), eq. 1-3, and Liu et al.
+    Pang et al. 2024, "Iterative Reasoning Preference Optimization" (arXiv:2404.19733), eq. 1-3, and Liu et
+    al.
     2024 (RPO, arXiv:2405.16436)::
 
         loss = -log sigmoid(beta * delta) + alpha * (-pi_c / |y_c|)
@@ -597,7 +608,8 @@ def pairwise_cringe_loss(
     """Pairwise Cringe loss, sequence-level form.
 
     Xu et al. 2023, "Some things are more CRINGE than others: Iterative Preference Optimization with the
-    Pairwise Cringe Loss" (arXiv:2312.16682), eq. 1-3: NLL on the winner plus a Cringe term on the loser that is
+    Pairwise Cringe Loss" (arXiv:2312.16682), eq. 1-3: NLL on the winner plus a Cringe term on the loser that
+    is
     switched on by a soft gate when the winner does not beat the loser by at least ``margin``::
 
         g = sigmoid((margin - (a - b)) / tau),  a = pi_c / |y_c|,  b = pi_r / |y_r|
@@ -623,7 +635,11 @@ def pairwise_cringe_loss(
 
 
 def _kway_logratios(policy_logps: Tensor, ref_logps: Tensor | None, name: str = "policy_logps") -> Tensor:
-    if not isinstance(policy_logps, Tensor) or not policy_logps.is_floating_point() or policy_logps.dim() != 2:
+    if (
+        not isinstance(policy_logps, Tensor)
+        or not policy_logps.is_floating_point()
+        or policy_logps.dim() != 2
+    ):
         raise PrefrankError(f"{name} must be a 2-D float tensor [batch, K]")
     if policy_logps.shape[1] < 2:
         raise PrefrankError(f"{name} has K={policy_logps.shape[1]} responses per prompt; need K >= 2")
@@ -653,7 +669,8 @@ def infonca_loss(
 ) -> Tensor:
     """InfoNCA over K responses with explicit rewards.
 
-    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards" (arXiv:2402.05369),
+    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards"
+    (arXiv:2402.05369),
     eq. 8; ``r_i = beta * (pi_i - ref_i)``, target ``p_i = softmax(rewards / alpha)_i``::
 
         loss = -sum_i p_i * log softmax(r)_i
@@ -680,7 +697,8 @@ def nca_loss(
 ) -> Tensor:
     """NCA over K responses with explicit rewards.
 
-    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards" (arXiv:2402.05369),
+    Chen et al. 2024, "Noise Contrastive Alignment of Language Models with Explicit Rewards"
+    (arXiv:2402.05369),
     eq. 12; ``r_i = beta * (pi_i - ref_i)``, ``p_i = softmax(rewards / alpha)_i``::
 
         loss = -sum_i [p_i * log sigmoid(r_i) + (1 / K) * log sigmoid(-r_i)]
@@ -707,7 +725,8 @@ def plackett_luce_dpo_loss(
 ) -> Tensor:
     """Listwise DPO under the Plackett-Luce model over K ranked responses.
 
-    Rafailov et al. 2023, "Direct Preference Optimization" (arXiv:2305.18290), appendix A.3, eq. 20; columns are
+    Rafailov et al. 2023, "Direct Preference Optimization" (arXiv:2305.18290), appendix A.3, eq. 20; columns
+    are
     ranked best first, ``r_k = beta * (pi_k - ref_k)``::
 
         loss = -sum_{k=1}^{m} [r_k - logsumexp(r_k, ..., r_K)]
@@ -763,6 +782,7 @@ def lcpo_loss(
     beta: float = 0.1,
     epsilon: float = 0.1,
     include_flipped: bool = False,
+    posteriors: Tensor | None = None,
     weights: Tensor | None = None,
     reduction: str = "mean",
 ) -> Tensor:
@@ -775,21 +795,33 @@ def lcpo_loss(
         loss = gamma * (-log sigmoid(beta * delta))                                  (include_flipped=False)
         loss = gamma * (-log sigmoid(beta * delta)) + (1 - gamma) * (-log sigmoid(-beta * delta))   (True)
 
-    and the flip rate is re-estimated as ``eps = mean(1 - gamma)`` (:class:`prefrank.losses.LCPOLoss` does this
-    update with a moving average). The first form (posterior as an adaptive per-pair weight) is the one the paper
+    and the flip rate is re-estimated as ``eps = mean(1 - gamma)`` (:class:`prefrank.losses.LCPOLoss` does
+    this
+    update with a moving average). The first form (posterior as an adaptive per-pair weight) is the one the
+    paper
     describes; the second is the full expected complete-data log-likelihood.
+
+    ``posteriors`` (shape ``[B]``) supplies the E-step result directly (e.g. computed over the whole data set
+    before an epoch, or from :mod:`prefrank.robust`); by default they are computed from the current batch.
+    Because ``gamma`` is held constant, the gradient is that of the M-step objective, not of the returned
+    value
+    as a function of ``gamma``.
     """
-    gamma = lcpo_posteriors(
-        policy_chosen_logps,
-        policy_rejected_logps,
-        ref_chosen_logps,
-        ref_rejected_logps,
-        beta=beta,
-        epsilon=epsilon,
-    )
+    if posteriors is not None:
+        if not isinstance(posteriors, Tensor) or tuple(posteriors.shape) != tuple(policy_chosen_logps.shape):
+            raise PrefrankError(f"posteriors must be a tensor of shape {tuple(policy_chosen_logps.shape)}")
+        gamma = posteriors.detach().to(policy_chosen_logps.dtype)
+    else:
+        gamma = lcpo_posteriors(
+            policy_chosen_logps,
+            policy_rejected_logps,
+            ref_chosen_logps,
+            ref_rejected_logps,
+            beta=beta,
+            epsilon=epsilon,
+        )
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = -gamma * F.logsigmoid(x)
     if include_flipped:
         losses = losses - (1.0 - gamma) * F.logsigmoid(-x)
     return reduce(losses, weights, reduction)
-

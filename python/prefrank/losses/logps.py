@@ -20,7 +20,8 @@ def _align(labels: Tensor, shift: bool) -> Tensor:
 
 
 def token_counts(labels: Tensor, *, ignore_index: int = -100, shift: bool = False) -> Tensor:
-    """Number of scored (non-ignored) tokens per sequence, ``[B]`` int64 (the ``|y|`` of length-normalised losses)."""
+    """Number of scored (non-ignored) tokens per sequence, ``[B]`` int64 (the ``|y|`` of length-normalised
+    losses)."""
     labels = _align(labels, shift)
     return (labels != ignore_index).sum(dim=-1)
 
@@ -28,7 +29,8 @@ def token_counts(labels: Tensor, *, ignore_index: int = -100, shift: bool = Fals
 def token_logps(logits: Tensor, labels: Tensor, *, ignore_index: int = -100, shift: bool = False) -> Tensor:
     """Per-token log-probs ``log softmax(logits)[label]`` in float32, 0 where ``label == ignore_index``.
 
-    ``logits`` ``[..., T, V]`` (any float dtype; upcast to float32 before the softmax), ``labels`` ``[..., T]``.
+    ``logits`` ``[..., T, V]`` (any float dtype; upcast to float32 before the softmax), ``labels`` ``[...,
+    T]``.
     With ``shift=True`` the causal-LM convention is applied first: ``logits[..., :-1, :]`` scores
     ``labels[..., 1:]``.
     """
@@ -71,14 +73,16 @@ def sequence_logps(
     reduction: str = "sum",
     shift: bool = False,
 ) -> Tensor:
-    """Log-probability of each completion: sum (default) or mean of float32 token log-probs (float64 stays float64).
+    """Log-probability of each completion: sum (default) or mean of float32 token log-probs (float64 stays
+    float64).
 
     Args:
         logits: ``[B, T, V]`` model outputs; ``logits[b, t]`` scores ``labels[b, t]`` (or ``labels[b, t + 1]``
             with ``shift=True``, the raw causal-LM output convention).
         labels: ``[B, T]`` token ids; prompt and padding positions set to ``ignore_index``.
         ignore_index: label marking positions that are not scored (default -100, as in torch and TRL).
-        reduction: ``"sum"`` (the DPO convention), ``"mean"`` (per scored token; a sequence with no scored token
+        reduction: ``"sum"`` (the DPO convention), ``"mean"`` (per scored token; a sequence with no scored
+        token
             gets 0) or ``"none"`` (per-token ``[B, T]``).
         shift: apply the causal shift.
 

@@ -1,6 +1,7 @@
 """``nn.Module`` wrappers of :mod:`prefrank.losses.functional`.
 
-Each module stores its hyper-parameters (keyword arguments of the matching function, with the same defaults) and
+Each module stores its hyper-parameters (keyword arguments of the matching function, with the same defaults)
+and
 its ``forward`` takes the same positional tensors plus per-call keyword tensors (``weights``, lengths, ...).
 See the matching function for the paper and formula.
 """
@@ -102,7 +103,9 @@ def _module(fn: Any, hparams: tuple[str, ...], validate: str = "pair") -> Any:
                 self(z, z - 1.0, z, z, chosen_lengths=z + 1, rejected_lengths=z + 1)
 
             cls._validate = _v  # type: ignore[method-assign]
-        cls.__doc__ = (cls.__doc__ or "") + f"\n\n    Functional form and formula: :func:`prefrank.losses.{fn.__name__}`."
+        cls.__doc__ = (
+            cls.__doc__ or ""
+        ) + f"\n\n    Functional form and formula: :func:`prefrank.losses.{fn.__name__}`."
         return cls
 
     return deco
@@ -195,7 +198,8 @@ class PairwiseCringeLoss(_PreferenceLoss):
 
 @_module(LF.infonca_loss, ("beta", "alpha"), validate="kway")
 class InfoNCALoss(_PreferenceLoss):
-    """K-way InfoNCA, Chen et al. 2024: ``forward(policy_logps, ref_logps, rewards)`` with ``[B, K]`` tensors."""
+    """K-way InfoNCA, Chen et al. 2024: ``forward(policy_logps, ref_logps, rewards)`` with ``[B, K]``
+    tensors."""
 
 
 @_module(LF.nca_loss, ("beta", "alpha"), validate="kway")
@@ -211,7 +215,8 @@ class PlackettLuceDPOLoss(_PreferenceLoss):
 class BCOPairLoss(_PreferenceLoss):
     """BCO (pairwise), Jung et al. 2024, with an optional running-mean reward shift.
 
-    With ``track_delta=True`` (default) the shift ``delta`` is the exponential moving average (``momentum``) of
+    With ``track_delta=True`` (default) the shift ``delta`` is the exponential moving average (``momentum``)
+    of
     the mean implicit reward of chosen and rejected completions seen in training mode, as TRL does; with
     ``track_delta=False`` it is the fixed ``delta`` option.
 
@@ -223,7 +228,12 @@ class BCOPairLoss(_PreferenceLoss):
     running_delta: Tensor
 
     def __init__(
-        self, *, beta: float = 0.1, delta: float = 0.0, track_delta: bool = True, momentum: float = 0.1,
+        self,
+        *,
+        beta: float = 0.1,
+        delta: float = 0.0,
+        track_delta: bool = True,
+        momentum: float = 0.1,
         reduction: str = "mean",
     ) -> None:
         if not 0.0 < momentum <= 1.0:
@@ -241,14 +251,17 @@ class BCOPairLoss(_PreferenceLoss):
         hp = dict(self.hparams)
         if self.track_delta:
             if self.training:
-                pc, pr, rc, rr = (list(tensors) + [None, None, None, None])[:4]
+                pc, pr, rc, rr = [*tensors, None, None, None, None][:4]
                 assert pc is not None and pr is not None
                 rw_c = LF.implicit_rewards(pc, rc, beta=hp["beta"])
                 rw_r = LF.implicit_rewards(pr, rr, beta=hp["beta"])
                 batch = torch.cat([rw_c, rw_r]).mean().to(torch.float64)
-                self.running_delta.mul_(1.0 - self.momentum).add_(self.momentum * batch.to(self.running_delta))
+                self.running_delta.mul_(1.0 - self.momentum).add_(
+                    self.momentum * batch.to(self.running_delta)
+                )
             hp["delta"] = float(self.running_delta)
-        out: Tensor = LF.bco_pair_loss(*tensors, **hp, **kwargs, reduction=self.reduction)
+        fn: Any = LF.bco_pair_loss
+        out: Tensor = fn(*tensors, **hp, **kwargs, reduction=self.reduction)
         return out
 
 
@@ -282,7 +295,8 @@ class LCPOLoss(_PreferenceLoss):
     ) -> None:
         if not 0.0 < min_epsilon <= epsilon <= max_epsilon < 1.0:
             raise PrefrankError(
-                f"need 0 < min_epsilon <= epsilon <= max_epsilon < 1, got {min_epsilon}, {epsilon}, {max_epsilon}"
+                "need 0 < min_epsilon <= epsilon <= max_epsilon < 1, "
+                f"got {min_epsilon}, {epsilon}, {max_epsilon}"
             )
         if not 0.0 < momentum <= 1.0:
             raise PrefrankError(f"momentum={momentum!r} must be in (0, 1]")
@@ -300,9 +314,11 @@ class LCPOLoss(_PreferenceLoss):
         hp = dict(self.hparams)
         eps = float(self.epsilon)
         hp["epsilon"] = eps
-        out: Tensor = LF.lcpo_loss(*tensors, **hp, **kwargs, reduction=self.reduction)
+        fn: Any = LF.lcpo_loss
+        out: Tensor = fn(*tensors, **hp, **kwargs, reduction=self.reduction)
         if self.training and self.update_epsilon:
-            gamma = LF.lcpo_posteriors(*tensors, beta=hp["beta"], epsilon=eps)
+            post: Any = LF.lcpo_posteriors
+            gamma = post(*tensors, beta=hp["beta"], epsilon=eps)
             w = kwargs.get("weights")
             miss = (1.0 - gamma) if w is None else (1.0 - gamma) * w / w.sum()
             est = float(miss.mean() if w is None else miss.sum())
