@@ -9,6 +9,7 @@ from __future__ import annotations
 from prefrank import _core
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.ranking import Ranking, bradley_terry, elo
 
 __version__: str = _core.__version__
 
@@ -18,7 +19,10 @@ __all__ = [
     "NotIdentifiableError",
     "PairCounts",
     "PrefrankError",
+    "Ranking",
     "__version__",
+    "bradley_terry",
     "comparisons",
+    "elo",
     "read_table",
 ]
