@@ -341,3 +341,139 @@ def test_chunked_errors() -> None:
         L.sequence_logps_from_hidden(hid[None], w, t[None, :4])
     with pytest.raises(PrefrankError, match="reduction"):
         L.sequence_logps_from_hidden(hid[None], w, t[None], reduction="max")
+
+
+# ------------------------------------------------------------------------------------------------
+# fused linear + preference loss (gradient in forward)
+# ------------------------------------------------------------------------------------------------
+
+
+def _fused_setup(seed=13, b=3, t=10, h=7, v=43, dtype=torch.float32):
+    g = torch.Generator().manual_seed(seed)
+    hid = torch.randn(2 * b, t, h, generator=g, dtype=torch.float64).to(dtype)
+    w = (torch.randn(v, h, generator=g, dtype=torch.float64) / h**0.5).to(dtype)
+    bias = (torch.randn(v, generator=g, dtype=torch.float64) * 0.1).to(dtype)
+    labels = torch.randint(0, v, (2 * b, t), generator=g)
+    labels[:, :3] = IGN
+    labels[1, 7:] = IGN
+    labels[2 * b - 1, 5:] = IGN
+    ref = (-torch.rand(2 * b, generator=g, dtype=torch.float64) * 3 - 20).to(
+        torch.float32 if dtype != torch.float64 else dtype
+    )
+    return hid, w, bias, labels, ref
+
+
+FUSED_CASES = [
+    ("dpo", L.dpo_loss, True, None),
+    ("ipo_len", lambda *a, **k: L.ipo_loss(*a, beta=0.5, **k), True, "lengths"),
+    ("robust_w", lambda *a, **k: L.robust_dpo_loss(*a, epsilon=0.2, **k), True, "weights"),
+    ("simpo_free", lambda *a, **k: L.simpo_loss(*a, **k), False, "lengths"),
+    ("lcpo", L.lcpo_loss, True, None),
+]
+
+
+@pytest.mark.parametrize("name,fn,use_ref,extra", FUSED_CASES, ids=[c[0] for c in FUSED_CASES])
+@pytest.mark.parametrize("pairs_per_chunk", [1, 2, 5])
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_fused_equals_naive(name, fn, use_ref, extra, pairs_per_chunk, reduction) -> None:
+    hid, w, _, labels, ref = _fused_setup()
+    b = hid.shape[0] // 2
+    counts = L.token_counts(labels).float()
+    pair_kwargs = {"chosen_lengths": counts[:b], "rejected_lengths": counts[b:]} if extra == "lengths" else {}
+    weights = torch.tensor([0.5, 2.0, 1.0]) if extra == "weights" else None
+    refs = (ref[:b], ref[b:]) if use_ref else ()
+
+    def run(fused: bool):
+        hh = hid.clone().requires_grad_(True)
+        ww = w.clone().requires_grad_(True)
+        bb = bias.clone().requires_grad_(True)
+        if fused:
+            loss = L.fused_linear_preference_loss(
+                hh, ww, labels, fn,
+                ref_chosen_logps=refs[0] if refs else None,
+                ref_rejected_logps=refs[1] if refs else None,
+                bias=bb, weights=weights, pair_kwargs=pair_kwargs, reduction=reduction,
+                pairs_per_chunk=pairs_per_chunk,
+            )  # fmt: skip
+        else:
+            lp = L.sequence_logps(hh @ ww.T + bb, labels)
+            loss = fn(lp[:b], lp[b:], *refs, weights=weights, reduction=reduction, **pair_kwargs)
+        (2.5 * loss).backward()  # a non-unit upstream gradient
+        return loss.detach(), hh.grad, ww.grad, bb.grad
+
+    for a, c in zip(run(True), run(False), strict=True):
+        torch.testing.assert_close(a, c, rtol=1e-4, atol=1e-6)
+    with torch.no_grad():  # gradient-free forward path
+        nograd = L.fused_linear_preference_loss(
+            hid, w, labels, fn, ref_chosen_logps=refs[0] if refs else None,
+            ref_rejected_logps=refs[1] if refs else None, bias=bias, weights=weights,
+            pair_kwargs=pair_kwargs, reduction=reduction, chunk_vocab=8,
+        )  # fmt: skip
+    torch.testing.assert_close(nograd, run(False)[0], rtol=1e-5, atol=1e-6)
+
+
+def test_fused_gradcheck_float64() -> None:
+    hid, w, bias, labels, ref = _fused_setup(b=2, t=5, h=3, v=11, dtype=torch.float64)
+    args = tuple(x.clone().requires_grad_(True) for x in (hid, w, bias))
+
+    def f(hh, ww, bb):
+        return L.fused_linear_preference_loss(
+            hh, ww, labels, L.dpo_loss, ref_chosen_logps=ref[:2], ref_rejected_logps=ref[2:], bias=bb
+        )
+
+    assert torch.autograd.gradcheck(f, args)
+
+
+def test_fused_bfloat16_close_to_naive() -> None:
+    hid, w, _, labels, ref = _fused_setup(dtype=torch.bfloat16, v=64)
+    b = hid.shape[0] // 2
+    res = []
+    for fused in (True, False):
+        hh = hid.clone().requires_grad_(True)
+        ww = w.clone().requires_grad_(True)
+        if fused:
+            loss = L.fused_linear_preference_loss(
+                hh, ww, labels, L.dpo_loss, ref_chosen_logps=ref[:b], ref_rejected_logps=ref[b:],
+                grad_accum_dtype=torch.float32,
+            )  # fmt: skip
+        else:
+            lp = L.sequence_logps(hh @ ww.T, labels)
+            loss = L.dpo_loss(lp[:b], lp[b:], ref[:b], ref[b:])
+        loss.backward()
+        res.append((loss.detach().float(), hh.grad.float(), ww.grad.float()))
+    assert res[0][1].dtype == torch.float32
+    for a, c in zip(*res, strict=True):
+        torch.testing.assert_close(a, c, rtol=5e-2, atol=2e-2)
+
+
+def test_fused_errors() -> None:
+    hid, w, _, labels, ref = _fused_setup()
+    with pytest.raises(PrefrankError, match=r"\[2B, T, H\]"):
+        L.fused_linear_preference_loss(hid[:5], w, labels[:5], L.dpo_loss)
+    with pytest.raises(PrefrankError, match="labels must have shape"):
+        L.fused_linear_preference_loss(hid, w, labels[:, :4], L.dpo_loss)
+    with pytest.raises(PrefrankError, match="weight"):
+        L.fused_linear_preference_loss(hid, w[:, :3], labels, L.dpo_loss)
+    with pytest.raises(PrefrankError, match="reduction"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, reduction="none")
+    with pytest.raises(PrefrankError, match="pairs_per_chunk"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, pairs_per_chunk=0)
+    with pytest.raises(PrefrankError, match="both"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, ref_chosen_logps=ref[:3])
+    with pytest.raises(PrefrankError, match="weights must be a tensor of shape"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, weights=torch.ones(2))
+    with pytest.raises(PrefrankError, match="weights sum to zero"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, weights=torch.zeros(3))
+    bad = labels.clone()
+    bad[4, 6] = 43
+    with pytest.raises(PrefrankError, match=r"labels\[4, 6\] = 43"):
+        L.fused_linear_preference_loss(hid, w, bad, L.dpo_loss)
+    with pytest.raises(PrefrankError, match="one loss per pair"):
+        L.fused_linear_preference_loss(
+            hid.requires_grad_(True), w, labels, lambda c, r, reduction: (c - r).sum()
+        )
+    with pytest.raises(PrefrankError, match="detach"):
+        L.fused_linear_preference_loss(
+            hid.requires_grad_(True), w, labels, L.dpo_loss,
+            ref_chosen_logps=ref[:3].requires_grad_(True), ref_rejected_logps=ref[3:],
+        )  # fmt: skip

@@ -1,4 +1,9 @@
-"""DPO from hidden states: naive logits path vs prefrank's chunked path vs Liger-Kernel's fused loss.
+"""DPO from hidden states: naive logits path vs prefrank's chunked and fused paths vs Liger-Kernel.
+
+Methods: ``naive`` (``hidden @ W.T`` logits, then ``sequence_logps`` and ``dpo_loss``), ``chunked``
+(``sequence_logps_from_hidden``: vocabulary-chunked forward, backward recomputes logit blocks; four matrix
+products), ``fused`` (``fused_linear_preference_loss``: gradient computed in the forward one pair at a time,
+three matrix products; gradient-free forward under ``no_grad``), ``liger`` (``LigerFusedLinearDPOLoss``).
 
 Correctness is checked first (small shape, float32, on the chosen device): loss and gradients of the chunked
 path must equal the naive path; Liger's loss (when importable) is compared and reported. Then, at the
@@ -19,6 +24,7 @@ Writes a markdown table to stdout (and ``--json PATH`` if given).
 from __future__ import annotations
 
 import argparse
+import functools
 import inspect
 import json
 import platform
@@ -57,6 +63,19 @@ def chunked_loss(hidden, weight, labels, ref, beta=0.1, chunk_rows=4096, chunk_v
     lp = L.sequence_logps_from_hidden(hidden, weight, labels, chunk_rows=chunk_rows, chunk_vocab=chunk_vocab)
     b = lp.shape[0] // 2
     return L.dpo_loss(lp[:b], lp[b:], ref[:b], ref[b:], beta=beta)
+
+
+def fused_loss(hidden, weight, labels, ref, beta=0.1, pairs_per_chunk=1):
+    b = hidden.shape[0] // 2
+    return L.fused_linear_preference_loss(
+        hidden,
+        weight,
+        labels,
+        functools.partial(L.dpo_loss, beta=beta),
+        ref_chosen_logps=ref[:b],
+        ref_rejected_logps=ref[b:],
+        pairs_per_chunk=pairs_per_chunk,
+    )
 
 
 def reference_free(fn):
@@ -126,9 +145,11 @@ def check_correctness(device: str) -> list[str]:
 
     naive = run(naive_loss)
     chunk = run(lambda *a: chunked_loss(*a, chunk_rows=16, chunk_vocab=300))
-    for name, a, b in zip(("loss", "d_hidden", "d_weight"), chunk, naive, strict=True):
-        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=f"chunked vs naive mismatch in {name}")
-    lines.append("chunked == naive (float32): loss, d_hidden, d_weight within rtol 1e-4 / atol 1e-5")
+    fused = run(lambda *a: fused_loss(*a, pairs_per_chunk=1))
+    for label, got in (("chunked", chunk), ("fused", fused)):
+        for name, a, b in zip(("loss", "d_hidden", "d_weight"), got, naive, strict=True):
+            torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5, msg=f"{label} vs naive mismatch in {name}")
+        lines.append(f"{label} == naive (float32): loss, d_hidden, d_weight within rtol 1e-4 / atol 1e-5")
     liger = liger_loss_fn()
     if liger is None:
         lines.append("Liger-Kernel not importable: skipped")
@@ -196,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dtype", default=None, help="bfloat16 (GPU default) or float32 (CPU default)")
     ap.add_argument("--repeats", type=int, default=10)
     ap.add_argument("--warmup", type=int, default=3)
-    ap.add_argument("--methods", default="naive,chunked,liger")
+    ap.add_argument("--methods", default="naive,chunked,fused,liger")
     ap.add_argument("--json", default=None)
     args = ap.parse_args(argv)
     if args.small:
@@ -216,7 +237,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in check_correctness(args.device):
         print(f"- {line}")
     print()
-    methods: dict[str, Callable[..., Any]] = {"naive": naive_loss, "chunked": chunked_loss}
+    methods: dict[str, Callable[..., Any]] = {
+        "naive": naive_loss,
+        "chunked": chunked_loss,
+        "fused": fused_loss,
+    }
     liger = liger_loss_fn()
     if liger is not None:
         methods["liger"] = liger

@@ -6,6 +6,8 @@ only ``import prefrank.losses`` does.
 * :func:`sequence_logps` / :func:`token_logps` / :func:`token_counts`: completion log-probs from logits.
 * :func:`chunked_token_logps` / :func:`sequence_logps_from_hidden`: the same from hidden states and the output
   projection without materialising the logits (custom autograd, CPU and CUDA).
+* :func:`fused_linear_preference_loss`: hidden states to a pairwise loss with the gradient computed in the
+  forward (three matrix products, Liger-style) and a gradient-free forward when no gradient is needed.
 * pairwise losses over ``(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)``
   as functions (``dpo_loss``, ...) and ``nn.Module`` classes (``DPOLoss``, ...), all with optional per-pair
   ``weights``; K-way (``infonca_loss``, ``nca_loss``) and listwise (``plackett_luce_dpo_loss``) losses;
@@ -44,6 +46,7 @@ from prefrank.losses.functional import (
     simpo_loss,
     sppo_hard_loss,
 )
+from prefrank.losses.fused import fused_linear_preference_loss
 from prefrank.losses.logps import sequence_logps, sequence_logps_from_hidden, token_counts, token_logps
 from prefrank.losses.modules import (
     APODownLoss,
@@ -102,6 +105,7 @@ __all__ = [
     "discopop_loss",
     "dpo_loss",
     "exo_pair_loss",
+    "fused_linear_preference_loss",
     "hinge_loss",
     "implicit_rewards",
     "infonca_loss",
