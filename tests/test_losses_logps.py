@@ -376,7 +376,7 @@ FUSED_CASES = [
 @pytest.mark.parametrize("pairs_per_chunk", [1, 2, 5])
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 def test_fused_equals_naive(name, fn, use_ref, extra, pairs_per_chunk, reduction) -> None:
-    hid, w, _, labels, ref = _fused_setup()
+    hid, w, bias, labels, ref = _fused_setup()
     b = hid.shape[0] // 2
     counts = L.token_counts(labels).float()
     pair_kwargs = {"chosen_lengths": counts[:b], "rejected_lengths": counts[b:]} if extra == "lengths" else {}

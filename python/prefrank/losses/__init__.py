@@ -11,8 +11,7 @@ only ``import prefrank.losses`` does.
 * pairwise losses over ``(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)``
   as functions (``dpo_loss``, ...) and ``nn.Module`` classes (``DPOLoss``, ...), all with optional per-pair
   ``weights``; K-way (``infonca_loss``, ``nca_loss``) and listwise (``plackett_luce_dpo_loss``) losses;
-  LCPO-style
-  EM weighting (``lcpo_loss``, ``LCPOLoss``).
+  LCPO-style EM weighting (``lcpo_loss``, ``LCPOLoss``).
 
 See ``docs/losses.md`` for the formulas, the TRL ``loss_type`` each one matches, and a worked example.
 """

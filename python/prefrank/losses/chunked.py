@@ -2,12 +2,10 @@
 
 The forward walks over row chunks and vocabulary chunks with a running (online) log-sum-exp, keeping for each
 row only the target logit and the log-normaliser. The backward recomputes each ``[rows, vocab]`` logit block
-from
-the saved inputs and the saved log-normaliser, forms ``d logits = g * (onehot(target) - softmax)`` block by
-block and accumulates ``d hidden = dz @ W`` and ``d W = dz.T @ h`` (float32 accumulators). Peak extra memory
-is
-one logit block (``chunk_rows x chunk_vocab`` float32) plus the float32 gradient accumulators, instead of the
-``N x V`` logits (and their float32 upcast and gradient) of the naive path.
+from the saved inputs and the saved log-normaliser, forms ``d logits = g * (onehot(target) - softmax)`` block
+by block and accumulates ``d hidden = dz @ W`` and ``d W = dz.T @ h`` (float32 accumulators). Peak extra
+memory is one logit block (``chunk_rows x chunk_vocab`` float32) plus the float32 gradient accumulators,
+instead of the ``N x V`` logits (and their float32 upcast and gradient) of the naive path.
 
 Rows whose target is ``ignore_index`` are skipped entirely (no FLOPs) and get log-prob 0 and zero gradient.
 Plain torch ops only, so the same code runs on CPU and CUDA.

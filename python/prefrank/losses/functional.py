@@ -160,11 +160,9 @@ def robust_dpo_loss(
         loss = [(1 - eps) * l(beta * delta) - eps * l(-beta * delta)] / (1 - 2 * eps),  l(x) = -log sigmoid(x)
 
     i.e. ``(-(1 - eps) * log sigmoid(x) + eps * log sigmoid(-x)) / (1 - 2 eps)``. This is the paper's
-    definition and the one TRL shipped as ``loss_type="robust"`` up to v0.11; later TRL releases changed the
-    sign
-    of the flipped term (making it a rescaled cDPO). We follow the paper. ``epsilon`` in ``[0, 0.5)``, ``0``
-    gives
-    DPO. The flip rate estimated by :mod:`prefrank.robust` is the natural ``epsilon``.
+    definition and the one older TRL releases shipped as ``loss_type="robust"``; recent TRL source changed the
+    sign of the flipped term (making it a rescaled cDPO). We follow the paper. ``epsilon`` in ``[0, 0.5)``;
+    ``0`` gives DPO. The flip rate estimated by :mod:`prefrank.robust` is the natural ``epsilon``.
     """
     check_positive("beta", beta)
     if not 0.0 <= epsilon < 0.5:
@@ -194,8 +192,7 @@ def ipo_loss(
         loss = (delta - 1 / (2 * beta)) ** 2
 
     Log-ratios are divided by ``chosen_lengths`` / ``rejected_lengths`` when given (per-token average, what
-    TRL
-    >= 0.20 does for ``loss_type="ipo"``); without lengths this is the paper's / older TRL's summed form.
+    recent TRL does for ``loss_type="ipo"``); without lengths this is the paper's / older TRL's summed form.
     """
     check_positive("beta", beta)
     c, r = pair_inputs(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
@@ -221,8 +218,7 @@ def hinge_loss(
     """Hinge loss on the normalised likelihood (SLiC / RSO).
 
     Zhao et al. 2023, "SLiC-HF" (arXiv:2305.10425) and Liu et al. 2023, "Statistical Rejection Sampling
-    Improves
-    Preference Optimization" (RSO, arXiv:2309.06657), eq. 10 with ``gamma = beta``::
+    Improves Preference Optimization" (RSO, arXiv:2309.06657), eq. 10 with ``gamma = beta``::
 
         loss = max(0, 1 - beta * delta)
 
@@ -278,8 +274,7 @@ def exo_pair_loss(
     """EXO (pairwise): reverse KL from the model's pair distribution to the smoothed label.
 
     Ji et al. 2024, "Towards Efficient Exact Optimization of Language Model Alignment" (arXiv:2402.00856),
-    eq. 16
-    with K = 2; ``q = sigmoid(beta * delta)`` and the label distribution ``(1 - eps, eps)``::
+    eq. 16 with K = 2; ``q = sigmoid(beta * delta)`` and the label distribution ``(1 - eps, eps)``::
 
         loss = q * (log q - log(1 - eps)) + (1 - q) * (log(1 - q) - log eps)
 
@@ -342,9 +337,8 @@ def bco_pair_loss(
         loss = -log sigmoid(r_c - delta) - log sigmoid(-(r_r - delta))
 
     TRL ``loss_type="bco_pair"`` uses for ``delta`` a running mean of the rewards; here ``delta`` is an
-    explicit
-    argument (default 0) so the loss is a pure function; :class:`prefrank.losses.BCOPairLoss` can track the
-    running mean.
+    explicit argument (default 0) so the loss is a pure function; :class:`prefrank.losses.BCOPairLoss` can
+    track the running mean.
     """
     check_positive("beta", beta)
     if not math.isfinite(delta):
@@ -368,8 +362,7 @@ def sppo_hard_loss(
     """SPPO with hard labels (winner probability 1, loser 0).
 
     Wu et al. 2024, "Self-Play Preference Optimization for Language Model Alignment" (arXiv:2405.00675), eq.
-    4.4
-    with ``eta = 1 / beta`` and hard win probabilities::
+    4.4 with ``eta = 1 / beta`` and hard win probabilities::
 
         loss = (log_ratio_c - 1 / (2 beta)) ** 2 + (log_ratio_r + 1 / (2 beta)) ** 2
 
@@ -489,9 +482,8 @@ def simpo_loss(
         loss = -log sigmoid(beta * (pi_c / |y_c| - pi_r / |y_r|) - gamma)
 
     Pass summed log-probs with ``chosen_lengths`` / ``rejected_lengths``, or already averaged log-probs
-    without
-    lengths. TRL's ``CPOTrainer(loss_type="simpo")`` parametrises the margin as ``simpo_gamma = gamma /
-    beta``.
+    without lengths. TRL's ``CPOTrainer(loss_type="simpo")`` parametrises the margin as ``simpo_gamma =
+    gamma / beta``.
     Defaults ``beta=2.0, gamma=1.0`` (the paper's range: beta 2.0-2.5, gamma 0.5-1.6).
     """
     check_positive("beta", beta)
@@ -578,8 +570,7 @@ def rpo_loss(
     """DPO + NLL (RPO; Iterative Reasoning Preference Optimization).
 
     Pang et al. 2024, "Iterative Reasoning Preference Optimization" (arXiv:2404.19733), eq. 1-3, and Liu et
-    al.
-    2024 (RPO, arXiv:2405.16436)::
+    al. 2024 (RPO, arXiv:2405.16436)::
 
         loss = -log sigmoid(beta * delta) + alpha * (-pi_c / |y_c|)
 
@@ -609,8 +600,7 @@ def pairwise_cringe_loss(
 
     Xu et al. 2023, "Some things are more CRINGE than others: Iterative Preference Optimization with the
     Pairwise Cringe Loss" (arXiv:2312.16682), eq. 1-3: NLL on the winner plus a Cringe term on the loser that
-    is
-    switched on by a soft gate when the winner does not beat the loser by at least ``margin``::
+    is switched on by a soft gate when the winner does not beat the loser by at least ``margin``::
 
         g = sigmoid((margin - (a - b)) / tau),  a = pi_c / |y_c|,  b = pi_r / |y_r|
         loss = -a + alpha * g * C(a, b),         C(a, b) = -log sigmoid(a - b)
@@ -726,8 +716,7 @@ def plackett_luce_dpo_loss(
     """Listwise DPO under the Plackett-Luce model over K ranked responses.
 
     Rafailov et al. 2023, "Direct Preference Optimization" (arXiv:2305.18290), appendix A.3, eq. 20; columns
-    are
-    ranked best first, ``r_k = beta * (pi_k - ref_k)``::
+    are ranked best first, ``r_k = beta * (pi_k - ref_k)``::
 
         loss = -sum_{k=1}^{m} [r_k - logsumexp(r_k, ..., r_K)]
 
@@ -796,16 +785,13 @@ def lcpo_loss(
         loss = gamma * (-log sigmoid(beta * delta)) + (1 - gamma) * (-log sigmoid(-beta * delta))   (True)
 
     and the flip rate is re-estimated as ``eps = mean(1 - gamma)`` (:class:`prefrank.losses.LCPOLoss` does
-    this
-    update with a moving average). The first form (posterior as an adaptive per-pair weight) is the one the
-    paper
-    describes; the second is the full expected complete-data log-likelihood.
+    this update with a moving average). The first form (posterior as an adaptive per-pair weight) is the one
+    the paper describes; the second is the full expected complete-data log-likelihood.
 
     ``posteriors`` (shape ``[B]``) supplies the E-step result directly (e.g. computed over the whole data set
     before an epoch, or from :mod:`prefrank.robust`); by default they are computed from the current batch.
     Because ``gamma`` is held constant, the gradient is that of the M-step objective, not of the returned
-    value
-    as a function of ``gamma``.
+    value as a function of ``gamma``.
     """
     if posteriors is not None:
         if not isinstance(posteriors, Tensor) or tuple(posteriors.shape) != tuple(policy_chosen_logps.shape):

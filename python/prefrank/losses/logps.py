@@ -30,8 +30,7 @@ def token_logps(logits: Tensor, labels: Tensor, *, ignore_index: int = -100, shi
     """Per-token log-probs ``log softmax(logits)[label]`` in float32, 0 where ``label == ignore_index``.
 
     ``logits`` ``[..., T, V]`` (any float dtype; upcast to float32 before the softmax), ``labels`` ``[...,
-    T]``.
-    With ``shift=True`` the causal-LM convention is applied first: ``logits[..., :-1, :]`` scores
+    T]``. With ``shift=True`` the causal-LM convention is applied first: ``logits[..., :-1, :]`` scores
     ``labels[..., 1:]``.
     """
     if not isinstance(logits, Tensor) or not logits.is_floating_point() or logits.dim() < 2:
@@ -82,8 +81,7 @@ def sequence_logps(
         labels: ``[B, T]`` token ids; prompt and padding positions set to ``ignore_index``.
         ignore_index: label marking positions that are not scored (default -100, as in torch and TRL).
         reduction: ``"sum"`` (the DPO convention), ``"mean"`` (per scored token; a sequence with no scored
-        token
-            gets 0) or ``"none"`` (per-token ``[B, T]``).
+        token gets 0) or ``"none"`` (per-token ``[B, T]``).
         shift: apply the causal shift.
 
     Returns:

@@ -1,9 +1,8 @@
 """``nn.Module`` wrappers of :mod:`prefrank.losses.functional`.
 
 Each module stores its hyper-parameters (keyword arguments of the matching function, with the same defaults)
-and
-its ``forward`` takes the same positional tensors plus per-call keyword tensors (``weights``, lengths, ...).
-See the matching function for the paper and formula.
+and its ``forward`` takes the same positional tensors plus per-call keyword tensors (``weights``, lengths,
+...). See the matching function for the paper and formula.
 """
 
 from __future__ import annotations
@@ -216,8 +215,7 @@ class BCOPairLoss(_PreferenceLoss):
     """BCO (pairwise), Jung et al. 2024, with an optional running-mean reward shift.
 
     With ``track_delta=True`` (default) the shift ``delta`` is the exponential moving average (``momentum``)
-    of
-    the mean implicit reward of chosen and rejected completions seen in training mode, as TRL does; with
+    of the mean implicit reward of chosen and rejected completions seen in training mode, as TRL does; with
     ``track_delta=False`` it is the fixed ``delta`` option.
 
     Functional form and formula: :func:`prefrank.losses.bco_pair_loss`.
