@@ -111,15 +111,13 @@ def rank_and_clean(task: Task) -> Cleaned:
         scale="log",
     )
     scores = ranking.scores
-    theta_c = scores.loc[label[task.pairs[:, 0]]].to_numpy()
-    theta_r = scores.loc[label[task.pairs[:, 1]]].to_numpy()
-    p_label = 1.0 / (1.0 + np.exp(-(theta_c - theta_r)))
+    p_label = L.pair_label_probabilities(ranking, label[task.pairs[:, 0]], label[task.pairs[:, 1]])
     keep = p_label >= 0.5
     dropped = ~keep
     return Cleaned(
         pairs=task.pairs[keep],
         weights=p_label[keep],
-        flip_rate=float(np.mean(dropped)),
+        flip_rate=L.estimate_flip_rate(p_label),  # share of labels the ranking contradicts
         scores=scores,
         dropped_flipped=float(task.flipped[dropped].mean()) if dropped.any() else 0.0,
     )

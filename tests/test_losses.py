@@ -625,3 +625,63 @@ def test_import_prefrank_does_not_import_torch() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+# ------------------------------------------------------------------------------------------------
+# Bridge: rankings -> weights and flip rate
+# ------------------------------------------------------------------------------------------------
+
+
+def test_pair_label_probabilities_from_ranking_series_and_dict() -> None:
+    pd = pytest.importorskip("pandas")
+    import prefrank as pr
+
+    data = pd.DataFrame(
+        {
+            "a": ["x", "x", "y", "x", "z", "y", "z", "x", "y", "z"],
+            "b": ["y", "z", "z", "y", "x", "x", "y", "z", "z", "x"],
+            "outcome": ["a", "a", "a", "a", "b", "b", "b", "a", "a", "a"],
+        }
+    )
+    board = pr.bradley_terry(data, a="a", b="b", outcome="outcome", scale="elo")
+    chosen, rejected = ["x", "z", "y"], ["y", "x", "x"]
+    theta = dict(zip(board.items.tolist(), board.theta.tolist(), strict=True))
+    want = np.array(
+        [1 / (1 + math.exp(-(theta[c] - theta[r]))) for c, r in zip(chosen, rejected, strict=True)]
+    )
+    got = L.pair_label_probabilities(board, chosen, rejected)  # display scale (elo) does not matter
+    np.testing.assert_allclose(got, want, rtol=1e-12)
+    series = pr.bradley_terry(data, a="a", b="b", outcome="outcome", scale="log").scores
+    np.testing.assert_allclose(L.pair_label_probabilities(series, chosen, rejected), want, rtol=1e-9)
+    np.testing.assert_allclose(L.pair_label_probabilities(theta, chosen, rejected), want, rtol=1e-12)
+    assert want[0] > 0.5 and want[1] < 0.5  # x beats y; "z over x" is contradicted
+    assert L.estimate_flip_rate(got) == pytest.approx(np.mean(want < 0.5))
+    assert L.estimate_flip_rate(got, method="expected") == pytest.approx(np.mean(1 - want))
+    # the probabilities are the weights of a weighted DPO loss
+    pc = torch.tensor([-3.0, -4.0, -5.0], dtype=torch.float64)
+    z = torch.zeros(3, dtype=torch.float64)
+    w = torch.as_tensor(got)
+    torch.testing.assert_close(
+        L.dpo_loss(pc, z, weights=w), (L.dpo_loss(pc, z, reduction="none") * w).sum() / w.sum()
+    )
+
+
+def test_bridge_extreme_strengths_and_errors() -> None:
+    p = L.pair_label_probabilities({"a": 800.0, "b": -800.0}, ["a", "b"], ["b", "a"])
+    assert p[0] == 1.0 and p[1] == 0.0  # no overflow warning, exact limits
+    with pytest.raises(PrefrankError, match="row 1: rejected label 'q' is not an item"):
+        L.pair_label_probabilities({"a": 0.0, "b": 1.0}, ["a", "a"], ["b", "q"])
+    with pytest.raises(PrefrankError, match="length mismatch"):
+        L.pair_label_probabilities({"a": 0.0, "b": 1.0}, ["a"], ["b", "a"])
+    with pytest.raises(PrefrankError, match="no pairs"):
+        L.pair_label_probabilities({"a": 0.0}, [], [])
+    with pytest.raises(PrefrankError, match="not finite"):
+        L.pair_label_probabilities({"a": math.inf, "b": 1.0}, ["a"], ["b"])
+    with pytest.raises(PrefrankError, match="ranking must be"):
+        L.pair_label_probabilities([1.0, 2.0], ["a"], ["b"])
+    with pytest.raises(PrefrankError, match=r"row 1: probability 1\.5"):
+        L.estimate_flip_rate([0.5, 1.5])
+    with pytest.raises(PrefrankError, match="non-empty"):
+        L.estimate_flip_rate([])
+    with pytest.raises(PrefrankError, match="method"):
+        L.estimate_flip_rate([0.5], method="mean")

@@ -13,11 +13,15 @@ only ``import prefrank.losses`` does.
   ``weights``; K-way (``infonca_loss``, ``nca_loss``) and listwise (``plackett_luce_dpo_loss``) losses;
   LCPO-style EM weighting (``lcpo_loss``, ``LCPOLoss``).
 
+* :func:`pair_label_probabilities` / :func:`estimate_flip_rate`: per-pair weights and a flip rate from a
+  fitted :func:`prefrank.bradley_terry` ranking, for ``weights=`` and ``epsilon=``.
+
 See ``docs/losses.md`` for the formulas, the TRL ``loss_type`` each one matches, and a worked example.
 """
 
 from __future__ import annotations
 
+from prefrank.losses.bridge import estimate_flip_rate, pair_label_probabilities
 from prefrank.losses.chunked import chunked_token_logps
 from prefrank.losses.functional import (
     apo_down_loss,
@@ -103,6 +107,7 @@ __all__ = [
     "cpo_loss",
     "discopop_loss",
     "dpo_loss",
+    "estimate_flip_rate",
     "exo_pair_loss",
     "fused_linear_preference_loss",
     "hinge_loss",
@@ -115,6 +120,7 @@ __all__ = [
     "nca_loss",
     "nca_pair_loss",
     "orpo_loss",
+    "pair_label_probabilities",
     "pairwise_cringe_loss",
     "plackett_luce_dpo_loss",
     "robust_dpo_loss",
