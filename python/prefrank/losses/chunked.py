@@ -114,10 +114,10 @@ class _ChunkedTokenLogps(torch.autograd.Function):
                 z = _block_logits(h, weight, bias, v0, v1)
                 # d logp / d z = onehot(target) - softmax(z); scaled by the incoming gradient g
                 dz = torch.exp(z - lse_all[r0:r1].unsqueeze(1)).mul_(-g.unsqueeze(1))
+                # + g at the target column when the target falls in this vocabulary chunk (no host sync)
                 inside = (t >= v0) & (t < v1)
-                if bool(inside.any()):
-                    idx = inside.nonzero().squeeze(1)
-                    dz[idx, t[idx] - v0] += g[idx]
+                local = (t - v0).clamp(0, v1 - v0 - 1)
+                dz.scatter_add_(1, local.unsqueeze(1), torch.where(inside, g, 0.0).unsqueeze(1))
                 if gh is not None:
                     if dtype == acc:
                         gh[r0:r1].addmm_(dz, w)
