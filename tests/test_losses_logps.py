@@ -434,7 +434,7 @@ def test_fused_bfloat16_close_to_naive() -> None:
         if fused:
             loss = L.fused_linear_preference_loss(
                 hh, ww, labels, L.dpo_loss, ref_chosen_logps=ref[:b], ref_rejected_logps=ref[b:],
-                grad_accum_dtype=torch.float32,
+                grad_accum_dtype=torch.float32, chunk_vocab=24,
             )  # fmt: skip
         else:
             lp = L.sequence_logps(hh @ ww.T, labels)
@@ -458,6 +458,8 @@ def test_fused_errors() -> None:
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, reduction="none")
     with pytest.raises(PrefrankError, match="pairs_per_chunk"):
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, pairs_per_chunk=0)
+    with pytest.raises(PrefrankError, match="chunk_vocab"):
+        L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, chunk_vocab=0)
     with pytest.raises(PrefrankError, match="both"):
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, ref_chosen_logps=ref[:3])
     with pytest.raises(PrefrankError, match="weights must be a tensor of shape"):

@@ -68,8 +68,10 @@ class _FusedPreference(torch.autograd.Function):
         ignore_index: int,
         pairs_per_chunk: int,
         grad_accum_dtype: torch.dtype | None,
+        chunk_vocab: int,
     ) -> Tensor:
         two_b, t, h = hidden.shape
+        v = weight.shape[0]
         b = two_b // 2
         dtype = hidden.dtype
         acc = _acc(dtype)
@@ -93,10 +95,20 @@ class _FusedPreference(torch.autograd.Function):
             seg = keep // t  # sequence index within the chunk
             tgt = lab.index_select(0, keep)
             hv = flat_h.index_select(0, rows)
-            z = hv @ weight.T
-            if bias is not None:
-                z = z + bias
-            z = z.to(acc)
+            # float32 logits of this chunk of pairs; low-precision matmuls go block by block straight into
+            # the float32 buffer (no full-size low-precision copy)
+            cv = v if dtype == acc else chunk_vocab
+            if cv >= v:
+                z = hv @ weight.T
+                if bias is not None:
+                    z = z + bias
+                z = z.to(acc)
+            else:
+                z = torch.empty(hv.shape[0], v, dtype=acc, device=dev)
+                for v0 in range(0, v, cv):
+                    v1 = min(v0 + cv, v)
+                    blk = hv @ weight[v0:v1].T
+                    z[:, v0:v1] = blk if bias is None else blk + bias[v0:v1]
             lse = torch.logsumexp(z, dim=1)
             tok = z.gather(1, tgt.unsqueeze(1)).squeeze(1) - lse
             seq_lp = torch.zeros(ns, dtype=acc, device=dev).index_add_(0, seg, tok)
@@ -130,13 +142,19 @@ class _FusedPreference(torch.autograd.Function):
             dz[torch.arange(dz.shape[0], device=dev), tgt] += g_tok
             if gb is not None:
                 gb += dz.sum(dim=0)
-            dzc = dz if dtype == acc else dz.to(dtype)
+            ghv = torch.zeros(hv.shape[0], h, dtype=acc, device=dev) if gh is not None else None
+            for v0 in range(0, v, cv):
+                v1 = min(v0 + cv, v)
+                d = dz[:, v0:v1] if cv < v else dz
+                dc = d if dtype == acc else d.to(dtype)
+                if ghv is not None:
+                    ghv += (dc @ weight[v0:v1]).to(acc)
+                if gw is not None:
+                    gw[v0:v1] += (dc.T @ hv).to(gacc)
+                del d, dc
             del z, dz
-            if gh is not None:
-                gh.index_copy_(0, rows, (dzc @ weight).to(dtype))
-            if gw is not None:
-                gw += (dzc.T @ hv).to(gacc)
-            del dzc
+            if gh is not None and ghv is not None:
+                gh.index_copy_(0, rows, ghv.to(dtype))
         if gh is not None:
             gh = gh.view(two_b, t, h)
         ctx.save_for_backward(*(x if x is not None else torch.empty(0) for x in (gh, gw, gb)))
@@ -154,7 +172,7 @@ class _FusedPreference(torch.autograd.Function):
         out_h = gh * s.to(gh.dtype) if has_h else None
         out_w = (gw * s.to(gw.dtype)).to(wdt) if has_w else None
         out_b = (gb * s.to(gb.dtype)).to(bdt) if has_b else None
-        return (out_h, out_w, out_b) + (None,) * 10
+        return (out_h, out_w, out_b) + (None,) * 11
 
 
 def fused_linear_preference_loss(
@@ -192,7 +210,8 @@ def fused_linear_preference_loss(
         reduction: ``"mean"`` (over pairs) or ``"sum"``.
         pairs_per_chunk: pairs whose logits are held at once when gradients are computed (memory about
             ``4 * pairs_per_chunk * 2 * T_completion * V`` bytes).
-        chunk_vocab: vocabulary chunk of the forward-only path.
+        chunk_vocab: vocabulary chunk of the forward-only path, and of the low-precision (bf16/fp16) matrix
+            products of the gradient path (whose float32 logits are filled and consumed block by block).
         grad_accum_dtype: dtype of the ``d weight`` accumulator (default: ``weight``'s dtype, as Liger does;
             ``torch.float32`` for exact accumulation across chunks at the cost of ``4 * V * H`` bytes).
 
@@ -214,6 +233,8 @@ def fused_linear_preference_loss(
         raise PrefrankError(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
     if reduction not in ("mean", "sum"):
         raise PrefrankError(f"reduction={reduction!r} must be 'mean' or 'sum'")
+    if not isinstance(chunk_vocab, int) or chunk_vocab < 1:
+        raise PrefrankError(f"chunk_vocab={chunk_vocab!r} must be a positive int")
     if not isinstance(pairs_per_chunk, int) or pairs_per_chunk < 1:
         raise PrefrankError(f"pairs_per_chunk={pairs_per_chunk!r} must be a positive int")
     if (ref_chosen_logps is None) != (ref_rejected_logps is None):
@@ -270,5 +291,6 @@ def fused_linear_preference_loss(
         ignore_index,
         pairs_per_chunk,
         grad_accum_dtype,
+        chunk_vocab,
     )
     return out
