@@ -393,7 +393,7 @@ def test_fused_equals_naive(name, fn, use_ref, extra, pairs_per_chunk, reduction
                 ref_chosen_logps=refs[0] if refs else None,
                 ref_rejected_logps=refs[1] if refs else None,
                 bias=bb, weights=weights, pair_kwargs=pair_kwargs, reduction=reduction,
-                pairs_per_chunk=pairs_per_chunk,
+                pairs_per_chunk=pairs_per_chunk, chunk_vocab=16,
             )  # fmt: skip
         else:
             lp = L.sequence_logps(hh @ ww.T + bb, labels)

@@ -109,7 +109,12 @@ class _FusedPreference(torch.autograd.Function):
                     v1 = min(v0 + cv, v)
                     blk = hv @ weight[v0:v1].T
                     z[:, v0:v1] = blk if bias is None else blk + bias[v0:v1]
-            lse = torch.logsumexp(z, dim=1)
+            # log-sum-exp by vocabulary blocks: torch.logsumexp would allocate a second full-size buffer
+            zmax = z.amax(dim=1)
+            ssum = torch.zeros_like(zmax)
+            for v0 in range(0, v, chunk_vocab):
+                ssum += torch.exp(z[:, v0 : v0 + chunk_vocab] - zmax.unsqueeze(1)).sum(dim=1)
+            lse = zmax + torch.log(ssum)
             tok = z.gather(1, tgt.unsqueeze(1)).squeeze(1) - lse
             seq_lp = torch.zeros(ns, dtype=acc, device=dev).index_add_(0, seg, tok)
             m = p1 - p0
