@@ -65,7 +65,7 @@ def chunked_loss(hidden, weight, labels, ref, beta=0.1, chunk_rows=4096, chunk_v
     return L.dpo_loss(lp[:b], lp[b:], ref[:b], ref[b:], beta=beta)
 
 
-def fused_loss(hidden, weight, labels, ref, beta=0.1, pairs_per_chunk=1):
+def fused_loss(hidden, weight, labels, ref, beta=0.1, pairs_per_chunk=1, chunk_vocab=32768):
     b = hidden.shape[0] // 2
     return L.fused_linear_preference_loss(
         hidden,
@@ -75,6 +75,7 @@ def fused_loss(hidden, weight, labels, ref, beta=0.1, pairs_per_chunk=1):
         ref_chosen_logps=ref[:b],
         ref_rejected_logps=ref[b:],
         pairs_per_chunk=pairs_per_chunk,
+        chunk_vocab=chunk_vocab,
     )
 
 
@@ -219,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--warmup", type=int, default=3)
     ap.add_argument("--methods", default="naive,chunked,fused,liger")
     ap.add_argument("--json", default=None)
+    ap.add_argument("--chunk-rows", type=int, default=4096, help="chunked path: rows per logit block")
+    ap.add_argument("--chunk-vocab", type=int, default=32768, help="chunked/fused: vocabulary block")
+    ap.add_argument("--pairs-per-chunk", type=int, default=1, help="fused path: pairs whose logits are held")
     args = ap.parse_args(argv)
     if args.small:
         args.pairs, args.seq, args.hidden, args.vocab = 2, [256], 256, 8192
@@ -239,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     print()
     methods: dict[str, Callable[..., Any]] = {
         "naive": naive_loss,
-        "chunked": chunked_loss,
-        "fused": fused_loss,
+        "chunked": functools.partial(chunked_loss, chunk_rows=args.chunk_rows, chunk_vocab=args.chunk_vocab),
+        "fused": functools.partial(
+            fused_loss, pairs_per_chunk=args.pairs_per_chunk, chunk_vocab=args.chunk_vocab
+        ),
     }
     liger = liger_loss_fn()
     if liger is not None:
