@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pytest
-
 import prefrank as pr
+import pytest
 from prefrank import reference
 
 ROWS = int(os.environ.get("PREFRANK_BENCH_ROWS", 10_000_000))
@@ -46,9 +45,11 @@ def pandas_route(df):
 
     codes, _ = pd.factorize(pd.concat([df["a"], df["b"]], ignore_index=True))
     n = len(df)
-    return pd.DataFrame({"a": codes[:n], "b": codes[n:], "o": df["outcome"].to_numpy()}).groupby(
-        ["a", "b", "o"], sort=False
-    ).size()
+    return (
+        pd.DataFrame({"a": codes[:n], "b": codes[n:], "o": df["outcome"].to_numpy()})
+        .groupby(["a", "b", "o"], sort=False)
+        .size()
+    )
 
 
 def reference_ingest(a, b, o):
@@ -61,8 +62,14 @@ def reference_ingest(a, b, o):
 
 @pytest.mark.benchmark(group="ingest-pandas")
 def test_prefrank_from_pandas(benchmark, frame):
-    pc = benchmark.pedantic(prefrank_ingest, args=(frame,), kwargs=dict(a="a", b="b", outcome="outcome"),
-                            rounds=5, iterations=1, warmup_rounds=1)
+    pc = benchmark.pedantic(
+        prefrank_ingest,
+        args=(frame,),
+        kwargs=dict(a="a", b="b", outcome="outcome"),
+        rounds=5,
+        iterations=1,
+        warmup_rounds=1,
+    )
     assert pc.total() == ROWS
 
 
@@ -84,8 +91,7 @@ def test_reference_from_lists(benchmark, raw):
 @pytest.mark.benchmark(group="ingest-numpy")
 def test_prefrank_from_numpy(benchmark, raw):
     a, b, o = raw
-    pc = benchmark.pedantic(prefrank_ingest, kwargs=dict(a=a, b=b, outcome=o), rounds=5, iterations=1,
-                            warmup_rounds=1)
+    pc = benchmark.pedantic(prefrank_ingest, kwargs=dict(a=a, b=b, outcome=o), rounds=5, iterations=1, warmup_rounds=1)
     assert pc.total() == ROWS
 
 

@@ -7,9 +7,8 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pytest
-
 import prefrank as pr
+import pytest
 from prefrank.reference import ranking as ref
 
 M = int(os.environ.get("PREFRANK_BENCH_BT_ROWS", 1_000_000))
@@ -40,8 +39,11 @@ def test_evalica_bt(benchmark, bt_data):
     evalica = pytest.importorskip("evalica")
     _, _, _, winner, loser = bt_data
     wins = [evalica.Winner.X] * len(winner)
-    res = benchmark.pedantic(lambda: evalica.bradley_terry(winner, loser, wins, tolerance=1e-10, limit=1000),
-                             rounds=3, iterations=1)
+    res = benchmark.pedantic(
+        lambda: evalica.bradley_terry(winner, loser, wins, tolerance=1e-10, limit=1000),
+        rounds=3,
+        iterations=1,
+    )
     assert len(res.scores) == N
 
 

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from prefrank.cli import main
 
 
@@ -23,8 +22,24 @@ def test_leaderboard_example_csv(capsys):
 def test_leaderboard_json_and_html(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     html = tmp_path / "board.html"
-    assert main(["leaderboard", "--example", "--format", "json", "--ties", "davidson", "--bootstrap", "8",
-                 "--html", str(html), "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "leaderboard",
+                "--example",
+                "--format",
+                "json",
+                "--ties",
+                "davidson",
+                "--bootstrap",
+                "8",
+                "--html",
+                str(html),
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     payload = json.loads(capsys.readouterr().out)
     assert payload["ties"] == "davidson" and payload["tie_param"] > 0
     assert payload["leaderboard"][0]["item"] == "gpt-4"
@@ -36,13 +51,50 @@ def test_leaderboard_json_and_html(tmp_path, capsys):
 def test_leaderboard_file_with_position_and_anchor(data_dir, tmp_path, capsys):
     pytest.importorskip("pandas")
     out = tmp_path / "board.csv"
-    assert main(["leaderboard", str(data_dir / "llmfao-crowd.csv"), "--a", "model_x", "--b", "model_y",
-                 "--outcome", "winner", "--alpha", "0.01", "--output", str(out)]) == 1
+    assert (
+        main(
+            [
+                "leaderboard",
+                str(data_dir / "llmfao-crowd.csv"),
+                "--a",
+                "model_x",
+                "--b",
+                "model_y",
+                "--outcome",
+                "winner",
+                "--alpha",
+                "0.01",
+                "--output",
+                str(out),
+            ]
+        )
+        == 1
+    )
     # model_x/model_y are ids, the outcome names positions: without --position this is an error.
     assert "names a position" in capsys.readouterr().err
-    assert main(["leaderboard", str(data_dir / "llmfao-crowd.csv"), "--a", "left", "--b", "right",
-                 "--outcome", "winner", "--position", "left", "--alpha", "0.01",
-                 "--anchor", "GPT 4=1000", "--output", str(out)]) == 0
+    assert (
+        main(
+            [
+                "leaderboard",
+                str(data_dir / "llmfao-crowd.csv"),
+                "--a",
+                "left",
+                "--b",
+                "right",
+                "--outcome",
+                "winner",
+                "--position",
+                "left",
+                "--alpha",
+                "0.01",
+                "--anchor",
+                "GPT 4=1000",
+                "--output",
+                str(out),
+            ]
+        )
+        == 0
+    )
     lines = out.read_text().splitlines()
     assert lines[0].startswith("rank,item,score")
     gpt4 = [line for line in lines if ",GPT 4," in line]
@@ -68,8 +120,10 @@ def test_module_entry_point_and_version():
 
 
 def test_import_is_lean():
-    code = ("import sys, prefrank; heavy = [m for m in ('torch', 'pandas', 'polars', 'pyarrow', 'matplotlib') "
-            "if m in sys.modules]; print(','.join(heavy))")
+    code = (
+        "import sys, prefrank; heavy = [m for m in ('torch', 'pandas', 'polars', 'pyarrow', 'matplotlib') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""

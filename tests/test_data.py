@@ -6,11 +6,10 @@ import json
 import re
 
 import numpy as np
+import prefrank as pr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import prefrank as pr
 from prefrank import reference
 from prefrank.data import code_labels
 
@@ -51,8 +50,13 @@ def test_integer_and_mixed_labels():
     assert mixed.items.tolist() == [1, "x", "y"]
 
 
-@given(st.lists(st.tuples(st.sampled_from(["p", "q", "r", "s", "ü", ""]), st.sampled_from(["p", "q", "r", "s", "ü", ""])),
-                min_size=1, max_size=40))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["p", "q", "r", "s", "ü", ""]), st.sampled_from(["p", "q", "r", "s", "ü", ""])),
+        min_size=1,
+        max_size=40,
+    )
+)
 @settings(max_examples=60, deadline=None)
 def test_coding_matches_reference(rows):
     a = [r[0] for r in rows]
@@ -190,8 +194,11 @@ def test_comparisons_passthrough_and_conflicting_options():
 
 
 def test_outcome_vocabularies():
-    arena = pr.comparisons(a=["m", "n", "m", "n"], b=["n", "m", "n", "m"],
-                           outcome=["model_a", "MODEL_B", "tie (bothbad)", " Tie "])
+    arena = pr.comparisons(
+        a=["m", "n", "m", "n"],
+        b=["n", "m", "n", "m"],
+        outcome=["model_a", "MODEL_B", "tie (bothbad)", " Tie "],
+    )
     assert arena.p.tolist() == [1.0, 0.0, 0.5, 0.5] and arena.tie.tolist() == [0, 0, 1, 1]
     nums = pr.comparisons(a=["m", "n", "m"], b=["n", "m", "n"], outcome=[1, 0, 0.5])
     assert nums.p.tolist() == [1.0, 0.0, 0.5] and nums.tie.tolist() == [0, 0, 1]
@@ -199,8 +206,12 @@ def test_outcome_vocabularies():
     assert soft.p.tolist() == [0.8, 0.25] and soft.tie.tolist() == [0, 0]
     bools = pr.comparisons(a=["m", "n"], b=["n", "m"], outcome=np.array([True, False]))
     assert bools.p.tolist() == [1.0, 0.0]
-    mapped = pr.comparisons(a=["m", "n", "m"], b=["n", "m", "n"], outcome=["A>B", "B>A", "A=B"],
-                            outcomes={"A>B": "a", "B>A": "b", "A=B": "tie"})
+    mapped = pr.comparisons(
+        a=["m", "n", "m"],
+        b=["n", "m", "n"],
+        outcome=["A>B", "B>A", "A=B"],
+        outcomes={"A>B": "a", "B>A": "b", "A=B": "tie"},
+    )
     assert mapped.p.tolist() == [1.0, 0.0, 0.5] and mapped.tie.tolist() == [0, 0, 1]
     prob_map = pr.comparisons(a=["m"], b=["n"], outcome=["mostly a"], outcomes={"mostly a": 0.9})
     assert prob_map.p.tolist() == [0.9]
@@ -208,8 +219,7 @@ def test_outcome_vocabularies():
 
 def test_left_right_with_position():
     # a = x, b = y; the left column names the item shown first.
-    c = pr.comparisons(a=["x", "x", "x"], b=["y", "y", "y"], outcome=["left", "right", "tie"],
-                       position=["x", "y", "y"])
+    c = pr.comparisons(a=["x", "x", "x"], b=["y", "y", "y"], outcome=["left", "right", "tie"], position=["x", "y", "y"])
     # Row 0: x was left and left won -> a won. Row 1: y was left, right (x) won -> a won.
     assert c.p.tolist() == [1.0, 1.0, 0.5]
     assert c.first.tolist() == [0, 1, 1]
@@ -237,9 +247,12 @@ def test_llmfao_left_right(data_dir):
 
 
 def test_error_unknown_outcome_names_row_and_value():
-    with pytest.raises(pr.PrefrankError, match=re.escape("row 2: outcome 'draw?' in column 'outcome' is not one of a, b, tie")):
+    with pytest.raises(
+        pr.PrefrankError,
+        match=re.escape("row 2: outcome 'draw?' in column 'outcome' is not one of a, b, tie"),
+    ):
         pr.comparisons(a=["x", "y", "x"], b=["y", "x", "y"], outcome=["a", "b", "draw?"])
-    with pytest.raises(pr.PrefrankError, match="row 1: outcome 1.5 in column 'outcome' is not a probability"):
+    with pytest.raises(pr.PrefrankError, match=r"row 1: outcome 1\.5 in column 'outcome' is not a probability"):
         pr.comparisons(a=["x", "y"], b=["y", "x"], outcome=[1.0, 1.5])
     with pytest.raises(pr.PrefrankError, match="row 1: outcome nan in column 'outcome' is not a finite number"):
         pr.comparisons(a=["x", "y"], b=["y", "x"], outcome=[1.0, float("nan")])
@@ -270,8 +283,13 @@ def test_error_weights():
     with pytest.raises(pr.PrefrankError, match="is not numeric"):
         pr.comparisons({"a": ["x"], "b": ["y"], "o": ["a"], "w": ["heavy"]}, a="a", b="b", outcome="o", weight="w")
     # Numeric strings are converted.
-    c = pr.comparisons({"a": ["x"], "b": ["y"], "o": ["a"], "w": np.array(["2.5"], object)}, a="a", b="b",
-                       outcome="o", weight="w")
+    c = pr.comparisons(
+        {"a": ["x"], "b": ["y"], "o": ["a"], "w": np.array(["2.5"], object)},
+        a="a",
+        b="b",
+        outcome="o",
+        weight="w",
+    )
     assert c.weight.tolist() == [2.5]
 
 
@@ -307,7 +325,7 @@ def test_error_files(tmp_path):
         pr.comparisons(tmp_path / "nope.csv", a="x", b="y", outcome="o")
     bad = tmp_path / "c.xlsx"
     bad.write_text("x")
-    with pytest.raises(pr.PrefrankError, match="unknown file type '.xlsx'"):
+    with pytest.raises(pr.PrefrankError, match=r"unknown file type '\.xlsx'"):
         pr.comparisons(bad, a="x", b="y", outcome="o")
 
 

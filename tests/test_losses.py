@@ -297,9 +297,7 @@ def test_matches_float64_reference(case: Case, seed: int) -> None:
     got = case.fn(*args, **case.kw, **kw, reduction="none")
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(case.fn(*args, **case.kw, **kw).item(), want.mean(), rtol=1e-10)
-    np.testing.assert_allclose(
-        case.fn(*args, **case.kw, **kw, reduction="sum").item(), want.sum(), rtol=1e-10
-    )
+    np.testing.assert_allclose(case.fn(*args, **case.kw, **kw, reduction="sum").item(), want.sum(), rtol=1e-10)
     w = np.random.default_rng(seed + 100).uniform(0, 2, want.shape[0])
     got_w = case.fn(*args, **case.kw, **kw, weights=torch.tensor(w))
     np.testing.assert_allclose(got_w.item(), (w * want).sum() / w.sum(), rtol=1e-10)
@@ -422,9 +420,7 @@ def test_length_normalized_dpo_unit_lengths_is_dpo() -> None:
     a = _pair()
     one = torch.ones_like(a[0])
     torch.testing.assert_close(
-        L.length_normalized_dpo_loss(
-            *a, beta=0.3, chosen_lengths=one, rejected_lengths=one, reduction="none"
-        ),
+        L.length_normalized_dpo_loss(*a, beta=0.3, chosen_lengths=one, rejected_lengths=one, reduction="none"),
         L.dpo_loss(*a, beta=0.3, reduction="none"),
     )
 
@@ -441,9 +437,7 @@ def test_nca_two_way_one_hot_is_nca_pair() -> None:
 def test_plackett_luce_two_way_is_dpo() -> None:
     pc, pr, rc, rr = _pair()
     torch.testing.assert_close(
-        L.plackett_luce_dpo_loss(
-            torch.stack([pc, pr], 1), torch.stack([rc, rr], 1), beta=0.3, reduction="none"
-        ),
+        L.plackett_luce_dpo_loss(torch.stack([pc, pr], 1), torch.stack([rc, rr], 1), beta=0.3, reduction="none"),
         L.dpo_loss(pc, pr, rc, rr, beta=0.3, reduction="none"),
     )
 
@@ -467,9 +461,7 @@ def test_lcpo_gradient_is_posterior_weighted_dpo_gradient() -> None:
     L.lcpo_loss(pc, pr, rc, rr, beta=0.3, epsilon=0.2, reduction="sum").backward()
     gamma = L.lcpo_posteriors(pc, pr, rc, rr, beta=0.3, epsilon=0.2)
     pc2 = pc.detach().clone().requires_grad_(True)
-    (
-        gamma * L.dpo_loss(pc2, pr.detach(), rc.detach(), rr.detach(), beta=0.3, reduction="none")
-    ).sum().backward()
+    (gamma * L.dpo_loss(pc2, pr.detach(), rc.detach(), rr.detach(), beta=0.3, reduction="none")).sum().backward()
     torch.testing.assert_close(pc.grad, pc2.grad)
     with pytest.raises(PrefrankError, match="posteriors"):
         L.lcpo_loss(pc, pr, posteriors=torch.ones(3))
@@ -646,9 +638,7 @@ def test_pair_label_probabilities_from_ranking_series_and_dict() -> None:
     board = pr.bradley_terry(data, a="a", b="b", outcome="outcome", scale="elo")
     chosen, rejected = ["x", "z", "y"], ["y", "x", "x"]
     theta = dict(zip(board.items.tolist(), board.theta.tolist(), strict=True))
-    want = np.array(
-        [1 / (1 + math.exp(-(theta[c] - theta[r]))) for c, r in zip(chosen, rejected, strict=True)]
-    )
+    want = np.array([1 / (1 + math.exp(-(theta[c] - theta[r]))) for c, r in zip(chosen, rejected, strict=True)])
     got = L.pair_label_probabilities(board, chosen, rejected)  # display scale (elo) does not matter
     np.testing.assert_allclose(got, want, rtol=1e-12)
     series = pr.bradley_terry(data, a="a", b="b", outcome="outcome", scale="log").scores
@@ -661,9 +651,7 @@ def test_pair_label_probabilities_from_ranking_series_and_dict() -> None:
     pc = torch.tensor([-3.0, -4.0, -5.0], dtype=torch.float64)
     z = torch.zeros(3, dtype=torch.float64)
     w = torch.as_tensor(got)
-    torch.testing.assert_close(
-        L.dpo_loss(pc, z, weights=w), (L.dpo_loss(pc, z, reduction="none") * w).sum() / w.sum()
-    )
+    torch.testing.assert_close(L.dpo_loss(pc, z, weights=w), (L.dpo_loss(pc, z, reduction="none") * w).sum() / w.sum())
 
 
 def test_bridge_extreme_strengths_and_errors() -> None:

@@ -36,9 +36,7 @@ def test_prefrank_ranking_recovers_utilities_and_flags_flipped_pairs(ex, task_an
     task, cleaned = task_and_cleaned
     scores = cleaned.scores
     items = np.array([int(k[1:]) for k in scores.index])
-    rho = np.corrcoef(np.argsort(np.argsort(scores.to_numpy())), np.argsort(np.argsort(task.utility[items])))[
-        0, 1
-    ]
+    rho = np.corrcoef(np.argsort(np.argsort(scores.to_numpy())), np.argsort(np.argsort(task.utility[items])))[0, 1]
     assert rho > 0.6  # BT scores order the training responses like the hidden utilities (about 0.77)
     # cleaning drops pairs that are much more often truly flipped than the base rate
     assert cleaned.dropped_flipped > 1.4 * task.flipped.mean()

@@ -53,9 +53,7 @@ def test_token_and_sequence_logps_match_reference() -> None:
         rtol=1e-12,
     )
     np.testing.assert_array_equal(L.token_counts(labels).numpy(), counts)
-    np.testing.assert_allclose(
-        L.sequence_logps(logits, labels, reduction="none").numpy(), want_tok, atol=1e-12
-    )
+    np.testing.assert_allclose(L.sequence_logps(logits, labels, reduction="none").numpy(), want_tok, atol=1e-12)
 
 
 def test_sequence_logps_shift_and_custom_ignore_index() -> None:
@@ -220,9 +218,7 @@ def test_sequence_logps_from_hidden_equals_naive() -> None:
     labels[2, 5:] = IGN
     for red in ("sum", "mean", "none"):
         for shift in (False, True):
-            got = L.sequence_logps_from_hidden(
-                hid, w, labels, reduction=red, shift=shift, chunk_rows=5, chunk_vocab=16
-            )
+            got = L.sequence_logps_from_hidden(hid, w, labels, reduction=red, shift=shift, chunk_rows=5, chunk_vocab=16)
             want = L.sequence_logps(hid @ w.T, labels, reduction=red, shift=shift)
             torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
 
@@ -471,9 +467,7 @@ def test_fused_errors() -> None:
     with pytest.raises(PrefrankError, match=r"labels\[4, 6\] = 43"):
         L.fused_linear_preference_loss(hid, w, bad, L.dpo_loss)
     with pytest.raises(PrefrankError, match="one loss per pair"):
-        L.fused_linear_preference_loss(
-            hid.requires_grad_(True), w, labels, lambda c, r, reduction: (c - r).sum()
-        )
+        L.fused_linear_preference_loss(hid.requires_grad_(True), w, labels, lambda c, r, reduction: (c - r).sum())
     with pytest.raises(PrefrankError, match="detach"):
         L.fused_linear_preference_loss(
             hid.requires_grad_(True), w, labels, L.dpo_loss,

@@ -7,11 +7,10 @@ import math
 import warnings
 
 import numpy as np
+import prefrank as pr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import prefrank as pr
 from prefrank.reference import ranking as ref
 
 LN10 = math.log(10.0)
@@ -93,7 +92,9 @@ def fastchat_mle_elo(a: list[str], b: list[str], winner: list[str]) -> dict[str,
         grad = np.bincount(win, g, n) - np.bincount(lose, g, n)
         return loss, grad
 
-    res = minimize(f, np.zeros(n), jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000})
+    res = minimize(
+        f, np.zeros(n), jac=True, method="L-BFGS-B", options={"gtol": 1e-12, "ftol": 1e-15, "maxiter": 10_000}
+    )
     return {m: 400 * res.x[idx[m]] + 1000 for m in models}
 
 
@@ -158,7 +159,11 @@ def fit_rows(rows, ties, **kw):
     return log_bt(a, b, o, ties=ties, **kw)
 
 
-@given(st.integers(0, 10_000), st.sampled_from(["half", "drop", "davidson", "rao_kupper"]), st.sampled_from([0.0, 0.3]))
+@given(
+    st.integers(0, 10_000),
+    st.sampled_from(["half", "drop", "davidson", "rao_kupper"]),
+    st.sampled_from([0.0, 0.3]),
+)
 @settings(max_examples=25, deadline=None)
 def test_tie_models_match_reference(seed, ties, alpha):
     rows = random_rows(seed, 4, 40)
@@ -310,12 +315,24 @@ def test_bootstrap_degenerate_resamples_stay_finite():
     # Item z has one loss only: many resamples lose it entirely (no comparisons -> disconnected).
     a = ["x"] * 20 + ["y"] * 20 + ["x"]
     b = ["y"] * 20 + ["x"] * 20 + ["z"]
-    r = log_bt(a, b, ["a"] * 10 + ["b"] * 10 + ["a"] * 12 + ["b"] * 8 + ["a"], alpha=0.01, bootstrap=100,
-               progress=False)
+    r = log_bt(
+        a,
+        b,
+        ["a"] * 10 + ["b"] * 10 + ["a"] * 12 + ["b"] * 8 + ["a"],
+        alpha=0.01,
+        bootstrap=100,
+        progress=False,
+    )
     assert np.isfinite(r.bootstrap_theta).all()
     strict = [("x", "y", "a"), ("y", "x", "a"), ("y", "z", "a"), ("z", "y", "a")]
-    r2 = log_bt([s[0] for s in strict] * 3, [s[1] for s in strict] * 3, [s[2] for s in strict] * 3,
-                bootstrap=200, seed=4, progress=False)
+    r2 = log_bt(
+        [s[0] for s in strict] * 3,
+        [s[1] for s in strict] * 3,
+        [s[2] for s in strict] * 3,
+        bootstrap=200,
+        seed=4,
+        progress=False,
+    )
     assert np.isfinite(r2.bootstrap_theta).all()
     assert r2.bootstrap_info["degenerate"] > 0
 
@@ -327,8 +344,9 @@ def test_scales_matrices_and_repr():
     pytest.importorskip("pandas")
     r = pr.bradley_terry(a=["x", "y", "z", "x"], b=["y", "z", "x", "z"], outcome=["a", "a", "a", "b"])
     log = pr.bradley_terry(a=["x", "y", "z", "x"], b=["y", "z", "x", "z"], outcome=["a", "a", "a", "b"], scale="log")
-    strength = pr.bradley_terry(a=["x", "y", "z", "x"], b=["y", "z", "x", "z"], outcome=["a", "a", "a", "b"],
-                                scale="strength")
+    strength = pr.bradley_terry(
+        a=["x", "y", "z", "x"], b=["y", "z", "x", "z"], outcome=["a", "a", "a", "b"], scale="strength"
+    )
     np.testing.assert_allclose(r.score_array, 400 / LN10 * log.theta + 1000)
     np.testing.assert_allclose(strength.score_array, np.exp(log.theta))
     p = r.predict_proba()
@@ -384,10 +402,18 @@ def test_not_identifiable_names_items():
         pr.bradley_terry(a=["winner", "winner", "x"], b=["loser", "x", "loser"], outcome=["a", "a", "a"])
     # Two groups that never met.
     with pytest.raises(pr.NotIdentifiableError, match=r"2 components\); smallest components: \{'p', 'q'\}"):
-        pr.bradley_terry(a=["w", "x", "w", "p", "q", "p", "p"], b=["x", "w", "x", "q", "p", "q", "q"],
-                         outcome=["a", "a", "a", "a", "a", "a", "b"])
-    fitted = pr.bradley_terry(a=["winner", "winner", "x"], b=["loser", "x", "loser"], outcome=["a", "a", "a"],
-                              alpha=1.0, scale="log")
+        pr.bradley_terry(
+            a=["w", "x", "w", "p", "q", "p", "p"],
+            b=["x", "w", "x", "q", "p", "q", "q"],
+            outcome=["a", "a", "a", "a", "a", "a", "b"],
+        )
+    fitted = pr.bradley_terry(
+        a=["winner", "winner", "x"],
+        b=["loser", "x", "loser"],
+        outcome=["a", "a", "a"],
+        alpha=1.0,
+        scale="log",
+    )
     assert fitted.scores.index.tolist() == ["winner", "x", "loser"]
 
 
@@ -411,8 +437,15 @@ def test_convergence_warning():
 def test_llmfao_crowd_with_davidson(data_dir):
     pd = pytest.importorskip("pandas")
     df = pd.read_csv(data_dir / "llmfao-crowd.csv")
-    r = pr.bradley_terry(df, a="left", b="right", outcome="winner", outcomes={"left": "a", "right": "b"},
-                         ties="davidson", alpha=1e-3)
+    r = pr.bradley_terry(
+        df,
+        a="left",
+        b="right",
+        outcome="winner",
+        outcomes={"left": "a", "right": "b"},
+        ties="davidson",
+        alpha=1e-3,
+    )
     assert r.converged and 0 < r.tie_param < 5
     half = pr.bradley_terry(df, a="left", b="right", outcome="winner", outcomes={"left": "a", "right": "b"}, alpha=1e-3)
     assert kendall_tau(r.theta, half.theta) > 0.9
@@ -424,8 +457,13 @@ def test_ukp_humour_sparse(shared_data):
     ones = np.ones(len(pairs))
     r = pr.bradley_terry(a=pairs.preferred.to_numpy(), b=pairs.other.to_numpy(), outcome=ones, scale="log")
     assert r.converged and len(r.items) == 4030
-    gold = pd.read_csv(shared_data / "ukp-humour" / "item_scores.txt", sep="\t", header=None,
-                       names=["id", "score", "text"], quoting=3)
+    gold = pd.read_csv(
+        shared_data / "ukp-humour" / "item_scores.txt",
+        sep="\t",
+        header=None,
+        names=["id", "score", "text"],
+        quoting=3,
+    )
     scores = r.scores
     common = gold[gold.id.isin(scores.index)]
     rho = np.corrcoef(scores.loc[common.id].to_numpy(), common.score.to_numpy())[0, 1]

@@ -227,14 +227,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.small:
         args.pairs, args.seq, args.hidden, args.vocab = 2, [256], 256, 8192
         args.repeats, args.warmup = min(args.repeats, 5), min(args.warmup, 1)
-    dtype = (
-        getattr(torch, args.dtype)
-        if args.dtype
-        else (torch.bfloat16 if args.device != "cpu" else torch.float32)
-    )
-    dev_name = (
-        torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
-    )
+    dtype = getattr(torch, args.dtype) if args.dtype else (torch.bfloat16 if args.device != "cpu" else torch.float32)
+    dev_name = torch.cuda.get_device_name() if args.device.startswith("cuda") else platform.processor() or "cpu"
 
     print(f"# DPO from hidden states: device {dev_name} ({args.device}), torch {torch.__version__}, {dtype}")
     print()
@@ -244,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     methods: dict[str, Callable[..., Any]] = {
         "naive": naive_loss,
         "chunked": functools.partial(chunked_loss, chunk_rows=args.chunk_rows, chunk_vocab=args.chunk_vocab),
-        "fused": functools.partial(
-            fused_loss, pairs_per_chunk=args.pairs_per_chunk, chunk_vocab=args.chunk_vocab
-        ),
+        "fused": functools.partial(fused_loss, pairs_per_chunk=args.pairs_per_chunk, chunk_vocab=args.chunk_vocab),
     }
     liger = liger_loss_fn()
     if liger is not None:
@@ -262,9 +254,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append({"B": args.pairs, "T": t, "H": args.hidden, "V": args.vocab, "method": m, **r})
             peak = f"{r['peak_gib']:.2f}" if "peak_gib" in r else "n/a"
             if "error" in r:
-                print(
-                    f"| {args.pairs} | {t} | {args.hidden} | {args.vocab} | {m} | {r['error']} | | {peak} |"
-                )
+                print(f"| {args.pairs} | {t} | {args.hidden} | {args.vocab} | {m} | {r['error']} | | {peak} |")
             else:
                 print(
                     f"| {args.pairs} | {t} | {args.hidden} | {args.vocab} | {m} | {r['fwd_bwd_ms']:.1f} "
@@ -272,10 +262,7 @@ def main(argv: list[str] | None = None) -> int:
                 )
             sys.stdout.flush()
     if "liger" not in methods:
-        print(
-            "\nLiger-Kernel not installed: its rows are missing "
-            "(pip install liger-kernel on the GPU machine)."
-        )
+        print("\nLiger-Kernel not installed: its rows are missing (pip install liger-kernel on the GPU machine).")
     if args.json:
         with open(args.json, "w") as fh:
             json.dump({"device": dev_name, "dtype": str(dtype), "torch": torch.__version__, "rows": rows}, fh)

@@ -1,4 +1,6 @@
 # Typed stubs for the compiled extension prefrank._core (checked by mypy.stubtest).
+from typing import Any, final
+
 import numpy as np
 import numpy.typing as npt
 
@@ -27,6 +29,7 @@ def code_i64(
     columns: list[npt.NDArray[np.int64]],
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.int64]]: ...
 
+@final
 class PairCounts:
     @staticmethod
     def from_comparisons(
@@ -67,4 +70,45 @@ class PairCounts:
         npt.NDArray[np.float64],
         npt.NDArray[np.float64],
     ]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+# --- ranking ---
+BOOTSTRAP_ROUND_CHUNK: int
+
+def bt_fit(
+    counts: PairCounts,
+    ties: str = "half",
+    alpha: float = 0.0,
+    max_iter: int = 10000,
+    tol: float = 1e-10,
+    method: str = "auto",
+    init: npt.NDArray[np.float64] | None = None,
+) -> dict[str, Any]: ...
+def bt_components(counts: PairCounts, ties: str = "half") -> tuple[npt.NDArray[np.uint32], int]: ...
+def bt_bootstrap(
+    counts: PairCounts,
+    theta_hat: npt.NDArray[np.float64],
+    rounds: int,
+    seed: int,
+    first_chunk: int = 0,
+    ties: str = "half",
+    alpha: float = 0.0,
+    max_iter: int = 10000,
+    tol: float = 1e-10,
+    method: str = "auto",
+    tie_hat: float | None = None,
+) -> dict[str, Any]: ...
+def elo_ratings(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    k: float = 4.0,
+    initial: float = 1000.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    shuffles: int = 0,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]: ...

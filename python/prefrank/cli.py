@@ -24,7 +24,7 @@ def _add_table_args(p: argparse.ArgumentParser) -> None:
 
 
 def _emit(table: Any, args: argparse.Namespace, payload: dict[str, Any] | None = None) -> None:
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
     try:
         if args.format == "json":
             body = payload if payload is not None else {"rows": table.to_dict(orient="records")}
@@ -91,22 +91,26 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
         if not sep:
             raise PrefrankError(f"--anchor {args.anchor!r}: expected ITEM=VALUE")
         anchor = (item, float(value))
-    ranking = bradley_terry(
-        path,
-        a=args.a,
-        b=args.b,
-        outcome=args.outcome,
-        weight=args.weight,
-        drop_self=args.drop_self,
-        ties=args.ties,
-        alpha=args.alpha,
-        scale=args.scale,
-        offset=args.offset,
-        anchor=anchor,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        progress=False if args.no_progress else None,
-    ) if args.position is None else _with_position(args, path, anchor)
+    ranking = (
+        bradley_terry(
+            path,
+            a=args.a,
+            b=args.b,
+            outcome=args.outcome,
+            weight=args.weight,
+            drop_self=args.drop_self,
+            ties=args.ties,
+            alpha=args.alpha,
+            scale=args.scale,
+            offset=args.offset,
+            anchor=anchor,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            progress=False if args.no_progress else None,
+        )
+        if args.position is None
+        else _with_position(args, path, anchor)
+    )
     table = ranking.to_pandas(level=args.level)
     _emit(table, args, {"leaderboard": table.to_dict(orient="records"), **_summary(ranking)})
     if args.html:
@@ -121,11 +125,26 @@ def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
     from prefrank.data import comparisons
     from prefrank.ranking import bradley_terry
 
-    comps = comparisons(path, a=args.a, b=args.b, outcome=args.outcome, weight=args.weight,
-                        position=args.position, drop_self=args.drop_self)
-    return bradley_terry(comps, ties=args.ties, alpha=args.alpha, scale=args.scale, offset=args.offset,
-                         anchor=anchor, bootstrap=args.bootstrap, seed=args.seed,
-                         progress=False if args.no_progress else None)
+    comps = comparisons(
+        path,
+        a=args.a,
+        b=args.b,
+        outcome=args.outcome,
+        weight=args.weight,
+        position=args.position,
+        drop_self=args.drop_self,
+    )
+    return bradley_terry(
+        comps,
+        ties=args.ties,
+        alpha=args.alpha,
+        scale=args.scale,
+        offset=args.offset,
+        anchor=anchor,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        progress=False if args.no_progress else None,
+    )
 
 
 def _summary(r: Any) -> dict[str, Any]:

@@ -87,9 +87,7 @@ def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = 
         raise FileNotFoundError(f"no such file: {p}")
     suffix = p.suffix.lower()
     if suffix not in {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"}:
-        raise PrefrankError(
-            f"{p}: unknown file type {suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet"
-        )
+        raise PrefrankError(f"{p}: unknown file type {suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet")
     try:
         import pyarrow  # noqa: F401
     except ImportError:
@@ -264,8 +262,10 @@ def _as_arrow(col: Any) -> Any:
         return col.to_arrow()
     if _is_arrow_array(col):
         return col
-    if mod.startswith("pandas") and str(getattr(col, "dtype", "")) in ("str", "string") and "pyarrow" in repr(
-        getattr(col.dtype, "storage", "")
+    if (
+        mod.startswith("pandas")
+        and str(getattr(col, "dtype", "")) in ("str", "string")
+        and "pyarrow" in repr(getattr(col.dtype, "storage", ""))
     ):
         import pyarrow as pa
 
@@ -330,9 +330,7 @@ def _missing_mask(arr: np.ndarray) -> np.ndarray | None:
     if arr.dtype.kind == "f":
         return np.isnan(arr)
     if arr.dtype.kind == "O":
-        return np.fromiter(
-            (v is None or (isinstance(v, float) and math.isnan(v)) for v in arr), bool, len(arr)
-        )
+        return np.fromiter((v is None or (isinstance(v, float) and math.isnan(v)) for v in arr), bool, len(arr))
     return None
 
 
@@ -392,8 +390,8 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
                 row = int(np.argmax(a > np.iinfo(np.int64).max))
                 raise PrefrankError(f"row {row}: column {name!r} label {a[row]} does not fit in int64")
         cols = [np.ascontiguousarray(a, dtype=np.int64) for a in arrays]
-        codes, labels = _core.code_i64(cols)
-        return codes, labels
+        int_codes, int_labels = _core.code_i64(cols)
+        return list(int_codes), int_labels
     if kinds <= {"f"}:
         for a, name in zip(arrays, names):
             _raise_missing(a, name)
@@ -406,13 +404,12 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
         try:
             codes, labels = _core.code_str_objects(objs)
         except TypeError as e:
-            col, row = getattr(e, "column", None), getattr(e, "row", None)
-            if col is not None and row is not None:
-                v = objs[col][row]
+            col: int | None = getattr(e, "column", None)
+            bad_row: int | None = getattr(e, "row", None)
+            if col is not None and bad_row is not None:
+                v = objs[col][bad_row]
                 if v is None or (isinstance(v, float) and math.isnan(v)):
-                    raise PrefrankError(
-                        f"row {row}: column {names[col]!r} is missing a label ({v!r})"
-                    ) from None
+                    raise PrefrankError(f"row {bad_row}: column {names[col]!r} is missing a label ({v!r})") from None
             return _code_generic(objs, names)
         out = np.empty(len(labels), dtype=object)
         out[:] = labels
@@ -431,10 +428,10 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     utf8 = [_arrow_utf8(col, name) for col, name in zip(columns, names)]
     if all(u is not None for u in utf8):
         # Arrow strings (pyarrow, polars, pandas' default str dtype): hash the buffers in Rust, in parallel.
-        codes, labels = _core.code_utf8([u for u in utf8 if u is not None])
-        out = np.empty(len(labels), dtype=object)
-        out[:] = labels
-        return codes, out
+        utf8_codes, utf8_labels = _core.code_utf8([u for u in utf8 if u is not None])
+        arr = np.empty(len(utf8_labels), dtype=object)
+        arr[:] = utf8_labels
+        return list(utf8_codes), arr
     dicts = [_dictionary(col) for col in columns]
     if any(d is not None for d in dicts):
         # Code the small dictionaries, then expand with a vectorised gather.
@@ -442,7 +439,7 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
         for col, d in zip(columns, dicts):
             parts.append(d[1] if d is not None else _to_numpy(col))
         part_codes, labels = _code_numpy(parts, names)
-        out = []
+        out: list[np.ndarray] = []
         for d, pc, name in zip(dicts, part_codes, names):
             if d is None:
                 out.append(pc)
@@ -654,7 +651,12 @@ class Comparisons:
     def __repr__(self) -> str:
         extras = [
             name
-            for name, v in (("weight", self.weight), ("group", self.group), ("judge", self.judge), ("position", self.first))
+            for name, v in (
+                ("weight", self.weight),
+                ("group", self.group),
+                ("judge", self.judge),
+                ("position", self.first),
+            )
             if v is not None
         ]
         n_ties = int(self.tie.sum())
@@ -694,7 +696,7 @@ class PairCounts:
 
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(i, j, wins_i, wins_j, ties)`` arrays over observed pairs, ``i < j`` codes."""
-        return tuple(self._core.cells())  # type: ignore[return-value]
+        return tuple(self._core.cells())
 
     def merge(self, other: PairCounts) -> PairCounts:
         """Add two tables; labels are united when they differ."""
@@ -847,8 +849,19 @@ def comparisons(
                 "(pass drop_self=True to drop such rows)"
             ) from None
         raise
-    table = Comparisons(a=ca, b=cb, p=p, tie=tie, items=items, weight=w, group=g, groups=groups,
-                        judge=j, judges=judges, first=first)
+    table = Comparisons(
+        a=ca,
+        b=cb,
+        p=p,
+        tie=tie,
+        items=items,
+        weight=w,
+        group=g,
+        groups=groups,
+        judge=j,
+        judges=judges,
+        first=first,
+    )
     if keep is not None:
         dropped = int(len(keep) - keep.sum())
         table = table.subset(keep)
@@ -870,9 +883,6 @@ def as_comparisons(data: Any, **kwargs: Any) -> Comparisons:
     if isinstance(data, Comparisons):
         extra = {k: v for k, v in kwargs.items() if v is not None and k not in {"drop_self", "outcomes"}}
         if extra:
-            raise PrefrankError(
-                f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})"
-            )
+            raise PrefrankError(f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})")
         return data
     return comparisons(data, **kwargs)
-

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import Comparisons, PairCounts, as_comparisons
+from prefrank.data import PairCounts, as_comparisons
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
 __all__ = ["Ranking", "bradley_terry", "elo"]
@@ -138,8 +138,10 @@ class Ranking:
         ranks = 1 + (boot[:, None, :] > boot[:, :, None]).sum(axis=2)
         q = (1.0 - level) / 2.0
         lo, hi = np.quantile(ranks, [q, 1.0 - q], axis=0, method="lower")
-        df = pd.DataFrame({"rank_lower": lo.astype(int), "rank_upper": hi.astype(int)},
-                          index=pd.Index(self.items, name="item"))
+        df = pd.DataFrame(
+            {"rank_lower": lo.astype(int), "rank_upper": hi.astype(int)},
+            index=pd.Index(self.items, name="item"),
+        )
         return df.loc[self.scores.index]
 
     def overlap_rank(self, level: float = 0.95) -> np.ndarray:
@@ -247,9 +249,11 @@ def _plain(x: Any) -> Any:
 
 
 def _index_of(items: np.ndarray, label: Any) -> int:
-    hits = np.flatnonzero(items == label) if items.dtype != object else [
-        k for k, v in enumerate(items.tolist()) if v == label
-    ]
+    hits = (
+        np.flatnonzero(items == label)
+        if items.dtype != object
+        else [k for k, v in enumerate(items.tolist()) if v == label]
+    )
     if len(hits) == 0:
         raise PrefrankError(f"anchor item {label!r} is not among the items")
     return int(hits[0])
@@ -359,8 +363,7 @@ def bradley_terry(
         # Sufficient statistics merged elsewhere (batches, workers): fit them directly.
         counts, items = data, data.items
     else:
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes,
-                               drop_self=drop_self)
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
         counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
         _index_of(items, anchor[0])
@@ -378,8 +381,19 @@ def bradley_terry(
     boot = None
     info: dict[str, Any] = {}
     if bootstrap:
-        boot, info = _run_bootstrap(counts, fit["theta"], fit["tie_param"], int(bootstrap), int(seed), ties, alpha,
-                                    max_iter, tol, method, progress)
+        boot, info = _run_bootstrap(
+            counts,
+            fit["theta"],
+            fit["tie_param"],
+            int(bootstrap),
+            int(seed),
+            ties,
+            alpha,
+            max_iter,
+            tol,
+            method,
+            progress,
+        )
     games, wins = _games_and_wins(counts, len(items))
     return Ranking(
         method="bradley_terry",
@@ -425,8 +439,19 @@ def _run_bootstrap(
     try:
         for start in range(0, rounds, batch):
             r = min(batch, rounds - start)
-            out = _core.bt_bootstrap(counts._core, theta, r, seed, start // chunk, ties, float(alpha),
-                                     int(max_iter), boot_tol, method, tie_hat)
+            out = _core.bt_bootstrap(
+                counts._core,
+                theta,
+                r,
+                seed,
+                start // chunk,
+                ties,
+                float(alpha),
+                int(max_iter),
+                boot_tol,
+                method,
+                tie_hat,
+            )
             parts.append(out["theta"])
             tie_parts.append(out["tie_param"])
             degenerate += int(out["degenerate"])
@@ -436,13 +461,12 @@ def _run_bootstrap(
     finally:
         if bar is not None:
             bar.close()
-    info = {"rounds": rounds, "seed": seed, "degenerate": degenerate, "not_converged": not_converged}
+    info: dict[str, Any] = {"rounds": rounds, "seed": seed, "degenerate": degenerate, "not_converged": not_converged}
     tp = np.concatenate(tie_parts) if tie_parts else np.empty(0)
     if tp.size:
         info["tie_param"] = tp
     if not_converged:
-        warnings.warn(f"{not_converged} of {rounds} bootstrap fits did not converge", ConvergenceWarning,
-                      stacklevel=3)
+        warnings.warn(f"{not_converged} of {rounds} bootstrap fits did not converge", ConvergenceWarning, stacklevel=3)
     return np.concatenate(parts, axis=0), info
 
 
@@ -470,8 +494,20 @@ def elo(
     comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
-    ratings = _core.elo_ratings(comps.n_items, comps.a, comps.b, comps.p, comps.tie, comps.weight, float(k),
-                                float(initial), float(scale), float(base), int(shuffles), int(seed))
+    ratings = _core.elo_ratings(
+        comps.n_items,
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        float(k),
+        float(initial),
+        float(scale),
+        float(base),
+        int(shuffles),
+        int(seed),
+    )
     # Stored so that the Elo scale with offset=initial gives back the ratings exactly; theta equals
     # the log-strengths when scale=400 and base=10.
     theta = (ratings - initial) / ELO_FACTOR
@@ -487,4 +523,3 @@ def elo(
         wins=wins,
         counts=counts,
     )
-

@@ -51,8 +51,7 @@ def pair_inputs(
     check_tensor("policy_chosen_logps", policy_chosen_logps)
     if policy_chosen_logps.dim() != 1:
         raise PrefrankError(
-            "policy_chosen_logps must be 1-D (one log-prob per pair), "
-            f"got shape {tuple(policy_chosen_logps.shape)}"
+            f"policy_chosen_logps must be 1-D (one log-prob per pair), got shape {tuple(policy_chosen_logps.shape)}"
         )
     shape = tuple(policy_chosen_logps.shape)
     check_tensor("policy_rejected_logps", policy_rejected_logps, shape)

@@ -23,9 +23,7 @@ def _theta_lookup(ranking: Any) -> dict[Any, float]:
     items = getattr(ranking, "items", None)
     theta = getattr(ranking, "theta", None)
     if items is not None and theta is not None and not callable(items):  # a prefrank Ranking
-        return {
-            k: float(v) for k, v in zip(np.asarray(items).tolist(), np.asarray(theta).tolist(), strict=True)
-        }
+        return {k: float(v) for k, v in zip(np.asarray(items).tolist(), np.asarray(theta).tolist(), strict=True)}
     if hasattr(ranking, "index") and hasattr(ranking, "to_numpy"):  # pandas Series of log-strengths
         return {k: float(v) for k, v in zip(list(ranking.index), ranking.to_numpy().tolist(), strict=True)}
     if isinstance(ranking, dict):

@@ -199,7 +199,5 @@ def chunked_token_logps(
             f"row {row}: target {int(targets[row])} is outside the vocabulary [0, {v}) "
             f"and is not ignore_index={ignore_index}"
         )
-    out: Tensor = _ChunkedTokenLogps.apply(
-        hidden, weight, bias, targets, ignore_index, chunk_rows, chunk_vocab
-    )
+    out: Tensor = _ChunkedTokenLogps.apply(hidden, weight, bias, targets, ignore_index, chunk_rows, chunk_vocab)
     return out

@@ -625,11 +625,7 @@ def pairwise_cringe_loss(
 
 
 def _kway_logratios(policy_logps: Tensor, ref_logps: Tensor | None, name: str = "policy_logps") -> Tensor:
-    if (
-        not isinstance(policy_logps, Tensor)
-        or not policy_logps.is_floating_point()
-        or policy_logps.dim() != 2
-    ):
+    if not isinstance(policy_logps, Tensor) or not policy_logps.is_floating_point() or policy_logps.dim() != 2:
         raise PrefrankError(f"{name} must be a 2-D float tensor [batch, K]")
     if policy_logps.shape[1] < 2:
         raise PrefrankError(f"{name} has K={policy_logps.shape[1]} responses per prompt; need K >= 2")

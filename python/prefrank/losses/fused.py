@@ -263,9 +263,7 @@ def fused_linear_preference_loss(
     else:
         norm = 1.0
     consts = [x for x in (ref_chosen_logps, ref_rejected_logps) if x is not None]
-    needs_grad = torch.is_grad_enabled() and any(
-        x.requires_grad for x in (hidden, weight, bias) if x is not None
-    )
+    needs_grad = torch.is_grad_enabled() and any(x.requires_grad for x in (hidden, weight, bias) if x is not None)
     if needs_grad and any(x.requires_grad for x in consts):
         raise PrefrankError("reference log-probs must not require grad here (detach them)")
     if not needs_grad:

@@ -120,9 +120,7 @@ def sequence_logps_from_hidden(
     if shift:
         hidden = hidden[:, :-1, :]
     if tuple(hidden.shape[:2]) != tuple(labels.shape):
-        raise PrefrankError(
-            f"hidden shape {tuple(hidden.shape)} does not match labels shape {tuple(labels.shape)}"
-        )
+        raise PrefrankError(f"hidden shape {tuple(hidden.shape)} does not match labels shape {tuple(labels.shape)}")
     b, t, h = hidden.shape
     tok = chunked_token_logps(
         hidden.reshape(b * t, h),

@@ -254,9 +254,7 @@ class BCOPairLoss(_PreferenceLoss):
                 rw_c = LF.implicit_rewards(pc, rc, beta=hp["beta"])
                 rw_r = LF.implicit_rewards(pr, rr, beta=hp["beta"])
                 batch = torch.cat([rw_c, rw_r]).mean().to(torch.float64)
-                self.running_delta.mul_(1.0 - self.momentum).add_(
-                    self.momentum * batch.to(self.running_delta)
-                )
+                self.running_delta.mul_(1.0 - self.momentum).add_(self.momentum * batch.to(self.running_delta))
             hp["delta"] = float(self.running_delta)
         fn: Any = LF.bco_pair_loss
         out: Tensor = fn(*tensors, **hp, **kwargs, reduction=self.reduction)
@@ -293,8 +291,7 @@ class LCPOLoss(_PreferenceLoss):
     ) -> None:
         if not 0.0 < min_epsilon <= epsilon <= max_epsilon < 1.0:
             raise PrefrankError(
-                "need 0 < min_epsilon <= epsilon <= max_epsilon < 1, "
-                f"got {min_epsilon}, {epsilon}, {max_epsilon}"
+                f"need 0 < min_epsilon <= epsilon <= max_epsilon < 1, got {min_epsilon}, {epsilon}, {max_epsilon}"
             )
         if not 0.0 < momentum <= 1.0:
             raise PrefrankError(f"momentum={momentum!r} must be in (0, 1]")

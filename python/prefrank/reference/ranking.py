@@ -10,10 +10,11 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
-Comparison = tuple[int, int, object]
+Comparison = tuple[Any, ...]
 
 
 def _sigmoid(z: float) -> float:
@@ -25,17 +26,19 @@ def _expand_ties(data: Sequence[Comparison], ties: str) -> list[tuple[int, int, 
     out = []
     for row in data:
         a, b, o = row[0], row[1], row[2]
-        w = float(row[3]) if len(row) > 3 else 1.0  # type: ignore[misc]
+        w = float(row[3]) if len(row) > 3 else 1.0
         if o == "tie":
             if ties == "half":
                 out.append((a, b, 0.5 * w, 0.5 * w))
         else:
-            p = float(o)  # type: ignore[arg-type]
+            p = float(o)
             out.append((a, b, w * p, w * (1 - p)))
     return out
 
 
-def bt_mm(n: int, data: Sequence[Comparison], ties: str = "half", max_iter: int = 100_000, tol: float = 1e-12) -> list[float]:
+def bt_mm(
+    n: int, data: Sequence[Comparison], ties: str = "half", max_iter: int = 100_000, tol: float = 1e-12
+) -> list[float]:
     """Bradley-Terry MLE by Hunter's (2004) MM algorithm; centred log-strengths."""
     rows = _expand_ties(data, ties)
     wins = [0.0] * n
@@ -61,19 +64,21 @@ def bt_mm(n: int, data: Sequence[Comparison], ties: str = "half", max_iter: int 
     return [t - mean for t in theta]
 
 
-def loglik(theta: Sequence[float], data: Sequence[Comparison], ties: str = "half", tie_param: float | None = None) -> float:
+def loglik(
+    theta: Sequence[float], data: Sequence[Comparison], ties: str = "half", tie_param: float | None = None
+) -> float:
     """Log-likelihood of comparisons under BT with the given tie model (per comparison)."""
     ll = 0.0
     for row in data:
         a, b, o = row[0], row[1], row[2]
-        w = float(row[3]) if len(row) > 3 else 1.0  # type: ignore[misc]
+        w = float(row[3]) if len(row) > 3 else 1.0
         ta, tb = theta[a], theta[b]
         if ties in ("half", "drop"):
             if o == "tie":
                 if ties == "half":
                     ll += 0.5 * w * (math.log(_sigmoid(ta - tb)) + math.log(_sigmoid(tb - ta)))
                 continue
-            p = float(o)  # type: ignore[arg-type]
+            p = float(o)
             ll += w * (p * math.log(_sigmoid(ta - tb)) + (1 - p) * math.log(_sigmoid(tb - ta)))
         elif ties == "davidson":
             assert tie_param is not None
@@ -83,7 +88,7 @@ def loglik(theta: Sequence[float], data: Sequence[Comparison], ties: str = "half
             if o == "tie":
                 ll += w * math.log(t / z)
             else:
-                p = float(o)  # type: ignore[arg-type]
+                p = float(o)
                 ll += w * (p * math.log(pa / z) + (1 - p) * math.log(pb / z))
         elif ties == "rao_kupper":
             assert tie_param is not None
@@ -94,7 +99,7 @@ def loglik(theta: Sequence[float], data: Sequence[Comparison], ties: str = "half
             if o == "tie":
                 ll += w * math.log(1 - pab - pba)
             else:
-                p = float(o)  # type: ignore[arg-type]
+                p = float(o)
                 ll += w * (p * math.log(pab) + (1 - p) * math.log(pba))
         else:
             raise ValueError(ties)
@@ -146,7 +151,9 @@ def _newton(f: Callable[[list[float]], float], x0: list[float], tol: float = 1e-
     return x
 
 
-def bt_newton(n: int, data: Sequence[Comparison], ties: str = "half", alpha: float = 0.0) -> tuple[list[float], float | None]:
+def bt_newton(
+    n: int, data: Sequence[Comparison], ties: str = "half", alpha: float = 0.0
+) -> tuple[list[float], float | None]:
     """BT (any tie model) by Newton on the per-comparison log-likelihood.
 
     Returns (log-strengths, tie parameter). Item 0 is pinned during the fit (identifiability), then the
@@ -156,7 +163,7 @@ def bt_newton(n: int, data: Sequence[Comparison], ties: str = "half", alpha: flo
 
     def unpack(x: list[float]) -> tuple[list[float], float | None]:
         if alpha == 0.0:
-            theta = [0.0] + x[: n - 1]
+            theta = [0.0, *x[: n - 1]]
             rest = x[n - 1 :]
         else:
             theta = x[:n]
@@ -178,21 +185,29 @@ def bt_newton(n: int, data: Sequence[Comparison], ties: str = "half", alpha: flo
     return theta, tp
 
 
-def elo(n: int, data: Sequence[Comparison], k: float = 4.0, initial: float = 1000.0, scale: float = 400.0,
-        base: float = 10.0) -> list[float]:
+def elo(
+    n: int,
+    data: Sequence[Comparison],
+    k: float = 4.0,
+    initial: float = 1000.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+) -> list[float]:
     """Online Elo in row order (FastChat's compute_online_elo)."""
     r = [initial] * n
     for row in data:
         a, b, o = row[0], row[1], row[2]
-        w = float(row[3]) if len(row) > 3 else 1.0  # type: ignore[misc]
+        w = float(row[3]) if len(row) > 3 else 1.0
         ea = 1.0 / (1.0 + base ** ((r[b] - r[a]) / scale))
-        sa = 0.5 if o == "tie" else float(o)  # type: ignore[arg-type]
+        sa = 0.5 if o == "tie" else float(o)
         r[a] += k * w * (sa - ea)
         r[b] -= k * w * (sa - ea)
     return r
 
 
-def bootstrap_bt(n: int, data: Sequence[Comparison], rounds: int, seed: int = 0, ties: str = "half") -> list[list[float]]:
+def bootstrap_bt(
+    n: int, data: Sequence[Comparison], rounds: int, seed: int = 0, ties: str = "half"
+) -> list[list[float]]:
     """Bootstrap by resampling comparisons with replacement and refitting (MM)."""
     rng = random.Random(seed)
     out = []

@@ -65,7 +65,9 @@ def write_html(ranking: Any, path: str | Path, level: float = 0.95) -> None:
     figs = figures(ranking, level)
     table = ranking.to_pandas(level=level)
     rows = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(f'{v:.1f}' if isinstance(v, float) else str(v))}</td>" for v in rec) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(f'{v:.1f}' if isinstance(v, float) else str(v))}</td>" for v in rec)
+        + "</tr>"
         for rec in table.itertuples(index=False)
     )
     head = "".join(f"<th>{html.escape(c)}</th>" for c in table.columns)
@@ -75,8 +77,8 @@ def write_html(ranking: Any, path: str | Path, level: float = 0.95) -> None:
 td,th{{padding:3px 10px;border-bottom:1px solid #ddd;text-align:right}}td:nth-child(2){{text-align:left}}</style>
 </head><body><h1>Leaderboard</h1><p><code>{info}</code></p>
 <table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>
-<h2>Scores and intervals</h2><img alt="interval chart" src="data:image/png;base64,{_png(figs['intervals'])}">
-<h2>Win rates</h2><img alt="win-rate heatmap" src="data:image/png;base64,{_png(figs['win_rate'])}">
+<h2>Scores and intervals</h2><img alt="interval chart" src="data:image/png;base64,{_png(figs["intervals"])}">
+<h2>Win rates</h2><img alt="win-rate heatmap" src="data:image/png;base64,{_png(figs["win_rate"])}">
 </body></html>"""
     Path(path).write_text(doc, encoding="utf-8")
     for f in figs.values():
