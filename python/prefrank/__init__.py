@@ -7,6 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank.consistency import position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
@@ -21,4 +22,8 @@ __all__ = [
     "__version__",
     "comparisons",
     "read_table",
+    "position_bias",
+    "score_consistency",
+    "tournament",
+    "transitivity",
 ]
