@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Hashable, Sequence
+from typing import Any
 
 # A pair relation seen from the first item: ">" it won, "<" it lost, "=" tie.
-Relation = dict[tuple[int, int], str]
+Relation = dict[tuple[Any, Any], str]
 
 
 def verdict(p: float, tie: bool) -> str:
@@ -83,8 +84,8 @@ def classify(rel: Relation, triple: tuple[int, int, int]) -> str:
 
 
 def relation_from_rows(
-    a: Sequence[int],
-    b: Sequence[int],
+    a: Sequence[Any],
+    b: Sequence[Any],
     p: Sequence[float],
     tie: Sequence[bool],
     weight: Sequence[float] | None,
@@ -95,7 +96,7 @@ def relation_from_rows(
     """The aggregated relation over ``rows``, keyed by ``(i, j)`` with ``i < j``."""
     per_pair: dict[tuple[int, int], list[tuple[float, bool, float]]] = {}
     for r in rows:
-        i, j = int(a[r]), int(b[r])
+        i, j = a[r], b[r]
         w = 1.0 if weight is None else float(weight[r])
         pf = float(p[r]) if i < j else 1.0 - float(p[r])
         per_pair.setdefault((min(i, j), max(i, j)), []).append((pf, bool(tie[r]), w))
