@@ -71,6 +71,16 @@ def _rate(num: np.ndarray | float, den: np.ndarray | float) -> Any:
         return np.where(np.asarray(den) > 0, np.asarray(num, float) / np.maximum(den, 1), np.nan)
 
 
+def _runs(sorted_codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct values of a non-decreasing array and the run index of each entry (like np.unique)."""
+    if len(sorted_codes) == 0:
+        return sorted_codes[:0], np.zeros(0, np.int64)
+    new = np.empty(len(sorted_codes), bool)
+    new[0] = True
+    np.not_equal(sorted_codes[1:], sorted_codes[:-1], out=new[1:])
+    return sorted_codes[new], np.cumsum(new) - 1
+
+
 def _percentile_ci(reps: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     lo_q, hi_q = (1 - level) / 2, (1 + level) / 2
     import warnings
@@ -351,7 +361,7 @@ def transitivity(
         g = units["group"].astype(np.int64)
         take = slice(None) if sel is None else sel
         g = g[take]
-        present, inv = np.unique(g, return_inverse=True)
+        present, inv = _runs(g)
 
         def s(k: str) -> np.ndarray:
             return np.bincount(inv, weights=units[k][take].astype(np.float64), minlength=len(present))
@@ -392,7 +402,7 @@ def transitivity(
         level=float(level),
         bootstrap=int(bootstrap),
         seed=int(seed),
-        n_groups=len(np.unique(units["group"])),
+        n_groups=len(_runs(units["group"])[0]),
         n_units=n_units,
         _units=units,
         _group_labels=glabels,

@@ -6,6 +6,7 @@
 
 use rand::RngExt;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
 use crate::par::chunk_rng;
@@ -50,17 +51,46 @@ pub fn cluster_ratio_bootstrap(
             });
         }
     }
+    // Clusters with identical rows are merged into patterns (groups of five judged responses
+    // have few distinct count vectors); a replicate then only counts draws per pattern, which
+    // keeps the random accesses inside a small array.
+    let mut index: FxHashMap<Vec<u64>, u32> = FxHashMap::default();
+    let mut pattern = Vec::with_capacity(g);
+    let mut rows: Vec<f64> = Vec::new();
+    for k in 0..g {
+        let key: Vec<u64> = num[k * n_cols..(k + 1) * n_cols]
+            .iter()
+            .chain(&den[k * n_cols..(k + 1) * n_cols])
+            .map(|v| v.to_bits())
+            .collect();
+        let next = index.len() as u32;
+        let id = *index.entry(key).or_insert_with(|| {
+            rows.extend_from_slice(&num[k * n_cols..(k + 1) * n_cols]);
+            rows.extend_from_slice(&den[k * n_cols..(k + 1) * n_cols]);
+            next
+        });
+        pattern.push(id);
+    }
+    let n_pat = index.len();
     let reps: Vec<Vec<f64>> = (0..rounds)
         .into_par_iter()
         .map(|r| {
             let mut rng = chunk_rng(seed, r as u64);
+            let mut counts = vec![0u32; n_pat];
+            for _ in 0..g {
+                counts[pattern[rng.random_range(0..g)] as usize] += 1;
+            }
             let mut sn = vec![0.0f64; n_cols];
             let mut sd = vec![0.0f64; n_cols];
-            for _ in 0..g {
-                let k = rng.random_range(0..g) * n_cols;
+            for (q, &cnt) in counts.iter().enumerate() {
+                if cnt == 0 {
+                    continue;
+                }
+                let row = &rows[q * 2 * n_cols..(q + 1) * 2 * n_cols];
+                let f = cnt as f64;
                 for c in 0..n_cols {
-                    sn[c] += num[k + c];
-                    sd[c] += den[k + c];
+                    sn[c] += f * row[c];
+                    sd[c] += f * row[n_cols + c];
                 }
             }
             sn.iter()

@@ -232,6 +232,7 @@ fn group_rows(group: &[u32], n_groups: usize) -> Result<(Option<Vec<u32>>, Vec<u
 /// Reusable per-chunk buffers.
 struct Scratch {
     items: Vec<u32>,
+    loc: Vec<(u16, u16)>,
     x: Vec<f64>,
     y: Vec<f64>,
     t: Vec<f64>,
@@ -243,11 +244,23 @@ impl Scratch {
     fn new() -> Self {
         Scratch {
             items: Vec::new(),
+            loc: Vec::new(),
             x: Vec::new(),
             y: Vec::new(),
             t: Vec::new(),
             rel: Vec::new(),
             rows: Vec::new(),
+        }
+    }
+}
+
+#[inline]
+fn find_or_push(items: &mut Vec<u32>, code: u32) -> usize {
+    match items.iter().position(|&v| v == code) {
+        Some(k) => k,
+        None => {
+            items.push(code);
+            items.len() - 1
         }
     }
 }
@@ -306,15 +319,31 @@ fn census_unit(
     out: &mut Census,
 ) -> Result<()> {
     let c = &inp.comps;
-    // Local item coding: sorted distinct codes.
+    // Local item coding. Small units: first-appearance order with a linear scan (the census does
+    // not depend on the local order); large units: sorted codes and binary search.
     s.items.clear();
+    s.loc.clear();
+    let mut small = true;
     for &r in rows {
         let r = r as usize;
-        s.items.push(c.a[r]);
-        s.items.push(c.b[r]);
+        let la = find_or_push(&mut s.items, c.a[r]);
+        let lb = find_or_push(&mut s.items, c.b[r]);
+        if s.items.len() > 16 {
+            small = false;
+            break;
+        }
+        s.loc.push((la as u16, lb as u16));
     }
-    s.items.sort_unstable();
-    s.items.dedup();
+    if !small {
+        s.items.clear();
+        for &r in rows {
+            let r = r as usize;
+            s.items.push(c.a[r]);
+            s.items.push(c.b[r]);
+        }
+        s.items.sort_unstable();
+        s.items.dedup();
+    }
     let m = s.items.len();
     if m > MAX_UNIT_ITEMS {
         return Err(Error::invalid(
@@ -334,30 +363,28 @@ fn census_unit(
             ),
         ));
     }
+    if !small {
+        s.loc.clear();
+        for &r in rows {
+            let r = r as usize;
+            let la = s.items.binary_search(&c.a[r]).unwrap_or(0);
+            let lb = s.items.binary_search(&c.b[r]).unwrap_or(0);
+            s.loc.push((la as u16, lb as u16));
+        }
+    }
     let mm = m * m;
     for buf in [&mut s.x, &mut s.y, &mut s.t] {
         buf.clear();
         buf.resize(mm, 0.0);
     }
-    let small = m <= 16;
-    for &r in rows {
+    for (k_row, &r) in rows.iter().enumerate() {
         let r = r as usize;
         let w = c.w(r);
         if w <= 0.0 {
             continue;
         }
-        let (ca, cb) = (c.a[r], c.b[r]);
-        let (la, lb) = if small {
-            (
-                s.items.iter().position(|&v| v == ca).unwrap_or(0),
-                s.items.iter().position(|&v| v == cb).unwrap_or(0),
-            )
-        } else {
-            (
-                s.items.binary_search(&ca).unwrap_or(0),
-                s.items.binary_search(&cb).unwrap_or(0),
-            )
-        };
+        let (la, lb) = s.loc[k_row];
+        let (la, lb) = (la as usize, lb as usize);
         let (lo, hi, p_lo) = if la < lb {
             (la, lb, c.p[r])
         } else {
@@ -788,3 +815,4 @@ mod tests {
         assert!(one.ntr.iter().all(|r| r[0] == 5 && r[2] == 1));
     }
 }
+
