@@ -34,10 +34,12 @@ from prefrank.data import Comparisons, as_comparisons
 from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning
 
 __all__ = [
+    "Audit",
     "PositionBias",
     "ScoreConsistency",
     "TournamentStats",
     "Transitivity",
+    "audit",
     "expected_score",
     "position_bias",
     "score_consistency",
@@ -1070,3 +1072,200 @@ def score_consistency(
 
 
 _ = UndefinedStatisticWarning  # re-exported for users catching NaN warnings
+
+
+# --------------------------------------------------------------------------------------------------
+# The audit
+
+
+@dataclass(frozen=True, repr=False, eq=False)
+class Audit:
+    """Everything :func:`audit` measured; parts that did not apply are ``None`` (see ``notes``)."""
+
+    n_rows: int
+    n_items: int
+    transitivity: Transitivity | None
+    tournament: TournamentStats | None
+    position_bias: PositionBias | None
+    score_consistency: ScoreConsistency | None
+    worst_groups: Any  # pandas DataFrame or None
+    worst_triples: Any  # pandas DataFrame or None
+    notes: list[str]
+    _table: Comparisons = field(repr=False)
+
+    def __repr__(self) -> str:
+        parts = [f"Audit(rows={self.n_rows:,}, items={self.n_items:,}"]
+        for name in ("transitivity", "tournament", "position_bias", "score_consistency"):
+            v = getattr(self, name)
+            if v is not None:
+                parts.append(f"  {name}: {v!r}".replace("\n", "\n  "))
+        for n in self.notes:
+            parts.append(f"  note: {n}")
+        return "\n".join(parts) + ")"
+
+    def win_matrix(self, max_items: int = 30) -> tuple[list[Any], np.ndarray]:
+        """Labels and the ``k x k`` matrix of wins (row beat column, ties count half) for the first
+        ``max_items`` items of the most consistent order (or by wins)."""
+        tbl = self._table
+        if self.tournament is not None and self.tournament.order is not None:
+            lookup = {v: k for k, v in enumerate(tbl.items.tolist())}
+            codes = [lookup[x] for x in self.tournament.order[:max_items]]
+        else:
+            codes = list(range(min(max_items, tbl.n_items)))
+        k = len(codes)
+        pos = np.full(tbl.n_items, -1, np.int64)
+        pos[codes] = np.arange(k)
+        pa, pb = pos[tbl.a], pos[tbl.b]
+        keep = (pa >= 0) & (pb >= 0)
+        w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
+        q = np.where(tbl.tie != 0, 0.5, tbl.p)
+        m = np.zeros((k, k))
+        np.add.at(m, (pa[keep], pb[keep]), (w * q)[keep])
+        np.add.at(m, (pb[keep], pa[keep]), (w * (1 - q))[keep])
+        return [tbl.items[c] for c in codes], m
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON summary written by ``prefrank audit``."""
+        out: dict[str, Any] = {"n_rows": self.n_rows, "n_items": self.n_items, "notes": list(self.notes)}
+        for name in ("transitivity", "tournament", "position_bias", "score_consistency"):
+            v = getattr(self, name)
+            out[name] = None if v is None else v.to_dict()
+        if self.worst_triples is not None:
+            out["worst_triples"] = [
+                {k: (str(v) if not isinstance(v, (int, float)) else v) for k, v in r.items()}
+                for r in self.worst_triples.to_dict("records")
+            ]
+        if self.position_bias is not None and self.position_bias._by_judge is not None:
+            bj = self.position_bias.by_judge()
+            out["position_bias"]["by_judge"] = {
+                str(j): {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
+                for j, row in bj.iterrows()
+            }
+        return out
+
+    def to_html(self, path: Any = None) -> str:
+        """An HTML report (see :mod:`prefrank.report`); written to ``path`` when given."""
+        from prefrank.report import render_audit_html
+
+        html = render_audit_html(self)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(html, encoding="utf-8")
+        return html
+
+
+def audit(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    verdict: Any = None,
+    weight: Any = None,
+    group: Any = None,
+    judge: Any = None,
+    position: Any = None,
+    outcomes: Mapping[Any, Any] | None = None,
+    score_a: Any = None,
+    score_b: Any = None,
+    aggregate: str | None = None,
+    mode: str = "census",
+    tolerance: float = 0.0,
+    bootstrap: int = 1000,
+    level: float = 0.95,
+    seed: int = 0,
+    cycles: int = 20,
+    worst: int = 10,
+    progress: bool | None = None,
+) -> Audit:
+    """Run every applicable consistency check on one table of judgments.
+
+    ``verdict=`` is an alias of ``outcome=``. Runs :func:`transitivity` (when ``group`` is given),
+    :func:`tournament` on all rows pooled, :func:`position_bias` (when ``position`` is given) and
+    :func:`score_consistency` (when ``score_a`` and ``score_b`` are given), and collects the worst
+    ``worst`` groups with their non-transitive triples spelled out. ``progress`` shows a tqdm bar
+    (default: when stderr is a terminal and the table has at least 1,000,000 rows).
+
+    Judge-vs-human agreement is not part of the audit yet (it needs prefrank's agreement module).
+    """
+    if verdict is not None and outcome is not None:
+        raise PrefrankError("pass outcome= or verdict=, not both")
+    outcome = verdict if verdict is not None else outcome
+    tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge,
+                 position=position, outcomes=outcomes)  # fmt: skip
+    steps = ["transitivity", "tournament", "position bias", "score consistency"]
+    bar = None
+    import sys
+
+    if progress is None:
+        progress = len(tbl) >= 1_000_000 and sys.stderr.isatty()
+    if progress:
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(steps), desc="audit", unit="check")
+        except ImportError:
+            bar = None
+    notes: list[str] = []
+
+    def step(name: str) -> None:
+        if bar is not None:
+            bar.set_postfix_str(name)
+            bar.update(1)
+
+    tr = None
+    worst_groups = worst_triples = None
+    if tbl.group is not None:
+        tr = transitivity(tbl, aggregate=aggregate, mode=mode, bootstrap=bootstrap, level=level, seed=seed)
+        wg = tr.worst(worst)
+        wg = wg[wg["non_transitive"] > 0]
+        worst_groups = wg
+        if len(wg):
+            worst_triples = tr.triples(list(wg.index), limit_per_unit=5)
+    else:
+        notes.append("no group= column: the within-group transitivity census was skipped")
+    step("transitivity")
+    to = None
+    try:
+        to = tournament(tbl, aggregate=aggregate or "majority", cycles=cycles)
+    except PrefrankError as e:
+        notes.append(f"tournament skipped: {e}")
+    step("tournament")
+    pb = None
+    if tbl.first is not None:
+        pb = position_bias(tbl, level=level)
+    else:
+        notes.append("no position= column: position bias was skipped")
+    step("position bias")
+    sc = None
+    if score_a is not None and score_b is not None:
+        src_data = None if isinstance(data, Comparisons) else data
+        if isinstance(data, (str,)) or hasattr(data, "__fspath__"):
+            from prefrank.data import read_table
+
+            src_data = read_table(data)
+        from prefrank.data import _source, _to_numpy
+
+        src = _source(src_data)
+        sa = _to_numpy(src.get(score_a, "score_a"))
+        sb = _to_numpy(src.get(score_b, "score_b"))
+        sc = score_consistency(tbl, score_a=sa, score_b=sb, tolerance=tolerance)
+    else:
+        notes.append("no score_a=/score_b= columns: score-vs-comparison consistency was skipped")
+    step("score consistency")
+    if bar is not None:
+        bar.close()
+    notes.append("judge-vs-human agreement is not included (needs prefrank's agreement module)")
+    return Audit(
+        n_rows=len(tbl),
+        n_items=tbl.n_items,
+        transitivity=tr,
+        tournament=to,
+        position_bias=pb,
+        score_consistency=sc,
+        worst_groups=worst_groups,
+        worst_triples=worst_triples,
+        notes=notes,
+        _table=tbl,
+    )
