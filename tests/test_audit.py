@@ -7,9 +7,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import prefrank as pr
+import pytest
 from prefrank import _cli_audit
 from prefrank.consistency import audit
 from prefrank.exceptions import PrefrankError
@@ -30,8 +29,9 @@ def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
 
 def test_audit_on_llmfao_gpt4_matches_parts():
     res = audit(GPT4, a="left", b="right", verdict="winner", group="prompt", position="left", bootstrap=100)
-    tr = pr.transitivity(GPT4, a="left", b="right", outcome="winner", group="prompt", position="left",
-                         bootstrap=100)  # fmt: skip
+    tr = pr.transitivity(
+        GPT4, a="left", b="right", outcome="winner", group="prompt", position="left", bootstrap=100
+    )
     assert res.transitivity is not None and res.transitivity.counts == tr.counts
     assert res.transitivity.ci == tr.ci
     to = pr.tournament(GPT4, a="left", b="right", outcome="winner", position="left", cycles=20)
@@ -60,8 +60,15 @@ def test_audit_without_optional_columns_and_with_scores():
     assert res.transitivity is None and res.position_bias is None
     assert res.tournament is not None and res.tournament.circular == 1
     assert any("group" in n for n in res.notes)
-    sc = audit({"a": a, "b": b, "o": out, "sa": [3, 2, 1, 3], "sb": [2, 1, 3, 1]}, a="a", b="b", outcome="o",
-               score_a="sa", score_b="sb", bootstrap=0)  # fmt: skip
+    sc = audit(
+        {"a": a, "b": b, "o": out, "sa": [3, 2, 1, 3], "sb": [2, 1, 3, 1]},
+        a="a",
+        b="b",
+        outcome="o",
+        score_a="sa",
+        score_b="sb",
+        bootstrap=0,
+    )
     assert sc.score_consistency is not None
     # Row 2: z (score 1) beat x (score 3) -> reversal; row 3: x (3) lost to z (1) -> reversal.
     assert sc.score_consistency.reversal_rate == 0.5
@@ -77,8 +84,14 @@ def test_html_report_contents(tmp_path):
     html = res.to_html(path)
     assert path.read_text(encoding="utf-8") == html
     assert html.startswith("<!doctype html>")
-    for needle in ("Transitivity within groups", "Contradictions, spelled out", "Position bias", "Win matrix",
-                   "<svg", "backward arcs"):  # fmt: skip
+    for needle in (
+        "Transitivity within groups",
+        "Contradictions, spelled out",
+        "Position bias",
+        "Win matrix",
+        "<svg",
+        "backward arcs",
+    ):
         assert needle in html
     # A cycle is spelled with item labels: "X &gt; Y &gt; Z &gt; X".
     cyc = res.tournament.cycles[0]
@@ -87,9 +100,28 @@ def test_html_report_contents(tmp_path):
 
 def test_cli_json_and_html(tmp_path, capsys):
     html = tmp_path / "audit.html"
-    rc, out, _ = _cli([str(GPT4), "--a", "left", "--b", "right", "--verdict", "winner", "--group", "prompt",
-                       "--position", "left", "--bootstrap", "50", "--html", str(html), "--mode", "trustjudge"],
-                      capsys)  # fmt: skip
+    rc, out, _ = _cli(
+        [
+            str(GPT4),
+            "--a",
+            "left",
+            "--b",
+            "right",
+            "--verdict",
+            "winner",
+            "--group",
+            "prompt",
+            "--position",
+            "left",
+            "--bootstrap",
+            "50",
+            "--html",
+            str(html),
+            "--mode",
+            "trustjudge",
+        ],
+        capsys,
+    )
     assert rc == 0
     summary = json.loads(out)
     assert summary["transitivity"]["mode"] == "trustjudge"

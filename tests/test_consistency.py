@@ -8,11 +8,10 @@ import math
 from pathlib import Path
 
 import numpy as np
+import prefrank as pr
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import prefrank as pr
 from prefrank import consistency as C
 from prefrank.exceptions import PrefrankError
 from prefrank.reference import consistency as ref
@@ -48,7 +47,10 @@ def _census_rows(res: C.Transitivity) -> dict:
     out = {}
     for row in u.itertuples(index=False):
         key = (row.group, getattr(row, "judge", None))
-        out[key] = {k: int(getattr(row, k)) for k in ("n_items", "n_pairs", "triples", "circular", "equivalence", "other")}
+        out[key] = {
+            k: int(getattr(row, k))
+            for k in ("n_items", "n_pairs", "triples", "circular", "equivalence", "other")
+        }
         if hasattr(row, "k4"):
             out[key].update({k: int(getattr(row, k)) for k in ("k4", "bad4", "k5", "bad5")})
     return out
@@ -88,18 +90,31 @@ def test_pattern_table_matches_weak_order_definition():
 
 
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 10_000), agg=st.sampled_from(["majority", "probability", "unanimous"]),
-       by_judge=st.booleans())  # fmt: skip
+@given(
+    seed=st.integers(0, 10_000),
+    agg=st.sampled_from(["majority", "probability", "unanimous"]),
+    by_judge=st.booleans(),
+)
 def test_census_matches_reference(seed, agg, by_judge):
     rng = np.random.default_rng(seed)
     a, b, p, g, j = _random_groups(rng, 6, 7, 0.85, 3)
     if len(a) == 0:
         return
     tie = p == 0.5
-    res = pr.transitivity(a=a, b=b, outcome=p, group=g, judge=j, aggregate=agg, by_judge=by_judge,
-                          mode="trustjudge" if seed % 2 else "census", bootstrap=0)  # fmt: skip
-    want = ref.triad_census(a, b, p, tie, g.tolist(), j.tolist() if by_judge else None, aggregate=agg,
-                            ntr=bool(seed % 2))  # fmt: skip
+    res = pr.transitivity(
+        a=a,
+        b=b,
+        outcome=p,
+        group=g,
+        judge=j,
+        aggregate=agg,
+        by_judge=by_judge,
+        mode="trustjudge" if seed % 2 else "census",
+        bootstrap=0,
+    )
+    want = ref.triad_census(
+        a, b, p, tie, g.tolist(), j.tolist() if by_judge else None, aggregate=agg, ntr=bool(seed % 2)
+    )
     got = _census_rows(res)
     assert got == {k: v for k, v in want.items()}
 
@@ -143,8 +158,15 @@ def test_cycle_spelled_out_and_counts_add_up():
 
 def test_trustjudge_merge_and_ntr():
     # Pair (A, B) judged in both orders with opposite verdicts -> tie under the both-orders merge.
-    rows = [("A", "B", "a"), ("B", "A", "a"), ("A", "C", "a"), ("C", "A", "b"), ("B", "C", "a"), ("C", "B", "b")]
-    a, b, o = zip(*rows)
+    rows = [
+        ("A", "B", "a"),
+        ("B", "A", "a"),
+        ("A", "C", "a"),
+        ("C", "A", "b"),
+        ("B", "C", "a"),
+        ("C", "B", "b"),
+    ]
+    a, b, o = zip(*rows, strict=False)
     g = ["q"] * len(rows)
     tj = pr.transitivity(a=list(a), b=list(b), outcome=list(o), group=g, mode="trustjudge", bootstrap=0)
     assert tj.aggregate == "unanimous"
@@ -153,7 +175,7 @@ def test_trustjudge_merge_and_ntr():
     # Break it: make B lose to C in both orders -> A = B, A > C > B: "other".
     rows[4] = ("B", "C", "b")
     rows[5] = ("C", "B", "a")
-    a, b, o = zip(*rows)
+    a, b, o = zip(*rows, strict=False)
     tj = pr.transitivity(a=list(a), b=list(b), outcome=list(o), group=g, mode="trustjudge", bootstrap=0)
     assert tj.counts["other"] == 1
     assert math.isnan(tj.rates["ntr4"])  # no 4-subset
@@ -220,11 +242,25 @@ def test_pooled_judges_and_probability_margin():
     pooled = pr.transitivity(a=a, b=b, outcome=o, group=g, judge=judge, by_judge=False, bootstrap=0)
     assert pooled.counts["triples"] == 1
     probs = [0.55, 0.45, 0.9, 0.9, 0.1]
-    r = pr.transitivity(a=["x", "y", "z", "x", "x"], b=["y", "z", "x", "y", "z"], outcome=probs,
-                        group=[0] * 5, aggregate="probability", margin=0.1, bootstrap=0)  # fmt: skip
+    r = pr.transitivity(
+        a=["x", "y", "z", "x", "x"],
+        b=["y", "z", "x", "y", "z"],
+        outcome=probs,
+        group=[0] * 5,
+        aggregate="probability",
+        margin=0.1,
+        bootstrap=0,
+    )
     # (x,y): mean 0.5 -> tie; y > z; z beats x twice... x vs z: 0.9 (z won, as a) and 0.1 -> x lost.
-    want = ref.triad_census(["x", "y", "z", "x", "x"], ["y", "z", "x", "y", "z"], probs, [False] * 5, [0] * 5,
-                            aggregate="probability", margin=0.1)  # fmt: skip
+    want = ref.triad_census(
+        ["x", "y", "z", "x", "x"],
+        ["y", "z", "x", "y", "z"],
+        probs,
+        [False] * 5,
+        [0] * 5,
+        aggregate="probability",
+        margin=0.1,
+    )
     assert r.counts["triples"] == 1
     assert r.counts["other"] == next(iter(want.values()))["other"]
 
@@ -253,8 +289,16 @@ def test_transitivity_errors():
     with pytest.raises(PrefrankError, match="not found"):
         pr.transitivity({"a": ["x"], "b": ["y"], "o": ["a"]}, a="a", b="b", outcome="o", group="grp")
     with pytest.raises(PrefrankError):
-        pr._core.triad_census(3, np.array([0], np.uint32), np.array([1], np.uint32), np.array([1.0]),
-                              np.array([0], np.uint8), None, np.array([5], np.uint32), 2)  # fmt: skip
+        pr._core.triad_census(
+            3,
+            np.array([0], np.uint32),
+            np.array([1], np.uint32),
+            np.array([1.0]),
+            np.array([0], np.uint8),
+            None,
+            np.array([5], np.uint32),
+            2,
+        )
 
 
 def test_group_too_large_for_dense_kernel():
@@ -284,8 +328,12 @@ def _rows(rel):
 
 
 @settings(max_examples=30, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(3, 14), p_judged=st.sampled_from([0.5, 0.8, 1.0]),
-       p_tie=st.sampled_from([0.0, 0.2]))  # fmt: skip
+@given(
+    seed=st.integers(0, 10_000),
+    n=st.integers(3, 14),
+    p_judged=st.sampled_from([0.5, 0.8, 1.0]),
+    p_tie=st.sampled_from([0.0, 0.2]),
+)
 def test_tournament_matches_networkx_and_reference(seed, n, p_judged, p_tie):
     nx = pytest.importorskip("networkx")
     rng = np.random.default_rng(seed)
@@ -303,12 +351,17 @@ def test_tournament_matches_networkx_and_reference(seed, n, p_judged, p_tie):
     assert t.circular == len(nx_cycles)
     want = ref.census_of_relation(rel)
     assert (t.triples, t.circular, t.equivalence, t.other) == (
-        want["triples"], want["circular"], want["equivalence"], want["other"])  # fmt: skip
+        want["triples"],
+        want["circular"],
+        want["equivalence"],
+        want["other"],
+    )
     assert {frozenset(c) for c in t.components} == {frozenset(c) for c in nx.strongly_connected_components(G)}
     three = [tuple(c) for c in t.cycles if len(c) == 3]
     code = {v: k for k, v in enumerate(items)}
-    assert sorted(tuple(code[x] for x in c) for c in three) == ref.three_cycles(len(items), {
-        (code[u], code[v]) for u, v in arcs})  # fmt: skip
+    assert sorted(tuple(code[x] for x in c) for c in three) == ref.three_cycles(
+        len(items), {(code[u], code[v]) for u, v in arcs}
+    )
     for c in t.cycles:  # every reported cycle is a cycle
         assert all((c[k], c[(k + 1) % len(c)]) in arcs for k in range(len(c)))
     assert t.backward_arcs == ref.backward_arcs(t.order, arcs)
@@ -329,8 +382,11 @@ def test_complete_tournament_closed_form_and_consistence():
     assert t.circular == len(ref.three_cycles(n, arcs))
     assert t.zeta == pytest.approx(ref.consistence(n, arcs))
     # A transitive tournament has zeta = 1; the regular 5-tournament has zeta = 0.
-    trans = pr.tournament(a=[i for i in range(6) for j in range(i + 1, 6)],
-                          b=[j for i in range(6) for j in range(i + 1, 6)], outcome=[1.0] * 15)  # fmt: skip
+    trans = pr.tournament(
+        a=[i for i in range(6) for j in range(i + 1, 6)],
+        b=[j for i in range(6) for j in range(i + 1, 6)],
+        outcome=[1.0] * 15,
+    )
     assert trans.zeta == 1.0 and trans.circular == 0 and trans.backward_arcs == 0
     assert trans.order == [0, 1, 2, 3, 4, 5]
     reg_a = [i for i in range(5) for d in (1, 2)]
@@ -397,7 +453,7 @@ def test_position_bias_patterns_match_reference():
                     first = x if order == 0 else y
                     a, b = (x, y) if rng.random() < 0.5 else (y, x)
                     rows.append((a, b, float(rng.choice([0.0, 0.5, 1.0])), 0 if first == a else 1, g))
-    a, b, p, first, g = map(np.array, zip(*rows))
+    a, b, p, first, g = map(np.array, zip(*rows, strict=False))
     res = pr.position_bias(a=a, b=b, outcome=p, position=first, group=g)
     want = ref.swap_patterns(a, b, p, p == 0.5, first, g.tolist())
     assert res.patterns == want
@@ -491,8 +547,9 @@ def test_score_consistency_aggregation_reduces_flip_noise():
     assert lik.n_pairs == 10 and lik.conflict_rate == 0.0
     una = pr.score_consistency(a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="unanimous")
     assert una.conflict_rate == 1.0 and una.reversal_rate == 0.0  # every pair becomes a tie
-    maj = pr.score_consistency(a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="majority",
-                               judge=["j"] * 20)  # fmt: skip
+    maj = pr.score_consistency(
+        a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="majority", judge=["j"] * 20
+    )
     assert maj.by_judge().loc["j", "n_pairs"] == 10
 
 
@@ -542,13 +599,24 @@ def test_llmfao_crowd_census_consistent_views():
     pd = pytest.importorskip("pandas")
     crowd = pd.read_csv(DATA / "llmfao-crowd.csv")
     crowd["shown_first"] = "a"
-    res = pr.transitivity(crowd, a="left", b="right", outcome="winner", position="shown_first", group="prompt",
-                          judge="worker", by_judge=False, bootstrap=200)  # fmt: skip
+    res = pr.transitivity(
+        crowd,
+        a="left",
+        b="right",
+        outcome="winner",
+        position="shown_first",
+        group="prompt",
+        judge="worker",
+        by_judge=False,
+        bootstrap=200,
+    )
     bg = res.by_group()
     assert bg["triples"].sum() == res.counts["triples"] > 100
     assert bg["non_transitive"].sum() == res.counts["non_transitive"]
     assert 0 < res.rates["non_transitive"] < 1
     lo, hi = res.ci["non_transitive"]
     assert lo <= res.rates["non_transitive"] <= hi
-    pb = pr.position_bias(crowd, a="left", b="right", outcome="winner", position="shown_first", judge="worker")
+    pb = pr.position_bias(
+        crowd, a="left", b="right", outcome="winner", position="shown_first", judge="worker"
+    )
     assert pb.first_win_share > 0.5 and pb.p_value < 0.01  # the crowd prefers the left response

@@ -21,25 +21,37 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("file", help="CSV, TSV, JSONL or Parquet file of judgments")
     p.add_argument("--a", required=True, help="column of the first item")
     p.add_argument("--b", required=True, help="column of the second item")
-    p.add_argument("--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)")
+    p.add_argument(
+        "--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)"
+    )
     p.add_argument("--group", help="column grouping the responses to one prompt")
     p.add_argument("--judge", help="column naming the judge / annotator")
     p.add_argument("--position", help="column telling which item was shown first ('a'/'b', 0/1 or its label)")
     p.add_argument("--score-a", dest="score_a", help="column of item a's pointwise score")
     p.add_argument("--score-b", dest="score_b", help="column of item b's pointwise score")
-    p.add_argument("--tolerance", type=float, default=0.0, help="score difference treated as equal (default 0)")
-    p.add_argument("--aggregate", choices=["majority", "probability", "unanimous"],
-                   help="how several verdicts on a pair combine (default majority; unanimous in trustjudge mode)")
-    p.add_argument("--mode", choices=["census", "trustjudge"], default="census",
-                   help="trustjudge adds NTR_4/NTR_5 and the both-orders merge")  # fmt: skip
+    p.add_argument(
+        "--tolerance", type=float, default=0.0, help="score difference treated as equal (default 0)"
+    )
+    p.add_argument(
+        "--aggregate",
+        choices=["majority", "probability", "unanimous"],
+        help="how several verdicts on a pair combine (default majority; unanimous in trustjudge mode)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=["census", "trustjudge"],
+        default="census",
+        help="trustjudge adds NTR_4/NTR_5 and the both-orders merge",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap rounds over groups (default 1000)")
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
     p.add_argument("--cycles", type=int, default=20, help="shortest cycles to list (default 20)")
     p.add_argument("--worst", type=int, default=10, help="worst groups to spell out (default 10)")
     p.add_argument("--html", help="write an HTML report to this path")
-    p.add_argument("--no-progress", dest="progress", action="store_false", default=None,
-                   help="never show a progress bar")  # fmt: skip
+    p.add_argument(
+        "--no-progress", dest="progress", action="store_false", default=None, help="never show a progress bar"
+    )
     p.set_defaults(func=run)
 
 

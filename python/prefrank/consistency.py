@@ -173,7 +173,7 @@ class Transitivity:
         return pd.DataFrame(cols)
 
     def _sum_by(self, key: np.ndarray, size: int) -> dict[str, np.ndarray]:
-        out = {}
+        out: dict[str, np.ndarray] = {}
         for k in ("n_pairs", "triples", "circular", "equivalence", "other", "k4", "bad4", "k5", "bad5"):
             if k in self._units:
                 out[k] = np.bincount(key, weights=self._units[k], minlength=size).astype(np.int64)
@@ -185,9 +185,20 @@ class Transitivity:
         keys: dict[str, Any] = {"group": self._group_labels[u["group"]]}
         if self._judge_labels is not None and self._by_judge:
             keys["judge"] = self._judge_labels[u["judge"]]
-        sums = {
+        sums: dict[str, np.ndarray] = {
             k: u[k].astype(np.int64)
-            for k in ("n_items", "n_pairs", "triples", "circular", "equivalence", "other", "k4", "bad4", "k5", "bad5")
+            for k in (
+                "n_items",
+                "n_pairs",
+                "triples",
+                "circular",
+                "equivalence",
+                "other",
+                "k4",
+                "bad4",
+                "k5",
+                "bad5",
+            )
             if k in u
         }
         return self._frame(keys, sums)
@@ -217,7 +228,9 @@ class Transitivity:
     def worst(self, n: int = 10) -> Any:
         """The ``n`` groups with the most non-transitive triples (ties broken by rate, then label)."""
         df = self.by_group()
-        return df.sort_values(["non_transitive", "non_transitive_rate"], ascending=False, kind="stable").head(n)
+        return df.sort_values(["non_transitive", "non_transitive_rate"], ascending=False, kind="stable").head(
+            n
+        )
 
     def triples(self, groups: Sequence[Any] | None = None, *, limit_per_unit: int = 1000) -> Any:
         """Non-transitive triples spelled out with labels, for ``groups`` (default: all groups).
@@ -243,16 +256,26 @@ class Transitivity:
             return pd.DataFrame(columns=["group", "kind", "x", "y", "z", "text"])
         agg = self.aggregate
         d = _core.triad_census(
-            tbl.n_items, tbl.a, tbl.b, tbl.p, tbl.tie, tbl.weight, np.ascontiguousarray(g, np.uint32),
-            len(self._group_labels), tbl.judge if self._by_judge else None, agg, self._margin, False,
+            tbl.n_items,
+            tbl.a,
+            tbl.b,
+            tbl.p,
+            tbl.tie,
+            tbl.weight,
+            np.ascontiguousarray(g, np.uint32),
+            len(self._group_labels),
+            tbl.judge if self._by_judge else None,
+            agg,
+            self._margin,
+            False,
             int(limit_per_unit),
-        )  # fmt: skip
+        )
         unit = d["ex_unit"].astype(np.int64)
         items = tbl.items
         x, y, z = items[d["ex_x"]], items[d["ex_y"]], items[d["ex_z"]]
         kind = np.array(CLASS_NAMES, dtype=object)[d["ex_class"]]
         text = []
-        for k, xi, yi, zi in zip(kind, x, y, z):
+        for k, xi, yi, zi in zip(kind, x, y, z, strict=False):
             if k == "circular":
                 text.append(f"{xi} > {yi} > {zi} > {xi}")
             elif k == "equivalence":
@@ -331,8 +354,17 @@ def transitivity(
     _check_level(level)
     if not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
         raise PrefrankError(f"bootstrap={bootstrap!r} must be a non-negative integer")
-    tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge,
-                 position=position, outcomes=outcomes)  # fmt: skip
+    tbl = _table(
+        data,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        group=group,
+        judge=judge,
+        position=position,
+        outcomes=outcomes,
+    )
     ntr = mode == "trustjudge"
     if tbl.group is not None and tbl.groups is not None:
         gcodes, glabels = tbl.group, tbl.groups
@@ -341,9 +373,20 @@ def transitivity(
         glabels = np.array(["all"], dtype=object)
     use_judge = tbl.judge is not None and by_judge
     d = _core.triad_census(
-        tbl.n_items, tbl.a, tbl.b, tbl.p, tbl.tie, tbl.weight, gcodes, len(glabels),
-        tbl.judge if use_judge else None, aggregate, float(margin), ntr, 0,
-    )  # fmt: skip
+        tbl.n_items,
+        tbl.a,
+        tbl.b,
+        tbl.p,
+        tbl.tie,
+        tbl.weight,
+        gcodes,
+        len(glabels),
+        tbl.judge if use_judge else None,
+        aggregate,
+        float(margin),
+        ntr,
+        0,
+    )
     units = {k: v for k, v in d.items() if not k.startswith("ex_")}
     n_units = len(units["group"])
     tot = {k: int(units[k].sum()) for k in ("n_pairs", "triples", "circular", "equivalence", "other")}
@@ -390,8 +433,9 @@ def transitivity(
         his = np.full((len(present), len(names)), np.nan)
         for r, jc in enumerate(present):
             n_j, d_j = cluster_table(units["judge"] == jc)
-            los[r], his[r] = _cluster_ci(n_j, d_j, rounds=int(bootstrap), seed=int(seed) + 1 + int(jc),
-                                         level=level)  # fmt: skip
+            los[r], his[r] = _cluster_ci(
+                n_j, d_j, rounds=int(bootstrap), seed=int(seed) + 1 + int(jc), level=level
+            )
         for i, k in enumerate(names):
             judge_ci[f"{k}_lo"] = los[:, i]
             judge_ci[f"{k}_hi"] = his[:, i]
@@ -551,16 +595,34 @@ def tournament(
         labels = np.arange(n) if items is None else np.asarray(items, dtype=object)
         if len(labels) != n:
             raise PrefrankError(f"items has {len(labels)} labels for a {n} x {n} matrix")
-        d = _core.tournament_stats(n, wins=np.ascontiguousarray(w).ravel(), ties=t, aggregate=aggregate,
-                                   margin=float(margin), cycles=int(cycles), order=bool(order),
-                                   exact_max=int(exact_max), max_passes=int(max_passes))  # fmt: skip
+        d = _core.tournament_stats(
+            n,
+            wins=np.ascontiguousarray(w).ravel(),
+            ties=t,
+            aggregate=aggregate,
+            margin=float(margin),
+            cycles=int(cycles),
+            order=bool(order),
+            exact_max=int(exact_max),
+            max_passes=int(max_passes),
+        )
     else:
         tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes)
         labels = tbl.items
-        d = _core.tournament_stats(tbl.n_items, tbl.a, tbl.b, tbl.p, tbl.tie, tbl.weight,
-                                   aggregate=aggregate, margin=float(margin), cycles=int(cycles),
-                                   order=bool(order), exact_max=int(exact_max),
-                                   max_passes=int(max_passes))  # fmt: skip
+        d = _core.tournament_stats(
+            tbl.n_items,
+            tbl.a,
+            tbl.b,
+            tbl.p,
+            tbl.tie,
+            tbl.weight,
+            aggregate=aggregate,
+            margin=float(margin),
+            cycles=int(cycles),
+            order=bool(order),
+            exact_max=int(exact_max),
+            max_passes=int(max_passes),
+        )
     comp = np.asarray(d["component"])
     n_comp = int(comp.max()) + 1 if comp.size else 0
     members: list[list[Any]] = [[] for _ in range(n_comp)]
@@ -576,7 +638,7 @@ def tournament(
 
         wins_s: Any = pd.Series(np.asarray(d["wins"]), index=labels, name="wins")
     except ImportError:  # pragma: no cover - pandas is optional
-        wins_s = dict(zip(labels.tolist(), np.asarray(d["wins"]).tolist()))
+        wins_s = dict(zip(labels.tolist(), np.asarray(d["wins"]).tolist(), strict=False))
     zeta = float(d["zeta"])
     return TournamentStats(
         n_items=int(d["n_items"]),
@@ -742,8 +804,16 @@ def _swap_patterns(
     pos2 = np.where(v2 == 2, 2, np.where(v2 == 1, 0, 1))  # hi first: hi won -> first
     pat = np.full(len(both), -1, np.int64)
     fs = {(0, 1), (1, 0)}
-    for (x, y), idx in {**dict.fromkeys(fs, 0), (2, 2): 1, (0, 0): 2, (1, 1): 3, (0, 2): 4, (2, 0): 4,
-                        (1, 2): 5, (2, 1): 5}.items():  # fmt: skip
+    for (x, y), idx in {
+        **dict.fromkeys(fs, 0),
+        (2, 2): 1,
+        (0, 0): 2,
+        (1, 1): 3,
+        (0, 2): 4,
+        (2, 0): 4,
+        (1, 2): 5,
+        (2, 1): 5,
+    }.items():
         pat[(pos1 == x) & (pos2 == y)] = idx
     counts = {name: int((pat == k).sum()) for k, name in enumerate(SWAP_PATTERNS)}
     return counts, cj[both], pat
@@ -777,8 +847,17 @@ def position_bias(
     With ``judge=`` the table is also given per judge (:meth:`PositionBias.by_judge`).
     """
     _check_level(level)
-    tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge,
-                 position=position, outcomes=outcomes)  # fmt: skip
+    tbl = _table(
+        data,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        group=group,
+        judge=judge,
+        position=position,
+        outcomes=outcomes,
+    )
     if tbl.first is None:
         raise PrefrankError("position_bias needs position= (the column telling which item was shown first)")
     w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
@@ -873,7 +952,7 @@ def expected_score(
             raise PrefrankError(f"power={power!r} must be a positive number")
         with np.errstate(divide="ignore"):
             odds = np.where(p >= 1.0, np.inf, p / np.maximum(1 - p, 1e-300))
-        certain = np.isinf(odds).any(axis=1)
+        certain = np.asarray(np.isinf(odds).any(axis=1))
         wts = np.where(np.isinf(odds), 1.0, np.where(certain[:, None], 0.0, odds**power))
         wts = wts / wts.sum(axis=1, keepdims=True)
         return wts @ v
@@ -975,8 +1054,17 @@ def score_consistency(
         raise PrefrankError(f"tolerance={tolerance!r} must be a finite non-negative number")
     if score_a is None or score_b is None:
         raise PrefrankError("score_consistency needs score_a= and score_b=")
-    tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge,
-                 position=position, outcomes=outcomes)  # fmt: skip
+    tbl = _table(
+        data,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        group=group,
+        judge=judge,
+        position=position,
+        outcomes=outcomes,
+    )
     from prefrank.data import _source, _to_numpy
 
     src = _source(None if isinstance(data, Comparisons) else data)
@@ -1027,7 +1115,9 @@ def score_consistency(
                 verdict = np.where(shared, 1, np.where(m == 0, 0, np.where(m == 1, 2, 1)))
             else:
                 verdict = np.where(
-                    (mass[:, 1] == 0) & (mass[:, 2] == 0), 0, np.where((mass[:, 0] == 0) & (mass[:, 2] == 0), 2, 1)
+                    (mass[:, 1] == 0) & (mass[:, 2] == 0),
+                    0,
+                    np.where((mass[:, 0] == 0) & (mass[:, 2] == 0), 2, 1),
                 )
         d = msa - msb
         weights = np.ones(n_cells)
@@ -1060,7 +1150,7 @@ def score_consistency(
         jl = tbl.judges[present]
     table_out = table.astype(np.int64) if np.all(table == np.round(table)) else table
     return ScoreConsistency(
-        n_pairs=int(round(total)),
+        n_pairs=round(total),
         conflict_rate=off / total if total else math.nan,
         reversal_rate=rev / total if total else math.nan,
         table=table_out,
@@ -1192,8 +1282,17 @@ def audit(
     if verdict is not None and outcome is not None:
         raise PrefrankError("pass outcome= or verdict=, not both")
     outcome = verdict if verdict is not None else outcome
-    tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge,
-                 position=position, outcomes=outcomes)  # fmt: skip
+    tbl = _table(
+        data,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        group=group,
+        judge=judge,
+        position=position,
+        outcomes=outcomes,
+    )
     steps = ["transitivity", "tournament", "position bias", "score consistency"]
     bar = None
     import sys

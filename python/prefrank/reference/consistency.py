@@ -21,7 +21,9 @@ def verdict(p: float, tie: bool) -> str:
     return "a" if p > 0.5 else "b"
 
 
-def aggregate_pair(rows: Sequence[tuple[float, bool, float]], aggregate: str, margin: float = 0.0) -> str | None:
+def aggregate_pair(
+    rows: Sequence[tuple[float, bool, float]], aggregate: str, margin: float = 0.0
+) -> str | None:
     """One relation ('>' first item won, '<' lost, '=' tie) from ``(p_first, tie, weight)`` rows."""
     rows = [r for r in rows if r[2] > 0]
     if not rows:
@@ -62,7 +64,7 @@ def _beats(rel: Relation, x: int, y: int) -> str:
 def is_weak_order(rel: Relation, triple: tuple[int, int, int]) -> bool:
     """True when some assignment of ranks (ties allowed) reproduces the three verdicts."""
     for ranks in itertools.product(range(3), repeat=3):
-        rank = dict(zip(triple, ranks))
+        rank = dict(zip(triple, ranks, strict=False))
         ok = True
         for x, y in itertools.combinations(triple, 2):
             want = _beats(rel, x, y)
@@ -111,7 +113,14 @@ def relation_from_rows(
 def census_of_relation(rel: Relation, ntr: bool = False) -> dict[str, int]:
     """Counts of the four classes (and k-subset counts for NTR_4, NTR_5)."""
     items = sorted({i for pair in rel for i in pair})
-    out = {"n_items": len(items), "n_pairs": len(rel), "triples": 0, "circular": 0, "equivalence": 0, "other": 0}
+    out = {
+        "n_items": len(items),
+        "n_pairs": len(rel),
+        "triples": 0,
+        "circular": 0,
+        "equivalence": 0,
+        "other": 0,
+    }
     bad_triples = set()
     for t in itertools.combinations(items, 3):
         if all(pair in rel for pair in itertools.combinations(t, 2)):
@@ -289,12 +298,16 @@ def swap_patterns(
 
 
 def score_table(
-    score_a: Sequence[float], score_b: Sequence[float], p: Sequence[float], tie: Sequence[bool], tolerance: float
+    score_a: Sequence[float],
+    score_b: Sequence[float],
+    p: Sequence[float],
+    tie: Sequence[bool],
+    tolerance: float,
 ) -> list[list[int]]:
     """3 x 3 counts: score relation (a, tie, b) x verdict (a, tie, b), one row per comparison."""
     idx = {"a": 0, "tie": 1, "b": 2}
     table = [[0] * 3 for _ in range(3)]
-    for sa, sb, pp, t in zip(score_a, score_b, p, tie):
+    for sa, sb, pp, t in zip(score_a, score_b, p, tie, strict=False):
         d = sa - sb
         s = "a" if d > tolerance else "b" if d < -tolerance else "tie"
         table[idx[s]][idx[verdict(pp, t)]] += 1

@@ -53,20 +53,30 @@ def _bar_chart(labels: list[str], values: list[float], lo: list[float], hi: list
     height = row_h * len(labels) + 40
     parts = [f"<svg width='{left + width + 60}' height='{height}' role='img' aria-label='{escape(title)}'>"]
     x0 = left
-    parts.append(f"<line x1='{x0 + width / 2}' y1='10' x2='{x0 + width / 2}' y2='{height - 25}' "
-                 "stroke='#c00' stroke-dasharray='4 3'/>")  # fmt: skip
-    for k, (lab, v, a, b) in enumerate(zip(labels, values, lo, hi)):
+    parts.append(
+        f"<line x1='{x0 + width / 2}' y1='10' x2='{x0 + width / 2}' y2='{height - 25}' "
+        "stroke='#c00' stroke-dasharray='4 3'/>"
+    )
+    for k, (lab, v, a, b) in enumerate(zip(labels, values, lo, hi, strict=False)):
         y = 15 + k * row_h
-        parts.append(f"<text x='{left - 6}' y='{y + 12}' text-anchor='end' font-size='11'>{escape(lab)}</text>")
+        parts.append(
+            f"<text x='{left - 6}' y='{y + 12}' text-anchor='end' font-size='11'>{escape(lab)}</text>"
+        )
         if v is not None and not math.isnan(v):
-            parts.append(f"<rect x='{x0}' y='{y + 2}' width='{v * width:.1f}' height='{row_h - 6}' fill='#5b8def'/>")
+            parts.append(
+                f"<rect x='{x0}' y='{y + 2}' width='{v * width:.1f}' height='{row_h - 6}' fill='#5b8def'/>"
+            )
             parts.append(f"<text x='{x0 + v * width + 4:.1f}' y='{y + 12}' font-size='10'>{v:.3f}</text>")
         if a is not None and b is not None and not (math.isnan(a) or math.isnan(b)):
-            parts.append(f"<line x1='{x0 + a * width:.1f}' y1='{y + row_h / 2}' x2='{x0 + b * width:.1f}' "
-                         f"y2='{y + row_h / 2}' stroke='#222'/>")  # fmt: skip
+            parts.append(
+                f"<line x1='{x0 + a * width:.1f}' y1='{y + row_h / 2}' x2='{x0 + b * width:.1f}' "
+                f"y2='{y + row_h / 2}' stroke='#222'/>"
+            )
     yb = height - 20
     for t in (0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f"<text x='{x0 + t * width:.1f}' y='{yb + 12}' font-size='10' text-anchor='middle'>{t}</text>")
+        parts.append(
+            f"<text x='{x0 + t * width:.1f}' y='{yb + 12}' font-size='10' text-anchor='middle'>{t}</text>"
+        )
     parts.append("</svg>")
     return "".join(parts)
 
@@ -82,9 +92,13 @@ def _heatmap(labels: list[Any], m: np.ndarray) -> str:
     parts = [f"<svg width='{size_w}' height='{size_h}' role='img' aria-label='win matrix'>"]
     for i, lab in enumerate(labels):
         s = escape(str(lab))[:30]
-        parts.append(f"<text x='{left - 4}' y='{top + i * cell + 12}' text-anchor='end' font-size='10'>{s}</text>")
-        parts.append(f"<text transform='translate({left + i * cell + 11},{top - 4}) rotate(-60)' "
-                     f"font-size='10'>{s}</text>")  # fmt: skip
+        parts.append(
+            f"<text x='{left - 4}' y='{top + i * cell + 12}' text-anchor='end' font-size='10'>{s}</text>"
+        )
+        parts.append(
+            f"<text transform='translate({left + i * cell + 11},{top - 4}) rotate(-60)' "
+            f"font-size='10'>{s}</text>"
+        )
     for i in range(k):
         for j in range(k):
             if i == j or games[i, j] <= 0:
@@ -97,18 +111,23 @@ def _heatmap(labels: list[Any], m: np.ndarray) -> str:
                 bl = int(255 * min(1, 2 * share))
                 g = min(r, bl)
                 color = f"rgb({r},{g},{bl})"
-                tip = f"<title>{escape(str(labels[i]))} vs {escape(str(labels[j]))}: {share:.2f} of {games[i, j]:g}</title>"
-            parts.append(f"<rect x='{left + j * cell}' y='{top + i * cell}' width='{cell - 1}' height='{cell - 1}' "
-                         f"fill='{color}'>{tip}</rect>")  # fmt: skip
+                pair = f"{escape(str(labels[i]))} vs {escape(str(labels[j]))}"
+                tip = f"<title>{pair}: {share:.2f} of {games[i, j]:g}</title>"
+            parts.append(
+                f"<rect x='{left + j * cell}' y='{top + i * cell}' width='{cell - 1}' height='{cell - 1}' "
+                f"fill='{color}'>{tip}</rect>"
+            )
     parts.append("</svg>")
     return "".join(parts)
 
 
 def render_audit_html(a: Audit) -> str:
     """The audit as one HTML page."""
-    out = [f"<!doctype html><html><head><meta charset='utf-8'><title>prefrank audit</title><style>{_CSS}</style>"
-           "</head><body><h1>Judge-consistency audit</h1>",
-           f"<p>{a.n_rows:,} judgments over {a.n_items:,} items.</p>"]  # fmt: skip
+    out = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>prefrank audit</title><style>{_CSS}</style>"
+        "</head><body><h1>Judge-consistency audit</h1>",
+        f"<p>{a.n_rows:,} judgments over {a.n_items:,} items.</p>",
+    ]
     tr = a.transitivity
     if tr is not None:
         out.append("<h2>Transitivity within groups</h2>")
@@ -120,10 +139,12 @@ def render_audit_html(a: Audit) -> str:
             f"{int(tr.level * 100)}% percentile bootstrap over groups ({tr.bootstrap} rounds).</p>"
         )
         rows = []
-        for k, label in (("circular", "circular (A > B > C > A)"),
-                         ("equivalence", "equivalence contradiction (A = B, B = C, A ≠ C)"),
-                         ("other", "other tie pattern (A = C, A > B > C)"),
-                         ("non_transitive", "all non-transitive")):  # fmt: skip
+        for k, label in (
+            ("circular", "circular (A > B > C > A)"),
+            ("equivalence", "equivalence contradiction (A = B, B = C, A ≠ C)"),
+            ("other", "other tie pattern (A = C, A > B > C)"),
+            ("non_transitive", "all non-transitive"),
+        ):
             rows.append([escape(label), _num(tr.counts[k]), _num(tr.rates[k]) + _ci(*tr.ci[k])])
         for k in ("ntr4", "ntr5"):
             if k in tr.rates:
@@ -133,8 +154,14 @@ def render_audit_html(a: Audit) -> str:
             out.append("<h3>Worst groups</h3>")
             rows = []
             for g, r in a.worst_groups.iterrows():
-                rows.append([escape(str(g)), _num(int(r["triples"])), _num(int(r["non_transitive"])),
-                             _num(float(r["non_transitive_rate"]))])  # fmt: skip
+                rows.append(
+                    [
+                        escape(str(g)),
+                        _num(int(r["triples"])),
+                        _num(int(r["non_transitive"])),
+                        _num(float(r["non_transitive_rate"])),
+                    ]
+                )
             out.append(_table(["group", "triples", "non-transitive", "rate"], rows))
         if a.worst_triples is not None and len(a.worst_triples):
             out.append("<h3>Contradictions, spelled out</h3>")
@@ -151,14 +178,17 @@ def render_audit_html(a: Audit) -> str:
             f"{to.equivalence:,} equivalence contradictions and {to.other:,} other tie patterns{zeta}.</p>"
         )
         cyc = to.cyclic_components
-        out.append(f"<p>{len(cyc)} strongly connected component(s) with more than one item"
-                   + (f"; the largest has {len(cyc[0])} items.</p>" if cyc else ".</p>"))  # fmt: skip
+        out.append(
+            f"<p>{len(cyc)} strongly connected component(s) with more than one item"
+            + (f"; the largest has {len(cyc[0])} items.</p>" if cyc else ".</p>")
+        )
         if to.cycles:
             rows = [[escape(" > ".join(map(str, c)) + f" > {c[0]}")] for c in to.cycles[:20]]
             out.append(_table(["shortest cycles"], rows))
         if to.order is not None:
             out.append(
-                f"<p>Most consistent order ({'exact' if to.exact else 'heuristic'} minimum feedback arc set): "
+                f"<p>Most consistent order ({'exact' if to.exact else 'heuristic'} minimum feedback arc "
+                "set): "
                 f"{to.backward_arcs:,} backward arcs.</p><p class='note'>"
                 + escape(" > ".join(map(str, to.order[:40])))
                 + (" …" if len(to.order) > 40 else "")
@@ -175,8 +205,10 @@ def render_audit_html(a: Audit) -> str:
             f"verdicts (p = {pb.p_value:.3g} against 0.5).</p>"
         )
         if pb.n_swapped_pairs:
-            out.append(f"<p>{pb.n_swapped_pairs:,} pairs judged in both orders; swap consistency "
-                       f"{_num(pb.swap_consistency)}.</p>")  # fmt: skip
+            out.append(
+                f"<p>{pb.n_swapped_pairs:,} pairs judged in both orders; swap consistency "
+                f"{_num(pb.swap_consistency)}.</p>"
+            )
             out.append(_table(["pattern", "pairs"], [[k, _num(v)] for k, v in pb.patterns.items()]))
         labels_, vals, los, his = ["all"], [pb.first_win_share], [pb.ci[0]], [pb.ci[1]]
         if pb._by_judge is not None and pb._judge_labels is not None:
@@ -187,13 +219,17 @@ def render_audit_html(a: Audit) -> str:
                 los.append(float(pb._by_judge["lo"][k]))
                 his.append(float(pb._by_judge["hi"][k]))
         out.append(_bar_chart(labels_, vals, los, his, "first-shown win share"))
-        out.append("<p class='note'>Bars: share of decisive verdicts won by the item shown first (judges with "
-                   "the most verdicts, up to 30); whiskers: Wilson intervals; dashed line: no bias.</p>")  # fmt: skip
+        out.append(
+            "<p class='note'>Bars: share of decisive verdicts won by the item shown first (judges with "
+            "the most verdicts, up to 30); whiskers: Wilson intervals; dashed line: no bias.</p>"
+        )
     sc = a.score_consistency
     if sc is not None:
         out.append("<h2>Scores vs pairwise verdicts</h2>")
-        out.append(f"<p class='big'>Conflict rate {_num(sc.conflict_rate)}; reversals {_num(sc.reversal_rate)}"
-                   f" (tolerance {sc.tolerance:g}).</p>")  # fmt: skip
+        out.append(
+            f"<p class='big'>Conflict rate {_num(sc.conflict_rate)}; reversals {_num(sc.reversal_rate)}"
+            f" (tolerance {sc.tolerance:g}).</p>"
+        )
         names = ("a", "tie", "b")
         rows = [[f"score {names[i]}", *[_num(float(sc.table[i, j]), 0) for j in range(3)]] for i in range(3)]
         out.append(_table(["", "verdict a", "verdict tie", "verdict b"], rows))

@@ -66,11 +66,17 @@ fn triad_census<'py>(
     let ex = &c.examples;
     d.set_item(
         "ex_unit",
-        ex.iter().map(|e| e.unit).collect::<Vec<_>>().into_pyarray(py),
+        ex.iter()
+            .map(|e| e.unit)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
     )?;
     d.set_item(
         "ex_class",
-        ex.iter().map(|e| e.class).collect::<Vec<_>>().into_pyarray(py),
+        ex.iter()
+            .map(|e| e.class)
+            .collect::<Vec<_>>()
+            .into_pyarray(py),
     )?;
     d.set_item(
         "ex_x",

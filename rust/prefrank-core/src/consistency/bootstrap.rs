@@ -113,7 +113,10 @@ mod tests {
         let r = cluster_ratio_bootstrap(&num, &den, 2, 50, 1).unwrap();
         assert_eq!(r.len(), 100);
         assert!(r.iter().all(|&v| (v - 0.5).abs() < 1e-12));
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
         let num2 = [0.0, 1.0, 5.0, 2.0];
         let a = pool.install(|| cluster_ratio_bootstrap(&num2, &[1.0; 4], 1, 40, 9).unwrap());
         let b = cluster_ratio_bootstrap(&num2, &[1.0; 4], 1, 40, 9).unwrap();

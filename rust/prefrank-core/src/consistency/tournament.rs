@@ -173,7 +173,12 @@ impl Tournament {
 
     /// From a dense `n x n` matrix: `wins[i * n + j]` is the weight of i beating j, `ties` the
     /// (symmetric) tie weight. Aggregated with `agg` like comparison rows.
-    pub fn from_matrix(n: usize, wins: &[f64], ties: Option<&[f64]>, agg: Aggregate) -> Result<Self> {
+    pub fn from_matrix(
+        n: usize,
+        wins: &[f64],
+        ties: Option<&[f64]>,
+        agg: Aggregate,
+    ) -> Result<Self> {
         if wins.len() != n * n {
             return Err(Error::LengthMismatch {
                 left: "n x n".into(),
@@ -242,7 +247,12 @@ impl Tournament {
 
     pub fn out_degree(&self) -> Vec<u64> {
         (0..self.n)
-            .map(|i| self.row(&self.out, i).iter().map(|w| w.count_ones() as u64).sum())
+            .map(|i| {
+                self.row(&self.out, i)
+                    .iter()
+                    .map(|w| w.count_ones() as u64)
+                    .sum()
+            })
             .collect()
     }
 
@@ -252,7 +262,12 @@ impl Tournament {
         let deg = self.out_degree();
         let n_arcs: u64 = deg.iter().sum();
         let n_ties: u64 = (0..n)
-            .map(|i| self.row(&self.tie, i).iter().map(|w| w.count_ones() as u64).sum::<u64>())
+            .map(|i| {
+                self.row(&self.tie, i)
+                    .iter()
+                    .map(|w| w.count_ones() as u64)
+                    .sum::<u64>()
+            })
             .sum::<u64>()
             / 2;
         let nn = n as u64;
@@ -303,7 +318,11 @@ impl Tournament {
                 let mut judged = vec![0u64; w];
                 let mut judged_j = vec![0u64; w];
                 for i in ch * ROW_CHUNK_ITEMS..((ch + 1) * ROW_CHUNK_ITEMS).min(n) {
-                    let (oi, ii, ti) = (self.row(&self.out, i), self.row(&self.inn, i), self.row(&self.tie, i));
+                    let (oi, ii, ti) = (
+                        self.row(&self.out, i),
+                        self.row(&self.inn, i),
+                        self.row(&self.tie, i),
+                    );
                     for k in 0..w {
                         judged[k] = oi[k] | ii[k] | ti[k];
                     }
@@ -313,8 +332,11 @@ impl Tournament {
                         while bits != 0 {
                             let j = wk * 64 + bits.trailing_zeros() as usize;
                             bits &= bits - 1;
-                            let (oj, ij, tj) =
-                                (self.row(&self.out, j), self.row(&self.inn, j), self.row(&self.tie, j));
+                            let (oj, ij, tj) = (
+                                self.row(&self.out, j),
+                                self.row(&self.inn, j),
+                                self.row(&self.tie, j),
+                            );
                             for k in 0..w {
                                 judged_j[k] = oj[k] | ij[k] | tj[k];
                             }
@@ -329,8 +351,11 @@ impl Tournament {
                         while bits != 0 {
                             let j = wk * 64 + bits.trailing_zeros() as usize;
                             bits &= bits - 1;
-                            let (oj, ij, tj) =
-                                (self.row(&self.out, j), self.row(&self.inn, j), self.row(&self.tie, j));
+                            let (oj, ij, tj) = (
+                                self.row(&self.out, j),
+                                self.row(&self.inn, j),
+                                self.row(&self.tie, j),
+                            );
                             if j > i {
                                 for k in 0..w {
                                     judged_j[k] = oj[k] | ij[k] | tj[k];
@@ -550,7 +575,10 @@ impl Tournament {
     /// A most consistent order (best first) and whether it is provably optimal.
     pub fn feedback_order(&self, exact_max: usize, max_passes: usize) -> Result<(Vec<u32>, bool)> {
         if exact_max > 24 {
-            return Err(Error::invalid("exact_max", format!("{exact_max} exceeds 24")));
+            return Err(Error::invalid(
+                "exact_max",
+                format!("{exact_max} exceeds 24"),
+            ));
         }
         let comp = self.components();
         let n_comp = comp.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
@@ -772,7 +800,10 @@ mod tests {
         let c = t.census();
         assert!(!c.complete);
         // Triples: {0,1,2} circular; {0,1,3}: 0>1, 0=3, 1=3 -> equivalence.
-        assert_eq!((c.triples, c.circular, c.equivalence, c.other), (2, 1, 1, 0));
+        assert_eq!(
+            (c.triples, c.circular, c.equivalence, c.other),
+            (2, 1, 1, 0)
+        );
         let t = from_arcs(3, &[(0, 2), (2, 1)], &[(0, 1)]);
         assert_eq!(t.census().other, 1);
     }
@@ -801,7 +832,9 @@ mod tests {
             let mut arcs = Vec::new();
             for i in 0..n {
                 for j in i + 1..n {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     if (state >> 40) % 2 == 0 {
                         arcs.push((i, j));
                     } else {

@@ -45,7 +45,10 @@ pub enum Aggregate {
 impl Aggregate {
     pub fn parse(name: &str, margin: f64) -> Result<Self> {
         if !(margin.is_finite() && (0.0..0.5).contains(&margin)) {
-            return Err(Error::invalid("margin", format!("{margin} is not in [0, 0.5)")));
+            return Err(Error::invalid(
+                "margin",
+                format!("{margin} is not in [0, 0.5)"),
+            ));
         }
         match name {
             "majority" => Ok(Aggregate::Majority),
@@ -780,7 +783,13 @@ mod tests {
         let c = run(&a, &b, &p, &[0, 0, 0, 0], Aggregate::Unanimous);
         // 0 = 1, 1 > 2, 2 > 0: one tie split by item 2 -> "other".
         assert_eq!(c.other, vec![1]);
-        let c = run(&a, &b, &p, &[0, 0, 0, 0], Aggregate::Probability { margin: 0.0 });
+        let c = run(
+            &a,
+            &b,
+            &p,
+            &[0, 0, 0, 0],
+            Aggregate::Probability { margin: 0.0 },
+        );
         assert_eq!(c.other, vec![1]);
     }
 
@@ -794,7 +803,9 @@ mod tests {
         for grp in 0..5000u32 {
             for i in 0..5u32 {
                 for j in i + 1..5 {
-                    state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    state = state
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                     a.push(grp * 5 + i);
                     b.push(grp * 5 + j);
                     p.push([0.0, 0.5, 1.0][(state >> 33) as usize % 3]);
@@ -815,4 +826,3 @@ mod tests {
         assert!(one.ntr.iter().all(|r| r[0] == 5 && r[2] == 1));
     }
 }
-
