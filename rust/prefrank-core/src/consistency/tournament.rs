@@ -753,8 +753,8 @@ impl Tournament {
                     }
                 }
                 g = 0;
-                for t in idx + 1..k {
-                    g -= self.rel(v, order[t] as usize) as i64;
+                for (t, &u) in order.iter().enumerate().skip(idx + 1) {
+                    g -= self.rel(v, u as usize) as i64;
                     if g > best_gain {
                         best_gain = g;
                         best_pos = t;
