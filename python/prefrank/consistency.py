@@ -625,12 +625,14 @@ def tournament(
         )
     comp = np.asarray(d["component"])
     n_comp = int(comp.max()) + 1 if comp.size else 0
-    members: list[list[Any]] = [[] for _ in range(n_comp)]
-    for v, c in enumerate(comp.tolist()):
-        members[c].append(labels[v])
+    by_comp = np.argsort(comp, kind="stable")
+    starts = np.searchsorted(comp[by_comp], np.arange(n_comp + 1))
+    sizes = np.diff(starts)
+    first_member = by_comp[starts[:-1]] if n_comp else np.zeros(0, np.int64)
     # Largest first, then by first member code: a stable, readable order.
-    comp_order = sorted(range(n_comp), key=lambda c: (-len(members[c]), min(np.flatnonzero(comp == c))))
-    components = [members[c] for c in comp_order]
+    comp_order = np.lexsort((first_member, -sizes)).tolist()
+    lab_list = labels.tolist()
+    components = [[lab_list[v] for v in by_comp[starts[c] : starts[c + 1]].tolist()] for c in comp_order]
     relabel = np.empty(n_comp, np.int64)
     relabel[comp_order] = np.arange(n_comp)
     try:

@@ -214,16 +214,22 @@ impl Tournament {
             }
         }
         let mut t = Tournament::empty(n)?;
-        for i in 0..n {
-            for j in i + 1..n {
-                let (x, y) = (wins[i * n + j], wins[j * n + i]);
-                let tt = ties.map_or(0.0, |v| v[i * n + j]);
-                let (x, y) = match agg {
-                    Aggregate::Probability { .. } => (x + 0.5 * tt, y + 0.5 * tt),
-                    _ => (x, y),
-                };
-                let rel = super::triads::relation(agg, x, y, tt);
-                t.put(i, j, rel);
+        // 64 x 64 tiles keep the transposed reads `wins[j * n + i]` in cache.
+        const TILE: usize = 64;
+        for bi in (0..n).step_by(TILE) {
+            for bj in (bi..n).step_by(TILE) {
+                for i in bi..(bi + TILE).min(n) {
+                    for j in bj.max(i + 1)..(bj + TILE).min(n) {
+                        let (x, y) = (wins[i * n + j], wins[j * n + i]);
+                        let tt = ties.map_or(0.0, |v| v[i * n + j]);
+                        let (x, y) = match agg {
+                            Aggregate::Probability { .. } => (x + 0.5 * tt, y + 0.5 * tt),
+                            _ => (x, y),
+                        };
+                        let rel = super::triads::relation(agg, x, y, tt);
+                        t.put(i, j, rel);
+                    }
+                }
             }
         }
         Ok(t)
