@@ -1323,7 +1323,10 @@ def audit(
         wg = wg[wg["non_transitive"] > 0]
         worst_groups = wg
         if len(wg):
-            worst_triples = tr.triples(list(wg.index), limit_per_unit=5)
+            tri = tr.triples(list(wg.index), limit_per_unit=5)
+            rank = {g: k for k, g in enumerate(wg.index.tolist())}
+            order = np.argsort([rank[g] for g in tri["group"].tolist()], kind="stable")
+            worst_triples = tri.iloc[order].reset_index(drop=True)
     else:
         notes.append("no group= column: the within-group transitivity census was skipped")
     step("transitivity")
