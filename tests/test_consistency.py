@@ -620,3 +620,16 @@ def test_llmfao_crowd_census_consistent_views():
         crowd, a="left", b="right", outcome="winner", position="shown_first", judge="worker"
     )
     assert pb.first_win_share > 0.5 and pb.p_value < 0.01  # the crowd prefers the left response
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10_000), agg=st.sampled_from(["majority", "probability", "unanimous"]))
+def test_weighted_census_matches_reference(seed, agg):
+    rng = np.random.default_rng(seed)
+    a, b, p, g, _ = _random_groups(rng, 4, 6, 0.9, 3)
+    if len(a) == 0:
+        return
+    w = rng.choice([0.0, 0.5, 1.0, 2.0], size=len(a))
+    res = pr.transitivity(a=a, b=b, outcome=p, group=g, weight=w, aggregate=agg, bootstrap=0)
+    want = ref.triad_census(a, b, p, p == 0.5, g.tolist(), weight=w, aggregate=agg)
+    assert _census_rows(res) == want

@@ -158,10 +158,13 @@ def triad_census(
     for r in range(len(a)):
         key = (group[r], None if judge is None else judge[r])
         units.setdefault(key, []).append(r)
-    return {
-        key: census_of_relation(relation_from_rows(a, b, p, tie, weight, rows, aggregate, margin), ntr)
-        for key, rows in sorted(units.items(), key=lambda kv: repr(kv[0]))
-    }
+    out = {}
+    for key, rows in sorted(units.items(), key=lambda kv: repr(kv[0])):
+        res = census_of_relation(relation_from_rows(a, b, p, tie, weight, rows, aggregate, margin), ntr)
+        # n_items counts every item named in the unit's rows (also rows of weight 0).
+        res["n_items"] = len({a[r] for r in rows} | {b[r] for r in rows})
+        out[key] = res
+    return out
 
 
 # ------------------------------------------------------------------------------------------------
