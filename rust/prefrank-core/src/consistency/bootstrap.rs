@@ -2,9 +2,12 @@
 //!
 //! Each cluster (group) contributes numerators `num[g, c]` and denominators `den[g, c]`; a
 //! replicate draws `n_clusters` clusters with replacement and reports `sum num / sum den` per
-//! column. Replicate `r` uses `par::chunk_rng(seed, r)`, so results do not depend on threads.
+//! column. Clusters with identical rows are merged into patterns; with few patterns a replicate
+//! draws the multinomial pattern counts directly (one binomial per pattern), else it draws cluster
+//! indices. Replicate `r` uses `par::chunk_rng(seed, r)`, so results do not depend on threads.
 
 use rand::RngExt;
+use rand_distr::{Binomial, Distribution};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
@@ -72,13 +75,38 @@ pub fn cluster_ratio_bootstrap(
         pattern.push(id);
     }
     let n_pat = index.len();
+    let mut size = vec![0u64; n_pat];
+    for &q in &pattern {
+        size[q as usize] += 1;
+    }
     let reps: Vec<Vec<f64>> = (0..rounds)
         .into_par_iter()
         .map(|r| {
             let mut rng = chunk_rng(seed, r as u64);
             let mut counts = vec![0u32; n_pat];
-            for _ in 0..g {
-                counts[pattern[rng.random_range(0..g)] as usize] += 1;
+            if n_pat * 8 <= g {
+                // Few patterns: draw the multinomial counts directly, one binomial per pattern
+                // conditioned on the draws left (exact, O(patterns) per replicate).
+                let mut left = g as u64;
+                let mut mass_left = g as f64;
+                for (q, c) in counts.iter_mut().enumerate() {
+                    if left == 0 {
+                        break;
+                    }
+                    let share = (size[q] as f64 / mass_left).min(1.0);
+                    let k = if q + 1 == n_pat || share >= 1.0 {
+                        left
+                    } else {
+                        Binomial::new(left, share).map_or(0, |d| d.sample(&mut rng))
+                    };
+                    *c = k as u32;
+                    left -= k;
+                    mass_left -= size[q] as f64;
+                }
+            } else {
+                for _ in 0..g {
+                    counts[pattern[rng.random_range(0..g)] as usize] += 1;
+                }
             }
             let mut sn = vec![0.0f64; n_cols];
             let mut sd = vec![0.0f64; n_cols];
@@ -124,5 +152,23 @@ mod tests {
         assert!(cluster_ratio_bootstrap(&num2, &[1.0; 3], 1, 4, 0).is_err());
         assert!(cluster_ratio_bootstrap(&[], &[], 1, 4, 0).is_err());
         assert!(cluster_ratio_bootstrap(&[f64::NAN], &[1.0], 1, 4, 0).is_err());
+    }
+
+    #[test]
+    fn multinomial_path_has_the_right_spread() {
+        // 10,000 clusters, two patterns (0/1 and 1/1): the replicate rate is Binomial(n, 0.3) / n.
+        let g = 10_000;
+        let num: Vec<f64> = (0..g).map(|k| (k % 10 < 3) as u8 as f64).collect();
+        let den = vec![1.0; g];
+        let r = cluster_ratio_bootstrap(&num, &den, 1, 2000, 5).unwrap();
+        let mean = r.iter().sum::<f64>() / r.len() as f64;
+        let var = r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (r.len() - 1) as f64;
+        let want_var = 0.3 * 0.7 / g as f64;
+        assert!((mean - 0.3).abs() < 3e-4, "mean {mean}");
+        assert!(
+            (var / want_var - 1.0).abs() < 0.15,
+            "var ratio {}",
+            var / want_var
+        );
     }
 }
