@@ -77,10 +77,10 @@ def test_census_full_dataframe(benchmark, full):
 
 
 @pytest.mark.benchmark(group="census-full")
-def test_census_full_with_bootstrap_200(benchmark, full):
+def test_census_full_with_default_bootstrap_1000(benchmark, full):
     d = full
     tbl = pr.comparisons(a=d["a"], b=d["b"], outcome=d["p"], group=d["g"])
-    res = benchmark.pedantic(lambda: pr.transitivity(tbl, bootstrap=200), rounds=1, iterations=1)
+    res = benchmark.pedantic(lambda: pr.transitivity(tbl), rounds=3, iterations=1)
     assert res.ci["circular"][0] <= res.rates["circular"]
 
 
