@@ -7,7 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
-from prefrank.consistency import position_bias, score_consistency, tournament, transitivity
+from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
@@ -20,6 +20,7 @@ __all__ = [
     "PairCounts",
     "PrefrankError",
     "__version__",
+    "audit",
     "comparisons",
     "position_bias",
     "read_table",
