@@ -633,3 +633,22 @@ def test_weighted_census_matches_reference(seed, agg):
     res = pr.transitivity(a=a, b=b, outcome=p, group=g, weight=w, aggregate=agg, bootstrap=0)
     want = ref.triad_census(a, b, p, p == 0.5, g.tolist(), weight=w, aggregate=agg)
     assert _census_rows(res) == want
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_per_group_circular_counts_match_networkx(seed):
+    nx = pytest.importorskip("networkx")
+    rng = np.random.default_rng(seed)
+    a, b, p, g, _ = _random_groups(rng, 8, 8, 0.8, 1)
+    if len(a) == 0:
+        return
+    p = np.where(p == 0.5, 1.0, np.round(p))  # strict verdicts only
+    res = pr.transitivity(a=a, b=b, outcome=p, group=g, bootstrap=0).by_group()
+    for grp in np.unique(g):
+        rows = g == grp
+        G = nx.DiGraph()
+        for x, y, q in zip(a[rows], b[rows], p[rows], strict=True):
+            G.add_edge(*((x, y) if q == 1.0 else (y, x)))
+        want = sum(1 for c in nx.simple_cycles(G, length_bound=3) if len(c) == 3)
+        assert res.loc[grp, "circular"] == want
