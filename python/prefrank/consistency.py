@@ -421,13 +421,16 @@ def transitivity(
         return np.column_stack(cols), np.column_stack(dens)
 
     names = list(_RATE_COLUMNS) + (["ntr4", "ntr5"] if ntr else [])
-    num, den = cluster_table(None)
-    lo, hi = _cluster_ci(num, den, rounds=int(bootstrap), seed=int(seed), level=level)
+    if bootstrap > 0:
+        num, den = cluster_table(None)
+        lo, hi = _cluster_ci(num, den, rounds=int(bootstrap), seed=int(seed), level=level)
+    else:
+        lo = hi = np.full(len(names), np.nan)
     ci = {k: (float(lo[i]), float(hi[i])) for i, k in enumerate(names)}
     if ntr:
         ci["ntr3"] = ci["non_transitive"]
     judge_ci: dict[str, np.ndarray] = {}
-    if use_judge and tbl.judges is not None:
+    if use_judge and tbl.judges is not None and bootstrap > 0:
         present = np.unique(units["judge"])
         los = np.full((len(present), len(names)), np.nan)
         his = np.full((len(present), len(names)), np.nan)
