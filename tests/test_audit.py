@@ -136,3 +136,18 @@ def test_cli_errors(tmp_path, capsys):
     assert rc == 2 and "no such file" in err
     rc, _, err = _cli([str(GPT4), "--a", "nope", "--b", "right", "--verdict", "winner"], capsys)
     assert rc == 2 and "nope" in err
+
+
+def test_audit_notes_when_tournament_too_large():
+    n = 20_001
+    a = np.arange(n)
+    b = (a + 1) % n
+    with pytest.raises(PrefrankError, match="tournament limit"):
+        pr.tournament(a=a, b=b, outcome=np.ones(n), order=False)
+    res = audit(a=a, b=b, outcome=np.ones(n), bootstrap=0, progress=False)
+    assert res.tournament is None
+    assert any("tournament skipped" in note for note in res.notes)
+    mid = audit(a=a[:6000], b=(a[:6000] + 1) % 6000, outcome=np.ones(6000), bootstrap=0)
+    assert mid.tournament is not None and mid.tournament.order is None
+    assert any("most consistent order was skipped" in note for note in mid.notes)
+    assert "Win matrix" in mid.to_html()

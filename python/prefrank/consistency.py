@@ -559,7 +559,8 @@ def tournament(
 ) -> TournamentStats:
     """Whole-tournament statistics of one comparison graph.
 
-    Input: comparisons (as :func:`prefrank.comparisons` takes them; all rows pooled, groups ignored)
+    Input: comparisons (as :func:`prefrank.comparisons` takes them; all rows pooled, groups ignored;
+    at most 20,000 items, stored as three dense bit matrices)
     or a square matrix ``wins`` (``wins[i, j]`` = weight of i beating j, optional symmetric ``ties``,
     labels ``items``). Verdicts per pair are aggregated with ``aggregate`` into strict arcs and ties.
 
@@ -1335,7 +1336,10 @@ def audit(
     step("transitivity")
     to = None
     try:
-        to = tournament(tbl, aggregate=aggregate or "majority", cycles=cycles)
+        big = tbl.n_items > 5000
+        if big:
+            notes.append(f"{tbl.n_items:,} items: the most consistent order was skipped (at most 5,000)")
+        to = tournament(tbl, aggregate=aggregate or "majority", cycles=cycles, order=not big)
     except PrefrankError as e:
         notes.append(f"tournament skipped: {e}")
     step("tournament")

@@ -66,7 +66,7 @@ fn popand(a: &[u64], b: &[u64]) -> u64 {
 }
 
 /// Largest tournament accepted (three `n x n` bit matrices).
-pub const MAX_ITEMS: usize = 100_000;
+pub const MAX_ITEMS: usize = 20_000;
 
 /// Triple census of a whole tournament.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
