@@ -164,3 +164,87 @@ fn tournament_and_bootstrap_do_not_depend_on_thread_count() {
     assert_eq!(one, run(2));
     assert_eq!(one, run(4));
 }
+
+#[test]
+fn error_paths() {
+    use prefrank_core::Error;
+    assert!(matches!(
+        Aggregate::parse("mean", 0.0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    assert!(Aggregate::parse("majority", 0.5).is_err());
+    assert!(Aggregate::parse("probability", f64::NAN).is_err());
+    let (a, b, p, t) = (vec![0u32, 1], vec![1u32, 2], vec![1.0, 0.0], vec![0u8, 0]);
+    let comps = ComparisonsRef {
+        n_items: 3,
+        a: &a,
+        b: &b,
+        p: &p,
+        tie: &t,
+        weight: None,
+    };
+    let base = CensusInput {
+        comps,
+        group: &[0, 0],
+        n_groups: 1,
+        judge: None,
+        aggregate: Aggregate::Majority,
+        ntr: false,
+        examples_per_unit: 0,
+    };
+    assert!(census(&base).is_ok());
+    let short = CensusInput {
+        group: &[0],
+        ..base
+    };
+    assert!(matches!(census(&short), Err(Error::LengthMismatch { .. })));
+    let bad_judge = CensusInput {
+        judge: Some(&[0]),
+        ..base
+    };
+    assert!(matches!(
+        census(&bad_judge),
+        Err(Error::LengthMismatch { .. })
+    ));
+    let out_of_range = CensusInput {
+        group: &[0, 3],
+        ..base
+    };
+    assert!(matches!(
+        census(&out_of_range),
+        Err(Error::CodeOutOfRange {
+            row: 1,
+            code: 3,
+            ..
+        })
+    ));
+    let nan = [1.0, f64::NAN];
+    let bad_p = CensusInput {
+        comps: ComparisonsRef { p: &nan, ..comps },
+        ..base
+    };
+    assert!(matches!(
+        census(&bad_p),
+        Err(Error::NonFinite { row: 1, .. })
+    ));
+    assert!(matches!(
+        Tournament::from_matrix(2, &[0.0; 3], None, Aggregate::Majority),
+        Err(Error::LengthMismatch { .. })
+    ));
+    assert!(matches!(
+        Tournament::from_matrix(
+            2,
+            &[0.0, f64::INFINITY, 0.0, 0.0],
+            None,
+            Aggregate::Majority
+        ),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(matches!(
+        Tournament::from_matrix(2, &[0.0; 4], Some(&[0.0; 3]), Aggregate::Majority),
+        Err(Error::LengthMismatch { .. })
+    ));
+    let t = Tournament::from_matrix(2, &[0.0, 1.0, 0.0, 0.0], None, Aggregate::Majority).unwrap();
+    assert!(t.feedback_order(25, 1).is_err());
+    assert!(Tournament::from_matrix(20_001, &[], None, Aggregate::Majority).is_err());
+}
