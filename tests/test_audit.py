@@ -129,6 +129,32 @@ def test_cli_json_and_html(tmp_path, capsys):
     assert summary["html"] == str(html) and html.exists()
     assert summary["position_bias"]["n_decisive"] > 0
     assert summary["tournament"]["n_items"] == 59
+    crowd = DATA / "llmfao-crowd.csv"
+    base = [
+        str(crowd),
+        "--a",
+        "left",
+        "--b",
+        "right",
+        "--verdict",
+        "winner",
+        "--group",
+        "prompt",
+        "--judge",
+        "worker",
+        "--position",
+        "left",
+        "--bootstrap",
+        "0",
+    ]
+    rc, split, _ = _cli(base, capsys)
+    rc2, pooled, _ = _cli([*base, "--pool-judges"], capsys)
+    assert rc == rc2 == 0
+    # Pooling the workers' verdicts per pair completes many more triples than each worker alone.
+    assert (
+        json.loads(pooled)["transitivity"]["counts"]["triples"]
+        > json.loads(split)["transitivity"]["counts"]["triples"]
+    )
 
 
 def test_cli_errors(tmp_path, capsys):

@@ -43,6 +43,13 @@ def add_parser(subparsers: Any) -> None:
         default="census",
         help="trustjudge adds NTR_4/NTR_5 and the both-orders merge",
     )
+    p.add_argument(
+        "--pool-judges",
+        dest="by_judge",
+        action="store_false",
+        default=True,
+        help="pool the judges' verdicts on each pair (default: each judge is its own unit)",
+    )
     p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap rounds over groups (default 1000)")
     p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
     p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
@@ -85,6 +92,7 @@ def run(args: argparse.Namespace) -> int:
             tolerance=args.tolerance,
             aggregate=args.aggregate,
             mode=args.mode,
+            by_judge=args.by_judge,
             bootstrap=args.bootstrap,
             level=args.level,
             seed=args.seed,

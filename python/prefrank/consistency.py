@@ -1267,6 +1267,7 @@ def audit(
     score_b: Any = None,
     aggregate: str | None = None,
     mode: str = "census",
+    by_judge: bool = True,
     tolerance: float = 0.0,
     bootstrap: int = 1000,
     level: float = 0.95,
@@ -1277,7 +1278,8 @@ def audit(
 ) -> Audit:
     """Run every applicable consistency check on one table of judgments.
 
-    ``verdict=`` is an alias of ``outcome=``. Runs :func:`transitivity` (when ``group`` is given),
+    ``verdict=`` is an alias of ``outcome=``. Runs :func:`transitivity` (when ``group`` is given;
+    ``by_judge=False`` pools the judges' verdicts on each pair),
     :func:`tournament` on all rows pooled, :func:`position_bias` (when ``position`` is given) and
     :func:`score_consistency` (when ``score_a`` and ``score_b`` are given), and collects the worst
     ``worst`` groups with their non-transitive triples spelled out. ``progress`` shows a tqdm bar
@@ -1322,7 +1324,15 @@ def audit(
     tr = None
     worst_groups = worst_triples = None
     if tbl.group is not None:
-        tr = transitivity(tbl, aggregate=aggregate, mode=mode, bootstrap=bootstrap, level=level, seed=seed)
+        tr = transitivity(
+            tbl,
+            aggregate=aggregate,
+            mode=mode,
+            by_judge=by_judge,
+            bootstrap=bootstrap,
+            level=level,
+            seed=seed,
+        )
         wg = tr.worst(worst)
         wg = wg[wg["non_transitive"] > 0]
         worst_groups = wg
