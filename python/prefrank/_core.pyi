@@ -67,7 +67,7 @@ class PairCounts:
     def __eq__(self, other: object) -> bool: ...
 
 # --- consistency ---
-from typing import Any
+from typing import Any  # noqa: E402  (kept inside this section)
 
 def triad_census(
     n_items: int,
