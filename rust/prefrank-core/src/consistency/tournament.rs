@@ -682,7 +682,14 @@ impl Tournament {
         let mut left: Vec<u32> = Vec::with_capacity(k);
         let mut right: Vec<u32> = Vec::with_capacity(k);
         let mut remaining = k;
-        let remove = |x: usize, alive: &mut Vec<bool>, outd: &mut Vec<i64>, ind: &mut Vec<i64>| {
+        // Items that are (or became) a sink or a source, processed before any max-delta pick.
+        let mut pending: Vec<usize> = (0..k).filter(|&x| outd[x] == 0 || ind[x] == 0).collect();
+        pending.reverse();
+        let remove = |x: usize,
+                      alive: &mut Vec<bool>,
+                      outd: &mut Vec<i64>,
+                      ind: &mut Vec<i64>,
+                      pending: &mut Vec<usize>| {
             alive[x] = false;
             let v = m[x] as usize;
             for (y, &u) in m.iter().enumerate() {
@@ -690,31 +697,35 @@ impl Tournament {
                     continue;
                 }
                 match self.rel(v, u as usize) {
-                    1 => ind[y] -= 1,
-                    -1 => outd[y] -= 1,
+                    1 => {
+                        ind[y] -= 1;
+                        if ind[y] == 0 {
+                            pending.push(y);
+                        }
+                    }
+                    -1 => {
+                        outd[y] -= 1;
+                        if outd[y] == 0 {
+                            pending.push(y);
+                        }
+                    }
                     _ => {}
                 }
             }
         };
         while remaining > 0 {
-            let mut progressed = true;
-            while progressed {
-                progressed = false;
-                for x in 0..k {
-                    if alive[x] && outd[x] == 0 {
-                        remove(x, &mut alive, &mut outd, &mut ind);
-                        right.push(m[x]);
-                        remaining -= 1;
-                        progressed = true;
-                    }
+            while let Some(x) = pending.pop() {
+                if !alive[x] {
+                    continue;
                 }
-                for x in 0..k {
-                    if alive[x] && ind[x] == 0 {
-                        remove(x, &mut alive, &mut outd, &mut ind);
-                        left.push(m[x]);
-                        remaining -= 1;
-                        progressed = true;
-                    }
+                if outd[x] == 0 {
+                    remove(x, &mut alive, &mut outd, &mut ind, &mut pending);
+                    right.push(m[x]);
+                    remaining -= 1;
+                } else if ind[x] == 0 {
+                    remove(x, &mut alive, &mut outd, &mut ind, &mut pending);
+                    left.push(m[x]);
+                    remaining -= 1;
                 }
             }
             if remaining == 0 {
@@ -728,7 +739,7 @@ impl Tournament {
                     best = x;
                 }
             }
-            remove(best, &mut alive, &mut outd, &mut ind);
+            remove(best, &mut alive, &mut outd, &mut ind, &mut pending);
             left.push(m[best]);
             remaining -= 1;
         }
