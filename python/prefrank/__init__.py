@@ -7,6 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
@@ -21,8 +22,13 @@ __all__ = [
     "PrefrankError",
     "Ranking",
     "__version__",
+    "audit",
     "bradley_terry",
     "comparisons",
     "elo",
+    "position_bias",
     "read_table",
+    "score_consistency",
+    "tournament",
+    "transitivity",
 ]

@@ -112,3 +112,41 @@ def elo_ratings(
     shuffles: int = 0,
     seed: int = 0,
 ) -> npt.NDArray[np.float64]: ...
+
+# --- consistency ---
+def triad_census(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None,
+    group: npt.NDArray[np.uint32],
+    n_groups: int,
+    judge: npt.NDArray[np.uint32] | None = None,
+    aggregate: str = "majority",
+    margin: float = 0.0,
+    ntr: bool = False,
+    examples_per_unit: int = 0,
+) -> dict[str, npt.NDArray[Any]]: ...
+def cluster_ratio_bootstrap(
+    num: npt.NDArray[np.float64], den: npt.NDArray[np.float64], n_cols: int, rounds: int, seed: int
+) -> npt.NDArray[np.float64]: ...
+def tournament_stats(
+    n_items: int,
+    a: npt.NDArray[np.uint32] | None = None,
+    b: npt.NDArray[np.uint32] | None = None,
+    p: npt.NDArray[np.float64] | None = None,
+    tie: npt.NDArray[np.uint8] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    wins: npt.NDArray[np.float64] | None = None,
+    ties: npt.NDArray[np.float64] | None = None,
+    aggregate: str = "majority",
+    margin: float = 0.0,
+    cycles: int = 0,
+    order: bool = True,
+    exact_max: int = 20,
+    max_passes: int = 20,
+) -> dict[str, Any]: ...
+
+# --- end consistency ---
