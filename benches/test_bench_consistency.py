@@ -99,9 +99,7 @@ def test_census_small_reference(benchmark, small):
     d = small
     tie = d["p"] == 0.5
     out = benchmark.pedantic(
-        lambda: ref.triad_census(
-            d["a"].tolist(), d["b"].tolist(), d["p"].tolist(), tie.tolist(), d["g"].tolist()
-        ),
+        lambda: ref.triad_census(d["a"].tolist(), d["b"].tolist(), d["p"].tolist(), tie.tolist(), d["g"].tolist()),
         rounds=1,
         iterations=1,
     )

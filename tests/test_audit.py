@@ -29,9 +29,7 @@ def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
 
 def test_audit_on_llmfao_gpt4_matches_parts():
     res = audit(GPT4, a="left", b="right", verdict="winner", group="prompt", position="left", bootstrap=100)
-    tr = pr.transitivity(
-        GPT4, a="left", b="right", outcome="winner", group="prompt", position="left", bootstrap=100
-    )
+    tr = pr.transitivity(GPT4, a="left", b="right", outcome="winner", group="prompt", position="left", bootstrap=100)
     assert res.transitivity is not None and res.transitivity.counts == tr.counts
     assert res.transitivity.ci == tr.ci
     to = pr.tournament(GPT4, a="left", b="right", outcome="winner", position="left", cycles=20)
@@ -152,8 +150,7 @@ def test_cli_json_and_html(tmp_path, capsys):
     assert rc == rc2 == 0
     # Pooling the workers' verdicts per pair completes many more triples than each worker alone.
     assert (
-        json.loads(pooled)["transitivity"]["counts"]["triples"]
-        > json.loads(split)["transitivity"]["counts"]["triples"]
+        json.loads(pooled)["transitivity"]["counts"]["triples"] > json.loads(split)["transitivity"]["counts"]["triples"]
     )
 
 

@@ -48,8 +48,7 @@ def _census_rows(res: C.Transitivity) -> dict:
     for row in u.itertuples(index=False):
         key = (row.group, getattr(row, "judge", None))
         out[key] = {
-            k: int(getattr(row, k))
-            for k in ("n_items", "n_pairs", "triples", "circular", "equivalence", "other")
+            k: int(getattr(row, k)) for k in ("n_items", "n_pairs", "triples", "circular", "equivalence", "other")
         }
         if hasattr(row, "k4"):
             out[key].update({k: int(getattr(row, k)) for k in ("k4", "bad4", "k5", "bad5")})
@@ -547,9 +546,7 @@ def test_score_consistency_aggregation_reduces_flip_noise():
     assert lik.n_pairs == 10 and lik.conflict_rate == 0.0
     una = pr.score_consistency(a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="unanimous")
     assert una.conflict_rate == 1.0 and una.reversal_rate == 0.0  # every pair becomes a tie
-    maj = pr.score_consistency(
-        a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="majority", judge=["j"] * 20
-    )
+    maj = pr.score_consistency(a=a, b=b, outcome=out, score_a=sa, score_b=sb, aggregate="majority", judge=["j"] * 20)
     assert maj.by_judge().loc["j", "n_pairs"] == 10
 
 
@@ -616,9 +613,7 @@ def test_llmfao_crowd_census_consistent_views():
     assert 0 < res.rates["non_transitive"] < 1
     lo, hi = res.ci["non_transitive"]
     assert lo <= res.rates["non_transitive"] <= hi
-    pb = pr.position_bias(
-        crowd, a="left", b="right", outcome="winner", position="shown_first", judge="worker"
-    )
+    pb = pr.position_bias(crowd, a="left", b="right", outcome="winner", position="shown_first", judge="worker")
     assert pb.first_win_share > 0.5 and pb.p_value < 0.01  # the crowd prefers the left response
 
 

@@ -21,17 +21,13 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("file", help="CSV, TSV, JSONL or Parquet file of judgments")
     p.add_argument("--a", required=True, help="column of the first item")
     p.add_argument("--b", required=True, help="column of the second item")
-    p.add_argument(
-        "--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)"
-    )
+    p.add_argument("--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)")
     p.add_argument("--group", help="column grouping the responses to one prompt")
     p.add_argument("--judge", help="column naming the judge / annotator")
     p.add_argument("--position", help="column telling which item was shown first ('a'/'b', 0/1 or its label)")
     p.add_argument("--score-a", dest="score_a", help="column of item a's pointwise score")
     p.add_argument("--score-b", dest="score_b", help="column of item b's pointwise score")
-    p.add_argument(
-        "--tolerance", type=float, default=0.0, help="score difference treated as equal (default 0)"
-    )
+    p.add_argument("--tolerance", type=float, default=0.0, help="score difference treated as equal (default 0)")
     p.add_argument(
         "--aggregate",
         choices=["majority", "probability", "unanimous"],

@@ -228,9 +228,7 @@ class Transitivity:
     def worst(self, n: int = 10) -> Any:
         """The ``n`` groups with the most non-transitive triples (ties broken by rate, then label)."""
         df = self.by_group()
-        return df.sort_values(["non_transitive", "non_transitive_rate"], ascending=False, kind="stable").head(
-            n
-        )
+        return df.sort_values(["non_transitive", "non_transitive_rate"], ascending=False, kind="stable").head(n)
 
     def triples(self, groups: Sequence[Any] | None = None, *, limit_per_unit: int = 1000) -> Any:
         """Non-transitive triples spelled out with labels, for ``groups`` (default: all groups).
@@ -436,9 +434,7 @@ def transitivity(
         his = np.full((len(present), len(names)), np.nan)
         for r, jc in enumerate(present):
             n_j, d_j = cluster_table(units["judge"] == jc)
-            los[r], his[r] = _cluster_ci(
-                n_j, d_j, rounds=int(bootstrap), seed=int(seed) + 1 + int(jc), level=level
-            )
+            los[r], his[r] = _cluster_ci(n_j, d_j, rounds=int(bootstrap), seed=int(seed) + 1 + int(jc), level=level)
         for i, k in enumerate(names):
             judge_ci[f"{k}_lo"] = los[:, i]
             judge_ci[f"{k}_hi"] = his[:, i]
@@ -772,9 +768,7 @@ def _verdict(p: np.ndarray, tie: np.ndarray) -> np.ndarray:
     return np.where((tie != 0) | (p == 0.5), 2, np.where(p > 0.5, 0, 1)).astype(np.int8)
 
 
-def _swap_patterns(
-    tbl: Comparisons, rows: np.ndarray | None = None
-) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+def _swap_patterns(tbl: Comparisons, rows: np.ndarray | None = None) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
     """Pattern counts over pairs judged in both orders, plus per-pair (judge code, pattern index)."""
     assert tbl.first is not None
     sel = np.arange(len(tbl)) if rows is None else rows
@@ -921,9 +915,7 @@ def position_bias(
 # Score-vs-comparison consistency
 
 
-def expected_score(
-    probs: Any, values: Any = None, *, method: str = "expectation", power: float = 1.0
-) -> np.ndarray:
+def expected_score(probs: Any, values: Any = None, *, method: str = "expectation", power: float = 1.0) -> np.ndarray:
     """Distribution-sensitive scores from a judge's probabilities over rating tokens.
 
     ``probs`` is ``(n, K)``: row ``r`` holds the probabilities (or any non-negative weights) the judge

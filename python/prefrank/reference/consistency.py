@@ -21,9 +21,7 @@ def verdict(p: float, tie: bool) -> str:
     return "a" if p > 0.5 else "b"
 
 
-def aggregate_pair(
-    rows: Sequence[tuple[float, bool, float]], aggregate: str, margin: float = 0.0
-) -> str | None:
+def aggregate_pair(rows: Sequence[tuple[float, bool, float]], aggregate: str, margin: float = 0.0) -> str | None:
     """One relation ('>' first item won, '<' lost, '=' tie) from ``(p_first, tie, weight)`` rows."""
     rows = [r for r in rows if r[2] > 0]
     if not rows:

@@ -59,13 +59,9 @@ def _bar_chart(labels: list[str], values: list[float], lo: list[float], hi: list
     )
     for k, (lab, v, a, b) in enumerate(zip(labels, values, lo, hi, strict=False)):
         y = 15 + k * row_h
-        parts.append(
-            f"<text x='{left - 6}' y='{y + 12}' text-anchor='end' font-size='11'>{escape(lab)}</text>"
-        )
+        parts.append(f"<text x='{left - 6}' y='{y + 12}' text-anchor='end' font-size='11'>{escape(lab)}</text>")
         if v is not None and not math.isnan(v):
-            parts.append(
-                f"<rect x='{x0}' y='{y + 2}' width='{v * width:.1f}' height='{row_h - 6}' fill='#5b8def'/>"
-            )
+            parts.append(f"<rect x='{x0}' y='{y + 2}' width='{v * width:.1f}' height='{row_h - 6}' fill='#5b8def'/>")
             parts.append(f"<text x='{x0 + v * width + 4:.1f}' y='{y + 12}' font-size='10'>{v:.3f}</text>")
         if a is not None and b is not None and not (math.isnan(a) or math.isnan(b)):
             parts.append(
@@ -74,9 +70,7 @@ def _bar_chart(labels: list[str], values: list[float], lo: list[float], hi: list
             )
     yb = height - 20
     for t in (0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(
-            f"<text x='{x0 + t * width:.1f}' y='{yb + 12}' font-size='10' text-anchor='middle'>{t}</text>"
-        )
+        parts.append(f"<text x='{x0 + t * width:.1f}' y='{yb + 12}' font-size='10' text-anchor='middle'>{t}</text>")
     parts.append("</svg>")
     return "".join(parts)
 
@@ -92,12 +86,9 @@ def _heatmap(labels: list[Any], m: np.ndarray) -> str:
     parts = [f"<svg width='{size_w}' height='{size_h}' role='img' aria-label='win matrix'>"]
     for i, lab in enumerate(labels):
         s = escape(str(lab))[:30]
+        parts.append(f"<text x='{left - 4}' y='{top + i * cell + 12}' text-anchor='end' font-size='10'>{s}</text>")
         parts.append(
-            f"<text x='{left - 4}' y='{top + i * cell + 12}' text-anchor='end' font-size='10'>{s}</text>"
-        )
-        parts.append(
-            f"<text transform='translate({left + i * cell + 11},{top - 4}) rotate(-60)' "
-            f"font-size='10'>{s}</text>"
+            f"<text transform='translate({left + i * cell + 11},{top - 4}) rotate(-60)' font-size='10'>{s}</text>"
         )
     for i in range(k):
         for j in range(k):
