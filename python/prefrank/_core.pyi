@@ -98,6 +98,14 @@ def bt_bootstrap(
     method: str = "auto",
     tie_hat: float | None = None,
 ) -> dict[str, Any]: ...
+def bt_acceleration(
+    counts: PairCounts,
+    theta: npt.NDArray[np.float64],
+    ties: str = "half",
+    alpha: float = 0.0,
+    tie_param: float | None = None,
+    anchor: int | None = None,
+) -> npt.NDArray[np.float64]: ...
 def elo_ratings(
     n_items: int,
     a: npt.NDArray[np.uint32],

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -111,19 +112,43 @@ class Ranking:
             raise PrefrankError("no bootstrap rounds: fit with bootstrap=N (e.g. 1000) to get intervals")
         return self.bootstrap_theta
 
-    def _interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+    def _interval(self, level: float, method: str = "percentile") -> tuple[np.ndarray, np.ndarray]:
         if not 0.0 < level < 1.0:
             raise PrefrankError(f"level must be in (0, 1), got {level}")
+        _check_choice("method", method, ("percentile", "bca"))
         boot = self.transform(self._require_bootstrap())
         q = (1.0 - level) / 2.0
-        lo, hi = np.quantile(boot, [q, 1.0 - q], axis=0)
+        if method == "percentile":
+            lo, hi = np.quantile(boot, [q, 1.0 - q], axis=0)
+            return lo, hi
+        accel = self.bootstrap_info.get("acceleration")
+        if accel is None:
+            raise PrefrankError(f"BCa intervals are not available for {self.method} rankings")
+        est = self.score_array
+        norm = NormalDist()
+        lo, hi = np.empty(len(est)), np.empty(len(est))
+        rounds = boot.shape[0]
+        for k in range(len(est)):
+            col = boot[:, k]
+            # Bias correction from the share of rounds below the estimate (ties count half), kept finite.
+            share = ((col < est[k]).sum() + 0.5 * (col == est[k]).sum()) / rounds
+            z0 = norm.inv_cdf(min(max(share, 0.5 / rounds), 1 - 0.5 / rounds))
+            levels = []
+            for alpha in (q, 1.0 - q):
+                za = norm.inv_cdf(alpha)
+                levels.append(norm.cdf(z0 + (z0 + za) / (1.0 - accel[k] * (z0 + za))))
+            lo[k], hi[k] = np.quantile(col, levels)
         return lo, hi
 
-    def ci(self, level: float = 0.95) -> Any:
-        """Percentile bootstrap interval per item (DataFrame with ``lower``, ``upper``)."""
+    def ci(self, level: float = 0.95, method: str = "percentile") -> Any:
+        """Bootstrap interval per item (DataFrame with ``lower``, ``upper``), best item first.
+
+        ``method="percentile"`` (default) or ``"bca"`` (bias-corrected and accelerated; the
+        acceleration comes from the empirical influence of each comparison, not a jackknife).
+        """
         import pandas as pd
 
-        lo, hi = self._interval(level)
+        lo, hi = self._interval(level, method)
         df = pd.DataFrame({"lower": lo, "upper": hi}, index=pd.Index(self.items, name="item"))
         return df.loc[self.scores.index]
 
@@ -393,6 +418,10 @@ def bradley_terry(
             tol,
             method,
             progress,
+        )
+        anchor_index = _index_of(items, anchor[0]) if anchor is not None else None
+        info["acceleration"] = _core.bt_acceleration(
+            counts._core, fit["theta"], ties, float(alpha), fit["tie_param"], anchor_index
         )
     games, wins = _games_and_wins(counts, len(items))
     return Ranking(

@@ -195,7 +195,38 @@ fn elo_ratings<'py>(
     Ok(r.into_pyarray(py))
 }
 
+/// BCa acceleration constants per item (see prefrank-core `rank::bt::bca_acceleration`).
+#[pyfunction]
+#[pyo3(signature = (counts, theta, ties="half", alpha=0.0, tie_param=None, anchor=None))]
+fn bt_acceleration<'py>(
+    py: Python<'py>,
+    counts: &PairCounts,
+    theta: PyReadonlyArray1<'py, f64>,
+    ties: &str,
+    alpha: f64,
+    tie_param: Option<f64>,
+    anchor: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let th = theta.as_slice()?;
+    let inner = &counts.inner;
+    let a = py
+        .detach(|| {
+            bt::bca_acceleration(
+                &Cells::from_counts(inner, t),
+                t,
+                alpha,
+                th,
+                tie_param,
+                anchor,
+            )
+        })
+        .map_err(|e| to_py(py, e))?;
+    Ok(a.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bt_acceleration, m)?)?;
     m.add(
         "BOOTSTRAP_ROUND_CHUNK",
         prefrank_core::rank::bootstrap::ROUND_CHUNK,
