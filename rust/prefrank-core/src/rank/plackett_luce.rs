@@ -27,6 +27,8 @@ use crate::par::{n_chunks, tree_map_reduce};
 pub const NEWTON_MAX_ITEMS: usize = 1500;
 /// Observations per parallel chunk (fixed: results must not depend on the machine).
 pub const OBS_CHUNK: usize = 1 << 14;
+/// Smallest relative gradient tolerance the L-BFGS path is asked for.
+pub const LBFGS_MIN_TOL: f64 = 1e-7;
 
 /// Observations in structure-of-arrays form: observation `r` has members
 /// `items[offsets[r]..offsets[r + 1]]`, of which the first `n_ranked[r]` are ranked best first.
@@ -616,7 +618,8 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
                 theta0,
                 10,
                 opts.max_iter,
-                gtol,
+                // Below ~1e-7 (relative) the Armijo test drowns in rounding of the objective.
+                opts.tol.max(LBFGS_MIN_TOL) * scale,
             );
             (m.x, m.iterations, m.converged)
         }

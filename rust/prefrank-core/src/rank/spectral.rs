@@ -193,9 +193,12 @@ pub fn ilsr(cells: &Cells, opts: &SpectralOptions) -> Result<SpectralFit> {
         let new = log_centre(&pi);
         let change: f64 = new.iter().zip(&theta).map(|(a, b)| (a - b).abs()).sum();
         theta = new;
+        // choix's exp_transform: strengths scaled to sum n (matters when alpha > 0).
         for (wi, t) in w.iter_mut().zip(&theta) {
             *wi = t.exp();
         }
+        let s: f64 = w.iter().sum();
+        w.iter_mut().for_each(|v| *v *= n as f64 / s);
         if !ok {
             return Ok(SpectralFit {
                 theta,
