@@ -228,7 +228,7 @@ def plackett_luce(
     only), ``"lbfgs"``. Identical observations are merged before fitting (sufficient statistics).
 
     Returns a :class:`Ranking` (``method="plackett_luce"``); ``games`` counts the (weighted)
-    observations an item took part in and ``wins`` the choice stages it won.
+    observations with at least one choice stage an item took part in and ``wins`` the choice stages it won.
     """
     _check_common(scale, alpha)
     _check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
@@ -251,7 +251,7 @@ def plackett_luce(
         row = getattr(e, "row", None)
         if row is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
             where = f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
-            raise PrefrankError(f"{where}: weight {obs.weight[row]!r} must be finite and >= 0") from None
+            raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
         raise
     if not fit["converged"]:
         warnings.warn(
