@@ -45,13 +45,16 @@ fn pl_method_name(m: PlMethod) -> &'static str {
     }
 }
 
+/// Owned flat observations: (offsets, items, n_ranked, weight, n_items).
+type Flat = (Vec<usize>, Vec<u32>, Vec<u32>, Option<Vec<f64>>, usize);
+
 fn rankings(
     n_items: usize,
     offsets: &PyReadonlyArray1<'_, u64>,
     items: &PyReadonlyArray1<'_, u32>,
     n_ranked: &PyReadonlyArray1<'_, u32>,
     weight: &Option<PyReadonlyArray1<'_, f64>>,
-) -> PyResult<(Vec<usize>, Vec<u32>, Vec<u32>, Option<Vec<f64>>, usize)> {
+) -> PyResult<Flat> {
     Ok((
         offsets.as_slice()?.iter().map(|&o| o as usize).collect(),
         items.as_slice()?.to_vec(),

@@ -355,9 +355,9 @@ fn small_eval(
 ) -> f64 {
     let mut sum = 0.0;
     let mut sq = 0.0;
-    for i in 0..m {
-        sum += th[i];
-        sq += th[i] * th[i];
+    for &t in &th[..m] {
+        sum += t;
+        sq += t * t;
     }
     for i in 0..m {
         g[i] = alpha * th[i] + gauge * sum;
@@ -376,7 +376,11 @@ fn small_eval(
                 let e = (-d.abs()).exp();
                 let sp = (-d).max(0.0) + e.ln_1p();
                 f += nn * sp + y * d;
-                let s = if d >= 0.0 { 1.0 / (1.0 + e) } else { e / (1.0 + e) };
+                let s = if d >= 0.0 {
+                    1.0 / (1.0 + e)
+                } else {
+                    e / (1.0 + e)
+                };
                 let gi = nn * s - x;
                 g[i] += gi;
                 g[j] -= gi;

@@ -175,8 +175,8 @@ pub fn fit(
             let gz = w * (s - y);
             acc.grad[a] += gz;
             acc.grad[b] -= gz;
-            for k in 0..d {
-                acc.grad[n + k] += gz * xr[k];
+            for (gk, &xk) in acc.grad[n..].iter_mut().zip(xr) {
+                *gk += gz * xk;
             }
             if want == 1 {
                 continue;

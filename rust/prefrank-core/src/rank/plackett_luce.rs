@@ -120,8 +120,7 @@ impl Rankings {
                     ),
                 ));
             }
-            for k in lo..hi {
-                let it = items[k];
+            for &it in &items[lo..hi] {
                 if it as usize >= n {
                     return Err(Error::CodeOutOfRange {
                         row: r,
