@@ -7,12 +7,11 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import prefrank as pr
+import prefrank._ranking_more as rm
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import prefrank as pr
-import prefrank._ranking_more as rm
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.reference import ranking_more as ref
 
@@ -70,7 +69,7 @@ def test_pl_list_input_equals_long_form_and_labels() -> None:
 
 def test_pl_weights_equal_duplication_and_dedup() -> None:
     obs = [[0, 1, 2], [2, 0, 1], [1, 2, 0], [0, 2, 1]]
-    dup = obs + [obs[0], obs[0], obs[3]]
+    dup = [*obs, obs[0], obs[0], obs[3]]
     w = rm.plackett_luce(obs, weight=[3.0, 1.0, 1.0, 2.0], scale="log")
     d = rm.plackett_luce(dup, scale="log")
     np.testing.assert_allclose(w.theta, d.theta, atol=1e-10)
@@ -87,7 +86,7 @@ def test_pl_pairs_equal_bradley_terry() -> None:
     b = (a + rng.integers(1, 5, 300)) % 5
     win = rng.random(300) < 0.6
     bt = pr.bradley_terry(a=a, b=b, outcome=win.astype(float), ties="drop", scale="log")
-    rankings = [[int(x), int(y)] if w else [int(y), int(x)] for x, y, w in zip(a, b, win)]
+    rankings = [[int(x), int(y)] if w else [int(y), int(x)] for x, y, w in zip(a, b, win, strict=False)]
     pl = rm.plackett_luce(rankings, scale="log")
     np.testing.assert_allclose(pl.theta, bt.theta, atol=1e-7)
 
@@ -129,14 +128,24 @@ def test_pl_not_identifiable_names_items() -> None:
     ("df", "kwargs", "match"),
     [
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 1]}), {}, "share rank 1"),
-        (pd.DataFrame({"group": [1, 1], "item": ["a", "a"], "rank": [1, 2]}), {}, "'a' appears more than once"),
+        (
+            pd.DataFrame({"group": [1, 1], "item": ["a", "a"], "rank": [1, 2]}),
+            {},
+            "'a' appears more than once",
+        ),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, np.inf]}), {}, "row 1: rank inf"),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": ["1", "x"]}), {}, "row 1: rank 'x'"),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "r": [1, 2]}), {}, "column 'rank'"),
-        (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2], "w": [1, 2]}), {"weight": "w"},
-         "same on every row"),
-        (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2], "w": [-1, -1]}), {"weight": "w"},
-         "group 1: weight -1.0"),
+        (
+            pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2], "w": [1, 2]}),
+            {"weight": "w"},
+            "same on every row",
+        ),
+        (
+            pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2], "w": [-1, -1]}),
+            {"weight": "w"},
+            "group 1: weight -1.0",
+        ),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2]}), {"alpha": -1}, "alpha must be"),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2]}), {"method": "x"}, "method='x'"),
         (pd.DataFrame({"group": [1, 1], "item": ["a", "b"], "rank": [1, 2]}), {"scale": "x"}, "scale='x'"),
@@ -205,10 +214,14 @@ def test_spectral_match_reference(seed: int, alpha: float) -> None:
         assert alpha == 0
         return
     np.testing.assert_allclose(got.theta, ref.rank_centrality(n, wins, alpha=alpha), atol=1e-8)
-    np.testing.assert_allclose(rm.lsr_pairwise(c, alpha=alpha, scale="log").theta,
-                               ref.lsr_pairwise(n, wins, alpha=alpha), atol=1e-8)
-    np.testing.assert_allclose(rm.ilsr_pairwise(c, alpha=alpha, scale="log", tol=1e-13).theta,
-                               ref.ilsr_pairwise(n, wins, alpha=alpha), atol=1e-7)
+    np.testing.assert_allclose(
+        rm.lsr_pairwise(c, alpha=alpha, scale="log").theta, ref.lsr_pairwise(n, wins, alpha=alpha), atol=1e-8
+    )
+    np.testing.assert_allclose(
+        rm.ilsr_pairwise(c, alpha=alpha, scale="log", tol=1e-13).theta,
+        ref.ilsr_pairwise(n, wins, alpha=alpha),
+        atol=1e-7,
+    )
 
 
 def test_spectral_accepts_pair_counts_and_reports_games() -> None:
@@ -258,8 +271,9 @@ def test_groups_match_reference(alpha: float, ties: str) -> None:
     df = _groups(1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        got = rm.bradley_terry_groups(df, a="x", b="y", outcome="win", group="prompt", weight="w", alpha=alpha,
-                                      ties=ties)
+        got = rm.bradley_terry_groups(
+            df, a="x", b="y", outcome="win", group="prompt", weight="w", alpha=alpha, ties=ties
+        )
     c = pr.comparisons(df, a="x", b="y", outcome="win", group="prompt", weight="w")
     want = ref.bradley_terry_groups(c.group, c.a, c.b, c.p, c.tie, c.weight, alpha=alpha, ties=ties)
     assert got.n_groups == len(want)
@@ -274,8 +288,11 @@ def test_groups_match_bradley_terry_per_group_and_large_groups() -> None:
     df = _groups(2, n_groups=5, max_items=5)
     # One group with 20 items takes the general solver.
     rng = np.random.default_rng(0)
-    big = [("big", f"r{i}", f"r{(i + k) % 20}", "a" if rng.random() < 0.5 else "b", 1.0)
-           for i in range(20) for k in (1, 2, 3)]
+    big = [
+        ("big", f"r{i}", f"r{(i + k) % 20}", "a" if rng.random() < 0.5 else "b", 1.0)
+        for i in range(20)
+        for k in (1, 2, 3)
+    ]
     df = pd.concat([df, pd.DataFrame(big, columns=df.columns)], ignore_index=True)
     got = rm.bradley_terry_groups(df, a="x", b="y", outcome="win", group="prompt", alpha=0.05)
     for g in got.groups:
@@ -287,8 +304,14 @@ def test_groups_match_bradley_terry_per_group_and_large_groups() -> None:
 
 
 def test_groups_flags_tables_and_nan() -> None:
-    df = pd.DataFrame({"g": ["p", "p", "p", "q", "q"], "a": ["x", "y", "z", "x", "y"],
-                       "b": ["y", "z", "x", "y", "x"], "o": ["a", "a", "a", "a", "a"]})
+    df = pd.DataFrame(
+        {
+            "g": ["p", "p", "p", "q", "q"],
+            "a": ["x", "y", "z", "x", "y"],
+            "b": ["y", "z", "x", "y", "x"],
+            "o": ["a", "a", "a", "a", "a"],
+        }
+    )
     r = rm.bradley_terry_groups(df, a="a", b="b", outcome="o", group="g", alpha=0.0)
     assert r.identifiable.tolist() == [True, True] and r.converged.all()
     flags = r.flags()
@@ -345,7 +368,9 @@ def test_contextual_matches_reference(seed: int, alphas: tuple[float, float]) ->
     a, b, x, out = _ctx(seed)
     c = pr.comparisons(a=a, b=b, outcome=out)
     got = rm.contextual_bradley_terry(c, covariates=x, alpha=alphas[0], alpha_beta=alphas[1], scale="log")
-    theta, beta = ref.contextual_bradley_terry(c.n_items, c.a, c.b, c.p, x, alpha=alphas[0], alpha_beta=alphas[1])
+    theta, beta = ref.contextual_bradley_terry(
+        c.n_items, c.a, c.b, c.p, x, alpha=alphas[0], alpha_beta=alphas[1]
+    )
     np.testing.assert_allclose(got.ranking.theta, theta, atol=1e-6)
     np.testing.assert_allclose(got.coef, beta, atol=1e-6)
 
@@ -364,7 +389,9 @@ def test_contextual_column_forms_and_outputs() -> None:
     df = pd.DataFrame({"m1": a, "m2": b, "o": out, "len": x[:, 0], "md": x[:, 1]})
     r1 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates=["len", "md"])
     r2 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates=df[["len", "md"]])
-    r3 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates={"len": x[:, 0], "md": x[:, 1]})
+    r3 = rm.contextual_bradley_terry(
+        df, a="m1", b="m2", outcome="o", covariates={"len": x[:, 0], "md": x[:, 1]}
+    )
     for r in (r2, r3):
         np.testing.assert_allclose(r.coef, r1.coef)
     assert list(r1.coefficients.index) == ["len", "md"]
@@ -394,6 +421,8 @@ def test_contextual_errors() -> None:
     with pytest.raises(PrefrankError, match="alpha_beta must be"):
         rm.contextual_bradley_terry(**kw, covariates=x, alpha_beta=-1.0)
     with pytest.raises(NotIdentifiableError, match="no wins"):
-        rm.contextual_bradley_terry(a=["p", "q"], b=["q", "r"], outcome=[1.0, 1.0], covariates=np.zeros((2, 1)))
+        rm.contextual_bradley_terry(
+            a=["p", "q"], b=["q", "r"], outcome=[1.0, 1.0], covariates=np.zeros((2, 1))
+        )
     with pytest.raises(PrefrankError, match="not numeric"):
         rm.contextual_bradley_terry(**kw, covariates={"s": ["u"] * 50})

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
-
 import prefrank._ranking_more as rm
+import pytest
 
 GOLDEN = Path(__file__).parent / "data" / "ranking_more_golden.json"
 
@@ -67,8 +66,14 @@ def test_contextual_matches_sklearn(c: float | None) -> None:
     g = _load()["contextual"]
     x = np.array(g["x"])
     alpha = 0.0 if c is None else 1.0 / c
-    res = rm.contextual_bradley_terry(a=np.array(g["a"]), b=np.array(g["b"]), outcome=np.array(g["outcome"]),
-                                      covariates=x, alpha=alpha, scale="log")
+    res = rm.contextual_bradley_terry(
+        a=np.array(g["a"]),
+        b=np.array(g["b"]),
+        outcome=np.array(g["outcome"]),
+        covariates=x,
+        alpha=alpha,
+        scale="log",
+    )
     key = "none" if c is None else f"C{c}"
     theta = np.array(g[f"theta_{key}"])
     if c is None:
@@ -78,9 +83,10 @@ def test_contextual_matches_sklearn(c: float | None) -> None:
 
 
 def _generate() -> None:  # pragma: no cover - run by hand
+    from importlib.metadata import version
+
     import choix
     import sklearn
-    from importlib.metadata import version
     from sklearn.linear_model import LogisticRegression
 
     rng = np.random.default_rng(20261127)
@@ -99,8 +105,14 @@ def _generate() -> None:  # pragma: no cover - run by hand
         for k in range(n):  # every item appears
             data.append([k, (k + 1) % n])
         params = choix.ilsr_rankings(n, [tuple(d) for d in data], tol=1e-13, max_iter=100_000)
-        ranks.append({"n_items": n, "data": data, "params": params.tolist(),
-                      "call": "choix.ilsr_rankings(n_items, data, tol=1e-13, max_iter=100000)"})
+        ranks.append(
+            {
+                "n_items": n,
+                "data": data,
+                "params": params.tolist(),
+                "call": "choix.ilsr_rankings(n_items, data, tol=1e-13, max_iter=100000)",
+            }
+        )
     out["ilsr_rankings"] = ranks
     top1 = []
     for case in range(2):
@@ -114,8 +126,15 @@ def _generate() -> None:  # pragma: no cover - run by hand
             data.append([w, [int(v) for v in members if v != w]])
         params = choix.ilsr_top1(n, data, tol=1e-13, max_iter=100_000)
         mm = choix.mm_top1(n, data, tol=1e-13, max_iter=100_000)
-        top1.append({"n_items": n, "data": data, "params": params.tolist(), "params_mm": mm.tolist(),
-                     "call": "choix.ilsr_top1 / choix.mm_top1(n_items, data, tol=1e-13, max_iter=100000)"})
+        top1.append(
+            {
+                "n_items": n,
+                "data": data,
+                "params": params.tolist(),
+                "params_mm": mm.tolist(),
+                "call": "choix.ilsr_top1 / choix.mm_top1(n_items, data, tol=1e-13, max_iter=100000)",
+            }
+        )
     out["ilsr_top1"] = top1
     n = 7
     strengths = rng.normal(size=n)
@@ -124,13 +143,17 @@ def _generate() -> None:  # pragma: no cover - run by hand
         i, j = rng.choice(n, 2, replace=False)
         win = rng.random() < 1 / (1 + np.exp(strengths[j] - strengths[i]))
         pairs.append([int(i), int(j)] if win else [int(j), int(i)])
-    pw: dict = {"n_items": n, "data": pairs,
-                "call": "choix.<fn>(n_items, data, alpha=alpha) (ilsr_pairwise with tol=1e-13)"}
+    pw: dict = {
+        "n_items": n,
+        "data": pairs,
+        "call": "choix.<fn>(n_items, data, alpha=alpha) (ilsr_pairwise with tol=1e-13)",
+    }
     for alpha in (0.0, 0.5):
         pw[f"rank_centrality_alpha{alpha}"] = choix.rank_centrality(n, pairs, alpha=alpha).tolist()
         pw[f"lsr_pairwise_alpha{alpha}"] = choix.lsr_pairwise(n, pairs, alpha=alpha).tolist()
-        pw[f"ilsr_pairwise_alpha{alpha}"] = choix.ilsr_pairwise(n, pairs, alpha=alpha, tol=1e-13,
-                                                                max_iter=100_000).tolist()
+        pw[f"ilsr_pairwise_alpha{alpha}"] = choix.ilsr_pairwise(
+            n, pairs, alpha=alpha, tol=1e-13, max_iter=100_000
+        ).tolist()
     out["pairwise"] = pw
     n, rows, d = 6, 800, 2
     strengths = rng.normal(size=n)
@@ -150,9 +173,14 @@ def _generate() -> None:  # pragma: no cover - run by hand
     xd = np.vstack([design[~tie], design[tie], design[tie]])
     yd = np.concatenate([outcome[~tie], np.ones(tie.sum()), np.zeros(tie.sum())])
     wd = np.concatenate([np.ones((~tie).sum()), np.full(tie.sum(), 0.5), np.full(tie.sum(), 0.5)])
-    ctx = {"a": a.tolist(), "b": b.tolist(), "x": x.tolist(), "outcome": outcome.tolist(),
-           "call": "LogisticRegression(C=C or penalty=None, fit_intercept=False, tol=1e-12, max_iter=10000)"
-                   ".fit(design, y, sample_weight) with ties split into two half-weight rows"}
+    ctx = {
+        "a": a.tolist(),
+        "b": b.tolist(),
+        "x": x.tolist(),
+        "outcome": outcome.tolist(),
+        "call": "LogisticRegression(C=C or penalty=None, fit_intercept=False, tol=1e-12, max_iter=10000)"
+        ".fit(design, y, sample_weight) with ties split into two half-weight rows",
+    }
     for c in (None, 2.0):
         if c is None:
             lr = LogisticRegression(penalty=None, fit_intercept=False, tol=1e-12, max_iter=10_000)

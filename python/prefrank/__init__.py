@@ -7,6 +7,16 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank._ranking_more import (
+    ContextualRanking,
+    GroupRankings,
+    bradley_terry_groups,
+    contextual_bradley_terry,
+    ilsr_pairwise,
+    lsr_pairwise,
+    plackett_luce,
+    rank_centrality,
+)
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
@@ -15,14 +25,22 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Comparisons",
+    "ContextualRanking",
     "ConvergenceWarning",
+    "GroupRankings",
     "NotIdentifiableError",
     "PairCounts",
     "PrefrankError",
     "Ranking",
     "__version__",
     "bradley_terry",
+    "bradley_terry_groups",
     "comparisons",
+    "contextual_bradley_terry",
     "elo",
+    "ilsr_pairwise",
+    "lsr_pairwise",
+    "plackett_luce",
+    "rank_centrality",
     "read_table",
 ]

@@ -45,6 +45,12 @@ def _check_common(scale: str, alpha: float, name: str = "alpha") -> None:
         raise PrefrankError(f"{name} must be a finite number >= 0, got {alpha!r}")
 
 
+def _sizes(offsets: np.ndarray) -> np.ndarray:
+    """Lengths of the runs delimited by ``offsets``."""
+    out: np.ndarray = np.diff(np.asarray(offsets, dtype=np.int64))
+    return out
+
+
 def _names(items: np.ndarray, mask: np.ndarray, limit: int = 8) -> str:
     labs = [repr(_plain(v)) for v in items[mask][:limit]]
     more = int(mask.sum()) - limit
@@ -93,7 +99,7 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
 
 
 def _check_duplicates(obs: _Obs) -> None:
-    sizes = np.diff(obs.offsets.astype(np.int64))
+    sizes = _sizes(obs.offsets.astype(np.int64))
     owner = np.repeat(np.arange(len(sizes)), sizes)
     order = np.lexsort((obs.members, owner))
     dup = (owner[order][1:] == owner[order][:-1]) & (obs.members[order][1:] == obs.members[order][:-1])
@@ -101,7 +107,9 @@ def _check_duplicates(obs: _Obs) -> None:
         k = int(np.argmax(dup))
         r = int(owner[order][k])
         where = f"group {_plain(obs.obs_labels[r])!r}" if obs.obs_labels is not None else f"ranking {r}"
-        raise PrefrankError(f"{where}: item {_plain(obs.items[obs.members[order][k]])!r} appears more than once")
+        raise PrefrankError(
+            f"{where}: item {_plain(obs.items[obs.members[order][k]])!r} appears more than once"
+        )
 
 
 def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> _Obs:
@@ -126,7 +134,9 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
         raise PrefrankError(f"row {bad}: rank {r_raw[bad]!r} in column {rank!r} is not a number") from None
     if np.isinf(rk).any():
         row = int(np.argmax(np.isinf(rk)))
-        raise PrefrankError(f"row {row}: rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)")
+        raise PrefrankError(
+            f"row {row}: rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)"
+        )
     ranked = ~np.isnan(rk)
     key = np.where(ranked, rk, np.inf)
     order = np.lexsort((ic, key, gc))
@@ -154,7 +164,9 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
         differs = w_rows != np.repeat(w, sizes)
         if differs.any():
             g = gs[int(np.argmax(differs))]
-            raise PrefrankError(f"group {_plain(groups[g])!r}: weight must be the same on every row of a group")
+            raise PrefrankError(
+                f"group {_plain(groups[g])!r}: weight must be the same on every row of a group"
+            )
     obs = _Obs(items, offsets, np.ascontiguousarray(isorted, np.uint32), n_ranked, w, groups)
     _check_duplicates(obs)
     return obs
@@ -172,7 +184,7 @@ def _is_number_or_missing(v: Any) -> bool:
 
 def _pl_message(obs: _Obs) -> str:
     comp, k = _core.pl_components(len(obs.items), obs.offsets, obs.members, obs.n_ranked, obs.weight)
-    sizes = np.diff(obs.offsets.astype(np.int64))
+    sizes = _sizes(obs.offsets.astype(np.int64))
     pos = np.arange(len(obs.members)) - np.repeat(obs.offsets[:-1].astype(np.int64), sizes)
     stages = np.minimum(obs.n_ranked.astype(np.int64), np.maximum(sizes - 1, 0))
     st = np.repeat(stages, sizes)
@@ -241,17 +253,34 @@ def plackett_luce(
     if anchor is not None:
         _index_of(obs.items, anchor[0])
     try:
-        fit = _core.pl_fit(len(obs.items), obs.offsets, obs.members, obs.n_ranked, obs.weight, float(alpha),
-                           int(max_iter), float(tol), method)
+        fit = _core.pl_fit(
+            len(obs.items),
+            obs.offsets,
+            obs.members,
+            obs.n_ranked,
+            obs.weight,
+            float(alpha),
+            int(max_iter),
+            float(tol),
+            method,
+        )
     except NotIdentifiableError as e:
         if "no observation has a choice stage" in str(e):
             raise
         raise NotIdentifiableError(_pl_message(obs)) from None
     except PrefrankError as e:
         row = getattr(e, "row", None)
-        if row is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
-            where = f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
-            raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
+        if (
+            row is not None
+            and obs.weight is not None
+            and getattr(e, "kind", None) in {"negative", "non_finite"}
+        ):
+            where = (
+                f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
+            )
+            raise PrefrankError(
+                f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0"
+            ) from None
         raise
     if not fit["converged"]:
         warnings.warn(
@@ -301,8 +330,9 @@ def _spectral(
     if isinstance(data, PairCounts):
         counts, items = data, data.items
     else:
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes,
-                               drop_self=drop_self)
+        comps = as_comparisons(
+            data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+        )
         counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
         _index_of(items, anchor[0])
@@ -314,8 +344,11 @@ def _spectral(
         msg = _not_identifiable_message(counts, ties, items).replace("a Gaussian prior", "regularisation")
         raise NotIdentifiableError(msg) from None
     if not fit["converged"]:
-        warnings.warn(f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
-                      ConvergenceWarning, stacklevel=3)
+        warnings.warn(
+            f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
     games, wins = _games_and_wins(counts, len(items))
     return Ranking(
         method=kind,
@@ -359,8 +392,23 @@ def rank_centrality(
     graph is not strongly connected). Scores are centred log-stationary-probabilities; up to
     1,000 items the chain is solved exactly, beyond by power iteration (``max_iter``, ``tol``).
     """
-    return _spectral("rank_centrality", data, a, b, outcome, weight, outcomes, drop_self, ties, alpha, scale,
-                     offset, anchor, max_iter, tol)
+    return _spectral(
+        "rank_centrality",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+    )
 
 
 def lsr_pairwise(
@@ -382,8 +430,23 @@ def lsr_pairwise(
 ) -> Ranking:
     """Luce Spectral Ranking (one step, from equal strengths): choix's ``lsr_pairwise`` with the same
     ``alpha``. See :func:`rank_centrality` for the arguments."""
-    return _spectral("lsr", data, a, b, outcome, weight, outcomes, drop_self, ties, alpha, scale, offset, anchor,
-                     max_iter, tol)
+    return _spectral(
+        "lsr",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+    )
 
 
 def ilsr_pairwise(
@@ -407,8 +470,23 @@ def ilsr_pairwise(
     log-strengths is at most ``tol``. It converges to the Bradley-Terry MLE (with ``alpha=0``, the
     same as ``prefrank.bradley_terry(..., ties=ties)``); choix's ``ilsr_pairwise`` with the same
     ``alpha``. See :func:`rank_centrality` for the arguments."""
-    return _spectral("ilsr", data, a, b, outcome, weight, outcomes, drop_self, ties, alpha, scale, offset, anchor,
-                     max_iter, tol)
+    return _spectral(
+        "ilsr",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -441,23 +519,28 @@ class GroupRankings:
         return len(self.groups)
 
     def _group_column(self) -> np.ndarray:
-        return np.repeat(self.groups, np.diff(self.offsets.astype(np.int64)))
+        return np.repeat(self.groups, _sizes(self.offsets.astype(np.int64)))
 
     @property
     def scores(self) -> Any:
         """Long DataFrame: ``group``, ``item``, ``score`` (log-strength), in group order, items sorted."""
         import pandas as pd
 
-        return pd.DataFrame({"group": self._group_column(), "item": self.items[self.item_codes],
-                             "score": self.theta})
+        return pd.DataFrame(
+            {"group": self._group_column(), "item": self.items[self.item_codes], "score": self.theta}
+        )
 
     def flags(self) -> Any:
         """DataFrame indexed by group: ``items``, ``converged``, ``identifiable``, ``iterations``."""
         import pandas as pd
 
         return pd.DataFrame(
-            {"items": np.diff(self.offsets.astype(np.int64)), "converged": self.converged,
-             "identifiable": self.identifiable, "iterations": self.iterations},
+            {
+                "items": _sizes(self.offsets.astype(np.int64)),
+                "converged": self.converged,
+                "identifiable": self.identifiable,
+                "iterations": self.iterations,
+            },
             index=pd.Index(self.groups, name="group"),
         )
 
@@ -465,7 +548,7 @@ class GroupRankings:
         """Long table with per-group flags and the within-group rank (1 = best)."""
         df = self.scores
         df["rank"] = df.groupby("group", sort=False)["score"].rank(ascending=False, method="min")
-        sizes = np.diff(self.offsets.astype(np.int64))
+        sizes = _sizes(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
         df["identifiable"] = np.repeat(self.identifiable, sizes)
         return df
@@ -476,8 +559,9 @@ class GroupRankings:
 
         g = _index_of(self.groups, label)
         lo, hi = int(self.offsets[g]), int(self.offsets[g + 1])
-        s = pd.Series(self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"),
-                      name="score")
+        s = pd.Series(
+            self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"), name="score"
+        )
         return s.sort_values(ascending=False, kind="stable")
 
     def to_dict(self) -> dict[str, Any]:
@@ -485,8 +569,10 @@ class GroupRankings:
         for g in range(self.n_groups):
             lo, hi = int(self.offsets[g]), int(self.offsets[g + 1])
             out[_plain(self.groups[g])] = {
-                "scores": {_plain(self.items[c]): float(t) for c, t in
-                           zip(self.item_codes[lo:hi].tolist(), self.theta[lo:hi])},
+                "scores": {
+                    _plain(self.items[c]): float(t)
+                    for c, t in zip(self.item_codes[lo:hi].tolist(), self.theta[lo:hi], strict=False)
+                },
                 "converged": bool(self.converged[g]),
                 "identifiable": bool(self.identifiable[g]),
             }
@@ -532,13 +618,37 @@ def bradley_terry_groups(
         comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight)
     else:
         if group is None:
-            raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes,
-                               drop_self=drop_self, group=group)
+            raise PrefrankError(
+                "missing group=: name the column (or pass the values) that identifies each group"
+            )
+        comps = as_comparisons(
+            data,
+            a=a,
+            b=b,
+            outcome=outcome,
+            weight=weight,
+            outcomes=outcomes,
+            drop_self=drop_self,
+            group=group,
+        )
     if comps.group is None or comps.groups is None:
-        raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
-    out = _core.bt_groups(comps.n_items, len(comps.groups), comps.group, comps.a, comps.b, comps.p, comps.tie,
-                          comps.weight, ties, float(alpha), int(max_iter), float(tol))
+        raise PrefrankError(
+            "the Comparisons table has no group column: build it with comparisons(..., group=...)"
+        )
+    out = _core.bt_groups(
+        comps.n_items,
+        len(comps.groups),
+        comps.group,
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        ties,
+        float(alpha),
+        int(max_iter),
+        float(tol),
+    )
     res = GroupRankings(
         groups=comps.groups,
         items=comps.items,
@@ -553,11 +663,17 @@ def bradley_terry_groups(
     )
     bad = int((~res.identifiable).sum())
     if alpha == 0 and bad:
-        warnings.warn(f"{bad} of {res.n_groups} groups are not identifiable without a prior (scores NaN); "
-                      "pass alpha > 0 to fit them", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"{bad} of {res.n_groups} groups are not identifiable without a prior (scores NaN); "
+            "pass alpha > 0 to fit them",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
     if slow:
-        warnings.warn(f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=2
+        )
     return res
 
 
@@ -599,11 +715,11 @@ class ContextualRanking:
 
     def to_dict(self) -> dict[str, Any]:
         out = self.ranking.to_dict()
-        out["coefficients"] = {k: float(v) for k, v in zip(self.covariates, self.coef)}
+        out["coefficients"] = {k: float(v) for k, v in zip(self.covariates, self.coef, strict=False)}
         return out
 
     def __repr__(self) -> str:
-        coefs = ", ".join(f"{k}={v:.4g}" for k, v in zip(self.covariates, self.coef))
+        coefs = ", ".join(f"{k}={v:.4g}" for k, v in zip(self.covariates, self.coef, strict=False))
         return f"ContextualRanking(coefficients: {coefs})\n{self.ranking!r}"
 
 
@@ -611,17 +727,22 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
     if isinstance(covariates, Mapping):
         names = tuple(str(k) for k in covariates)
         cols = [_to_numpy(v) for v in covariates.values()]
-    elif isinstance(covariates, np.ndarray) or (
-        isinstance(covariates, (list, tuple)) and covariates and not isinstance(covariates[0], str)
-    ) or hasattr(covariates, "to_numpy") and not isinstance(covariates, (list, tuple)):
+    elif (
+        isinstance(covariates, np.ndarray)
+        or (isinstance(covariates, (list, tuple)) and covariates and not isinstance(covariates[0], str))
+        or (hasattr(covariates, "to_numpy") and not isinstance(covariates, (list, tuple)))
+    ):
         x = np.asarray(covariates.to_numpy() if hasattr(covariates, "to_numpy") else covariates)
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2:
             raise PrefrankError(f"covariates must be 2-D (rows x covariates), got shape {x.shape}")
         cols_attr = getattr(covariates, "columns", None)
-        names = tuple(str(c) for c in cols_attr) if cols_attr is not None else tuple(
-            f"x{k}" for k in range(x.shape[1]))
+        names = (
+            tuple(str(c) for c in cols_attr)
+            if cols_attr is not None
+            else tuple(f"x{k}" for k in range(x.shape[1]))
+        )
         cols = [x[:, k] for k in range(x.shape[1])]
     else:
         if isinstance(covariates, str):
@@ -630,10 +751,11 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
         names = tuple(str(c) for c in covariates)
         cols = [_to_numpy(src.get(c, "covariates")) for c in covariates]
     mats = []
-    for name, col in zip(names, cols):
+    for name, col in zip(names, cols, strict=False):
         if len(col) != n_rows:
-            raise PrefrankError(f"length mismatch: the comparisons have {n_rows} rows but covariate {name!r} has "
-                                f"{len(col)}")
+            raise PrefrankError(
+                f"length mismatch: the comparisons have {n_rows} rows but covariate {name!r} has {len(col)}"
+            )
         try:
             mats.append(np.asarray(col, dtype=np.float64))
         except (TypeError, ValueError):
@@ -687,15 +809,31 @@ def contextual_bradley_terry(
         _index_of(comps.items, anchor[0])
     counts = comps.pair_counts()
     try:
-        fit = _core.contextual_bt_fit(comps.n_items, comps.a, comps.b, comps.p, comps.tie, x, comps.weight, ties,
-                                      float(alpha), float(alpha_beta), int(max_iter), float(tol))
+        fit = _core.contextual_bt_fit(
+            comps.n_items,
+            comps.a,
+            comps.b,
+            comps.p,
+            comps.tie,
+            x,
+            comps.weight,
+            ties,
+            float(alpha),
+            float(alpha_beta),
+            int(max_iter),
+            float(tol),
+        )
     except NotIdentifiableError:
         from prefrank.ranking import _not_identifiable_message
 
         raise NotIdentifiableError(_not_identifiable_message(counts, ties, comps.items)) from None
     if not fit["converged"]:
-        warnings.warn(f"contextual Bradley-Terry did not converge in {fit['iterations']} iterations "
-                      "(collinear covariates? pass alpha_beta > 0)", ConvergenceWarning, stacklevel=2)
+        warnings.warn(
+            f"contextual Bradley-Terry did not converge in {fit['iterations']} iterations "
+            "(collinear covariates? pass alpha_beta > 0)",
+            ConvergenceWarning,
+            stacklevel=2,
+        )
     games, wins = _games_and_wins(counts, comps.n_items)
     ranking = Ranking(
         method="contextual_bradley_terry",

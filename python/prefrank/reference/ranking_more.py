@@ -49,7 +49,9 @@ def _newton(grad_hess, value, x0: np.ndarray, max_iter: int = 200, tol: float = 
 
 
 def plackett_luce_loglik(
-    n_items: int, observations: Sequence[tuple[Sequence[int], int]], theta: np.ndarray,
+    n_items: int,
+    observations: Sequence[tuple[Sequence[int], int]],
+    theta: np.ndarray,
     weights: Sequence[float] | None = None,
 ) -> float:
     """Log-likelihood: each observation is ``(members best first, number ranked)``."""
@@ -76,7 +78,11 @@ def plackett_luce(
     gauge = 1.0 if alpha == 0 else 0.0
 
     def value(th: np.ndarray) -> float:
-        return -plackett_luce_loglik(n, observations, th, weights) + 0.5 * alpha * th @ th + 0.5 * gauge * th.sum() ** 2
+        return (
+            -plackett_luce_loglik(n, observations, th, weights)
+            + 0.5 * alpha * th @ th
+            + 0.5 * gauge * th.sum() ** 2
+        )
 
     def grad_hess(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         g = alpha * th + gauge * th.sum()
@@ -125,8 +131,9 @@ def rank_centrality(n_items: int, wins: np.ndarray, *, alpha: float = 0.0) -> np
     return _log_centre(_statdist(ratio))
 
 
-def lsr_pairwise(n_items: int, wins: np.ndarray, *, alpha: float = 0.0,
-                 params: np.ndarray | None = None) -> np.ndarray:
+def lsr_pairwise(
+    n_items: int, wins: np.ndarray, *, alpha: float = 0.0, params: np.ndarray | None = None
+) -> np.ndarray:
     """One LSR step from strengths ``exp(params)`` (ones by default)."""
     w = np.ones(n_items) if params is None else np.exp(params - params.mean())
     w = w * n_items / w.sum()  # choix's exp_transform
@@ -135,8 +142,9 @@ def lsr_pairwise(n_items: int, wins: np.ndarray, *, alpha: float = 0.0,
     return _log_centre(_statdist(chain))
 
 
-def ilsr_pairwise(n_items: int, wins: np.ndarray, *, alpha: float = 0.0, tol: float = 1e-12,
-                  max_iter: int = 10_000) -> np.ndarray:
+def ilsr_pairwise(
+    n_items: int, wins: np.ndarray, *, alpha: float = 0.0, tol: float = 1e-12, max_iter: int = 10_000
+) -> np.ndarray:
     """LSR iterated to its fixed point (the Bradley-Terry MLE when ``alpha = 0``)."""
     params = np.zeros(n_items)
     for it in range(max_iter):
@@ -181,8 +189,15 @@ def _strongly_connected(wins: np.ndarray) -> bool:
 
 
 def bradley_terry_groups(
-    group: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tie: np.ndarray,
-    weight: np.ndarray | None = None, *, alpha: float = 0.01, ties: str = "half",
+    group: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    tie: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    alpha: float = 0.01,
+    ties: str = "half",
 ) -> dict[int, tuple[np.ndarray, np.ndarray, bool]]:
     """Per group code: ``(sorted item codes, log-strengths, identifiable)``; NaN scores when
     ``alpha = 0`` and the group is not identifiable."""
@@ -214,8 +229,15 @@ def bradley_terry_groups(
 
 
 def contextual_bradley_terry(
-    n_items: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, x: np.ndarray,
-    weight: np.ndarray | None = None, *, alpha: float = 0.0, alpha_beta: float = 0.0,
+    n_items: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    x: np.ndarray,
+    weight: np.ndarray | None = None,
+    *,
+    alpha: float = 0.0,
+    alpha_beta: float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Logistic regression on ``[onehot(a) - onehot(b), x]`` with soft labels ``p``; returns
     ``(theta, beta)`` (theta centred when ``alpha = 0``)."""
