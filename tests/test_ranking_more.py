@@ -426,3 +426,57 @@ def test_contextual_errors() -> None:
         )
     with pytest.raises(PrefrankError, match="not numeric"):
         rm.contextual_bradley_terry(**kw, covariates={"s": ["u"] * 50})
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-group Plackett-Luce
+
+
+def _pl_groups_table(seed: int, n_groups: int = 30) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for g in range(n_groups):
+        m = int(rng.integers(2, 6))
+        s = rng.normal(size=m)
+        for annot in range(int(rng.integers(1, 5))):
+            size = int(rng.integers(2, m + 1))
+            members = rng.choice(m, size, replace=False)
+            order = members[np.argsort(-(s[members] + rng.gumbel(size=size)))]
+            k = int(rng.integers(1, size + 1))
+            for pos, it in enumerate(order):
+                rows.append((f"prompt{g}", f"w{annot}", f"resp{it}", float(pos + 1) if pos < k else np.nan))
+    return pd.DataFrame(rows, columns=["prompt", "annotator", "item", "rank"])
+
+
+@pytest.mark.parametrize("alpha", [0.0, 0.2])
+def test_pl_groups_match_per_group_fits(alpha: float) -> None:
+    df = _pl_groups_table(0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        got = rm.plackett_luce_groups(df, group="prompt", ranking="annotator", alpha=alpha)
+    assert got.n_groups == df.prompt.nunique()
+    for g in got.groups:
+        sub = df[df.prompt == g]
+        s = got.group(g)
+        try:
+            one = rm.plackett_luce(sub, group="annotator", alpha=alpha, scale="log")
+        except NotIdentifiableError:
+            assert alpha == 0 and s.isna().all()
+            assert not got.flags().loc[g, "identifiable"]
+            continue
+        np.testing.assert_allclose(s.loc[one.scores.index].to_numpy(), one.scores.to_numpy(), atol=1e-6)
+
+
+def test_pl_groups_without_ranking_column_and_errors() -> None:
+    df = pd.DataFrame({"g": [1, 1, 1, 2, 2], "item": ["a", "b", "c", "a", "b"], "rank": [1, 2, 3, 2, 1]})
+    r = rm.plackett_luce_groups(df, group="g")
+    assert r.group(1).index.tolist() == ["a", "b", "c"]
+    assert r.group(2)["b"] > r.group(2)["a"]
+    assert not r.identifiable.any()
+    with pytest.warns(ConvergenceWarning, match="2 of 2 groups are not identifiable"):
+        r0 = rm.plackett_luce_groups(df, group="g", alpha=0.0)
+    assert np.isnan(r0.theta).all()
+    with pytest.raises(PrefrankError, match="alpha must be"):
+        rm.plackett_luce_groups(df, group="g", alpha=-1.0)
+    with pytest.raises(PrefrankError, match="column 'nope'"):
+        rm.plackett_luce_groups(df, group="nope")

@@ -15,6 +15,7 @@ from prefrank._ranking_more import (
     ilsr_pairwise,
     lsr_pairwise,
     plackett_luce,
+    plackett_luce_groups,
     rank_centrality,
 )
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
@@ -41,6 +42,7 @@ __all__ = [
     "ilsr_pairwise",
     "lsr_pairwise",
     "plackett_luce",
+    "plackett_luce_groups",
     "rank_centrality",
     "read_table",
 ]

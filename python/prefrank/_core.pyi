@@ -111,6 +111,18 @@ def bt_groups(
     max_iter: int = 100,
     tol: float = 1e-9,
 ) -> dict[str, _t.Any]: ...
+def pl_groups(
+    n_items: int,
+    n_groups: int,
+    obs_group: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.uint64],
+    items: npt.NDArray[np.uint32],
+    n_ranked: npt.NDArray[np.uint32],
+    weight: npt.NDArray[np.float64] | None = None,
+    alpha: float = 0.01,
+    max_iter: int = 100,
+    tol: float = 1e-9,
+) -> dict[str, _t.Any]: ...
 def contextual_bt_fit(
     n_items: int,
     a: npt.NDArray[np.uint32],

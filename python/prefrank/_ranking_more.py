@@ -33,6 +33,7 @@ __all__ = [
     "ilsr_pairwise",
     "lsr_pairwise",
     "plackett_luce",
+    "plackett_luce_groups",
     "rank_centrality",
 ]
 
@@ -586,6 +587,22 @@ class GroupRankings:
         )
 
 
+def _warn_groups(res: GroupRankings, alpha: float) -> None:
+    bad = int((~res.identifiable).sum())
+    if alpha == 0 and bad:
+        warnings.warn(
+            f"{bad} of {res.n_groups} groups are not identifiable without a prior (scores NaN); "
+            "pass alpha > 0 to fit them",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
+    if slow:
+        warnings.warn(
+            f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=3
+        )
+
+
 def bradley_terry_groups(
     data: Any = None,
     *,
@@ -661,19 +678,72 @@ def bradley_terry_groups(
         alpha=float(alpha),
         ties=ties,
     )
-    bad = int((~res.identifiable).sum())
-    if alpha == 0 and bad:
-        warnings.warn(
-            f"{bad} of {res.n_groups} groups are not identifiable without a prior (scores NaN); "
-            "pass alpha > 0 to fit them",
-            ConvergenceWarning,
-            stacklevel=2,
-        )
-    slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
-    if slow:
-        warnings.warn(
-            f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=2
-        )
+    _warn_groups(res, alpha)
+    return res
+
+
+def plackett_luce_groups(
+    data: Any,
+    *,
+    group: Any,
+    ranking: Any = None,
+    item: Any = "item",
+    rank: Any = "rank",
+    weight: Any = None,
+    alpha: float = 0.01,
+    max_iter: int = 100,
+    tol: float = 1e-9,
+) -> GroupRankings:
+    """One Plackett-Luce fit per group (e.g. per prompt, from several annotators' rankings of its
+    responses), for many groups in one parallel call.
+
+    Long form as for :func:`plackett_luce`, plus ``group`` (the unit fitted separately) and
+    ``ranking`` (the observation within a group, e.g. the annotator; ``None``: each group is one
+    observation). ``rank`` NaN marks unranked members (top-k rankings, choice sets). ``alpha``
+    (default 0.01) is a weak Gaussian prior; with ``alpha=0`` groups whose "ranked above" graph is
+    not strongly connected get NaN scores (``identifiable=False``, counted in a warning). Returns a
+    :class:`GroupRankings` (``ties="none"``); results are identical for any thread count.
+    """
+    _check_common("log", alpha)
+    src = _source(data)
+    (gc,), groups = code_labels(src.get(group, "group"), names=[str(group)])
+    key = gc.astype(np.int64)
+    n_r = 1
+    if ranking is not None:
+        r_col = src.get(ranking, "ranking")
+        if len(r_col) != len(gc):
+            raise PrefrankError(f"length mismatch: group has {len(gc)} rows but ranking has {len(r_col)}")
+        (rc,), r_labels = code_labels(r_col, names=[str(ranking)])
+        n_r = len(r_labels)
+        key = key * n_r + rc.astype(np.int64)
+    obs = _obs_from_table(data, key, item, rank, weight)
+    assert obs.obs_labels is not None
+    obs_group = np.ascontiguousarray(np.asarray(obs.obs_labels, dtype=np.int64) // n_r, dtype=np.uint32)
+    out = _core.pl_groups(
+        len(obs.items),
+        len(groups),
+        obs_group,
+        obs.offsets,
+        obs.members,
+        obs.n_ranked,
+        obs.weight,
+        float(alpha),
+        int(max_iter),
+        float(tol),
+    )
+    res = GroupRankings(
+        groups=groups,
+        items=obs.items,
+        offsets=out["offsets"],
+        item_codes=out["items"],
+        theta=out["theta"],
+        converged=out["converged"],
+        identifiable=out["identifiable"],
+        iterations=out["iterations"],
+        alpha=float(alpha),
+        ties="none",
+    )
+    _warn_groups(res, alpha)
     return res
 
 

@@ -3,7 +3,7 @@
 use crate::{to_py, PairCounts};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use prefrank_core::data::ComparisonsRef;
-use prefrank_core::rank::batched::{self, GroupOptions};
+use prefrank_core::rank::batched::{self, GroupFits, GroupOptions, PlGroupOptions};
 use prefrank_core::rank::bt::{Cells, Ties};
 use prefrank_core::rank::contextual::{self, ContextualOptions};
 use prefrank_core::rank::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
@@ -214,6 +214,10 @@ fn bt_groups<'py>(
     let r = py
         .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
         .map_err(|e| to_py(py, e))?;
+    group_fits_dict(py, r)
+}
+
+fn group_fits_dict<'py>(py: Python<'py>, r: GroupFits) -> PyResult<Bound<'py, PyDict>> {
     let offsets: Vec<u64> = r.offsets.iter().map(|&o| o as u64).collect();
     let d = PyDict::new(py);
     d.set_item("offsets", offsets.into_pyarray(py))?;
@@ -223,6 +227,39 @@ fn bt_groups<'py>(
     d.set_item("identifiable", r.identifiable.into_pyarray(py))?;
     d.set_item("iterations", r.iterations.into_pyarray(py))?;
     Ok(d)
+}
+
+/// One Plackett-Luce fit per group of observations (flat form plus a group code per observation).
+#[pyfunction]
+#[pyo3(signature = (n_items, n_groups, obs_group, offsets, items, n_ranked, weight=None, alpha=0.01, max_iter=100, tol=1e-9))]
+#[allow(clippy::too_many_arguments)]
+fn pl_groups<'py>(
+    py: Python<'py>,
+    n_items: usize,
+    n_groups: usize,
+    obs_group: PyReadonlyArray1<'py, u32>,
+    offsets: PyReadonlyArray1<'py, u64>,
+    items: PyReadonlyArray1<'py, u32>,
+    n_ranked: PyReadonlyArray1<'py, u32>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
+    let g = obs_group.as_slice()?;
+    let opts = PlGroupOptions {
+        alpha,
+        max_iter,
+        tol,
+    };
+    let r = py
+        .detach(|| {
+            let rk = Rankings::new(n, o, it, k, w)?;
+            batched::pl_groups(n_groups, g, &rk, &opts)
+        })
+        .map_err(|e| to_py(py, e))?;
+    group_fits_dict(py, r)
 }
 
 /// Contextual Bradley-Terry with per-row covariate differences `x` (rows x d, C order).
@@ -281,6 +318,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pl_components, m)?)?;
     m.add_function(wrap_pyfunction!(spectral_fit, m)?)?;
     m.add_function(wrap_pyfunction!(bt_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(pl_groups, m)?)?;
     m.add_function(wrap_pyfunction!(contextual_bt_fit, m)?)?;
     Ok(())
 }

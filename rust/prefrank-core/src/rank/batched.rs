@@ -12,6 +12,7 @@
 //! `alpha > 0` (a Gaussian prior `alpha/2 * sum theta^2`) every group is fitted.
 
 use super::bt::{self, BtOptions, Cells, Method, Ties};
+use super::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
 use crate::data::{validate_comparisons, ComparisonsRef};
 use crate::error::{Error, Result};
 use rayon::prelude::*;
@@ -143,31 +144,7 @@ pub fn bt_groups(
             part
         })
         .collect();
-    let mut out = GroupFits {
-        offsets: Vec::with_capacity(n_groups + 1),
-        items: Vec::new(),
-        theta: Vec::new(),
-        converged: Vec::with_capacity(n_groups),
-        identifiable: Vec::with_capacity(n_groups),
-        iterations: Vec::with_capacity(n_groups),
-    };
-    let total: usize = parts.iter().map(|p| p.items.len()).sum();
-    out.items.reserve(total);
-    out.theta.reserve(total);
-    out.offsets.push(0);
-    for p in parts {
-        let mut at = out.items.len();
-        for s in &p.sizes {
-            at += s;
-            out.offsets.push(at);
-        }
-        out.items.extend_from_slice(&p.items);
-        out.theta.extend_from_slice(&p.theta);
-        out.converged.extend_from_slice(&p.converged);
-        out.identifiable.extend_from_slice(&p.identifiable);
-        out.iterations.extend_from_slice(&p.iterations);
-    }
-    Ok(out)
+    Ok(assemble(n_groups, parts))
 }
 
 fn fit_group(
@@ -301,6 +278,166 @@ fn fit_large(
             part.iterations.push(0);
         }
     }
+}
+
+/// Options of the per-group Plackett-Luce fits.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlGroupOptions {
+    pub alpha: f64,
+    pub max_iter: usize,
+    pub tol: f64,
+}
+
+impl Default for PlGroupOptions {
+    fn default() -> Self {
+        PlGroupOptions {
+            alpha: 0.01,
+            max_iter: 100,
+            tol: 1e-9,
+        }
+    }
+}
+
+/// Fit Plackett-Luce separately in every group: observation `r` of `rk` belongs to group
+/// `obs_group[r]`. Each group is fitted by [`pl::fit`] (Newton) on its local item codes; the flags
+/// and the NaN convention are those of [`bt_groups`].
+pub fn pl_groups(
+    n_groups: usize,
+    obs_group: &[u32],
+    rk: &Rankings,
+    opts: &PlGroupOptions,
+) -> Result<GroupFits> {
+    if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
+        return Err(Error::invalid(
+            "alpha",
+            format!("must be a finite number >= 0, got {}", opts.alpha),
+        ));
+    }
+    if opts.tol.is_nan() || opts.tol <= 0.0 {
+        return Err(Error::invalid(
+            "tol",
+            format!("must be > 0, got {}", opts.tol),
+        ));
+    }
+    if obs_group.len() != rk.len() {
+        return Err(Error::LengthMismatch {
+            left: "observations".into(),
+            left_len: rk.len(),
+            right: "group".into(),
+            right_len: obs_group.len(),
+        });
+    }
+    if let Some(r) = obs_group.iter().position(|&g| g as usize >= n_groups) {
+        return Err(Error::CodeOutOfRange {
+            row: r,
+            code: obs_group[r],
+            n_items: n_groups,
+        });
+    }
+    let (start, order) = bucket(n_groups, obs_group);
+    let n_chunks = n_groups.div_ceil(GROUP_CHUNK);
+    let po = PlOptions {
+        alpha: opts.alpha,
+        max_iter: opts.max_iter,
+        tol: opts.tol,
+        method: PlMethod::Newton,
+    };
+    let parts: Vec<Part> = (0..n_chunks)
+        .into_par_iter()
+        .map(|ch| {
+            let mut part = Part::default();
+            let lo = ch * GROUP_CHUNK;
+            let hi = (lo + GROUP_CHUNK).min(n_groups);
+            for g in lo..hi {
+                let obs = &order[start[g]..start[g + 1]];
+                let mut items: Vec<u32> = obs
+                    .iter()
+                    .flat_map(|&r| {
+                        let r = r as usize;
+                        rk.items[rk.offsets[r]..rk.offsets[r + 1]].iter().copied()
+                    })
+                    .collect();
+                items.sort_unstable();
+                items.dedup();
+                let m = items.len();
+                part.sizes.push(m);
+                part.items.extend_from_slice(&items);
+                let mut offsets = vec![0usize];
+                let mut local = Vec::new();
+                let mut k = Vec::new();
+                let mut w = Vec::new();
+                for &r in obs {
+                    let r = r as usize;
+                    for &c in &rk.items[rk.offsets[r]..rk.offsets[r + 1]] {
+                        local.push(items.binary_search(&c).expect("collected") as u32);
+                    }
+                    offsets.push(local.len());
+                    k.push(rk.n_ranked[r]);
+                    w.push(rk.weight[r]);
+                }
+                let fit = Rankings::new(m, offsets, local, k, Some(w)).map(|lr| {
+                    let lr = lr.dedup();
+                    let ident = m >= 2 && pl::components(&lr).1 == 1;
+                    let f = if m >= 2 && (ident || opts.alpha > 0.0) {
+                        pl::fit(&lr, &po, None).ok()
+                    } else {
+                        None
+                    };
+                    (ident, f)
+                });
+                match fit {
+                    Ok((ident, Some(f))) => {
+                        part.identifiable.push(ident);
+                        part.theta.extend_from_slice(&f.theta);
+                        part.converged.push(f.converged);
+                        part.iterations.push(f.iterations as u32);
+                    }
+                    Ok((ident, None)) => {
+                        part.identifiable.push(ident);
+                        part.theta.extend(std::iter::repeat_n(f64::NAN, m));
+                        part.converged.push(false);
+                        part.iterations.push(0);
+                    }
+                    Err(_) => {
+                        part.identifiable.push(false);
+                        part.theta.extend(std::iter::repeat_n(f64::NAN, m));
+                        part.converged.push(false);
+                        part.iterations.push(0);
+                    }
+                }
+            }
+            part
+        })
+        .collect();
+    Ok(assemble(n_groups, parts))
+}
+
+fn assemble(n_groups: usize, parts: Vec<Part>) -> GroupFits {
+    let mut out = GroupFits {
+        offsets: Vec::with_capacity(n_groups + 1),
+        items: Vec::new(),
+        theta: Vec::new(),
+        converged: Vec::with_capacity(n_groups),
+        identifiable: Vec::with_capacity(n_groups),
+        iterations: Vec::with_capacity(n_groups),
+    };
+    let total: usize = parts.iter().map(|p| p.items.len()).sum();
+    out.items.reserve(total);
+    out.theta.reserve(total);
+    out.offsets.push(0);
+    for p in parts {
+        let mut at = out.items.len();
+        for s in &p.sizes {
+            at += s;
+            out.offsets.push(at);
+        }
+        out.items.extend_from_slice(&p.items);
+        out.theta.extend_from_slice(&p.theta);
+        out.converged.extend_from_slice(&p.converged);
+        out.identifiable.extend_from_slice(&p.identifiable);
+        out.iterations.extend_from_slice(&p.iterations);
+    }
+    out
 }
 
 /// Strong connectivity of the win graph (`i -> j` when `w[i][j] > 0`) by bitmask closure.
