@@ -336,3 +336,44 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn pl_groups_thread_count_independent_and_match_single_fits() {
+    use prefrank_core::rank::batched::{pl_groups, PlGroupOptions};
+    let (rk, _) = pl_sample(6, 3_000, 21);
+    // Assign observations round-robin to 100 groups.
+    let groups = 100usize;
+    let og: Vec<u32> = (0..rk.len()).map(|r| (r % groups) as u32).collect();
+    let o = PlGroupOptions::default();
+    let one = pool(1).install(|| pl_groups(groups, &og, &rk, &o).unwrap());
+    let three = pool(3).install(|| pl_groups(groups, &og, &rk, &o).unwrap());
+    assert_eq!(one, three);
+    // Group 4 by hand (every item appears in 30 observations, so the local codes are 0..6).
+    let mut offsets = vec![0usize];
+    let mut items = Vec::new();
+    let mut k = Vec::new();
+    for r in (4..rk.len()).step_by(groups) {
+        items.extend_from_slice(&rk.items[rk.offsets[r]..rk.offsets[r + 1]]);
+        offsets.push(items.len());
+        k.push(rk.n_ranked[r]);
+    }
+    let sub = Rankings::new(6, offsets, items, k, None).unwrap();
+    let f = pl::fit(
+        &sub,
+        &PlOptions {
+            alpha: o.alpha,
+            ..Default::default()
+        },
+        None,
+    )
+    .unwrap();
+    let lo = one.offsets[4];
+    assert_eq!(one.offsets[5] - lo, 6);
+    for c in 0..6 {
+        assert!((one.theta[lo + c] - f.theta[c]).abs() < 1e-7);
+    }
+    assert!(matches!(
+        pl_groups(groups, &og[1..], &rk, &o),
+        Err(Error::LengthMismatch { .. })
+    ));
+}
