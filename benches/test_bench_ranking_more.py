@@ -219,3 +219,51 @@ def test_contextual_reference(benchmark: Any) -> None:
 
 def test_data_shapes() -> None:
     assert len(pd.unique(GROUPS[0])) == N_GROUPS
+
+
+def _pl_groups(g: int, annotators: int = 3, m: int = 4, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=(g, 1, m))
+    noisy = s + rng.gumbel(size=(g, annotators, m))
+    ranks = (-noisy).argsort(axis=2).argsort(axis=2) + 1.0
+    return pd.DataFrame(
+        {
+            "prompt": np.repeat(np.arange(g), annotators * m),
+            "annotator": np.tile(np.repeat(np.arange(annotators), m), g),
+            "item": np.tile(np.arange(m), g * annotators),
+            "rank": ranks.ravel(),
+        }
+    )
+
+
+PL_GROUPS = _pl_groups(int(os.environ.get("PREFRANK_BENCH_PL_GROUPS", "100000")))
+
+
+@pytest.mark.benchmark(group="pl-groups-100k-x3x4")
+def test_pl_groups_prefrank(benchmark: Any) -> None:
+    r = benchmark.pedantic(
+        pr.plackett_luce_groups,
+        args=(PL_GROUPS,),
+        kwargs={"group": "prompt", "ranking": "annotator"},
+        rounds=3,
+        iterations=1,
+    )
+    assert r.converged.all()
+
+
+@pytest.mark.benchmark(group="pl-groups-1k-x3x4")
+def test_pl_groups_small_prefrank(benchmark: Any) -> None:
+    df = PL_GROUPS[PL_GROUPS.prompt < 1_000]
+    benchmark(pr.plackett_luce_groups, df, group="prompt", ranking="annotator")
+
+
+@pytest.mark.benchmark(group="pl-groups-1k-x3x4")
+def test_pl_groups_small_choix_loop(benchmark: Any) -> None:
+    df = PL_GROUPS[PL_GROUPS.prompt < 1_000].sort_values(["prompt", "annotator", "rank"])
+    per = [[tuple(x.item.tolist()) for _, x in sub.groupby("annotator")] for _, sub in df.groupby("prompt")]
+
+    def run() -> None:
+        for data in per:
+            choix.ilsr_rankings(4, data, alpha=0.01)
+
+    benchmark.pedantic(run, rounds=1, iterations=1)
