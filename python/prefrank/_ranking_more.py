@@ -548,7 +548,12 @@ class GroupRankings:
     def to_pandas(self) -> Any:
         """Long table with per-group flags and the within-group rank (1 = best)."""
         df = self.scores
-        df["rank"] = df.groupby("group", sort=False)["score"].rank(ascending=False, method="min")
+        # Ranks from scores rounded to 1e-9 so that numerically equal strengths share a rank.
+        df["rank"] = (
+            df.assign(_s=df["score"].round(9))
+            .groupby("group", sort=False)["_s"]
+            .rank(ascending=False, method="min")
+        )
         sizes = _sizes(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
         df["identifiable"] = np.repeat(self.identifiable, sizes)
