@@ -550,21 +550,23 @@ fn small_newton(
     let scale = (total / m as f64).max(1.0);
     let gtol = tol * scale;
     let gauge = if alpha == 0.0 { scale / m as f64 } else { 0.0 };
-    let mut g = [0.0f64; S];
-    let mut h = [0.0f64; S * S];
-    let mut g2 = [0.0f64; S];
-    let mut h2 = [0.0f64; S * S];
-    let mut value = small_eval(w, m, alpha, gauge, theta, &mut g, &mut h);
+    // Two buffers each for the gradient and Hessian; an accepted candidate's buffers become the
+    // current ones by swapping references (no copies).
+    let (mut ga, mut ha) = ([0.0f64; S], [0.0f64; S * S]);
+    let (mut gb, mut hb) = ([0.0f64; S], [0.0f64; S * S]);
+    let (mut g, mut h) = (&mut ga, &mut ha);
+    let (mut g2, mut h2) = (&mut gb, &mut hb);
+    let mut value = small_eval(w, m, alpha, gauge, theta, g, h);
     for it in 0..max_iter {
         let gmax = g[..m].iter().fold(0.0f64, |a, &v| a.max(v.abs()));
         if gmax <= gtol {
             finish(theta, m, alpha);
             return (it, true);
         }
-        let mut step = g;
-        if !small_cholesky_solve(&mut h, m, &mut step) {
+        let mut step = *g;
+        if !small_cholesky_solve(h, m, &mut step) {
             // Not positive definite (should not happen with the gauge or a prior): gradient step.
-            step = g;
+            step = *g;
         }
         let mut t = 1.0;
         let mut moved = false;
@@ -573,12 +575,12 @@ fn small_newton(
             for i in 0..m {
                 cand[i] = theta[i] - t * step[i];
             }
-            let v = small_eval(w, m, alpha, gauge, &cand, &mut g2, &mut h2);
+            let v = small_eval(w, m, alpha, gauge, &cand, g2, h2);
             if v.is_finite() && v <= value + 1e-12 * value.abs().max(1.0) {
                 theta[..m].copy_from_slice(&cand[..m]);
                 value = v;
-                g = g2;
-                h = h2;
+                std::mem::swap(&mut g, &mut g2);
+                std::mem::swap(&mut h, &mut h2);
                 moved = true;
                 break;
             }
