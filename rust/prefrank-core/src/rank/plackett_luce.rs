@@ -698,7 +698,11 @@ mod tests {
             .unwrap();
             assert!(f.converged, "{method:?}");
             // L-BFGS stops at a relative gradient of LBFGS_MIN_TOL.
-            let tol = if method == PlMethod::Lbfgs { 1e-6 } else { 1e-10 };
+            let tol = if method == PlMethod::Lbfgs {
+                1e-6
+            } else {
+                1e-10
+            };
             assert!(
                 (f.theta[0] - f.theta[1] - 3f64.ln()).abs() < tol,
                 "{method:?} {:?}",

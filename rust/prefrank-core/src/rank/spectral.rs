@@ -133,7 +133,7 @@ pub fn rank_centrality(cells: &Cells, opts: &SpectralOptions) -> Result<Spectral
         ch.push(j, i, (a + x) / tot - base);
         ch.push(i, j, (a + y) / tot - base);
     }
-    let (pi, it, ok) = stationary(&ch, opts)?;
+    let (pi, it, ok) = stationary(&ch, opts, None)?;
     Ok(SpectralFit {
         theta: log_centre(&pi),
         iterations: it,
@@ -177,7 +177,7 @@ fn lsr_step(
         ch.push(j, i, cells.x[k] * s);
         ch.push(i, j, cells.y[k] * s);
     }
-    stationary(&ch, opts)
+    stationary(&ch, opts, weights)
 }
 
 /// Iterated LSR: repeat LSR from the last estimate until the L1 change of the centred
@@ -229,7 +229,11 @@ fn log_centre(pi: &[f64]) -> Vec<f64> {
 }
 
 /// Stationary distribution (scaled to sum `n`) of the chain: `(pi, iterations, converged)`.
-fn stationary(ch: &Chain, opts: &SpectralOptions) -> Result<(Vec<f64>, usize, bool)> {
+fn stationary(
+    ch: &Chain,
+    opts: &SpectralOptions,
+    start: Option<&[f64]>,
+) -> Result<(Vec<f64>, usize, bool)> {
     let n = ch.n;
     if n == 1 {
         return Ok((vec![1.0], 1, true));
@@ -238,7 +242,7 @@ fn stationary(ch: &Chain, opts: &SpectralOptions) -> Result<(Vec<f64>, usize, bo
     let (pi, it, ok) = if dense {
         (stationary_dense(ch)?, 1, true)
     } else {
-        stationary_power(ch, opts.max_iter, opts.tol)
+        stationary_power(ch, opts.max_iter, opts.tol, start)
     };
     if let Some(k) = pi.iter().position(|&p| !(p > 0.0 && p.is_finite())) {
         return Err(Error::NotIdentifiable {
@@ -321,14 +325,20 @@ fn lu_solve(a: &mut [f64], n: usize, b: &mut [f64], tiny: f64) -> Option<()> {
 }
 
 /// Uniformised power iteration `pi <- pi + pi Q / lambda` on the sparse chain.
-fn stationary_power(ch: &Chain, max_iter: usize, tol: f64) -> (Vec<f64>, usize, bool) {
+fn stationary_power(
+    ch: &Chain,
+    max_iter: usize,
+    tol: f64,
+    start: Option<&[f64]>,
+) -> (Vec<f64>, usize, bool) {
     let n = ch.n;
     let mut out = vec![ch.base * (n - 1) as f64; n];
     for k in 0..ch.rate.len() {
         out[ch.from[k] as usize] += ch.rate[k];
     }
     let lambda = out.iter().fold(0.0f64, |m, &v| m.max(v)) * 1.05;
-    let mut pi = vec![1.0; n];
+    // Warm start (ILSR passes the previous estimate: successive chains have close solutions).
+    let mut pi = start.map_or_else(|| vec![1.0; n], |s| s.to_vec());
     let mut inflow = vec![0.0; n];
     for it in 0..max_iter {
         let total: f64 = pi.iter().sum();
