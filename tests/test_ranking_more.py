@@ -4,6 +4,7 @@ values against the reference twins, input forms, properties and every error path
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -480,3 +481,19 @@ def test_pl_groups_without_ranking_column_and_errors() -> None:
         rm.plackett_luce_groups(df, group="g", alpha=-1.0)
     with pytest.raises(PrefrankError, match="column 'nope'"):
         rm.plackett_luce_groups(df, group="nope")
+
+
+def test_pl_accepts_dict_polars_and_csv(tmp_path: Any) -> None:
+    d = {
+        "group": [1, 1, 1, 2, 2, 2, 3, 3],
+        "item": ["a", "b", "c", "a", "b", "c", "c", "a"],
+        "rank": [1, 2, None, 2, 1, 3, 1, 2],
+    }
+    base = rm.plackett_luce(d, scale="log")
+    obs = [([0, 1, 2], 2), ([1, 0, 2], 3), ([2, 0], 2)]
+    np.testing.assert_allclose(base.theta, ref.plackett_luce(3, obs), atol=1e-7)
+    pl = pytest.importorskip("polars")
+    np.testing.assert_allclose(rm.plackett_luce(pl.DataFrame(d), scale="log").theta, base.theta)
+    path = tmp_path / "r.csv"
+    pd.DataFrame(d).to_csv(path, index=False)
+    np.testing.assert_allclose(rm.plackett_luce(str(path), scale="log").theta, base.theta)
