@@ -7,6 +7,17 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank._ranking_more import (
+    ContextualRanking,
+    GroupRankings,
+    bradley_terry_groups,
+    contextual_bradley_terry,
+    ilsr_pairwise,
+    lsr_pairwise,
+    plackett_luce,
+    plackett_luce_groups,
+    rank_centrality,
+)
 from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
@@ -16,7 +27,9 @@ __version__: str = _core.__version__
 
 __all__ = [
     "Comparisons",
+    "ContextualRanking",
     "ConvergenceWarning",
+    "GroupRankings",
     "NotIdentifiableError",
     "PairCounts",
     "PrefrankError",
@@ -24,9 +37,16 @@ __all__ = [
     "__version__",
     "audit",
     "bradley_terry",
+    "bradley_terry_groups",
     "comparisons",
+    "contextual_bradley_terry",
     "elo",
+    "ilsr_pairwise",
+    "lsr_pairwise",
+    "plackett_luce",
+    "plackett_luce_groups",
     "position_bias",
+    "rank_centrality",
     "read_table",
     "score_consistency",
     "tournament",

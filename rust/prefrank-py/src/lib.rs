@@ -13,6 +13,7 @@ mod agreement;
 mod coding;
 mod consistency;
 mod ranking;
+mod ranking_more;
 mod shapley;
 
 create_exception!(
@@ -270,6 +271,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     agreement::register(m)?;
     consistency::register(m)?;
     ranking::register(m)?;
+    ranking_more::register(m)?;
     shapley::register(m)?;
     Ok(())
 }
