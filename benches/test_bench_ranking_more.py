@@ -53,17 +53,13 @@ def test_pl_small_reference(benchmark: Any) -> None:
 
 @pytest.mark.benchmark(group="pl-rankings-100k")
 def test_pl_large_prefrank(benchmark: Any) -> None:
-    r = benchmark.pedantic(
-        pr.plackett_luce, args=(PL_LARGE,), kwargs={"scale": "log"}, rounds=3, iterations=1
-    )
+    r = benchmark.pedantic(pr.plackett_luce, args=(PL_LARGE,), kwargs={"scale": "log"}, rounds=3, iterations=1)
     assert r.converged
 
 
 @pytest.mark.benchmark(group="pl-rankings-100k")
 def test_pl_large_choix(benchmark: Any) -> None:
-    benchmark.pedantic(
-        choix.ilsr_rankings, args=(50, PL_LARGE), kwargs={"tol": 1e-10}, rounds=1, iterations=1
-    )
+    benchmark.pedantic(choix.ilsr_rankings, args=(50, PL_LARGE), kwargs={"tol": 1e-10}, rounds=1, iterations=1)
 
 
 def _pairs(n: int, rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -157,10 +153,7 @@ def test_groups_small_choix_loop(benchmark: Any) -> None:
     _g, a, b, out = GROUPS_SMALL
     w = np.where(out == 1, a, b) % 4
     lo = np.where(out == 1, b, a) % 4
-    per = [
-        list(zip(w[k * 6 : k * 6 + 6].tolist(), lo[k * 6 : k * 6 + 6].tolist(), strict=True))
-        for k in range(1_000)
-    ]
+    per = [list(zip(w[k * 6 : k * 6 + 6].tolist(), lo[k * 6 : k * 6 + 6].tolist(), strict=True)) for k in range(1_000)]
 
     def run() -> None:
         for data in per:

@@ -369,9 +369,7 @@ def test_contextual_matches_reference(seed: int, alphas: tuple[float, float]) ->
     a, b, x, out = _ctx(seed)
     c = pr.comparisons(a=a, b=b, outcome=out)
     got = rm.contextual_bradley_terry(c, covariates=x, alpha=alphas[0], alpha_beta=alphas[1], scale="log")
-    theta, beta = ref.contextual_bradley_terry(
-        c.n_items, c.a, c.b, c.p, x, alpha=alphas[0], alpha_beta=alphas[1]
-    )
+    theta, beta = ref.contextual_bradley_terry(c.n_items, c.a, c.b, c.p, x, alpha=alphas[0], alpha_beta=alphas[1])
     np.testing.assert_allclose(got.ranking.theta, theta, atol=1e-6)
     np.testing.assert_allclose(got.coef, beta, atol=1e-6)
 
@@ -390,9 +388,7 @@ def test_contextual_column_forms_and_outputs() -> None:
     df = pd.DataFrame({"m1": a, "m2": b, "o": out, "len": x[:, 0], "md": x[:, 1]})
     r1 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates=["len", "md"])
     r2 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates=df[["len", "md"]])
-    r3 = rm.contextual_bradley_terry(
-        df, a="m1", b="m2", outcome="o", covariates={"len": x[:, 0], "md": x[:, 1]}
-    )
+    r3 = rm.contextual_bradley_terry(df, a="m1", b="m2", outcome="o", covariates={"len": x[:, 0], "md": x[:, 1]})
     for r in (r2, r3):
         np.testing.assert_allclose(r.coef, r1.coef)
     assert list(r1.coefficients.index) == ["len", "md"]
@@ -422,9 +418,7 @@ def test_contextual_errors() -> None:
     with pytest.raises(PrefrankError, match="alpha_beta must be"):
         rm.contextual_bradley_terry(**kw, covariates=x, alpha_beta=-1.0)
     with pytest.raises(NotIdentifiableError, match="no wins"):
-        rm.contextual_bradley_terry(
-            a=["p", "q"], b=["q", "r"], outcome=[1.0, 1.0], covariates=np.zeros((2, 1))
-        )
+        rm.contextual_bradley_terry(a=["p", "q"], b=["q", "r"], outcome=[1.0, 1.0], covariates=np.zeros((2, 1)))
     with pytest.raises(PrefrankError, match="not numeric"):
         rm.contextual_bradley_terry(**kw, covariates={"s": ["u"] * 50})
 

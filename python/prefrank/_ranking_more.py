@@ -108,9 +108,7 @@ def _check_duplicates(obs: _Obs) -> None:
         k = int(np.argmax(dup))
         r = int(owner[order][k])
         where = f"group {_plain(obs.obs_labels[r])!r}" if obs.obs_labels is not None else f"ranking {r}"
-        raise PrefrankError(
-            f"{where}: item {_plain(obs.items[obs.members[order][k]])!r} appears more than once"
-        )
+        raise PrefrankError(f"{where}: item {_plain(obs.items[obs.members[order][k]])!r} appears more than once")
 
 
 def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> _Obs:
@@ -135,9 +133,7 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
         raise PrefrankError(f"row {bad}: rank {r_raw[bad]!r} in column {rank!r} is not a number") from None
     if np.isinf(rk).any():
         row = int(np.argmax(np.isinf(rk)))
-        raise PrefrankError(
-            f"row {row}: rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)"
-        )
+        raise PrefrankError(f"row {row}: rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)")
     ranked = ~np.isnan(rk)
     key = np.where(ranked, rk, np.inf)
     order = np.lexsort((ic, key, gc))
@@ -165,9 +161,7 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
         differs = w_rows != np.repeat(w, sizes)
         if differs.any():
             g = gs[int(np.argmax(differs))]
-            raise PrefrankError(
-                f"group {_plain(groups[g])!r}: weight must be the same on every row of a group"
-            )
+            raise PrefrankError(f"group {_plain(groups[g])!r}: weight must be the same on every row of a group")
     obs = _Obs(items, offsets, np.ascontiguousarray(isorted, np.uint32), n_ranked, w, groups)
     _check_duplicates(obs)
     return obs
@@ -271,17 +265,9 @@ def plackett_luce(
         raise NotIdentifiableError(_pl_message(obs)) from None
     except PrefrankError as e:
         row = getattr(e, "row", None)
-        if (
-            row is not None
-            and obs.weight is not None
-            and getattr(e, "kind", None) in {"negative", "non_finite"}
-        ):
-            where = (
-                f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
-            )
-            raise PrefrankError(
-                f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0"
-            ) from None
+        if row is not None and obs.weight is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
+            where = f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
+            raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
         raise
     if not fit["converged"]:
         warnings.warn(
@@ -331,9 +317,7 @@ def _spectral(
     if isinstance(data, PairCounts):
         counts, items = data, data.items
     else:
-        comps = as_comparisons(
-            data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
-        )
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
         counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
         _index_of(items, anchor[0])
@@ -527,9 +511,7 @@ class GroupRankings:
         """Long DataFrame: ``group``, ``item``, ``score`` (log-strength), in group order, items sorted."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {"group": self._group_column(), "item": self.items[self.item_codes], "score": self.theta}
-        )
+        return pd.DataFrame({"group": self._group_column(), "item": self.items[self.item_codes], "score": self.theta})
 
     def flags(self) -> Any:
         """DataFrame indexed by group: ``items``, ``converged``, ``identifiable``, ``iterations``."""
@@ -550,9 +532,7 @@ class GroupRankings:
         df = self.scores
         # Ranks from scores rounded to 1e-9 so that numerically equal strengths share a rank.
         df["rank"] = (
-            df.assign(_s=df["score"].round(9))
-            .groupby("group", sort=False)["_s"]
-            .rank(ascending=False, method="min")
+            df.assign(_s=df["score"].round(9)).groupby("group", sort=False)["_s"].rank(ascending=False, method="min")
         )
         sizes = _sizes(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
@@ -565,9 +545,7 @@ class GroupRankings:
 
         g = _index_of(self.groups, label)
         lo, hi = int(self.offsets[g]), int(self.offsets[g + 1])
-        s = pd.Series(
-            self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"), name="score"
-        )
+        s = pd.Series(self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"), name="score")
         return s.sort_values(ascending=False, kind="stable")
 
     def to_dict(self) -> dict[str, Any]:
@@ -603,9 +581,7 @@ def _warn_groups(res: GroupRankings, alpha: float) -> None:
         )
     slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
     if slow:
-        warnings.warn(
-            f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=3
-        )
+        warnings.warn(f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=3)
 
 
 def bradley_terry_groups(
@@ -640,9 +616,7 @@ def bradley_terry_groups(
         comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight)
     else:
         if group is None:
-            raise PrefrankError(
-                "missing group=: name the column (or pass the values) that identifies each group"
-            )
+            raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
         comps = as_comparisons(
             data,
             a=a,
@@ -654,9 +628,7 @@ def bradley_terry_groups(
             group=group,
         )
     if comps.group is None or comps.groups is None:
-        raise PrefrankError(
-            "the Comparisons table has no group column: build it with comparisons(..., group=...)"
-        )
+        raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
     out = _core.bt_groups(
         comps.n_items,
         len(comps.groups),
@@ -813,11 +785,7 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
         if x.ndim != 2:
             raise PrefrankError(f"covariates must be 2-D (rows x covariates), got shape {x.shape}")
         cols_attr = getattr(covariates, "columns", None)
-        names = (
-            tuple(str(c) for c in cols_attr)
-            if cols_attr is not None
-            else tuple(f"x{k}" for k in range(x.shape[1]))
-        )
+        names = tuple(str(c) for c in cols_attr) if cols_attr is not None else tuple(f"x{k}" for k in range(x.shape[1]))
         cols = [x[:, k] for k in range(x.shape[1])]
     else:
         if isinstance(covariates, str):

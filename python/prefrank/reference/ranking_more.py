@@ -78,11 +78,7 @@ def plackett_luce(
     gauge = 1.0 if alpha == 0 else 0.0
 
     def value(th: np.ndarray) -> float:
-        return (
-            -plackett_luce_loglik(n, observations, th, weights)
-            + 0.5 * alpha * th @ th
-            + 0.5 * gauge * th.sum() ** 2
-        )
+        return -plackett_luce_loglik(n, observations, th, weights) + 0.5 * alpha * th @ th + 0.5 * gauge * th.sum() ** 2
 
     def grad_hess(th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         g = alpha * th + gauge * th.sum()
@@ -131,9 +127,7 @@ def rank_centrality(n_items: int, wins: np.ndarray, *, alpha: float = 0.0) -> np
     return _log_centre(_statdist(ratio))
 
 
-def lsr_pairwise(
-    n_items: int, wins: np.ndarray, *, alpha: float = 0.0, params: np.ndarray | None = None
-) -> np.ndarray:
+def lsr_pairwise(n_items: int, wins: np.ndarray, *, alpha: float = 0.0, params: np.ndarray | None = None) -> np.ndarray:
     """One LSR step from strengths ``exp(params)`` (ones by default)."""
     w = np.ones(n_items) if params is None else np.exp(params - params.mean())
     w = w * n_items / w.sum()  # choix's exp_transform
