@@ -13,6 +13,7 @@ mod agreement;
 mod coding;
 mod consistency;
 mod ranking;
+mod robust;
 mod shapley;
 
 create_exception!(
@@ -269,6 +270,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     agreement::register(m)?;
     consistency::register(m)?;
     ranking::register(m)?;
+    robust::register(m)?;
     shapley::register(m)?;
     Ok(())
 }

@@ -11,11 +11,15 @@
 //! prompt's strengths on those soft outcomes, and re-estimates `eps` from the pooled expected flips. Prompts are processed in fixed chunks in parallel; the
 //! per-judge sums are reduced in chunk order, so results are identical for any thread count.
 //!
-//! Output pairs `(prompt, chosen, rejected, weight)`: `weight` is the posterior probability that
+//! A pair's votes are coded as one base-3 pattern (none, first, second per judge), so each EM pass
+//! costs two exponentials per pair and the per-judge sums reduce to sums per pattern.
+//!
+//! Output pairs `(prompt, chosen, rejected, weight)` (pairs with at least one decisive vote):
+//! `weight` is the posterior probability that
 //! `chosen` truly beats `rejected` given the judges' votes on that pair, their flip rates and the
 //! prompt's fitted strengths (log-odds `theta_c - theta_r + sum_r vote_r ln((1-eps_r)/eps_r)`).
 
-use super::{sigmoid, softplus, EPS_MAX, EPS_MIN};
+use super::{sigmoid, EPS_MAX, EPS_MIN};
 use crate::error::{Error, Result};
 use crate::rank::linalg::{cholesky, cholesky_solve};
 use rayon::prelude::*;
@@ -49,7 +53,7 @@ impl Default for CurateOptions {
             alpha: 1.0,
             eps_init: 0.1,
             max_iter: 100,
-            tol: 1e-5,
+            tol: 1e-4,
             pairs: PairMode::All,
             min_weight: 0.5,
         }
@@ -76,75 +80,37 @@ pub struct Curated {
     pub converged: bool,
 }
 
-struct Dims {
-    r: usize,
-    j: usize,
-}
+/// Most judges per tensor: vote patterns of a pair are coded in base 3 (`3^10` patterns).
+pub const MAX_JUDGES: usize = 10;
 
 /// One generalised-EM step for one prompt: E-step at `th`, one Newton step in place.
-/// `lj`: per judge `(ln(1 - eps), ln eps)`.
-/// `acc`: expected wrong votes per judge, decisive votes per judge, then the log-likelihood.
-#[allow(clippy::too_many_arguments)]
+/// `pp`: vote pattern of each pair `(a < b)` in lexicographic order (0 = no decisive vote);
+/// `tab[k]`: log-likelihood ratio `ln P(votes | a > b) - ln P(votes | b > a)` of pattern `k`;
+/// `post`: sums of the posterior `P(a > b | votes)` per pattern.
 fn prompt_step(
-    sc: &[f64],
+    pp: &[u16],
     th: &mut [f64],
-    lj: &[(f64, f64)],
+    tab: &[f64],
     alpha: f64,
-    d: &Dims,
-    acc: &mut [f64],
+    post: &mut [f64],
     h: &mut [f64],
     g: &mut [f64],
 ) {
-    let (nr, nj) = (d.r, d.j);
+    let nr = th.len();
     h.iter_mut().for_each(|v| *v = 0.0);
     g.iter_mut().for_each(|v| *v = 0.0);
-    let mut ll = 0.0;
+    let mut idx = 0;
     for a in 0..nr {
-        if th[a].is_nan() {
-            continue;
-        }
-        let sa = &sc[a * nj..(a + 1) * nj];
         for b in a + 1..nr {
-            if th[b].is_nan() {
-                continue;
-            }
-            let sb = &sc[b * nj..(b + 1) * nj];
-            // Log-likelihood of the votes if a truly beats b (l1) and if b beats a (l0).
-            let (mut l1, mut l0) = (0.0, 0.0);
-            let mut decisive = false;
-            for r in 0..nj {
-                let (u, v) = (sa[r], sb[r]);
-                if u > v {
-                    l1 += lj[r].0;
-                    l0 += lj[r].1;
-                    decisive = true;
-                } else if u < v {
-                    l1 += lj[r].1;
-                    l0 += lj[r].0;
-                    decisive = true;
-                }
-            }
-            if !decisive {
+            let k = pp[idx] as usize;
+            idx += 1;
+            if k == 0 {
                 continue;
             }
             let dd = th[a] - th[b];
             let s = sigmoid(dd);
-            // Posterior that a truly beats b; log marginal of the votes.
-            let z = dd + l1 - l0;
-            let mu = sigmoid(z);
-            let (u1, u0) = (l1 - softplus(-dd), l0 - softplus(dd));
-            let m = u1.max(u0);
-            ll += m + ((u1 - m).exp() + (u0 - m).exp()).ln();
-            for r in 0..nj {
-                let (u, v) = (sa[r], sb[r]);
-                if u > v {
-                    acc[r] += 1.0 - mu;
-                    acc[nj + r] += 1.0;
-                } else if u < v {
-                    acc[r] += mu;
-                    acc[nj + r] += 1.0;
-                }
-            }
+            let mu = sigmoid(dd + tab[k]);
+            post[k] += mu;
             let gr = mu - s;
             g[a] += gr;
             g[b] -= gr;
@@ -155,7 +121,6 @@ fn prompt_step(
             h[b * nr + a] -= w;
         }
     }
-    acc[2 * nj] += ll;
     for a in 0..nr {
         if th[a].is_nan() {
             // Unscored response: keep it out of the system.
@@ -172,6 +137,12 @@ fn prompt_step(
             th[a] += g[a];
         }
     }
+}
+
+/// Vote of judge `r` in pattern `k`: 0 none/tie, 1 first response preferred, 2 second.
+#[inline]
+fn vote(k: usize, r: usize) -> usize {
+    (k / 3usize.pow(r as u32)) % 3
 }
 
 /// Validate the tensor: finite or NaN, dimensions consistent.
@@ -193,8 +164,11 @@ fn check(
             format!("each prompt needs 2 to 255 responses, got {n_resp}"),
         ));
     }
-    if n_judges == 0 {
-        return Err(Error::invalid("judges", "need at least one judge"));
+    if n_judges == 0 || n_judges > MAX_JUDGES {
+        return Err(Error::invalid(
+            "judges",
+            format!("need 1 to {MAX_JUDGES} judges per score tensor, got {n_judges}"),
+        ));
     }
     let want = n_prompts * n_resp * n_judges;
     if scores.len() != want {
@@ -248,19 +222,24 @@ pub fn curate_scores(
     o: &CurateOptions,
 ) -> Result<Curated> {
     check(scores, n_prompts, n_resp, n_judges, o)?;
-    let d = Dims {
-        r: n_resp,
-        j: n_judges,
-    };
     let stride = n_resp * n_judges;
-    // theta = 0 for scored responses, NaN for responses no judge scored.
+    let npairs = n_resp * (n_resp - 1) / 2;
+    let n_pat = 3usize.pow(n_judges as u32);
+    // Vote pattern of every (prompt, pair); theta = 0 for scored responses, NaN otherwise.
+    let mut pat = vec![0u16; n_prompts * npairs];
     let mut theta = vec![0.0; n_prompts * n_resp];
-    theta
-        .par_chunks_mut(PROMPT_CHUNK * n_resp)
+    let counts: Vec<Vec<f64>> = pat
+        .par_chunks_mut(PROMPT_CHUNK * npairs)
+        .zip(theta.par_chunks_mut(PROMPT_CHUNK * n_resp))
         .enumerate()
-        .for_each(|(c, th)| {
+        .map(|(c, (pp, th))| {
+            let mut cnt = vec![0.0; n_pat];
             let p0 = c * PROMPT_CHUNK;
-            for (q, t) in th.chunks_exact_mut(n_resp).enumerate() {
+            for (q, (pq, t)) in pp
+                .chunks_exact_mut(npairs)
+                .zip(th.chunks_exact_mut(n_resp))
+                .enumerate()
+            {
                 let sc = &scores[(p0 + q) * stride..(p0 + q + 1) * stride];
                 for a in 0..n_resp {
                     if sc[a * n_judges..(a + 1) * n_judges]
@@ -270,41 +249,92 @@ pub fn curate_scores(
                         t[a] = f64::NAN;
                     }
                 }
+                let mut idx = 0;
+                for a in 0..n_resp {
+                    for b in a + 1..n_resp {
+                        let mut k = 0usize;
+                        let mut m = 1usize;
+                        for r in 0..n_judges {
+                            let (u, v) = (sc[a * n_judges + r], sc[b * n_judges + r]);
+                            if u > v {
+                                k += m;
+                            } else if u < v {
+                                k += 2 * m;
+                            }
+                            m *= 3;
+                        }
+                        pq[idx] = k as u16;
+                        cnt[k] += 1.0;
+                        idx += 1;
+                    }
+                }
             }
-        });
-    let mut eps = vec![o.eps_init; n_judges];
+            cnt
+        })
+        .collect();
+    let mut cnt = vec![0.0; n_pat];
+    for c in &counts {
+        crate::simd::add_assign(&mut cnt, c);
+    }
     let mut votes = vec![0.0; n_judges];
+    for (k, &ck) in cnt.iter().enumerate().skip(1) {
+        for (r, v) in votes.iter_mut().enumerate() {
+            if vote(k, r) != 0 {
+                *v += ck;
+            }
+        }
+    }
+    let table = |eps: &[f64]| -> Vec<f64> {
+        let lo: Vec<f64> = eps.iter().map(|e| ((1.0 - e) / e).ln()).collect();
+        (0..n_pat)
+            .map(|k| {
+                (0..n_judges)
+                    .map(|r| match vote(k, r) {
+                        1 => lo[r],
+                        2 => -lo[r],
+                        _ => 0.0,
+                    })
+                    .sum()
+            })
+            .collect()
+    };
+    let mut eps = vec![o.eps_init; n_judges];
     let mut converged = false;
     let mut iterations = 0;
-    let mut ll_prev = f64::NEG_INFINITY;
     for it in 0..o.max_iter.max(1) {
         iterations = it + 1;
-        let lj: Vec<(f64, f64)> = eps.iter().map(|&e| ((1.0 - e).ln(), e.ln())).collect();
-        let lj_ref = &lj;
+        let tab = table(&eps);
+        let tab_ref = &tab;
         let parts: Vec<Vec<f64>> = theta
             .par_chunks_mut(PROMPT_CHUNK * n_resp)
-            .enumerate()
-            .map(|(c, th)| {
-                let p0 = c * PROMPT_CHUNK;
-                let mut acc = vec![0.0; 2 * n_judges + 1];
+            .zip(pat.par_chunks(PROMPT_CHUNK * npairs))
+            .map(|(th, pp)| {
+                let mut post = vec![0.0; n_pat];
                 let mut h = vec![0.0; n_resp * n_resp];
                 let mut g = vec![0.0; n_resp];
-                for (q, t) in th.chunks_exact_mut(n_resp).enumerate() {
-                    let sc = &scores[(p0 + q) * stride..(p0 + q + 1) * stride];
-                    prompt_step(sc, t, lj_ref, o.alpha, &d, &mut acc, &mut h, &mut g);
+                for (t, pq) in th.chunks_exact_mut(n_resp).zip(pp.chunks_exact(npairs)) {
+                    prompt_step(pq, t, tab_ref, o.alpha, &mut post, &mut h, &mut g);
                 }
-                acc
+                post
             })
             .collect();
-        let mut acc = vec![0.0; 2 * n_judges + 1];
+        let mut post = vec![0.0; n_pat];
         for p in &parts {
-            crate::simd::add_assign(&mut acc, p);
+            crate::simd::add_assign(&mut post, p);
         }
         let mut change = 0.0f64;
         for r in 0..n_judges {
-            votes[r] = acc[n_judges + r];
+            // Expected wrong votes: a vote for the first response is wrong with P(second > first).
+            let mut wrong = 0.0;
+            for k in 1..n_pat {
+                match vote(k, r) {
+                    1 => wrong += cnt[k] - post[k],
+                    2 => wrong += post[k],
+                    _ => {}
+                }
+            }
             let v = if votes[r] > 0.0 {
-                acc[r] / votes[r]
+                wrong / votes[r]
             } else {
                 eps[r]
             };
@@ -312,13 +342,11 @@ pub fn curate_scores(
             change = change.max((v - eps[r]).abs());
             eps[r] = v;
         }
-        // The first pass starts from theta = 0, where the E-step returns eps unchanged.
-        let ll = acc[2 * n_judges];
-        if it > 0 && change <= o.tol && (ll - ll_prev).abs() <= 1e-8 * (1.0 + ll.abs()) {
+        // The first pass starts from theta = 0; require a second pass before stopping.
+        if it > 0 && change <= o.tol {
             converged = true;
             break;
         }
-        ll_prev = ll;
     }
     let total_votes: f64 = votes.iter().sum();
     let label_epsilon = if total_votes > 0.0 {
@@ -327,7 +355,7 @@ pub fn curate_scores(
         0.0
     };
     // Emit pairs, chunk by chunk, concatenated in chunk order.
-    let lo: Vec<f64> = eps.iter().map(|e| ((1.0 - e) / e).ln()).collect();
+    let tab = table(&eps);
     let n_chunks = n_prompts.div_ceil(PROMPT_CHUNK);
     type Out = (Vec<u32>, Vec<u32>, Vec<u32>, Vec<f64>);
     let outs: Vec<Out> = (0..n_chunks)
@@ -336,24 +364,13 @@ pub fn curate_scores(
             let mut out: Out = Default::default();
             let p_hi = ((c + 1) * PROMPT_CHUNK).min(n_prompts);
             for p in c * PROMPT_CHUNK..p_hi {
-                let sc = &scores[p * stride..(p + 1) * stride];
                 let th = &theta[p * n_resp..(p + 1) * n_resp];
+                let pp = &pat[p * npairs..(p + 1) * npairs];
+                let pair_index = |a: usize, b: usize| a * n_resp - a * (a + 1) / 2 + (b - a - 1);
                 let mut emit = |a: usize, b: usize| {
-                    let mut z = th[a] - th[b];
-                    let mut seen = false;
-                    for r in 0..n_judges {
-                        let (u, v) = (sc[a * n_judges + r], sc[b * n_judges + r]);
-                        if u.is_nan() || v.is_nan() {
-                            continue;
-                        }
-                        seen = true;
-                        if u > v {
-                            z += lo[r];
-                        } else if u < v {
-                            z -= lo[r];
-                        }
-                    }
-                    if !seen || z == 0.0 {
+                    let k = pp[pair_index(a, b)] as usize;
+                    let z = th[a] - th[b] + tab[k];
+                    if z == 0.0 || z.is_nan() {
                         return;
                     }
                     let w = sigmoid(z.abs());
@@ -369,11 +386,8 @@ pub fn curate_scores(
                 match o.pairs {
                     PairMode::All => {
                         for a in 0..n_resp {
-                            if th[a].is_nan() {
-                                continue;
-                            }
                             for b in a + 1..n_resp {
-                                if !th[b].is_nan() {
+                                if pp[pair_index(a, b)] != 0 {
                                     emit(a, b);
                                 }
                             }

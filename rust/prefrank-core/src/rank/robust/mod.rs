@@ -25,15 +25,6 @@ pub(crate) fn sigmoid(z: f64) -> f64 {
     }
 }
 
-#[inline]
-pub(crate) fn softplus(z: f64) -> f64 {
-    if z > 0.0 {
-        z + (-z).exp().ln_1p()
-    } else {
-        z.exp().ln_1p()
-    }
-}
-
 /// Largest flip rate allowed: above 1/2 the labels of the model swap meaning.
 pub const EPS_MAX: f64 = 0.49;
 /// Smallest flip rate kept (keeps every log finite).
