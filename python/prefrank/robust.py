@@ -350,8 +350,8 @@ def label_noise(
     alpha: float = 0.0,
     level: float = 0.95,
     eps_init: float = 0.1,
-    max_iter: int = 500,
-    tol: float = 1e-9,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
     scale: str = "elo",
     offset: float = 1000.0,
 ) -> LabelNoise:

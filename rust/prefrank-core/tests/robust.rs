@@ -356,7 +356,7 @@ fn fragility_finds_a_confirmed_flip() {
         c.y.push(y);
         c.t.push(0.0);
     }
-    let f = fragility(&c, None, &FragilityOptions::default()).unwrap();
+    let f = fragility(&c, None, None, &FragilityOptions::default()).unwrap();
     assert!(f.found);
     assert_eq!(f.top_before, 0);
     assert_ne!(f.top_after, 0);
@@ -366,10 +366,16 @@ fn fragility_finds_a_confirmed_flip() {
         f.removed
     );
     // Flipping 0 above 2 takes more removals than overtaking by 1.
-    let p = fragility(&c, Some((2, 0)), &FragilityOptions::default()).unwrap();
+    let p = fragility(&c, None, Some((2, 0)), &FragilityOptions::default()).unwrap();
     assert!(p.found && p.removed.len() > f.removed.len());
+    // With at most one removable comparison per cell direction, more cells are needed.
+    let cap = vec![1.0; 3];
+    let q = fragility(&c, Some((&cap, &cap)), None, &FragilityOptions::default()).unwrap();
+    assert!(q.found);
+    let mut seen = std::collections::HashSet::new();
+    assert!(q.removed.iter().all(|r| seen.insert((r.cell, r.i_won))));
     assert!(matches!(
-        fragility(&c, Some((0, 0)), &FragilityOptions::default()),
+        fragility(&c, None, Some((0, 0)), &FragilityOptions::default()),
         Err(Error::InvalidParameter { .. })
     ));
 }

@@ -16,7 +16,7 @@ use pyo3::types::PyDict;
 
 /// Label-noise EM on raw comparisons (see prefrank-core `rank::robust::noise`).
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight=None, judge=None, n_judges=0, shrink=10.0, alpha=0.0, eps_init=0.1, max_iter=500, tol=1e-9, z=1.959963984540054))]
+#[pyo3(signature = (n_items, a, b, p, tie, weight=None, judge=None, n_judges=0, shrink=10.0, alpha=0.0, eps_init=0.1, max_iter=1000, tol=1e-8, z=1.959963984540054))]
 #[allow(clippy::too_many_arguments)]
 fn robust_label_noise<'py>(
     py: Python<'py>,
@@ -194,8 +194,10 @@ fn robust_fragility<'py>(
     let inner = &counts.inner;
     let (cells, f) = py
         .detach(|| {
+            // Same cell order: both keep the cells with any weight.
             let cells = Cells::from_counts(inner, Ties::Half);
-            fragility(&cells, pair, &o).map(|f| (cells, f))
+            let raw = Cells::from_counts(inner, Ties::Davidson);
+            fragility(&cells, Some((&raw.x, &raw.y)), pair, &o).map(|f| (cells, f))
         })
         .map_err(|e| to_py(py, e))?;
     let cell: Vec<u32> = f.removed.iter().map(|r| r.cell).collect();

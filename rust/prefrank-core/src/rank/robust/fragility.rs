@@ -92,10 +92,13 @@ fn apply(cells: &mut Cells, r: Removal, sign: f64) {
     }
 }
 
-/// `cells` hold decisive counts (ties folded in by the caller); `pair`: a target pair to flip
-/// instead of the top item.
+/// `cells` hold the counts the model is fitted to (ties folded in by the caller); `removable`
+/// caps how many "i beat j" / "j beat i" comparisons of each cell may be removed (the decisive
+/// counts when ties are folded in; `None`: the cell counts). `pair`: a target pair to flip instead
+/// of the top item.
 pub fn fragility(
     cells: &Cells,
+    removable: Option<(&[f64], &[f64])>,
     pair: Option<(u32, u32)>,
     o: &FragilityOptions,
 ) -> Result<FragilityResult> {
@@ -148,6 +151,19 @@ pub fn fragility(
             None => (0..n).any(|k| k != t && th[k] > th[t] + margin),
         }
     };
+    if let Some((rx, ry)) = removable {
+        if rx.len() != cells.len() || ry.len() != cells.len() {
+            return Err(Error::LengthMismatch {
+                left: "cells".into(),
+                left_len: cells.len(),
+                right: "removable".into(),
+                right_len: rx.len().min(ry.len()),
+            });
+        }
+    }
+    let (cap_x, cap_y) = removable.unwrap_or((&cells.x, &cells.y));
+    let mut left_x = cap_x.to_vec();
+    let mut left_y = cap_y.to_vec();
     let mut cur = cells.clone();
     let mut theta = theta0.clone();
     let mut removed: Vec<Removal> = Vec::new();
@@ -185,7 +201,7 @@ pub fn fragility(
             let (i, j) = (cur.i[k] as usize, cur.j[k] as usize);
             let p = sigmoid(theta[i] - theta[j]);
             let dv = v[i] - v[j];
-            if cur.x[k] >= 1.0 {
+            if cur.x[k] >= 1.0 && left_x[k] >= 1.0 {
                 let dg = -dv * (1.0 - p);
                 if best.is_none_or(|b| dg < b.0) {
                     best = Some((
@@ -197,7 +213,7 @@ pub fn fragility(
                     ));
                 }
             }
-            if cur.y[k] >= 1.0 {
+            if cur.y[k] >= 1.0 && left_y[k] >= 1.0 {
                 let dg = dv * p;
                 if best.is_none_or(|b| dg < b.0) {
                     best = Some((
@@ -215,6 +231,11 @@ pub fn fragility(
             break;
         }
         apply(&mut cur, r, 1.0);
+        if r.i_won {
+            left_x[r.cell as usize] -= 1.0;
+        } else {
+            left_y[r.cell as usize] -= 1.0;
+        }
         removed.push(r);
         theta = fit(&cur, o.alpha, Some(&theta))?;
         reached = goal(&theta);

@@ -40,8 +40,8 @@ impl Default for NoiseOptions {
             shrink: 10.0,
             alpha: 0.0,
             eps_init: 0.1,
-            max_iter: 500,
-            tol: 1e-9,
+            max_iter: 1000,
+            tol: 1e-8,
             z: 1.959_963_984_540_054,
         }
     }
