@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 
-def simulate(n: int = 60, missing: float = 0.3, per_pair: int = 20, c: float = 0.0, top: int = 5,
-             seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def simulate(
+    n: int = 60, missing: float = 0.3, per_pair: int = 20, c: float = 0.0, top: int = 5, seed: int = 0
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Return (true theta, comparison columns a, b, winner) with adversarial pair corruption."""
     rng = np.random.default_rng(seed)
     theta = np.sort(rng.normal(0, 1.0, n))[::-1].copy()  # item 0 is the best
@@ -31,7 +32,7 @@ def simulate(n: int = 60, missing: float = 0.3, per_pair: int = 20, c: float = 0
     p = 1.0 / (1.0 + np.exp(-(theta[ii] - theta[jj])))
     wins_i = rng.binomial(per_pair, p)
     wins_j = per_pair - wins_i
-    budget = int(round(c * n))
+    budget = round(c * n)
     if budget > 0:
         for t in range(top):
             # The top item's observed pairs against its strongest opponents (lower index = stronger).
@@ -110,7 +111,11 @@ def plot(result: dict[str, Any], path: str) -> None:
     rows = result["rows"]
     c = [r["c"] for r in rows]
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    for key, label in (("bt", "plain Bradley-Terry"), ("label_noise", "label-noise EM"), ("robust", "robust BTL")):
+    for key, label in (
+        ("bt", "plain Bradley-Terry"),
+        ("label_noise", "label-noise EM"),
+        ("robust", "robust BTL"),
+    ):
         ax[0].plot(c, [r[key + "_tau"] for r in rows], marker="o", label=label)
         ax[1].plot(c, [r[key + "_top"] for r in rows], marker="o", label=label)
     ax[0].axhline(0.8, color="grey", lw=0.8, ls="--")
@@ -138,7 +143,9 @@ def main() -> None:
     ap.add_argument("--png", default=None)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    res = run([float(x) for x in args.cs.split(",")], args.reps, args.n, args.missing, args.per_pair, args.top)
+    res = run(
+        [float(x) for x in args.cs.split(",")], args.reps, args.n, args.missing, args.per_pair, args.top
+    )
     if args.png:
         plot(res, args.png)
     if args.json:

@@ -10,6 +10,7 @@ from prefrank import _core
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
+from prefrank.robust import label_noise, robust_ranking
 
 __version__: str = _core.__version__
 
@@ -24,5 +25,7 @@ __all__ = [
     "bradley_terry",
     "comparisons",
     "elo",
+    "label_noise",
     "read_table",
+    "robust_ranking",
 ]

@@ -147,7 +147,7 @@ class RobustRanking:
         bad = np.bincount(self.i[self.corrupted_mask], minlength=n) + np.bincount(
             self.j[self.corrupted_mask], minlength=n
         )
-        per = dict(zip(self.items.tolist(), bad.tolist()))
+        per = dict(zip(self.items.tolist(), bad.tolist(), strict=True))
         df["corrupted_pairs"] = [per[k] for k in df["item"].tolist()]
         return df
 
@@ -157,7 +157,7 @@ class RobustRanking:
             method="robust_btl",
             corrupted=[
                 [_plain(self.items[a]), _plain(self.items[b])]
-                for a, b in zip(self.i[self.corrupted_mask], self.j[self.corrupted_mask])
+                for a, b in zip(self.i[self.corrupted_mask], self.j[self.corrupted_mask], strict=True)
             ],
             sigma=self.sigma,
             observed_fraction=self.observed_fraction,
@@ -168,9 +168,8 @@ class RobustRanking:
     def __repr__(self) -> str:
         head = (
             f"RobustRanking(items={len(self.items)}, observed_pairs={len(self.i)} "
-            f"({self.observed_fraction:.1%}), corrupted={int(self.corrupted_mask.sum())}, sigma={self.sigma:.3g}"
-            + ("" if self.converged else ", converged=False")
-            + ")"
+            f"({self.observed_fraction:.1%}), corrupted={int(self.corrupted_mask.sum())}, "
+            f"sigma={self.sigma:.3g}" + ("" if self.converged else ", converged=False") + ")"
         )
         body = repr(self.ranking).split("\n", 1)
         return head + ("\n" + body[1] if len(body) > 1 else "")
@@ -205,7 +204,9 @@ def robust_ranking(
     ``ln(n)/n`` of the pairs observed).
     """
     _check_choice("scale", scale, _SCALES)
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    comps = as_comparisons(
+        data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
     counts = comps.pair_counts()
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
@@ -215,22 +216,49 @@ def robust_ranking(
     if not 0.0 < decay < 1.0:
         raise PrefrankError(f"decay must be in (0, 1), got {decay!r}")
     out = _core.robust_btl_fit(
-        counts._core, float(threshold), float(max_corrupt_fraction), float(pseudo), float(decay), int(max_iter),
+        counts._core,
+        float(threshold),
+        float(max_corrupt_fraction),
+        float(pseudo),
+        float(decay),
+        int(max_iter),
         int(min_degree),
     )
     _warn(bool(out["converged"]), "robust BTL recovery", int(out["iterations"]))
     games, wins = _games_and_wins(counts, comps.n_items)
     rank = Ranking(
-        method="robust_btl", items=comps.items, theta=out["theta"], scale=scale, offset=float(offset),
-        converged=bool(out["converged"]), iterations=int(out["iterations"]), ties="half", games=games, wins=wins,
+        method="robust_btl",
+        items=comps.items,
+        theta=out["theta"],
+        scale=scale,
+        offset=float(offset),
+        converged=bool(out["converged"]),
+        iterations=int(out["iterations"]),
+        ties="half",
+        games=games,
+        wins=wins,
         counts=counts,
     )
     return RobustRanking(
-        items=comps.items, theta=out["theta"], i=out["i"], j=out["j"], wins_i=out["wins_i"], wins_j=out["wins_j"],
-        residual=out["residual"], corrupted_mask=out["corrupted"], sigma=float(out["sigma"]),
-        iterations=int(out["iterations"]), converged=bool(out["converged"]), ranking=rank,
-        params={"threshold": threshold, "max_corrupt_fraction": max_corrupt_fraction, "pseudo": pseudo,
-                "decay": decay, "min_degree": min_degree},
+        items=comps.items,
+        theta=out["theta"],
+        i=out["i"],
+        j=out["j"],
+        wins_i=out["wins_i"],
+        wins_j=out["wins_j"],
+        residual=out["residual"],
+        corrupted_mask=out["corrupted"],
+        sigma=float(out["sigma"]),
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
+        ranking=rank,
+        params={
+            "threshold": threshold,
+            "max_corrupt_fraction": max_corrupt_fraction,
+            "pseudo": pseudo,
+            "decay": decay,
+            "min_degree": min_degree,
+        },
     )
 
 
@@ -315,7 +343,7 @@ class LabelNoise:
             "epsilon": self.epsilon,
             "epsilon_ci": list(self.epsilon_ci),
             "level": self.level,
-            "judge_epsilon": {_plain(k): float(v) for k, v in zip(jl, self.judge_epsilon)},
+            "judge_epsilon": {_plain(k): float(v) for k, v in zip(jl, self.judge_epsilon, strict=True)},
             "scores": self.ranking.to_dict()["scores"],
             "loglik": self.loglik,
             "iterations": self.iterations,
@@ -366,8 +394,9 @@ def label_noise(
     """
     _check_choice("scale", scale, _SCALES)
     z = _z(level)
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes,
-                           drop_self=drop_self)
+    comps = as_comparisons(
+        data, a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self
+    )
     if judge is not None and isinstance(data, Comparisons):
         raise PrefrankError("data is already a Comparisons table; build it with judge= instead")
     jcodes = comps.judge if per_judge else None
@@ -378,23 +407,52 @@ def label_noise(
     if not 0.0 < eps_init < 0.5:
         raise PrefrankError(f"eps_init must be in (0, 1/2), got {eps_init!r}")
     out = _core.robust_label_noise(
-        comps.n_items, comps.a, comps.b, comps.p, comps.tie, comps.weight, jcodes, n_judges, float(shrink),
-        float(alpha), float(eps_init), int(max_iter), float(tol), float(z),
+        comps.n_items,
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        jcodes,
+        n_judges,
+        float(shrink),
+        float(alpha),
+        float(eps_init),
+        int(max_iter),
+        float(tol),
+        float(z),
     )
     _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
     counts = comps.pair_counts()
     games, wins = _games_and_wins(counts, comps.n_items)
     rank = Ranking(
-        method="label_noise", items=comps.items, theta=out["theta"], scale=scale, offset=float(offset),
-        converged=bool(out["converged"]), iterations=int(out["iterations"]), loglik=float(out["loglik"]),
-        ties="half", games=games, wins=wins, counts=counts,
+        method="label_noise",
+        items=comps.items,
+        theta=out["theta"],
+        scale=scale,
+        offset=float(offset),
+        converged=bool(out["converged"]),
+        iterations=int(out["iterations"]),
+        loglik=float(out["loglik"]),
+        ties="half",
+        games=games,
+        wins=wins,
+        counts=counts,
     )
     return LabelNoise(
-        comparisons=comps, theta=out["theta"], posterior=out["posterior"], epsilon=float(out["epsilon"]),
-        epsilon_ci=(float(out["epsilon_lo"]), float(out["epsilon_hi"])), judge_epsilon=out["judge_epsilon"],
-        judge_ci=np.column_stack([out["judge_lo"], out["judge_hi"]]), judge_weight=out["judge_weight"],
-        level=float(level), loglik=float(out["loglik"]), iterations=int(out["iterations"]),
-        converged=bool(out["converged"]), ranking=rank,
+        comparisons=comps,
+        theta=out["theta"],
+        posterior=out["posterior"],
+        epsilon=float(out["epsilon"]),
+        epsilon_ci=(float(out["epsilon_lo"]), float(out["epsilon_hi"])),
+        judge_epsilon=out["judge_epsilon"],
+        judge_ci=np.column_stack([out["judge_lo"], out["judge_hi"]]),
+        judge_weight=out["judge_weight"],
+        level=float(level),
+        loglik=float(out["loglik"]),
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
+        ranking=rank,
     )
 
 
@@ -445,7 +503,11 @@ class Curation:
         import pandas as pd
 
         return pd.DataFrame(
-            {"epsilon": self.judge_epsilon, "reliability": 1.0 - self.judge_epsilon, "votes": self.judge_votes},
+            {
+                "epsilon": self.judge_epsilon,
+                "reliability": 1.0 - self.judge_epsilon,
+                "votes": self.judge_votes,
+            },
             index=pd.Index(self.judges, name="judge"),
         )
 
@@ -454,13 +516,18 @@ class Curation:
             "pairs": len(self),
             "epsilon": self.epsilon,
             "label_epsilon": self.label_epsilon,
-            "judge_epsilon": {_plain(k): float(v) for k, v in zip(self.judges.tolist(), self.judge_epsilon)},
+            "judge_epsilon": {
+                _plain(k): float(v) for k, v in zip(self.judges.tolist(), self.judge_epsilon, strict=True)
+            },
             "iterations": self.iterations,
             "converged": self.converged,
         }
 
     def __repr__(self) -> str:
-        je = ", ".join(f"{_plain(k)}={v:.3f}" for k, v in list(zip(self.judges.tolist(), self.judge_epsilon))[:8])
+        je = ", ".join(
+            f"{_plain(k)}={v:.3f}"
+            for k, v in list(zip(self.judges.tolist(), self.judge_epsilon, strict=True))[:8]
+        )
         return (
             f"Curation(prompts={self.theta.shape[0]}, pairs={len(self)}, epsilon={self.epsilon:.4f}, "
             f"label_epsilon={self.label_epsilon:.4f}, judge_epsilon={{{je}}}"
@@ -476,9 +543,12 @@ def _pivot_scores(
     from prefrank.data import _source, _to_numpy
 
     src = _source(data)
-    cols = [src.get(c, r) for c, r in ((prompt, "prompt"), (response, "response"), (judge, "judge"), (score, "score"))]
+    cols = [
+        src.get(c, r)
+        for c, r in ((prompt, "prompt"), (response, "response"), (judge, "judge"), (score, "score"))
+    ]
     n = len(cols[0])
-    for c, name in zip(cols[1:], ("response", "judge", "score")):
+    for c, name in zip(cols[1:], ("response", "judge", "score"), strict=True):
         if len(c) != n:
             raise PrefrankError(f"length mismatch: prompt has {n} rows but {name} has {len(c)}")
     if n == 0:
@@ -568,19 +638,30 @@ def curate(
         tensor = np.ascontiguousarray(tensor, dtype=np.float64)
         judge_labels = np.arange(tensor.shape[2]) if judges is None else np.asarray(judges, dtype=object)
         if len(judge_labels) != tensor.shape[2]:
-            raise PrefrankError(f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges")
-    out = _core.robust_curate(tensor, float(alpha), float(eps_init), int(max_iter), float(tol), pairs,
-                              float(min_weight))
+            raise PrefrankError(
+                f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges"
+            )
+    out = _core.robust_curate(
+        tensor, float(alpha), float(eps_init), int(max_iter), float(tol), pairs, float(min_weight)
+    )
     _warn(bool(out["converged"]), "batched curation EM", int(out["iterations"]))
     p, c, r = out["prompt"], out["chosen"], out["rejected"]
     if long_form:
         c, r = resp_labels[p, c], resp_labels[p, r]
         p = prompt_labels[p]
     return Curation(
-        prompt=p, chosen=c, rejected=r, weight=out["weight"], epsilon=float(out["epsilon"]),
-        label_epsilon=float(out["label_epsilon"]), judge_epsilon=out["judge_epsilon"],
-        judge_votes=out["judge_votes"], judges=np.asarray(judge_labels), theta=out["theta"],
-        iterations=int(out["iterations"]), converged=bool(out["converged"]),
+        prompt=p,
+        chosen=c,
+        rejected=r,
+        weight=out["weight"],
+        epsilon=float(out["epsilon"]),
+        label_epsilon=float(out["label_epsilon"]),
+        judge_epsilon=out["judge_epsilon"],
+        judge_votes=out["judge_votes"],
+        judges=np.asarray(judge_labels),
+        theta=out["theta"],
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
     )
 
 
@@ -659,7 +740,9 @@ def fragility(
     removed. Greedy by influence (one Newton step), each removal confirmed by an exact refit, then
     pruned and confirmed by a refit from scratch. Supports up to 1,500 items.
     """
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    comps = as_comparisons(
+        data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
     if comps.weight is not None and not np.all(comps.weight == np.round(comps.weight)):
         raise PrefrankError("fragility removes whole comparisons: weights must be whole numbers")
     codes = None
@@ -673,9 +756,11 @@ def fragility(
     won_b = (comps.tie == 0) & (comps.p == 0.0)
     used: set[int] = set()
     rows, win, lose = [], [], []
-    for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist()):
+    for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist(), strict=True):
         w, l_ = (i, j) if iw else (j, i)
-        cand = np.flatnonzero(((comps.a == w) & (comps.b == l_) & won_a) | ((comps.a == l_) & (comps.b == w) & won_b))
+        cand = np.flatnonzero(
+            ((comps.a == w) & (comps.b == l_) & won_a) | ((comps.a == l_) & (comps.b == w) & won_b)
+        )
         pick = next((int(k) for k in cand if int(k) not in used), None)
         if pick is None:
             continue
@@ -685,9 +770,15 @@ def fragility(
         lose.append(comps.items[l_])
     t = out["target"]
     return Fragility(
-        items=comps.items, rows=np.asarray(rows, dtype=np.int64), winner=np.asarray(win, dtype=object),
-        loser=np.asarray(lose, dtype=object), target=(comps.items[t[0]], comps.items[t[1]]),
-        top_before=comps.items[out["top_before"]], top_after=comps.items[out["top_after"]],
-        theta_before=out["theta_before"], theta_after=out["theta_after"], found=bool(out["found"]),
+        items=comps.items,
+        rows=np.asarray(rows, dtype=np.int64),
+        winner=np.asarray(win, dtype=object),
+        loser=np.asarray(lose, dtype=object),
+        target=(comps.items[t[0]], comps.items[t[1]]),
+        top_before=comps.items[out["top_before"]],
+        top_after=comps.items[out["top_after"]],
+        theta_before=out["theta_before"],
+        theta_after=out["theta_after"],
+        found=bool(out["found"]),
         total=len(comps),
     )

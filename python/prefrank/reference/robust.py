@@ -16,8 +16,17 @@ def _sigmoid(z: np.ndarray | float) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
 
 
-def _bt_newton(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray, alpha: float,
-               theta: np.ndarray, tol: float = 1e-12, max_iter: int = 200) -> np.ndarray:
+def _bt_newton(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    alpha: float,
+    theta: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> np.ndarray:
     """Bradley-Terry MLE (prior alpha, mean-zero gauge without one) by damped Newton on pair counts."""
     theta = theta.astype(float).copy()
 
@@ -54,10 +63,21 @@ def _bt_newton(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarra
     return theta
 
 
-def label_noise(n_items: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, tie: np.ndarray,
-                weight: np.ndarray | None = None, judge: np.ndarray | None = None, n_judges: int = 0,
-                shrink: float = 10.0, alpha: float = 0.0, eps_init: float = 0.1, max_iter: int = 500,
-                tol: float = 1e-9) -> dict[str, Any]:
+def label_noise(
+    n_items: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    tie: np.ndarray,
+    weight: np.ndarray | None = None,
+    judge: np.ndarray | None = None,
+    n_judges: int = 0,
+    shrink: float = 10.0,
+    alpha: float = 0.0,
+    eps_init: float = 0.1,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]:
     """Twin of ``noise::label_noise``: EM over the (judge, i, j) cells; returns theta, eps, posteriors."""
     a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
     p, tie = np.asarray(p, float), np.asarray(tie, bool)
@@ -85,15 +105,20 @@ def label_noise(n_items: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, tie: 
     ll_prev = -np.inf
     converged = False
     it = 0
-    for it in range(1, max(max_iter, 1) + 1):
+    for it in range(1, max(max_iter, 1) + 1):  # noqa: B007 (reported)
         d = theta[ci] - theta[cj]
         s = _sigmoid(d)
         e = eps[cg]
         px = (1 - e) * s + e * (1 - s)
         py = (1 - e) * (1 - s) + e * s
         qx, qy = (1 - e) * s / px, (1 - e) * (1 - s) / py
-        ll = float(np.sum(np.where(cx > 0, cx * np.log(px), 0) + np.where(cy > 0, cy * np.log(py), 0)
-                          + np.where(ct > 0, 0.5 * ct * (np.log(s) + np.log(1 - s)), 0)))
+        ll = float(
+            np.sum(
+                np.where(cx > 0, cx * np.log(px), 0)
+                + np.where(cy > 0, cy * np.log(py), 0)
+                + np.where(ct > 0, 0.5 * ct * (np.log(s) + np.log(1 - s)), 0)
+            )
+        )
         if abs(ll - ll_prev) <= tol * (1 + abs(ll)):
             converged = True
             break
@@ -117,13 +142,28 @@ def label_noise(n_items: int, a: np.ndarray, b: np.ndarray, p: np.ndarray, tie: 
     k = row_cell
     pr = pa[rows] * qx[k] + (1 - pa[rows]) * qy[k]
     post[rows] = np.where(tie[rows], np.nan, pr)
-    return {"theta": theta, "judge_epsilon": eps, "epsilon": float(wrong.sum() / total) if total else 0.0,
-            "posterior": post, "iterations": it, "converged": converged}
+    return {
+        "theta": theta,
+        "judge_epsilon": eps,
+        "epsilon": float(wrong.sum() / total) if total else 0.0,
+        "posterior": post,
+        "iterations": it,
+        "converged": converged,
+    }
 
 
-def robust_btl(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray, threshold: float = 3.0,
-               max_corrupt_fraction: float = 0.25, pseudo: float = 0.5, decay: float = 0.5,
-               max_iter: int = 100) -> dict[str, Any]:
+def robust_btl(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.25,
+    pseudo: float = 0.5,
+    decay: float = 0.5,
+    max_iter: int = 100,
+) -> dict[str, Any]:
     """Twin of ``matrix::robust_btl`` (observed cells with i < j; ties already folded into x, y).
 
     Alternating: weighted least squares of the empirical logits on ``theta_i - theta_j`` over the
@@ -162,7 +202,7 @@ def robust_btl(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarra
     converged = False
     sigma = 1.0
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (reported)
         kept = np.abs(z[keep])
         sigma = max(1.4826 * float(np.sort(kept)[len(kept) // 2]) if len(kept) else 0.0, 1.0)
         floor = threshold * sigma
@@ -183,12 +223,19 @@ def robust_btl(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarra
         if same and zeta <= floor:
             converged = True
             break
-    return {"theta": theta, "corrupted": ~keep, "residual": z, "sigma": sigma, "iterations": it,
-            "converged": converged}
+    return {
+        "theta": theta,
+        "corrupted": ~keep,
+        "residual": z,
+        "sigma": sigma,
+        "iterations": it,
+        "converged": converged,
+    }
 
 
-def curate_scores(scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100,
-                  tol: float = 1e-4) -> dict[str, Any]:
+def curate_scores(
+    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-4
+) -> dict[str, Any]:
     """Twin of ``curate::curate_scores`` (the EM part): per-judge flip rates and per-prompt strengths."""
     scores = np.asarray(scores, float)
     n_p, n_r, n_j = scores.shape
