@@ -1,4 +1,5 @@
 //! Tests of rank::robust: label-noise EM, robust BTL recovery, batched curation, fragility.
+#![allow(clippy::needless_range_loop)]
 
 use prefrank_core::data::ComparisonsRef;
 use prefrank_core::par::chunk_rng;

@@ -201,7 +201,7 @@ fn check(
             format!("must be in (0, 1/2), got {}", o.eps_init),
         ));
     }
-    if !(o.tol > 0.0) {
+    if o.tol.is_nan() || o.tol <= 0.0 {
         return Err(Error::invalid("tol", format!("must be > 0, got {}", o.tol)));
     }
     if !(0.0..=1.0).contains(&o.min_weight) {

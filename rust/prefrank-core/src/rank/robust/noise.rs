@@ -285,12 +285,12 @@ pub fn label_noise(
     let mut info = vec![0.0; n_j];
     let mut cell_q = vec![(0.0, 0.0); jc.len()];
     wrong.iter_mut().for_each(|v| *v = 0.0);
-    for k in 0..jc.len() {
+    for (k, q) in cell_q.iter_mut().enumerate() {
         let p = jc.pair[k] as usize;
         let g = jc.judge[k] as usize;
         let d = theta[jc.pi[p] as usize] - theta[jc.pj[p] as usize];
         let (qx, qy, px, py) = posterior(d, eps[g]);
-        cell_q[k] = (qx, qy);
+        *q = (qx, qy);
         wrong[g] += jc.x[k] * (1.0 - qx) + jc.y[k] * (1.0 - qy);
         let s = sigmoid(d);
         let dd = (1.0 - 2.0 * s).powi(2);
@@ -321,7 +321,7 @@ pub fn label_noise(
     }
     let se_pool = var_pool.sqrt();
     let mut post = vec![f64::NAN; c.len()];
-    for r in 0..c.len() {
+    for (r, out) in post.iter_mut().enumerate() {
         let k = jc.row_cell[r];
         if k == u32::MAX || c.tie[r] != 0 {
             continue;
@@ -333,7 +333,7 @@ pub fn label_noise(
             1.0 - c.p[r]
         };
         // pa = weight on "i beat j" in the cell's orientation.
-        post[r] = pa * qx + (1.0 - pa) * qy;
+        *out = pa * qx + (1.0 - pa) * qy;
     }
     Ok(NoiseFit {
         theta,
