@@ -51,7 +51,7 @@ def test_robust_btl_prefrank(benchmark: object) -> None:
 @pytest.mark.benchmark(group="robust-btl")
 def test_robust_btl_reference(benchmark: object) -> None:
     n = min(N_ROBUST, 300)  # the dense twin is O(n^3) per step
-    core, (i, j, x, y) = _full_counts(n)
+    _, (i, j, x, y) = _full_counts(n)
     out = benchmark.pedantic(ref.robust_btl, args=(n, i, j, x, y), rounds=1, iterations=1)  # type: ignore[attr-defined]
     assert out["corrupted"].any()
 

@@ -603,7 +603,7 @@ def curate(
     alpha: float = 1.0,
     eps_init: float = 0.1,
     max_iter: int = 100,
-    tol: float = 1e-4,
+    tol: float = 1e-5,
 ) -> Curation:
     """Clean preference pairs for many prompts at once (2-255 responses each, several judges).
 

@@ -234,7 +234,7 @@ def robust_btl(
 
 
 def curate_scores(
-    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-4
+    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-5
 ) -> dict[str, Any]:
     """Twin of ``curate::curate_scores`` (the EM part): per-judge flip rates and per-prompt strengths."""
     scores = np.asarray(scores, float)
@@ -250,6 +250,7 @@ def curate_scores(
     n_votes = np.abs(votes).sum(axis=(0, 1))
     converged = False
     it = 0
+    hist = [eps.copy()]
     for it in range(1, max(max_iter, 1) + 1):
         lo = np.log((1 - eps) / eps)
         wrong = np.zeros(n_j)
@@ -287,4 +288,13 @@ def curate_scores(
         if it > 1 and change <= tol:
             converged = True
             break
+        # SQUAREM-style extrapolation every two EM maps, as in the core.
+        hist.append(eps.copy())
+        if len(hist) == 3:
+            e0, e1, e2 = hist
+            r1, v = e1 - e0, e2 - 2 * e1 + e0
+            if np.sum(v * v) > 0:
+                step = -max(np.sqrt(np.sum(r1 * r1) / np.sum(v * v)), 1.0)
+                eps = np.clip(e0 - 2 * step * r1 + step * step * v, EPS_MIN, EPS_MAX)
+            hist = [eps.copy()]
     return {"judge_epsilon": eps, "theta": theta, "iterations": it, "converged": converged}

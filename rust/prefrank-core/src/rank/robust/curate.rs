@@ -53,7 +53,7 @@ impl Default for CurateOptions {
             alpha: 1.0,
             eps_init: 0.1,
             max_iter: 100,
-            tol: 1e-4,
+            tol: 1e-5,
             pairs: PairMode::All,
             min_weight: 0.5,
         }
@@ -301,6 +301,9 @@ pub fn curate_scores(
     let mut eps = vec![o.eps_init; n_judges];
     let mut converged = false;
     let mut iterations = 0;
+    // SQUAREM-style extrapolation of the flip rates from three successive EM maps (Varadhan and
+    // Roland 2008): EM converges slowly here because every pair's latent preference is missing.
+    let mut hist: Vec<Vec<f64>> = vec![eps.clone()];
     for it in 0..o.max_iter.max(1) {
         iterations = it + 1;
         let tab = table(&eps);
@@ -346,6 +349,27 @@ pub fn curate_scores(
         if it > 0 && change <= o.tol {
             converged = true;
             break;
+        }
+        hist.push(eps.clone());
+        if hist.len() == 3 {
+            let (e0, e1, e2) = (&hist[0], &hist[1], &hist[2]);
+            let (mut rr, mut vv) = (0.0, 0.0);
+            for r in 0..n_judges {
+                let d1 = e1[r] - e0[r];
+                let d2 = e2[r] - 2.0 * e1[r] + e0[r];
+                rr += d1 * d1;
+                vv += d2 * d2;
+            }
+            if vv > 0.0 {
+                let step = -(rr / vv).sqrt().max(1.0);
+                for r in 0..n_judges {
+                    let d1 = e1[r] - e0[r];
+                    let d2 = e2[r] - 2.0 * e1[r] + e0[r];
+                    eps[r] = (e0[r] - 2.0 * step * d1 + step * step * d2).clamp(EPS_MIN, EPS_MAX);
+                }
+            }
+            hist.clear();
+            hist.push(eps.clone());
         }
     }
     let total_votes: f64 = votes.iter().sum();
