@@ -250,6 +250,21 @@ def test_curate_matches_reference() -> None:
     assert np.isnan(o["theta"][0, 1])
 
 
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 30), st.integers(2, 6), st.integers(1, 4), st.floats(0.0, 0.3), st.integers(0, 10_000))
+def test_curate_matches_reference_random(
+    prompts: int, resp: int, judges: int, missing: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=(prompts, resp, judges))
+    s[rng.random(s.shape) < missing] = np.nan
+    s = np.round(s, 1)  # some ties
+    o = _core.robust_curate(s, 0.7, 0.2, 5, 1e-300)
+    r = ref.curate_scores(s, alpha=0.7, eps_init=0.2, max_iter=5, tol=1e-300)
+    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-9)
+    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-8)
+
+
 def test_curate_long_form_equals_tensor() -> None:
     import pandas as pd
 

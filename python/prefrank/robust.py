@@ -397,8 +397,6 @@ def label_noise(
     comps = as_comparisons(
         data, a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self
     )
-    if judge is not None and isinstance(data, Comparisons):
-        raise PrefrankError("data is already a Comparisons table; build it with judge= instead")
     jcodes = comps.judge if per_judge else None
     n_judges = len(comps.judges) if (per_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):
