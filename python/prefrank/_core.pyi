@@ -99,7 +99,7 @@ def robust_curate(
     alpha: float = 1.0,
     eps_init: float = 0.1,
     max_iter: int = 100,
-    tol: float = 1e-5,
+    tol: float = 1e-4,
     pairs: str = "all",
     min_weight: float = 0.5,
 ) -> dict[str, _Any]: ...

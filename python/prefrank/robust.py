@@ -601,7 +601,7 @@ def curate(
     alpha: float = 1.0,
     eps_init: float = 0.1,
     max_iter: int = 100,
-    tol: float = 1e-5,
+    tol: float = 1e-4,
 ) -> Curation:
     """Clean preference pairs for many prompts at once (2-255 responses each, several judges).
 

@@ -234,7 +234,7 @@ def robust_btl(
 
 
 def curate_scores(
-    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-5
+    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-4
 ) -> dict[str, Any]:
     """Twin of ``curate::curate_scores`` (the EM part): per-judge flip rates and per-prompt strengths."""
     scores = np.asarray(scores, float)

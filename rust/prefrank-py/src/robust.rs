@@ -124,7 +124,7 @@ fn robust_btl_fit<'py>(
 
 /// Batched per-prompt curation of a `prompts x responses x judges` score tensor (NaN = missing).
 #[pyfunction]
-#[pyo3(signature = (scores, alpha=1.0, eps_init=0.1, max_iter=100, tol=1e-5, pairs="all", min_weight=0.5))]
+#[pyo3(signature = (scores, alpha=1.0, eps_init=0.1, max_iter=100, tol=1e-4, pairs="all", min_weight=0.5))]
 #[allow(clippy::too_many_arguments)]
 fn robust_curate<'py>(
     py: Python<'py>,

@@ -53,7 +53,7 @@ impl Default for CurateOptions {
             alpha: 1.0,
             eps_init: 0.1,
             max_iter: 100,
-            tol: 1e-5,
+            tol: 1e-4,
             pairs: PairMode::All,
             min_weight: 0.5,
         }
