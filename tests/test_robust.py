@@ -98,6 +98,13 @@ def test_label_noise_real_crowd_data() -> None:
     assert res.reliability()["epsilon"].is_monotonic_increasing
 
 
+def test_label_noise_nonconvergence_warns() -> None:
+    d = _noisy(5, 2000, [0.1, 0.3], 3)
+    with pytest.warns(pr.ConvergenceWarning, match="did not converge"):
+        res = label_noise(d, a="a", b="b", outcome="w", judge="judge", max_iter=2)
+    assert not res.converged and "converged=False" in repr(res)
+
+
 def test_label_noise_errors() -> None:
     d = _noisy(4, 200, [0.1], 2)
     with pytest.raises(PrefrankError, match="level"):

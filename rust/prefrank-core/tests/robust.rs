@@ -380,3 +380,53 @@ fn fragility_finds_a_confirmed_flip() {
         Err(Error::InvalidParameter { .. })
     ));
 }
+
+#[test]
+fn fragility_rejects_too_many_items_and_one_item() {
+    let big = Cells {
+        n: prefrank_core::rank::bt::NEWTON_MAX_ITEMS + 1,
+        ..Default::default()
+    };
+    assert!(matches!(
+        fragility(&big, None, None, &FragilityOptions::default()),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let one = Cells {
+        n: 1,
+        ..Default::default()
+    };
+    assert!(matches!(
+        fragility(&one, None, None, &FragilityOptions::default()),
+        Err(Error::NotIdentifiable { .. })
+    ));
+}
+
+#[test]
+fn robust_btl_completes_missing_entries() {
+    // Every third pair missing: strengths still recovered from the observed ones.
+    let n = 24;
+    let theta: Vec<f64> = (0..n).map(|k| 2.0 * k as f64 / n as f64).collect();
+    let full = full_cells(&theta, 40.0);
+    let mut c = Cells {
+        n,
+        ..Default::default()
+    };
+    for k in 0..full.len() {
+        if k % 3 != 0 {
+            c.i.push(full.i[k]);
+            c.j.push(full.j[k]);
+            c.x.push(full.x[k]);
+            c.y.push(full.y[k]);
+            c.t.push(0.0);
+        }
+    }
+    let f = robust_btl(&c, &MatrixOptions::default()).unwrap();
+    let mean = theta.iter().sum::<f64>() / n as f64;
+    for k in 0..n {
+        assert!(
+            (f.theta[k] - (theta[k] - mean)).abs() < 0.3,
+            "{k} {:?}",
+            f.theta
+        );
+    }
+}
