@@ -22,6 +22,7 @@ from prefrank.consistency import audit, position_bias, score_consistency, tourna
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
+from prefrank.robust import label_noise, robust_ranking
 
 __version__: str = _core.__version__
 
@@ -42,12 +43,14 @@ __all__ = [
     "contextual_bradley_terry",
     "elo",
     "ilsr_pairwise",
+    "label_noise",
     "lsr_pairwise",
     "plackett_luce",
     "plackett_luce_groups",
     "position_bias",
     "rank_centrality",
     "read_table",
+    "robust_ranking",
     "score_consistency",
     "tournament",
     "transitivity",

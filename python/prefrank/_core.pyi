@@ -230,3 +230,47 @@ def contextual_bt_fit(
     max_iter: int = 200,
     tol: float = 1e-9,
 ) -> dict[str, _t.Any]: ...
+
+# --- robust ---
+from typing import Any as _Any  # noqa: E402
+
+def robust_label_noise(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    judge: npt.NDArray[np.uint32] | None = None,
+    n_judges: int = 0,
+    shrink: float = 10.0,
+    alpha: float = 0.0,
+    eps_init: float = 0.1,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    z: float = 1.959963984540054,
+) -> dict[str, _Any]: ...
+def robust_btl_fit(
+    counts: PairCounts,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.25,
+    pseudo: float = 0.5,
+    decay: float = 0.5,
+    max_iter: int = 100,
+    min_degree: int = 3,
+) -> dict[str, _Any]: ...
+def robust_curate(
+    scores: npt.NDArray[np.float64],
+    alpha: float = 1.0,
+    eps_init: float = 0.1,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    pairs: str = "all",
+    min_weight: float = 0.5,
+) -> dict[str, _Any]: ...
+def robust_fragility(
+    counts: PairCounts,
+    pair: tuple[int, int] | None = None,
+    max_remove: int = 1000,
+    alpha: float = 0.0,
+) -> dict[str, _Any]: ...

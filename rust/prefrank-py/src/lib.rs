@@ -14,6 +14,7 @@ mod coding;
 mod consistency;
 mod ranking;
 mod ranking_more;
+mod robust;
 mod shapley;
 
 create_exception!(
@@ -272,6 +273,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     consistency::register(m)?;
     ranking::register(m)?;
     ranking_more::register(m)?;
+    robust::register(m)?;
     shapley::register(m)?;
     Ok(())
 }

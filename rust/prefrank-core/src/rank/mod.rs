@@ -10,4 +10,5 @@ pub mod graph;
 pub mod linalg;
 pub mod optim;
 pub mod plackett_luce;
+pub mod robust;
 pub mod spectral;
