@@ -143,9 +143,7 @@ def main() -> None:
     ap.add_argument("--png", default=None)
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
-    res = run(
-        [float(x) for x in args.cs.split(",")], args.reps, args.n, args.missing, args.per_pair, args.top
-    )
+    res = run([float(x) for x in args.cs.split(",")], args.reps, args.n, args.missing, args.per_pair, args.top)
     if args.png:
         plot(res, args.png)
     if args.json:

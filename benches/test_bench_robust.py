@@ -21,9 +21,7 @@ from prefrank.reference import robust as ref
 FULL = os.environ.get("PREFRANK_BENCH_FULL") == "1"
 
 
-def _full_counts(
-    n: int, per_pair: int = 20, seed: int = 0
-) -> tuple[_core.PairCounts, tuple[np.ndarray, ...]]:
+def _full_counts(n: int, per_pair: int = 20, seed: int = 0) -> tuple[_core.PairCounts, tuple[np.ndarray, ...]]:
     rng = np.random.default_rng(seed)
     th = rng.normal(size=n)
     i, j = np.triu_indices(n, 1)
@@ -120,7 +118,5 @@ def test_label_noise_prefrank(benchmark: object) -> None:
 def test_label_noise_reference(benchmark: object) -> None:
     c = _crowd()
     args = (c.n_items, c.a, c.b, c.p, c.tie, None, c.judge, len(c.judges))
-    res = benchmark.pedantic(
-        ref.label_noise, args=args, kwargs={"alpha": 0.01, "tol": 1e-8}, rounds=1, iterations=1
-    )  # type: ignore[attr-defined]
+    res = benchmark.pedantic(ref.label_noise, args=args, kwargs={"alpha": 0.01, "tol": 1e-8}, rounds=1, iterations=1)  # type: ignore[attr-defined]
     assert 0 < res["epsilon"] < 0.5

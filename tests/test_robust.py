@@ -195,9 +195,7 @@ def test_robust_matches_reference(n: int, missing: float, seed: int) -> None:
 def test_robust_too_few_observed_states_fraction() -> None:
     a = np.arange(9)
     data = {"a": a, "b": a + 1, "w": ["a"] * 9}
-    with pytest.raises(
-        NotIdentifiableError, match=r"9 of 45 pairs observed \(fraction 0\.2000\).*at least 3"
-    ):
+    with pytest.raises(NotIdentifiableError, match=r"9 of 45 pairs observed \(fraction 0\.2000\).*at least 3"):
         robust_ranking(data, a="a", b="b", outcome="w")
 
 
@@ -259,9 +257,7 @@ def test_curate_matches_reference() -> None:
 
 @settings(max_examples=15, deadline=None)
 @given(st.integers(1, 30), st.integers(2, 6), st.integers(1, 4), st.floats(0.0, 0.3), st.integers(0, 10_000))
-def test_curate_matches_reference_random(
-    prompts: int, resp: int, judges: int, missing: float, seed: int
-) -> None:
+def test_curate_matches_reference_random(prompts: int, resp: int, judges: int, missing: float, seed: int) -> None:
     rng = np.random.default_rng(seed)
     s = rng.normal(size=(prompts, resp, judges))
     s[rng.random(s.shape) < missing] = np.nan

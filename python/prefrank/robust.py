@@ -204,9 +204,7 @@ def robust_ranking(
     ``ln(n)/n`` of the pairs observed).
     """
     _check_choice("scale", scale, _SCALES)
-    comps = as_comparisons(
-        data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
-    )
+    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
     counts = comps.pair_counts()
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
@@ -523,8 +521,7 @@ class Curation:
 
     def __repr__(self) -> str:
         je = ", ".join(
-            f"{_plain(k)}={v:.3f}"
-            for k, v in list(zip(self.judges.tolist(), self.judge_epsilon, strict=True))[:8]
+            f"{_plain(k)}={v:.3f}" for k, v in list(zip(self.judges.tolist(), self.judge_epsilon, strict=True))[:8]
         )
         return (
             f"Curation(prompts={self.theta.shape[0]}, pairs={len(self)}, epsilon={self.epsilon:.4f}, "
@@ -541,10 +538,7 @@ def _pivot_scores(
     from prefrank.data import _source, _to_numpy
 
     src = _source(data)
-    cols = [
-        src.get(c, r)
-        for c, r in ((prompt, "prompt"), (response, "response"), (judge, "judge"), (score, "score"))
-    ]
+    cols = [src.get(c, r) for c, r in ((prompt, "prompt"), (response, "response"), (judge, "judge"), (score, "score"))]
     n = len(cols[0])
     for c, name in zip(cols[1:], ("response", "judge", "score"), strict=True):
         if len(c) != n:
@@ -636,9 +630,7 @@ def curate(
         tensor = np.ascontiguousarray(tensor, dtype=np.float64)
         judge_labels = np.arange(tensor.shape[2]) if judges is None else np.asarray(judges, dtype=object)
         if len(judge_labels) != tensor.shape[2]:
-            raise PrefrankError(
-                f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges"
-            )
+            raise PrefrankError(f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges")
     out = _core.robust_curate(
         tensor, float(alpha), float(eps_init), int(max_iter), float(tol), pairs, float(min_weight)
     )
@@ -738,9 +730,7 @@ def fragility(
     removed. Greedy by influence (one Newton step), each removal confirmed by an exact refit, then
     pruned and confirmed by a refit from scratch. Supports up to 1,500 items.
     """
-    comps = as_comparisons(
-        data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
-    )
+    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
     if comps.weight is not None and not np.all(comps.weight == np.round(comps.weight)):
         raise PrefrankError("fragility removes whole comparisons: weights must be whole numbers")
     codes = None
@@ -756,9 +746,7 @@ def fragility(
     rows, win, lose = [], [], []
     for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist(), strict=True):
         w, l_ = (i, j) if iw else (j, i)
-        cand = np.flatnonzero(
-            ((comps.a == w) & (comps.b == l_) & won_a) | ((comps.a == l_) & (comps.b == w) & won_b)
-        )
+        cand = np.flatnonzero(((comps.a == w) & (comps.b == l_) & won_a) | ((comps.a == l_) & (comps.b == w) & won_b))
         pick = next((int(k) for k in cand if int(k) not in used), None)
         if pick is None:
             continue
