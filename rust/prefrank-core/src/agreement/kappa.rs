@@ -45,12 +45,14 @@ impl Coefficient {
             "gwet" => Coefficient::Gwet,
             "brennan_prediger" => Coefficient::BrennanPrediger,
             "percent" => Coefficient::Percent,
-            _ => return Err(Error::invalid(
-                "statistic",
-                format!(
+            _ => {
+                return Err(Error::invalid(
+                    "statistic",
+                    format!(
                     "{name:?} is not one of cohen, scott, fleiss, gwet, brennan_prediger, percent"
                 ),
-            )),
+                ))
+            }
         })
     }
 }
