@@ -1141,7 +1141,7 @@ def model_disagreement(
     rate, joint, tv, js = _disagreement(arr)
     target_rate = line = None
     if target is not None:
-        tarr, tnames = _model_matrix(target, models if models is not None else list(names))
+        tarr, _ = _model_matrix(target, None)
         if tarr.shape[0] != arr.shape[0]:
             raise PrefrankError(f"target has {tarr.shape[0]} models but predictions have {arr.shape[0]}")
         target_rate = _disagreement(tarr)[0]
