@@ -7,11 +7,10 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import prefrank.agreement as ag
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-import prefrank.agreement as ag
 from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning
 from prefrank.reference import agreement as ref
 
@@ -85,7 +84,9 @@ def test_alpha_long_form_and_layouts_agree():
     )
     a = ag.krippendorff_alpha(df, unit="item", rater="coder", value="label", level="interval").value
     b = ag.krippendorff_alpha(PUBLISHED.T, layout="units x raters", level="interval").value
-    c = ag.krippendorff_alpha(df.to_dict("list"), unit="item", rater="coder", value="label", level="interval").value
+    c = ag.krippendorff_alpha(
+        df.to_dict("list"), unit="item", rater="coder", value="label", level="interval"
+    ).value
     assert a == pytest.approx(0.849107, abs=5e-7)
     assert b == pytest.approx(a) and c == pytest.approx(a)
     wide = pd.DataFrame(PUBLISHED.T, columns=["A", "B", "C", "D"])
@@ -115,7 +116,9 @@ def test_value_counts_input_matches_matrix():
         a = ag.krippendorff_alpha(value_counts=vc, levels=[1, 2, 3, 4, 5], level=level).value
         assert a == pytest.approx(ag.krippendorff_alpha(PUBLISHED, level=level).value, abs=1e-12)
     dfc = pd.DataFrame(vc, columns=[1, 2, 3, 4, 5])
-    assert ag.krippendorff_alpha(value_counts=dfc, level="interval").value == pytest.approx(0.849107, abs=5e-7)
+    assert ag.krippendorff_alpha(value_counts=dfc, level="interval").value == pytest.approx(
+        0.849107, abs=5e-7
+    )
     with pytest.raises(PrefrankError, match="non-negative whole number"):
         ag.krippendorff_alpha(value_counts=[[1, 0.5]])
     with pytest.raises(PrefrankError, match="2-D"):
@@ -231,14 +234,18 @@ def test_multi_rater_matches_reference(data, statistic, weights):
 
 def test_many_raters_cohen_is_mean_of_pairs_with_labelled_matrix():
     raters, units = np.nonzero(~np.isnan(PUBLISHED))
-    df = pd.DataFrame({"r": np.array(["ann", "bob", "cy", "dee"])[raters], "u": units, "v": PUBLISHED[raters, units]})
+    df = pd.DataFrame(
+        {"r": np.array(["ann", "bob", "cy", "dee"])[raters], "u": units, "v": PUBLISHED[raters, units]}
+    )
     res = ag.cohen_kappa(df, unit="u", rater="r", value="v")
     assert res.matrix is not None
     m = res.matrix.to_pandas()
     assert list(m.index) == ["ann", "bob", "cy", "dee"]
     off = m.to_numpy()[~np.eye(4, dtype=bool)]
     assert res.value == pytest.approx(off.mean())
-    pair = ag.cohen_kappa(df[df.r.isin(["ann", "cy"])], unit="u", rater="r", value="v", levels=[1, 2, 3, 4, 5])
+    pair = ag.cohen_kappa(
+        df[df.r.isin(["ann", "cy"])], unit="u", rater="r", value="v", levels=[1, 2, 3, 4, 5]
+    )
     assert m.loc["ann", "cy"] == pytest.approx(pair.value)
     assert res.matrix.n_units[0, 2] == pair.n_units
     assert "RaterMatrix" in repr(res.matrix) and res.to_pandas().shape == (4, 4)
@@ -365,7 +372,9 @@ def test_item_stats_labels():
     assert t.loc[7, "majority"] == "left" and t.loc[7, "share"] == pytest.approx(2 / 3)
     assert bool(t.loc[8, "split"]) and t.loc[8, "distinct"] == 2
     assert t.loc[9, "n"] == 1 and t.loc[9, "entropy"] == 0
-    assert "ItemDisagreement(units=3" in repr(ag.item_disagreement(df, unit="pair", rater="worker", value="winner"))
+    assert "ItemDisagreement(units=3" in repr(
+        ag.item_disagreement(df, unit="pair", rater="worker", value="winner")
+    )
 
 
 # --------------------------------------------------------------------------------------------------

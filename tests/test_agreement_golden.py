@@ -9,9 +9,8 @@ import json
 from pathlib import Path
 
 import numpy as np
-import pytest
-
 import prefrank.agreement as ag
+import pytest
 
 DATA = Path(__file__).parent / "data"
 
@@ -71,10 +70,11 @@ def test_cohen_matches_sklearn_and_statsmodels(case: int) -> None:
 
 
 def _generate() -> None:  # pragma: no cover - needs the peers
+    from importlib.metadata import version
+
     import krippendorff
     import sklearn
     import statsmodels
-    from importlib.metadata import version
     from sklearn.metrics import cohen_kappa_score
     from statsmodels.stats.inter_rater import cohens_kappa, fleiss_kappa
 
@@ -102,15 +102,18 @@ def _generate() -> None:  # pragma: no cover - needs the peers
         case["value_counts"] = vc.tolist()
         case["value_domain"] = domain
         case["value_counts_alpha"] = {
-            lv: krippendorff.alpha(value_counts=vc, value_domain=domain, level_of_measurement=lv) for lv in levels
+            lv: krippendorff.alpha(value_counts=vc, value_domain=domain, level_of_measurement=lv)
+            for lv in levels
         }
         cases.append(case)
     kr = {
         "peer": f"krippendorff {version('krippendorff')}",
         "call": "krippendorff.alpha(reliability_data=data (NaN missing), level_of_measurement=level); "
-        "value_counts_alpha: krippendorff.alpha(value_counts=vc, value_domain=domain, level_of_measurement=level)",
+        "value_counts_alpha: krippendorff.alpha(value_counts=vc, value_domain=domain, "
+        "level_of_measurement=level)",
         "published": {
-            "source": "Krippendorff (2011) Computing Krippendorff's alpha-reliability, 4 observers x 12 units",
+            "source": "Krippendorff (2011) Computing Krippendorff's alpha-reliability, "
+            "4 observers x 12 units",
             "data": published,
             "alpha": {"nominal": 0.743421, "ordinal": 0.815388, "interval": 0.849107, "ratio": 0.797403},
         },
@@ -120,7 +123,15 @@ def _generate() -> None:  # pragma: no cover - needs the peers
 
     fleiss = []
     for units, raters, k in [(10, 3, 3), (50, 5, 4), (100, 7, 2), (30, 4, 5)]:
-        table = np.stack([np.bincount(rng.integers(0, k, raters) * (rng.random() < 0.5) + rng.integers(0, 1, raters), minlength=k) for _ in range(units)])
+        table = np.stack(
+            [
+                np.bincount(
+                    rng.integers(0, k, raters) * (rng.random() < 0.5) + rng.integers(0, 1, raters),
+                    minlength=k,
+                )
+                for _ in range(units)
+            ]
+        )
         fleiss.append({"table": table.tolist(), "kappa": float(fleiss_kappa(table, method="fleiss"))})
     cohen = []
     for n, k in [(40, 3), (100, 5), (25, 4)]:
@@ -129,19 +140,24 @@ def _generate() -> None:  # pragma: no cover - needs the peers
         y2[0], y1[1] = k - 1, 0  # both raters use the full range
         y1[2] = k - 1
         tab = np.zeros((k, k))
-        for a, b in zip(y1, y2):
+        for a, b in zip(y1, y2, strict=False):
             tab[a, b] += 1
-        cohen.append({
-            "y1": y1.tolist(),
-            "y2": y2.tolist(),
-            "sklearn": {w: float(cohen_kappa_score(y1, y2, weights=None if w == "none" else w))
-                        for w in ["none", "linear", "quadratic"]},
-            "statsmodels": float(cohens_kappa(tab).kappa),
-        })
+        cohen.append(
+            {
+                "y1": y1.tolist(),
+                "y2": y2.tolist(),
+                "sklearn": {
+                    w: float(cohen_kappa_score(y1, y2, weights=None if w == "none" else w))
+                    for w in ["none", "linear", "quadratic"]
+                },
+                "statsmodels": float(cohens_kappa(tab).kappa),
+            }
+        )
     kp = {
         "peer": f"statsmodels {statsmodels.__version__}, scikit-learn {sklearn.__version__}",
         "call": "statsmodels.stats.inter_rater.fleiss_kappa(table, method='fleiss'); "
-        "sklearn.metrics.cohen_kappa_score(y1, y2, weights=w); statsmodels cohens_kappa(confusion table).kappa",
+        "sklearn.metrics.cohen_kappa_score(y1, y2, weights=w); "
+        "statsmodels cohens_kappa(confusion table).kappa",
         "fleiss": fleiss,
         "cohen": cohen,
     }

@@ -7,6 +7,19 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank.agreement import (
+    brennan_prediger,
+    cohen_kappa,
+    fleiss_kappa,
+    gwet_ac,
+    item_disagreement,
+    krippendorff_alpha,
+    model_disagreement,
+    percent_agreement,
+    rater_agreement,
+    scott_pi,
+    soft_label_scores,
+)
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
@@ -19,6 +32,17 @@ __all__ = [
     "PairCounts",
     "PrefrankError",
     "__version__",
+    "brennan_prediger",
+    "cohen_kappa",
     "comparisons",
+    "fleiss_kappa",
+    "gwet_ac",
+    "item_disagreement",
+    "krippendorff_alpha",
+    "model_disagreement",
+    "percent_agreement",
+    "rater_agreement",
     "read_table",
+    "scott_pi",
+    "soft_label_scores",
 ]

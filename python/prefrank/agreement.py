@@ -47,8 +47,8 @@ __all__ = [
     "RaterMatrix",
     "SoftLabelScores",
     "brennan_prediger",
-    "coincidence",
     "cohen_kappa",
+    "coincidence",
     "fleiss_kappa",
     "gwet_ac",
     "item_disagreement",
@@ -148,7 +148,9 @@ def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out.reshape(arr.shape), labels
 
 
-def _apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def _apply_levels(
+    codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]
+) -> tuple[np.ndarray, np.ndarray]:
     lv = list(levels)
     if len(set(map(repr, lv))) != len(lv):
         raise PrefrankError("levels= has duplicate entries")
@@ -183,7 +185,9 @@ def _ratings(
 ) -> _Ratings:
     if value_counts is not None:
         if not allow_counts:
-            raise PrefrankError("value_counts= is not accepted here: pass the ratings (raters x units or long form)")
+            raise PrefrankError(
+                "value_counts= is not accepted here: pass the ratings (raters x units or long form)"
+            )
         if data is not None or unit is not None:
             raise PrefrankError("pass either ratings or value_counts=, not both")
         return _counts_input(value_counts, levels)
@@ -193,13 +197,19 @@ def _ratings(
             raise PrefrankError("long-form ratings need all three of unit=, rater= and value=")
         return _long_input(data, unit, rater, value, levels)
     if data is None:
-        raise PrefrankError("no ratings given: pass a raters x units array, long form with unit=/rater=/value=, "
-                            "or value_counts=")
+        raise PrefrankError(
+            "no ratings given: pass a raters x units array, long form with unit=/rater=/value=, "
+            "or value_counts="
+        )
     if layout not in _LAYOUTS:
         raise PrefrankError(f"layout={layout!r} is not one of {_LAYOUTS}")
     raters = units = None
     if _is_pandas(data):
-        arr = data.to_numpy(dtype=object) if any(dt.kind not in "iuf" for dt in data.dtypes) else data.to_numpy()
+        arr = (
+            data.to_numpy(dtype=object)
+            if any(dt.kind not in "iuf" for dt in data.dtypes)
+            else data.to_numpy()
+        )
         idx, cols = np.asarray(data.index, dtype=object), np.asarray(data.columns, dtype=object)
         raters, units = (idx, cols) if layout == "raters x units" else (cols, idx)
     elif _is_polars(data):
@@ -209,8 +219,11 @@ def _ratings(
             raters = cols
         else:
             units = cols
-    elif isinstance(data, (str, Mapping)) or _is_arrow_table(data) or hasattr(data, "__fspath__") or (
-        isinstance(data, list) and data and isinstance(data[0], Mapping)
+    elif (
+        isinstance(data, (str, Mapping))
+        or _is_arrow_table(data)
+        or hasattr(data, "__fspath__")
+        or (isinstance(data, list) and data and isinstance(data[0], Mapping))
     ):
         raise PrefrankError(
             "a table of ratings is ambiguous without column names: pass unit=, rater= and value= "
@@ -220,8 +233,10 @@ def _ratings(
         try:
             arr = np.asarray(data)
         except ValueError:
-            raise PrefrankError("ratings rows have different lengths: pass a rectangular raters x units "
-                                "array with NaN/None for missing ratings") from None
+            raise PrefrankError(
+                "ratings rows have different lengths: pass a rectangular raters x units "
+                "array with NaN/None for missing ratings"
+            ) from None
     if arr.ndim != 2:
         raise PrefrankError(
             f"ratings must be a 2-D raters x units array (got {arr.ndim}-D, shape {arr.shape}); for one "
@@ -248,12 +263,14 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     vcol = _to_numpy(src.get(value, "value"))
     n = len(ucol)
     if len(rcol) != n or len(vcol) != n:
-        raise PrefrankError(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
+        raise PrefrankError(
+            f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})"
+        )
     if n == 0:
         raise PrefrankError("empty input: the ratings table has no rows")
     (uc,), units = code_labels(ucol, names=["unit"])
     (rc,), raters = code_labels(rcol, names=["rater"])
-    vcodes, labels = _code_matrix(vcol.reshape(1, -1) if vcol.dtype.kind != "O" else vcol.reshape(1, -1))
+    vcodes, labels = _code_matrix(vcol.reshape(1, -1))
     vcodes = vcodes.ravel()
     if levels is not None:
         vcodes, labels = _apply_levels(vcodes, labels, levels)
@@ -264,7 +281,8 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     if len(dup):
         row = int(order[dup[0] + 1])
         raise PrefrankError(
-            f"row {row}: rater {rcol[row]!r} rated unit {ucol[row]!r} more than once (one rating per rater and unit)"
+            f"row {row}: rater {rcol[row]!r} rated unit {ucol[row]!r} more than once "
+            "(one rating per rater and unit)"
         )
     codes = np.full(nr * nu, MISSING, dtype=np.uint32)
     codes[flat] = vcodes
@@ -286,7 +304,9 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
         raise PrefrankError("value_counts has no category column")
     if levels is not None:
         if len(levels) != arr.shape[1]:
-            raise PrefrankError(f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns")
+            raise PrefrankError(
+                f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns"
+            )
         cats = list(levels)
     if cats is None:
         cats = list(range(arr.shape[1]))
@@ -298,7 +318,9 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
     bad = ~np.isfinite(arr) | (arr < 0) | (np.mod(arr, 1) != 0)
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")
+        raise PrefrankError(
+            f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number"
+        )
     return _Ratings(
         categories=categories,
         counts=np.ascontiguousarray(arr),
@@ -360,7 +382,7 @@ class CoincidenceMatrix:
 
     def merge(self, other: CoincidenceMatrix) -> CoincidenceMatrix:
         if len(self.categories) != len(other.categories) or any(
-            a != b for a, b in zip(self.categories.tolist(), other.categories.tolist())
+            a != b for a, b in zip(self.categories.tolist(), other.categories.tolist(), strict=False)
         ):
             raise PrefrankError(
                 "cannot merge coincidence matrices over different categories; pass the same levels= to both"
@@ -400,7 +422,9 @@ class CoincidenceMatrix:
 
     def __repr__(self) -> str:
         u, _, p, v, _ = self._core.counts()
-        return f"CoincidenceMatrix(categories={len(self.categories)}, units={u}, pairable_units={p}, values={v})"
+        return (
+            f"CoincidenceMatrix(categories={len(self.categories)}, units={u}, pairable_units={p}, values={v})"
+        )
 
 
 def coincidence(
@@ -414,7 +438,9 @@ def coincidence(
     layout: str = "raters x units",
 ) -> CoincidenceMatrix:
     """The coincidence matrix of some ratings (inputs as :func:`krippendorff_alpha`)."""
-    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    r = _ratings(
+        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
+    )
     return _coincidence(r)
 
 
@@ -427,12 +453,16 @@ def _coincidence(r: _Ratings) -> CoincidenceMatrix:
     return CoincidenceMatrix(core, r.categories)
 
 
-def _metric_args(level: str, categories: np.ndarray, distance: Any) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+def _metric_args(
+    level: str, categories: np.ndarray, distance: Any
+) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     if distance is not None:
         d = np.ascontiguousarray(np.asarray(distance, dtype=np.float64))
         k = len(categories)
         if d.shape != (k, k):
-            raise PrefrankError(f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}")
+            raise PrefrankError(
+                f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}"
+            )
         return "custom", None, d
     if level not in _LEVELS:
         raise PrefrankError(f"level={level!r} is not one of {', '.join(_LEVELS)} (or pass distance=)")
@@ -515,8 +545,9 @@ class AlphaResult:
     def __repr__(self) -> str:
         s = f"AlphaResult(alpha={_fmt(self.value)}, level={self.level!r}"
         if self.ci_low is not None:
-            s += f", ci{int(round(100 * (self.ci_level or 0)))}=[{_fmt(self.ci_low)}, {_fmt(self.ci_high or 0)}]"
-        s += f", units={self.n_units}, pairable_units={self.n_pairable_units}, categories={len(self.categories)}"
+            s += f", ci{round(100 * (self.ci_level or 0))}=[{_fmt(self.ci_low)}, {_fmt(self.ci_high or 0)}]"
+        s += f", units={self.n_units}, pairable_units={self.n_pairable_units}"
+        s += f", categories={len(self.categories)}"
         if self.reason:
             s += f", reason={self.reason!r}"
         return s + ")"
@@ -547,7 +578,7 @@ def _alpha_from(
         else:
             samples = co._core.bootstrap(lvl, rounds, seed, values, dist, draws)
         fin = samples[np.isfinite(samples)]
-        lo, hi = (np.quantile(fin, [(1 - ci) / 2, 1 - (1 - ci) / 2]) if len(fin) else (math.nan, math.nan))
+        lo, hi = np.quantile(fin, [(1 - ci) / 2, 1 - (1 - ci) / 2]) if len(fin) else (math.nan, math.nan)
         kw = {
             "ci_level": ci,
             "ci_low": float(lo),
@@ -617,7 +648,9 @@ def krippendorff_alpha(
         raise PrefrankError(f"ci={ci} must be in (0, 1)")
     if seed < 0:
         raise PrefrankError(f"seed={seed} must be >= 0")
-    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    r = _ratings(
+        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
+    )
     co = _coincidence(r)
     boot = None
     if bootstrap:
@@ -660,7 +693,10 @@ class RaterMatrix:
     def __repr__(self) -> str:
         off = self.values[~np.eye(len(self.raters), dtype=bool)]
         mean = float(np.nanmean(off)) if off.size and np.isfinite(off).any() else math.nan
-        return f"RaterMatrix(statistic={self.statistic!r}, raters={len(self.raters)}, mean_off_diagonal={_fmt(mean)})"
+        return (
+            f"RaterMatrix(statistic={self.statistic!r}, raters={len(self.raters)}, "
+            f"mean_off_diagonal={_fmt(mean)})"
+        )
 
 
 @dataclass(frozen=True, repr=False)
@@ -852,7 +888,9 @@ def _multi(
     undefined: Any,
 ) -> AgreementResult:
     _check_undefined(undefined)
-    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    r = _ratings(
+        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
+    )
     wk, wm, wname = _weights(weights, r.k)
     if r.counts is not None:
         v, po, pe, n, reason = _core.agreement_multi(statistic, r.k, None, r.counts, wk, wm)
@@ -915,7 +953,9 @@ def brennan_prediger(
     undefined: Any = "warn",
 ) -> AgreementResult:
     """Brennan-Prediger coefficient (chance agreement ``T_w / q^2``; ``1/q`` unweighted)."""
-    return _multi("brennan_prediger", data, unit, rater, value, value_counts, weights, levels, layout, undefined)
+    return _multi(
+        "brennan_prediger", data, unit, rater, value, value_counts, weights, levels, layout, undefined
+    )
 
 
 def percent_agreement(
@@ -994,9 +1034,10 @@ class ItemDisagreement:
 
     def __repr__(self) -> str:
         rated = self.n > 0
+        mean_h = float(np.mean(self.entropy_norm[rated])) if rated.any() else math.nan
         return (
             f"ItemDisagreement(units={len(self.units)}, rated={int(rated.sum())}, "
-            f"split={int(self.split.sum())}, mean_entropy_norm={_fmt(float(np.mean(self.entropy_norm[rated])) if rated.any() else math.nan)})"
+            f"split={int(self.split.sum())}, mean_entropy_norm={_fmt(mean_h)})"
         )
 
 
@@ -1014,7 +1055,9 @@ def item_disagreement(
     tie) and its share, vote entropy in nats and normalised by ``ln(q)``, number of distinct labels,
     and a split-vote flag (the top count is shared by two or more labels). Unrated units have
     ``n = 0``, no majority and NaN shares."""
-    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    r = _ratings(
+        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
+    )
     counts = np.ascontiguousarray(r.unit_counts())
     n, maj, share, ent, entn, distinct, split = _core.agreement_item_stats(counts)
     assert r.units is not None
@@ -1045,7 +1088,11 @@ class ModelDisagreement:
         idx = pd.Index(self.models)
         if which == "pairs":
             i, j = np.triu_indices(len(self.models), 1)
-            cols: dict[str, Any] = {"model_a": self.models[i], "model_b": self.models[j], "rate": self.rate[i, j]}
+            cols: dict[str, Any] = {
+                "model_a": self.models[i],
+                "model_b": self.models[j],
+                "rate": self.rate[i, j],
+            }
             for name in ("total_variation", "jensen_shannon", "target_rate"):
                 m = getattr(self, name)
                 if m is not None:
@@ -1104,7 +1151,9 @@ def _model_matrix(predictions: Any, models: Sequence[Any] | None) -> tuple[np.nd
     return arr, names
 
 
-def _disagreement(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+def _disagreement(
+    arr: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise PrefrankError(f"empty input: predictions of shape {arr.shape}")
     if arr.ndim == 3:
@@ -1223,7 +1272,9 @@ def soft_label_scores(
     p = np.ascontiguousarray(np.asarray(predictions, dtype=np.float64))
     h = np.asarray(human, dtype=np.float64)
     if p.ndim != 2 or h.ndim != 2:
-        raise PrefrankError(f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}")
+        raise PrefrankError(
+            f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}"
+        )
     if p.shape != h.shape:
         raise PrefrankError(f"predictions have shape {p.shape} but human distributions have shape {h.shape}")
     if p.shape[0] == 0:

@@ -36,7 +36,9 @@ def coincidence(counts: Sequence[Sequence[int]], k: int) -> list[list[float]]:
     return o
 
 
-def delta2(level: str, k: int, marginals: Sequence[float], values: Sequence[float] | None = None) -> list[list[float]]:
+def delta2(
+    level: str, k: int, marginals: Sequence[float], values: Sequence[float] | None = None
+) -> list[list[float]]:
     """Squared distances of Krippendorff's metrics."""
     d = [[0.0] * k for _ in range(k)]
     for c in range(k):
@@ -94,9 +96,11 @@ def _weights(k: int, weights: str | None) -> list[list[float]]:
     return w
 
 
-def pairwise(statistic: str, a: Sequence[int | None], b: Sequence[int | None], k: int, weights: str | None = None) -> float:
+def pairwise(
+    statistic: str, a: Sequence[int | None], b: Sequence[int | None], k: int, weights: str | None = None
+) -> float:
     """Two-rater coefficient (cohen, scott, gwet, brennan_prediger, percent) over units both rated."""
-    both = [(x, y) for x, y in zip(a, b) if x is not None and y is not None]
+    both = [(x, y) for x, y in zip(a, b, strict=False) if x is not None and y is not None]
     if not both:
         return math.nan
     n = len(both)
@@ -106,7 +110,7 @@ def pairwise(statistic: str, a: Sequence[int | None], b: Sequence[int | None], k
         p[x][y] += 1 / n
     rows = [sum(p[i]) for i in range(k)]
     cols = [sum(p[i][j] for i in range(k)) for j in range(k)]
-    pi = [(r + c) / 2 for r, c in zip(rows, cols)]
+    pi = [(r + c) / 2 for r, c in zip(rows, cols, strict=False)]
     po = sum(w[i][j] * p[i][j] for i in range(k) for j in range(k))
     tw = sum(map(sum, w))
     if statistic == "percent":
@@ -157,20 +161,31 @@ def item_stats(counts: Sequence[Sequence[int]]) -> list[dict[str, float | int | 
         k = len(row)
         m = sum(row)
         if m == 0:
-            out.append({"n": 0, "majority": None, "share": math.nan, "entropy": math.nan,
-                        "entropy_norm": math.nan, "distinct": 0, "split": False})
+            out.append(
+                {
+                    "n": 0,
+                    "majority": None,
+                    "share": math.nan,
+                    "entropy": math.nan,
+                    "entropy_norm": math.nan,
+                    "distinct": 0,
+                    "split": False,
+                }
+            )
             continue
         top = max(row)
         h = -sum((x / m) * math.log(x / m) for x in row if x)
-        out.append({
-            "n": m,
-            "majority": row.index(top),
-            "share": top / m,
-            "entropy": max(h, 0.0),
-            "entropy_norm": max(h, 0.0) / math.log(k) if k > 1 else 0.0,
-            "distinct": sum(1 for x in row if x),
-            "split": sum(1 for x in row if x == top) > 1,
-        })
+        out.append(
+            {
+                "n": m,
+                "majority": row.index(top),
+                "share": top / m,
+                "entropy": max(h, 0.0),
+                "entropy_norm": max(h, 0.0) / math.log(k) if k > 1 else 0.0,
+                "distinct": sum(1 for x in row if x),
+                "split": sum(1 for x in row if x == top) > 1,
+            }
+        )
     return out
 
 
@@ -180,7 +195,9 @@ def model_disagreement(labels: Sequence[Sequence[int | None]]) -> list[list[floa
     out = [[math.nan] * n for _ in range(n)]
     for i in range(n):
         for j in range(n):
-            both = [(x, y) for x, y in zip(labels[i], labels[j]) if x is not None and y is not None]
+            both = [
+                (x, y) for x, y in zip(labels[i], labels[j], strict=False) if x is not None and y is not None
+            ]
             if both:
                 out[i][j] = sum(x != y for x, y in both) / len(both)
     return out
@@ -188,7 +205,7 @@ def model_disagreement(labels: Sequence[Sequence[int | None]]) -> list[list[floa
 
 def js_distance(p: Sequence[float], q: Sequence[float]) -> float:
     s = 0.0
-    for a, b in zip(p, q):
+    for a, b in zip(p, q, strict=False):
         m = (a + b) / 2
         if a > 0:
             s += 0.5 * a * math.log(a / m)
@@ -208,9 +225,9 @@ def prob_disagreement(probs: Sequence[Sequence[Sequence[float]]]) -> tuple[list[
         for j in range(n):
             for t in range(m):
                 p, q = probs[i][t], probs[j][t]
-                ed[i][j] += (1 - sum(a * b for a, b in zip(p, q))) / m
+                ed[i][j] += (1 - sum(a * b for a, b in zip(p, q, strict=False))) / m
                 if i != j:
-                    tv[i][j] += 0.5 * sum(abs(a - b) for a, b in zip(p, q)) / m
+                    tv[i][j] += 0.5 * sum(abs(a - b) for a, b in zip(p, q, strict=False)) / m
                     js[i][j] += js_distance(p, q) / m
     return ed, tv, js
 
@@ -218,17 +235,19 @@ def prob_disagreement(probs: Sequence[Sequence[Sequence[float]]]) -> tuple[list[
 def soft_scores(pred: Sequence[Sequence[float]], human: Sequence[Sequence[float]]) -> list[dict[str, float]]:
     """Cross-entropy, JS distance, Manhattan and Wasserstein-1 per item."""
     out = []
-    for p, h in zip(pred, human):
-        ce = -sum(b * math.log(max(a, 1e-12)) for a, b in zip(p, h) if b > 0)
+    for p, h in zip(pred, human, strict=False):
+        ce = -sum(b * math.log(max(a, 1e-12)) for a, b in zip(p, h, strict=False) if b > 0)
         cp = ch = w = 0.0
         for c in range(len(p) - 1):
             cp += p[c]
             ch += h[c]
             w += abs(cp - ch)
-        out.append({
-            "cross_entropy": ce,
-            "jensen_shannon": js_distance(p, h),
-            "manhattan": sum(abs(a - b) for a, b in zip(p, h)),
-            "wasserstein": w,
-        })
+        out.append(
+            {
+                "cross_entropy": ce,
+                "jensen_shannon": js_distance(p, h),
+                "manhattan": sum(abs(a - b) for a, b in zip(p, h, strict=False)),
+                "wasserstein": w,
+            }
+        )
     return out

@@ -72,6 +72,7 @@ fn codes_2d<'a>(codes: &'a PyReadonlyArray2<'_, u32>) -> PyResult<(&'a [u32], us
 
 /// Code a float matrix (NaN = missing): `(codes, sorted distinct values)`.
 #[pyfunction]
+#[allow(clippy::type_complexity)]
 fn agreement_code_f64<'py>(
     py: Python<'py>,
     values: PyReadonlyArray2<'py, f64>,
@@ -98,7 +99,7 @@ fn agreement_unit_counts<'py>(
     let counts = py
         .detach(|| ag::unit_counts(c, r, k))
         .map_err(|e| to_py(py, e))?;
-    let units = if k == 0 { 0 } else { counts.len() / k };
+    let units = counts.len().checked_div(k).unwrap_or(0);
     Ok(numpy::ndarray::Array2::from_shape_vec((units, k), counts)
         .expect("shape")
         .into_pyarray(py))

@@ -21,7 +21,7 @@ pub struct ItemStats {
 
 /// Per-unit statistics of a `units x q` count matrix.
 pub fn item_stats(counts: &[u32], q: usize) -> ItemStats {
-    let units = if q == 0 { 0 } else { counts.len() / q };
+    let units = counts.len().checked_div(q).unwrap_or(0);
     let mut s = ItemStats {
         n: Vec::with_capacity(units),
         majority: Vec::with_capacity(units),

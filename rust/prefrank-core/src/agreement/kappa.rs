@@ -117,7 +117,7 @@ fn finish(coef: Coefficient, p_o: f64, p_e: f64, n: f64, no_ratings: bool) -> Ag
         Some(Undefined::NoRatings)
     } else if n == 0.0 {
         Some(Undefined::NoPairableUnits)
-    } else if coef != Coefficient::Percent && !(1.0 - p_e > 1e-15) {
+    } else if coef != Coefficient::Percent && (p_e.is_nan() || 1.0 - p_e <= 1e-15) {
         Some(Undefined::NoVariation)
     } else {
         None
