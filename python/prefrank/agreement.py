@@ -256,6 +256,17 @@ def _ratings(
     return _Ratings(categories=labels, codes=np.ascontiguousarray(codes), raters=raters, units=units)
 
 
+def _fast_float(data: Any, layout: str) -> tuple[np.ndarray, bool] | None:
+    """A numeric numpy raters x units matrix as contiguous float64 (and whether it was integer),
+    for the fused code-and-count kernels; None for every other input."""
+    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.dtype.kind not in "fiu":
+        return None
+    if layout not in _LAYOUTS or 0 in data.shape:
+        return None
+    arr = data.T if layout == "units x raters" else data
+    return np.ascontiguousarray(arr, dtype=np.float64), data.dtype.kind in "iu"
+
+
 def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[Any] | None) -> _Ratings:
     src = _source(data)
     ucol = _to_numpy(src.get(unit, "unit"))

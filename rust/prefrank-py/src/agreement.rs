@@ -123,6 +123,20 @@ impl Coincidence {
         Ok(Coincidence { inner })
     }
 
+    /// From a `raters x units` float matrix (NaN = missing): `(statistic, sorted values)`.
+    #[staticmethod]
+    fn from_f64<'py>(
+        py: Python<'py>,
+        values: PyReadonlyArray2<'py, f64>,
+    ) -> PyResult<(Self, Bound<'py, PyArray1<f64>>)> {
+        let r = values.as_array().shape()[0];
+        let v = values.as_slice()?;
+        let (inner, labels) = py
+            .detach(|| CoreCo::from_f64(v, r))
+            .map_err(|e| to_py(py, e))?;
+        Ok((Coincidence { inner }, labels.into_pyarray(py)))
+    }
+
     #[staticmethod]
     fn from_counts(py: Python<'_>, counts: PyReadonlyArray2<'_, f64>) -> PyResult<Self> {
         let k = counts.as_array().shape()[1];
@@ -279,6 +293,45 @@ fn agreement_multi(
         .detach(|| table.coefficient(coef, &w))
         .map_err(|e| to_py(py, e))?;
     Ok((a.value, a.p_o, a.p_e, a.n, a.undefined.map(|u| u.as_str())))
+}
+
+/// Multi-rater coefficient straight from a `raters x units` float matrix (NaN = missing):
+/// `(value, p_o, p_e, n, reason, sorted values)`.
+#[pyfunction]
+#[pyo3(signature = (statistic, values, weights=None, weight_matrix=None))]
+#[allow(clippy::type_complexity)]
+fn agreement_multi_f64<'py>(
+    py: Python<'py>,
+    statistic: &str,
+    values: PyReadonlyArray2<'py, f64>,
+    weights: Option<&str>,
+    weight_matrix: Option<PyReadonlyArray2<'py, f64>>,
+) -> PyResult<(
+    f64,
+    f64,
+    f64,
+    f64,
+    Option<&'static str>,
+    Bound<'py, PyArray1<f64>>,
+)> {
+    let coef = kappa::Coefficient::parse(statistic).map_err(|e| to_py(py, e))?;
+    let w = self::weights(weights, weight_matrix).map_err(|e| to_py(py, e))?;
+    let r = values.as_array().shape()[0];
+    let v = values.as_slice()?;
+    let (table, labels) = py
+        .detach(|| kappa::UnitTable::from_f64(v, r))
+        .map_err(|e| to_py(py, e))?;
+    let a = py
+        .detach(|| table.coefficient(coef, &w))
+        .map_err(|e| to_py(py, e))?;
+    Ok((
+        a.value,
+        a.p_o,
+        a.p_e,
+        a.n,
+        a.undefined.map(|u| u.as_str()),
+        labels.into_pyarray(py),
+    ))
 }
 
 /// Two-rater coefficient from two code rows: `(value, p_o, p_e, n, reason)`.
@@ -459,6 +512,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(agreement_unit_counts, m)?)?;
     m.add_function(wrap_pyfunction!(alpha_units_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(agreement_multi, m)?)?;
+    m.add_function(wrap_pyfunction!(agreement_multi_f64, m)?)?;
     m.add_function(wrap_pyfunction!(agreement_pair, m)?)?;
     m.add_function(wrap_pyfunction!(agreement_rater_matrix, m)?)?;
     m.add_function(wrap_pyfunction!(agreement_item_stats, m)?)?;

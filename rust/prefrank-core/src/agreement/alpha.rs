@@ -89,13 +89,18 @@ impl Coincidence {
 
     /// Add the units of a `units x k` block of value counts.
     pub fn add_counts_u32(&mut self, counts: &[u32]) {
-        let k = self.k;
-        if k == 0 {
-            self.n_units += counts.len() as u64;
-            return;
+        if self.k > 0 {
+            self.add_counts_strided(counts, self.k);
         }
+    }
+
+    /// Add the units of a block of value counts with row stride `stride >= k` (extra columns,
+    /// such as a missing-count column, are ignored).
+    pub fn add_counts_strided(&mut self, counts: &[u32], stride: usize) {
+        let k = self.k;
         let mut nz: Vec<(usize, f64)> = Vec::with_capacity(k);
-        for row in counts.chunks_exact(k) {
+        for row in counts.chunks_exact(stride) {
+            let row = &row[..k];
             self.n_units += 1;
             let m: u64 = row.iter().map(|&x| x as u64).sum();
             if m == 0 {
@@ -139,12 +144,82 @@ impl Coincidence {
                 let mut buf = Vec::new();
                 unit_counts_block(codes, n_raters, n_units, k, u0, u1, &mut buf);
                 let mut s = Coincidence::zeros(k);
-                s.add_counts_u32(&buf);
+                s.add_counts_strided(&buf, k + 1);
                 s
             },
             &|a, b| a.merge(b).expect("same k"),
         );
-        Ok(stat.unwrap_or_else(|| Coincidence::zeros(k)))
+        let mut stat = stat.unwrap_or_else(|| Coincidence::zeros(k));
+        if k == 0 {
+            stat.n_units = n_units as u64;
+        }
+        Ok(stat)
+    }
+
+    /// Accumulate a `raters x units` float matrix (NaN = missing) without materialising codes.
+    /// Returns the statistic and the sorted distinct values (its categories).
+    pub fn from_f64(values: &[f64], n_raters: usize) -> Result<(Self, Vec<f64>)> {
+        if n_raters == 0 || values.len() % n_raters != 0 {
+            return Err(Error::invalid(
+                "values",
+                format!(
+                    "{} values cannot form {} rater rows",
+                    values.len(),
+                    n_raters
+                ),
+            ));
+        }
+        let n_units = values.len() / n_raters;
+        let (lo, span) = match super::scan_range(values, n_units)? {
+            super::Range::Whole { lo, span } if span <= super::DIRECT_SPAN => (lo, span),
+            _ => {
+                let (codes, labels) = super::code_f64(values, n_units)?;
+                return Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels));
+            }
+        };
+        let chunk = chunk_units(span);
+        let (stat, totals) = par::tree_map_reduce(
+            par::n_chunks(n_units, chunk),
+            &|ci| {
+                let (u0, u1) = (ci * chunk, ((ci + 1) * chunk).min(n_units));
+                let mut buf = Vec::new();
+                super::unit_counts_block_span(
+                    values, lo, span, n_raters, n_units, u0, u1, &mut buf,
+                );
+                let mut s = Coincidence::zeros(span);
+                s.add_counts_strided(&buf, span + 1);
+                let mut t = vec![0u64; span];
+                super::column_totals(&buf, span + 1, span, &mut t);
+                (s, t)
+            },
+            &|(a, mut ta), (b, tb)| {
+                for (x, y) in ta.iter_mut().zip(&tb) {
+                    *x += *y;
+                }
+                (a.merge(b).expect("same k"), ta)
+            },
+        )
+        .expect("at least one unit");
+        let keep: Vec<usize> = (0..span).filter(|&c| totals[c] > 0).collect();
+        let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
+        Ok((stat.select(&keep), labels))
+    }
+
+    /// The statistic restricted to the categories `keep` (in that order); the dropped
+    /// categories must hold no pairable value.
+    pub fn select(&self, keep: &[usize]) -> Coincidence {
+        let k = keep.len();
+        let mut o = vec![0.0; k * k];
+        for (i, &a) in keep.iter().enumerate() {
+            for (j, &b) in keep.iter().enumerate() {
+                o[i * k + j] = self.o[a * self.k + b];
+            }
+        }
+        Coincidence {
+            k,
+            o,
+            ..self.clone()
+        }
     }
 
     /// Accumulate a `units x k` matrix of non-negative integer value counts.
@@ -466,6 +541,32 @@ mod tests {
         close(Metric::Ratio(values), 0.797403);
         assert_eq!(s.n_units, 12);
         assert_eq!(s.n_pairable_units, 11);
+    }
+
+    #[test]
+    fn from_f64_equals_from_codes() {
+        let (codes, values) = reliability_data();
+        let x: Vec<f64> = codes
+            .iter()
+            .map(|&c| {
+                if c == MISSING {
+                    f64::NAN
+                } else {
+                    values[c as usize]
+                }
+            })
+            .collect();
+        let (s, labels) = Coincidence::from_f64(&x, 4).unwrap();
+        assert_eq!(labels, values);
+        assert_eq!(s, Coincidence::from_codes(&codes, 4, 5).unwrap());
+        let y: Vec<f64> = x.iter().map(|v| v * 0.5).collect();
+        let (s2, l2) = Coincidence::from_f64(&y, 4).unwrap();
+        assert_eq!(l2, vec![0.5, 1.0, 1.5, 2.0, 2.5]);
+        assert_eq!(s2, s);
+        let (e, l) = Coincidence::from_f64(&[f64::NAN; 6], 2).unwrap();
+        assert!(l.is_empty() && e.n_units == 3);
+        assert!(Coincidence::from_f64(&[1.0; 5], 2).is_err());
+        assert!(Coincidence::from_f64(&[1.0, f64::INFINITY], 1).is_err());
     }
 
     #[test]

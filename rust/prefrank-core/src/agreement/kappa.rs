@@ -283,12 +283,17 @@ impl UnitTable {
 
     /// Add the units of a `units x q` block of value counts.
     pub fn add_counts_u32(&mut self, counts: &[u32]) {
-        let q = self.q;
-        if q == 0 {
-            return;
+        if self.q > 0 {
+            self.add_counts_strided(counts, self.q);
         }
+    }
+
+    /// Add the units of a block of value counts with row stride `stride >= q`.
+    pub fn add_counts_strided(&mut self, counts: &[u32], stride: usize) {
+        let q = self.q;
         let mut nz: Vec<(usize, f64)> = Vec::with_capacity(q);
-        for row in counts.chunks_exact(q) {
+        for row in counts.chunks_exact(stride) {
+            let row = &row[..q];
             let r: u64 = row.iter().map(|&x| x as u64).sum();
             if r == 0 {
                 continue;
@@ -327,12 +332,77 @@ impl UnitTable {
                 let mut buf = Vec::new();
                 unit_counts_block(codes, n_raters, n_units, q, u0, u1, &mut buf);
                 let mut s = UnitTable::zeros(q);
-                s.add_counts_u32(&buf);
+                s.add_counts_strided(&buf, q + 1);
                 s
             },
             &|a, b| a.merge(b).expect("same q"),
         );
         Ok(stat.unwrap_or_else(|| UnitTable::zeros(q)))
+    }
+
+    /// Accumulate a `raters x units` float matrix (NaN = missing) without materialising codes.
+    /// Returns the statistic and the sorted distinct values (its categories).
+    pub fn from_f64(values: &[f64], n_raters: usize) -> Result<(Self, Vec<f64>)> {
+        if n_raters == 0 || values.len() % n_raters != 0 {
+            return Err(Error::invalid(
+                "values",
+                format!(
+                    "{} values cannot form {} rater rows",
+                    values.len(),
+                    n_raters
+                ),
+            ));
+        }
+        let n_units = values.len() / n_raters;
+        let (lo, span) = match super::scan_range(values, n_units)? {
+            super::Range::Whole { lo, span } if span <= super::DIRECT_SPAN => (lo, span),
+            _ => {
+                let (codes, labels) = super::code_f64(values, n_units)?;
+                return Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels));
+            }
+        };
+        let (stat, totals) = par::tree_map_reduce(
+            par::n_chunks(n_units, UNIT_CHUNK),
+            &|ci| {
+                let (u0, u1) = (ci * UNIT_CHUNK, ((ci + 1) * UNIT_CHUNK).min(n_units));
+                let mut buf = Vec::new();
+                super::unit_counts_block_span(
+                    values, lo, span, n_raters, n_units, u0, u1, &mut buf,
+                );
+                let mut s = UnitTable::zeros(span);
+                s.add_counts_strided(&buf, span + 1);
+                let mut t = vec![0u64; span];
+                super::column_totals(&buf, span + 1, span, &mut t);
+                (s, t)
+            },
+            &|(a, mut ta), (b, tb)| {
+                for (x, y) in ta.iter_mut().zip(&tb) {
+                    *x += *y;
+                }
+                (a.merge(b).expect("same q"), ta)
+            },
+        )
+        .expect("at least one unit");
+        let keep: Vec<usize> = (0..span).filter(|&c| totals[c] > 0).collect();
+        let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
+        Ok((stat.select(&keep), labels))
+    }
+
+    /// The statistic restricted to the categories `keep` (unused categories only).
+    pub fn select(&self, keep: &[usize]) -> UnitTable {
+        let q = keep.len();
+        let mut a = vec![0.0; q * q];
+        for (i, &x) in keep.iter().enumerate() {
+            for (j, &y) in keep.iter().enumerate() {
+                a[i * q + j] = self.a[x * self.q + y];
+            }
+        }
+        UnitTable {
+            q,
+            a,
+            pi_sum: keep.iter().map(|&c| self.pi_sum[c]).collect(),
+            ..self.clone()
+        }
     }
 
     /// Accumulate a `units x q` matrix of whole-number counts.

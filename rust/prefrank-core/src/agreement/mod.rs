@@ -78,8 +78,9 @@ pub fn check_codes(codes: &[u32], n_raters: usize, n_categories: usize) -> Resul
     Ok(n_units)
 }
 
-/// Per-unit value counts (`units x k`, row-major `u32`) of units `u0..u1` of a `raters x units`
-/// code matrix, written into `out` (resized and zeroed).
+/// Per-unit value counts of units `u0..u1` of a `raters x units` code matrix, written into `out`
+/// (resized and zeroed) with row stride `k + 1`: the last column counts missing ratings, which
+/// keeps the loop free of branches.
 pub(crate) fn unit_counts_block(
     codes: &[u32],
     n_raters: usize,
@@ -89,14 +90,13 @@ pub(crate) fn unit_counts_block(
     u1: usize,
     out: &mut Vec<u32>,
 ) {
+    let w = k + 1;
     out.clear();
-    out.resize((u1 - u0) * k, 0);
+    out.resize((u1 - u0) * w, 0);
     for r in 0..n_raters {
         let row = &codes[r * n_units + u0..r * n_units + u1];
         for (j, &c) in row.iter().enumerate() {
-            if c != MISSING {
-                out[j * k + c as usize] += 1;
-            }
+            out[j * w + (c as usize).min(k)] += 1;
         }
     }
 }
@@ -104,29 +104,232 @@ pub(crate) fn unit_counts_block(
 /// Per-unit value counts of a whole `raters x units` code matrix (`units x k`).
 pub fn unit_counts(codes: &[u32], n_raters: usize, k: usize) -> Result<Vec<u32>> {
     let n_units = check_codes(codes, n_raters, k)?;
-    let mut out = Vec::new();
-    unit_counts_block(codes, n_raters, n_units, k, 0, n_units, &mut out);
+    let mut buf = Vec::new();
+    unit_counts_block(codes, n_raters, n_units, k, 0, n_units, &mut buf);
+    let mut out = Vec::with_capacity(n_units * k);
+    for row in buf.chunks_exact(k + 1) {
+        out.extend_from_slice(&row[..k]);
+    }
     Ok(out)
 }
 
+const F64_CHUNK: usize = 1 << 16;
+
+/// Lookup slot of `v` in a domain starting at `lo` with `span` values; NaN goes to slot `span`.
+#[inline(always)]
+fn slot(v: f64, lo: f64, span: usize) -> usize {
+    let nan = v.is_nan() as usize;
+    // `as usize` saturates (NaN -> 0), so this is in bounds for every scanned value.
+    ((v - lo) as usize) * (1 - nan) + span * nan
+}
+
+/// The value domain of a float matrix whose non-missing values are whole numbers in a span of
+/// fewer than 2^20: a lookup table from `v - lo` to the code of `v` (sorted order).
+#[derive(Debug, Clone)]
+pub struct F64Domain {
+    lo: f64,
+    span: usize,
+    lut: Vec<u32>,
+    /// Sorted distinct values.
+    pub labels: Vec<f64>,
+}
+
+impl F64Domain {
+    /// Scan `values` (NaN = missing; an infinity is an error). `None` when the values are not
+    /// whole numbers in a small span (use the hash path).
+    pub fn scan(values: &[f64], n_cols: usize) -> Result<Option<F64Domain>> {
+        match scan_range(values, n_cols)? {
+            Range::Empty => Ok(Some(F64Domain {
+                lo: 0.0,
+                span: 0,
+                lut: vec![0],
+                labels: Vec::new(),
+            })),
+            Range::Other => Ok(None),
+            Range::Whole { lo, span } => Ok(Some(Self::present(values, lo, span))),
+        }
+    }
+
+    fn present(values: &[f64], lo: f64, span: usize) -> F64Domain {
+        use rayon::prelude::*;
+        let present = values
+            .par_chunks(F64_CHUNK)
+            .map(|ch| {
+                let mut p = vec![false; span + 1];
+                for &v in ch {
+                    p[slot(v, lo, span)] = true;
+                }
+                p.truncate(span);
+                p
+            })
+            .reduce(
+                || vec![false; span],
+                |mut a, b| {
+                    for (x, y) in a.iter_mut().zip(&b) {
+                        *x |= *y;
+                    }
+                    a
+                },
+            );
+        let mut lut = vec![MISSING; span + 1];
+        let mut labels = Vec::new();
+        for (i, &p) in present.iter().enumerate() {
+            if p {
+                lut[i] = labels.len() as u32;
+                labels.push(lo + i as f64 + 0.0);
+            }
+        }
+        let k = labels.len() as u32;
+        // Missing values land in slot `span`, coded `k` (the missing column of a count block).
+        for x in lut.iter_mut() {
+            if *x == MISSING {
+                *x = k;
+            }
+        }
+        F64Domain {
+            lo,
+            span,
+            lut,
+            labels,
+        }
+    }
+
+    /// Code of a value of the scanned matrix (`k`, one past the last code, for NaN).
+    #[inline]
+    pub fn code(&self, v: f64) -> u32 {
+        self.lut[slot(v, self.lo, self.span)]
+    }
+
+    pub fn k(&self) -> usize {
+        self.labels.len()
+    }
+}
+
+/// The range of a float matrix's non-missing values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Range {
+    /// No value (all missing).
+    Empty,
+    /// Whole numbers `lo, lo + 1, ..., lo + span - 1` (span < 2^20).
+    Whole { lo: f64, span: usize },
+    /// Anything else.
+    Other,
+}
+
+/// One parallel pass: range, integrality and the first infinity (an error).
+pub fn scan_range(values: &[f64], n_cols: usize) -> Result<Range> {
+    use rayon::prelude::*;
+    const LIM: f64 = (1u64 << 52) as f64;
+    let scan: Vec<(f64, f64, bool, Option<usize>)> = values
+        .par_chunks(F64_CHUNK)
+        .enumerate()
+        .map(|(ci, ch)| {
+            let (mut lo, mut hi, mut whole, mut any_inf) =
+                (f64::INFINITY, f64::NEG_INFINITY, true, false);
+            for &v in ch {
+                // f64::min/max ignore NaN; `&`/`|` keep the loop free of branches.
+                lo = lo.min(v);
+                hi = hi.max(v);
+                let a = v.abs();
+                any_inf |= a == f64::INFINITY;
+                // (a + 2^52) - 2^52 rounds a to an integer: plain arithmetic, vectorisable.
+                whole &= v.is_nan() | ((a < LIM) & ((a + LIM) - LIM == a));
+            }
+            let inf = if any_inf {
+                ch.iter()
+                    .position(|v| v.is_infinite())
+                    .map(|j| ci * F64_CHUNK + j)
+            } else {
+                None
+            };
+            (lo, hi, whole, inf)
+        })
+        .collect();
+    if let Some(i) = scan.iter().find_map(|s| s.3) {
+        return Err(Error::NonFinite {
+            row: i / n_cols.max(1),
+            column: format!("column {}", i % n_cols.max(1)),
+            value: values[i],
+        });
+    }
+    let lo = scan.iter().map(|s| s.0).fold(f64::INFINITY, f64::min);
+    let hi = scan.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+    if lo > hi {
+        return Ok(Range::Empty);
+    }
+    if !scan.iter().all(|s| s.2) || hi - lo >= (1u64 << 20) as f64 {
+        return Ok(Range::Other);
+    }
+    Ok(Range::Whole {
+        lo,
+        span: (hi - lo) as usize + 1,
+    })
+}
+
+/// Per-unit counts over the whole-number slots `lo..lo + span` of units `u0..u1` (row stride
+/// `span + 1`, last column: missing). Used without a lookup table for narrow scales.
+pub(crate) fn unit_counts_block_span(
+    values: &[f64],
+    lo: f64,
+    span: usize,
+    n_raters: usize,
+    n_units: usize,
+    u0: usize,
+    u1: usize,
+    out: &mut Vec<u32>,
+) {
+    let w = span + 1;
+    out.clear();
+    out.resize((u1 - u0) * w, 0);
+    for r in 0..n_raters {
+        let row = &values[r * n_units + u0..r * n_units + u1];
+        for (j, &v) in row.iter().enumerate() {
+            out[j * w + slot(v, lo, span)] += 1;
+        }
+    }
+}
+
+/// Column totals of a count block with row stride `w` (first `k` columns).
+pub(crate) fn column_totals(counts: &[u32], w: usize, k: usize, totals: &mut [u64]) {
+    for row in counts.chunks_exact(w) {
+        for (t, &x) in totals.iter_mut().zip(&row[..k]) {
+            *t += x as u64;
+        }
+    }
+}
+
+/// Widest scale counted directly over its slots (no presence pass).
+pub(crate) const DIRECT_SPAN: usize = 64;
+
 /// Code a float matrix whose NaN entries are missing: returns codes (with [`MISSING`]) and the
 /// sorted distinct values. `-0.0` and `0.0` are one value; infinities are rejected.
+///
+/// Whole-number values spanning fewer than 2^20 integers (the usual rating scales) take a
+/// parallel lookup-table path; other values go through a hash map.
 pub fn code_f64(values: &[f64], n_cols: usize) -> Result<(Vec<u32>, Vec<f64>)> {
+    use rayon::prelude::*;
+    if let Some(d) = F64Domain::scan(values, n_cols)? {
+        let mut codes = vec![MISSING; values.len()];
+        codes
+            .par_chunks_mut(F64_CHUNK)
+            .zip(values.par_chunks(F64_CHUNK))
+            .for_each(|(out, ch)| {
+                let k = d.k() as u32;
+                for (o, &v) in out.iter_mut().zip(ch) {
+                    let c = d.code(v);
+                    *o = if c == k { MISSING } else { c };
+                }
+            });
+        return Ok((codes, d.labels));
+    }
     let mut seen: rustc_hash::FxHashMap<u64, u32> = Default::default();
     let mut labels: Vec<f64> = Vec::new();
     let mut codes = Vec::with_capacity(values.len());
     let (mut last_bits, mut last_code) = (u64::MAX, MISSING);
-    for (i, &v) in values.iter().enumerate() {
+    for &v in values {
         if v.is_nan() {
             codes.push(MISSING);
             continue;
-        }
-        if v.is_infinite() {
-            return Err(Error::NonFinite {
-                row: i / n_cols.max(1),
-                column: format!("column {}", i % n_cols.max(1)),
-                value: v,
-            });
         }
         let bits = (v + 0.0).to_bits();
         if bits == last_bits {
@@ -170,6 +373,15 @@ mod tests {
         let (c, l) = code_f64(&[3.0, f64::NAN, 1.5, 3.0, -0.0, 0.0], 3).unwrap();
         assert_eq!(l, vec![0.0, 1.5, 3.0]);
         assert_eq!(c, vec![2, MISSING, 1, 2, 0, 0]);
+        // Whole numbers take the lookup-table path; same contract.
+        let (c, l) = code_f64(&[3.0, f64::NAN, -2.0, 3.0, -0.0, 0.0, 7.0], 7).unwrap();
+        assert_eq!(l, vec![-2.0, 0.0, 3.0, 7.0]);
+        assert_eq!(c, vec![2, MISSING, 0, 2, 1, 1, 3]);
+        assert!(l[1].is_sign_positive());
+        let (c, l) = code_f64(&[f64::NAN, f64::NAN], 2).unwrap();
+        assert!(l.is_empty() && c == vec![MISSING, MISSING]);
+        let (_, l) = code_f64(&[0.0, 1e9], 2).unwrap();
+        assert_eq!(l, vec![0.0, 1e9]);
         assert!(matches!(
             code_f64(&[1.0, f64::INFINITY], 2),
             Err(Error::NonFinite { .. })
