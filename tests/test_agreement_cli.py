@@ -9,9 +9,8 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pandas as pd
-import pytest
-
 import prefrank.agreement as ag
+import pytest
 from prefrank import _cli_agreement
 
 CROWD = Path(__file__).parent / "data" / "llmfao-crowd.csv"
@@ -61,7 +60,9 @@ def test_cli_errors(tmp_path):
     assert rc == 2 and "nope" in err
     p = tmp_path / "one.csv"
     p.write_text("u,r,v\n1,a,x\n2,a,y\n")
-    rc, out, _ = _run("agreement", str(p), "--unit", "u", "--rater", "r", "--value", "v", "--statistic", "alpha")
+    rc, out, _ = _run(
+        "agreement", str(p), "--unit", "u", "--rater", "r", "--value", "v", "--statistic", "alpha"
+    )
     got = json.loads(out)
     assert rc == 0 and got["alpha"]["alpha"] is None and got["alpha"]["reason"] == "one_rater"
     assert any("one_rater" in w for w in got["warnings"])
