@@ -464,3 +464,20 @@ def test_soft_label_scores_counts_and_errors():
         ag.soft_label_scores(p, [[0, 0, 0], [1, 1, 1]], human_counts=True)
     with pytest.raises(PrefrankError, match="negative"):
         ag.soft_label_scores([[1.2, -0.2]], [[0.5, 0.5]])
+
+
+@settings(max_examples=80, deadline=None)
+@given(ratings(), st.sampled_from(["nominal", "ordinal", "interval"]), st.sampled_from([1.0, 0.5, 1000.0]))
+def test_float_fast_path_equals_coded_path(data, level, scale):
+    """A numeric numpy matrix takes the fused Rust path; an object array takes the coding path."""
+    rows, _ = data
+    x = _arr(rows) * scale - 3.0
+    obj = np.array([[None if np.isnan(v) else float(v) for v in r] for r in x], dtype=object)
+    a = ag.krippendorff_alpha(x, level=level, undefined="nan")
+    b = ag.krippendorff_alpha(obj, level=level, undefined="nan")
+    assert _same(a.value, b.value) and a.reason == b.reason
+    np.testing.assert_array_equal(
+        np.asarray(a.categories, dtype=float), np.asarray(b.categories, dtype=float)
+    )
+    for fn in (ag.fleiss_kappa, ag.gwet_ac, ag.brennan_prediger, ag.percent_agreement):
+        assert _same(fn(x, undefined="nan").value, fn(obj, undefined="nan").value)

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         levels = args.levels.split(",") if args.levels else None
         if levels is not None:
             try:
-                levels = [int(v) for v in levels]  # type: ignore[misc]
+                levels = [int(v) for v in levels]
             except ValueError:
                 pass
         cols = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
