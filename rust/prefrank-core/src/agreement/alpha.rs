@@ -98,6 +98,10 @@ impl Coincidence {
     /// such as a missing-count column, are ignored).
     pub fn add_counts_strided(&mut self, counts: &[u32], stride: usize) {
         let k = self.k;
+        if k <= DENSE_K {
+            self.add_counts_dense(counts, stride);
+            return;
+        }
         let mut nz: Vec<(usize, f64)> = Vec::with_capacity(k);
         for row in counts.chunks_exact(stride) {
             let row = &row[..k];
@@ -129,6 +133,47 @@ impl Coincidence {
                 }
             }
         }
+    }
+
+    /// Branch-free update for few categories: every unit adds `(n n' - diag n) / (m - 1)` densely
+    /// (zero when `m < 2`), so random missingness costs no mispredicted branches.
+    fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
+        let k = self.k;
+        let mut o = [0.0f64; DENSE_K * DENSE_K];
+        let (mut units, mut rated, mut pairable, mut values) = (0u64, 0u64, 0u64, 0u64);
+        let mut pairs = 0.0;
+        let mut n = [0.0f64; DENSE_K];
+        for row in counts.chunks_exact(stride) {
+            let mut m = 0u64;
+            for c in 0..k {
+                m += row[c] as u64;
+                n[c] = row[c] as f64;
+            }
+            units += 1;
+            rated += (m > 0) as u64;
+            pairable += (m > 1) as u64;
+            values += m;
+            let mf = m as f64;
+            let inv = if m > 1 { 1.0 / (mf - 1.0) } else { 0.0 };
+            pairs += mf * (mf - 1.0) * 0.5 * (m > 1) as u8 as f64;
+            for a in 0..k {
+                let na = n[a] * inv;
+                for b in 0..k {
+                    o[a * DENSE_K + b] += na * n[b];
+                }
+                o[a * DENSE_K + a] -= na;
+            }
+        }
+        for a in 0..k {
+            for b in 0..k {
+                self.o[a * k + b] += o[a * DENSE_K + b];
+            }
+        }
+        self.n_units += units;
+        self.n_rated_units += rated;
+        self.n_pairable_units += pairable;
+        self.n_values += values;
+        self.n_pairs += pairs;
     }
 
     /// Accumulate a `raters x units` code matrix ([`super::MISSING`] = absent) over fixed unit
@@ -346,6 +391,9 @@ impl Coincidence {
         })
     }
 }
+
+/// Categories up to which the branch-free dense update is used.
+pub(crate) const DENSE_K: usize = 8;
 
 /// Units per chunk: at least [`UNIT_CHUNK`] / k so the count buffer stays small.
 fn chunk_units(k: usize) -> usize {

@@ -68,17 +68,46 @@ pub fn units_bootstrap(
     if p == 0 {
         return Ok(vec![f64::NAN; rounds]);
     }
+    // For few categories, one contiguous row per unit `[d_u, n_u0, .., n_u(k-1)]`: a draw touches
+    // one cache line instead of four arrays.
+    let dense_w = k + 1;
+    let dense: Option<Vec<f64>> = (k <= 15).then(|| {
+        let mut rows = vec![0.0; p * dense_w];
+        for u in 0..p {
+            rows[u * dense_w] = d_u[u];
+            for e in offs[u] as usize..offs[u + 1] as usize {
+                rows[u * dense_w + 1 + cats[e] as usize] = cnts[e];
+            }
+        }
+        rows
+    });
     Ok((0..rounds)
         .into_par_iter()
         .map(|b| {
             let mut rng = par::chunk_rng(seed, b as u64);
             let mut nc = vec![0.0; k];
             let mut num = 0.0;
-            for _ in 0..p {
-                let u = rng.random_range(0..p);
-                num += d_u[u];
-                for e in offs[u] as usize..offs[u + 1] as usize {
-                    nc[cats[e] as usize] += cnts[e];
+            match &dense {
+                Some(rows) => {
+                    let mut acc = [0.0f64; 16];
+                    for _ in 0..p {
+                        let u = rng.random_range(0..p);
+                        let row = &rows[u * dense_w..(u + 1) * dense_w];
+                        for (a, &x) in acc.iter_mut().zip(row) {
+                            *a += x;
+                        }
+                    }
+                    num = acc[0];
+                    nc.copy_from_slice(&acc[1..=k]);
+                }
+                None => {
+                    for _ in 0..p {
+                        let u = rng.random_range(0..p);
+                        num += d_u[u];
+                        for e in offs[u] as usize..offs[u + 1] as usize {
+                            nc[cats[e] as usize] += cnts[e];
+                        }
+                    }
                 }
             }
             let n: f64 = nc.iter().sum();

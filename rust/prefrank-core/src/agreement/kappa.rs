@@ -256,6 +256,9 @@ impl Confusion {
     }
 }
 
+/// Categories up to which the branch-free dense update is used.
+const DENSE_Q: usize = 8;
+
 /// The multi-rater sufficient statistic (see the module documentation).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitTable {
@@ -291,6 +294,10 @@ impl UnitTable {
     /// Add the units of a block of value counts with row stride `stride >= q`.
     pub fn add_counts_strided(&mut self, counts: &[u32], stride: usize) {
         let q = self.q;
+        if q <= DENSE_Q {
+            self.add_counts_dense(counts, stride);
+            return;
+        }
         let mut nz: Vec<(usize, f64)> = Vec::with_capacity(q);
         for row in counts.chunks_exact(stride) {
             let row = &row[..q];
@@ -319,6 +326,44 @@ impl UnitTable {
                 }
             }
         }
+    }
+
+    /// Branch-free update for few categories (see `Coincidence::add_counts_dense`).
+    fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
+        let q = self.q;
+        let mut a = [0.0f64; DENSE_Q * DENSE_Q];
+        let mut pi = [0.0f64; DENSE_Q];
+        let (mut s1, mut rated, mut pairable) = (0.0, 0.0, 0.0);
+        let mut n = [0.0f64; DENSE_Q];
+        for row in counts.chunks_exact(stride) {
+            let mut r = 0u64;
+            for c in 0..q {
+                r += row[c] as u64;
+                n[c] = row[c] as f64;
+            }
+            let rf = r as f64;
+            let inv_r = if r > 0 { 1.0 / rf } else { 0.0 };
+            let inv2 = if r > 1 { 1.0 / (rf * (rf - 1.0)) } else { 0.0 };
+            rated += (r > 0) as u8 as f64;
+            pairable += (r > 1) as u8 as f64;
+            s1 += if r > 1 { 1.0 / (rf - 1.0) } else { 0.0 };
+            for i in 0..q {
+                pi[i] += n[i] * inv_r;
+                let ni = n[i] * inv2;
+                for j in 0..q {
+                    a[i * DENSE_Q + j] += ni * n[j];
+                }
+            }
+        }
+        for i in 0..q {
+            self.pi_sum[i] += pi[i];
+            for j in 0..q {
+                self.a[i * q + j] += a[i * DENSE_Q + j];
+            }
+        }
+        self.s1 += s1;
+        self.n_rated += rated;
+        self.n_pairable += pairable;
     }
 
     /// Accumulate a `raters x units` code matrix over fixed unit chunks in parallel.
