@@ -659,6 +659,20 @@ def krippendorff_alpha(
         raise PrefrankError(f"ci={ci} must be in (0, 1)")
     if seed < 0:
         raise PrefrankError(f"seed={seed} must be >= 0")
+    plain = value_counts is None and unit is None and rater is None and value is None and levels is None
+    fast = _fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
+    if fast is not None:
+        core, labels = _core.Coincidence.from_f64(fast[0])
+        cats = labels.astype(np.int64) if fast[1] else labels
+        fast_boot = (method, int(bootstrap), int(seed), float(ci), draws, None) if bootstrap else None
+        return _alpha_from(
+            CoincidenceMatrix(core, cats),
+            level=level,
+            distance=distance,
+            undefined=undefined,
+            one_rater=fast[0].shape[0] == 1,
+            boot=fast_boot,
+        )
     r = _ratings(
         data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
     )
@@ -899,6 +913,17 @@ def _multi(
     undefined: Any,
 ) -> AgreementResult:
     _check_undefined(undefined)
+    plain = value_counts is None and unit is None and rater is None and value is None and levels is None
+    fast = _fast_float(data, layout) if plain and (weights is None or isinstance(weights, str)) else None
+    if fast is not None:
+        wk0, _, wname0 = _weights(weights, 0)
+        v, po, pe, n, reason, _ = _core.agreement_multi_f64(statistic, fast[0], wk0, None)
+        nr = int(fast[0].shape[0])
+        if reason == "no_pairable_units" and nr == 1:
+            reason = "one_rater"
+        return AgreementResult(
+            statistic, _resolve(_NAMES[statistic], v, reason, undefined), po, pe, n, wname0, reason, nr
+        )
     r = _ratings(
         data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
     )
