@@ -268,6 +268,7 @@ pub fn scan_range(values: &[f64], n_cols: usize) -> Result<Range> {
 
 /// Per-unit counts over the whole-number slots `lo..lo + span` of units `u0..u1` (row stride
 /// `span + 1`, last column: missing). Used without a lookup table for narrow scales.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn unit_counts_block_span(
     values: &[f64],
     lo: f64,
