@@ -128,3 +128,40 @@ fn results_do_not_depend_on_thread_count() {
     assert_eq!(one.4, four.4);
     assert_eq!(one.5, four.5);
 }
+
+#[test]
+fn fused_float_path_rebases_chunk_ranges() {
+    // Three raters, 60,000 units: chunks see different value ranges, one chunk is all missing,
+    // and the last chunk adds a far value that forces a wider union range.
+    let (r, u) = (3, 60_000);
+    let mut x = vec![f64::NAN; r * u];
+    for i in 0..r {
+        for j in 0..u {
+            let v = match j {
+                0..=16_383 => ((i + j) % 3) as f64 + 1.0,
+                16_384..=32_767 => f64::NAN,
+                _ => ((i * 7 + j) % 5) as f64 + 5.0 + if j == u - 1 { 30.0 } else { 0.0 },
+            };
+            if (i + j) % 4 != 0 {
+                x[i * u + j] = v;
+            }
+        }
+    }
+    let (fused, labels) = Coincidence::from_f64(&x, r).unwrap();
+    let (codes, labels2) = prefrank_core::agreement::code_f64(&x, u).unwrap();
+    let coded = Coincidence::from_codes(&codes, r, labels2.len()).unwrap();
+    assert_eq!(labels, labels2);
+    assert_eq!(fused.n_units, coded.n_units);
+    assert_eq!(fused.n_pairable_units, coded.n_pairable_units);
+    for (a, b) in fused.matrix().iter().zip(coded.matrix()) {
+        assert!((a - b).abs() < 1e-9);
+    }
+    // A chunk with a span wider than the direct limit falls back to coding.
+    x[0] = 1000.0;
+    let (wide, l3) = Coincidence::from_f64(&x, r).unwrap();
+    assert_eq!(l3.last(), Some(&1000.0));
+    assert_eq!(
+        wide.n_values,
+        coded.n_values + u64::from(codes[0] == MISSING)
+    );
+}

@@ -215,18 +215,34 @@ impl Coincidence {
             ));
         }
         let n_units = values.len() / n_raters;
-        let (lo, span) = match super::scan_range(values, n_units)? {
-            super::Range::Whole { lo, span } if span <= super::DIRECT_SPAN => (lo, span),
-            _ => {
-                let (codes, labels) = super::code_f64(values, n_units)?;
-                return Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels));
-            }
-        };
-        let chunk = chunk_units(span);
-        let (stat, totals) = par::tree_map_reduce(
+        // One pass over memory: each chunk of units scans its own slices (still in cache) for
+        // their range, counts over that range, and partial results are re-based onto the union
+        // range when merged. Anything but narrow whole-number scales takes the coding path.
+        let chunk = UNIT_CHUNK;
+        let part = par::tree_map_reduce(
             par::n_chunks(n_units, chunk),
             &|ci| {
                 let (u0, u1) = (ci * chunk, ((ci + 1) * chunk).min(n_units));
+                let (mut lo, mut hi, mut ok) = (f64::INFINITY, f64::NEG_INFINITY, true);
+                for r in 0..n_raters {
+                    let (l, h, w) = super::scan_slice(&values[r * n_units + u0..r * n_units + u1]);
+                    lo = lo.min(l);
+                    hi = hi.max(h);
+                    ok &= w;
+                }
+                if !ok {
+                    return Part::Fallback;
+                }
+                if lo > hi {
+                    return Part::Empty(Coincidence {
+                        n_units: (u1 - u0) as u64,
+                        ..Coincidence::zeros(0)
+                    });
+                }
+                let span = (hi - lo) as usize + 1;
+                if span > super::DIRECT_SPAN {
+                    return Part::Fallback;
+                }
                 let mut buf = Vec::new();
                 super::unit_counts_block_span(
                     values, lo, span, n_raters, n_units, u0, u1, &mut buf,
@@ -235,19 +251,38 @@ impl Coincidence {
                 s.add_counts_strided(&buf, span + 1);
                 let mut t = vec![0u64; span];
                 super::column_totals(&buf, span + 1, span, &mut t);
-                (s, t)
+                Part::Range(lo, s, t)
             },
-            &|(a, mut ta), (b, tb)| {
-                for (x, y) in ta.iter_mut().zip(&tb) {
-                    *x += *y;
-                }
-                (a.merge(b).expect("same k"), ta)
-            },
+            &Part::merge,
         )
         .expect("at least one unit");
-        let keep: Vec<usize> = (0..span).filter(|&c| totals[c] > 0).collect();
-        let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
-        Ok((stat.select(&keep), labels))
+        match part {
+            Part::Fallback => {
+                let (codes, labels) = super::code_f64(values, n_units)?;
+                Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels))
+            }
+            Part::Empty(s) => Ok((s, Vec::new())),
+            Part::Range(lo, stat, totals) => {
+                let keep: Vec<usize> = (0..totals.len()).filter(|&c| totals[c] > 0).collect();
+                let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
+                Ok((stat.select(&keep), labels))
+            }
+        }
+    }
+
+    /// The statistic over `n` categories with this one's categories at `off..off + k`.
+    fn embed(&self, off: usize, n: usize) -> Coincidence {
+        let mut o = vec![0.0; n * n];
+        for i in 0..self.k {
+            for j in 0..self.k {
+                o[(i + off) * n + j + off] = self.o[i * self.k + j];
+            }
+        }
+        Coincidence {
+            k: n,
+            o,
+            ..self.clone()
+        }
     }
 
     /// The statistic restricted to the categories `keep` (in that order); the dropped
@@ -389,6 +424,46 @@ impl Coincidence {
             n_values: word(4),
             n_pairs: f64::from_bits(word(5)),
         })
+    }
+}
+
+/// A partial statistic of the fused float path: over whole numbers `lo..lo + k`, all missing,
+/// or "use the coding path".
+enum Part {
+    Fallback,
+    Empty(Coincidence),
+    Range(f64, Coincidence, Vec<u64>),
+}
+
+impl Part {
+    fn merge(a: Part, b: Part) -> Part {
+        match (a, b) {
+            (Part::Fallback, _) | (_, Part::Fallback) => Part::Fallback,
+            (Part::Empty(x), Part::Empty(y)) => Part::Empty(x.merge(y).expect("k = 0")),
+            (Part::Empty(e), Part::Range(lo, s, t)) | (Part::Range(lo, s, t), Part::Empty(e)) => {
+                let mut s = s;
+                s.n_units += e.n_units;
+                Part::Range(lo, s, t)
+            }
+            (Part::Range(la, sa, ta), Part::Range(lb, sb, tb)) => {
+                let lo = la.min(lb);
+                let hi = (la + ta.len() as f64).max(lb + tb.len() as f64);
+                let n = (hi - lo) as usize;
+                if n > super::DIRECT_SPAN {
+                    return Part::Fallback;
+                }
+                let (oa, ob) = ((la - lo) as usize, (lb - lo) as usize);
+                let mut t = vec![0u64; n];
+                for (i, x) in ta.iter().enumerate() {
+                    t[i + oa] += x;
+                }
+                for (i, x) in tb.iter().enumerate() {
+                    t[i + ob] += x;
+                }
+                let s = sa.embed(oa, n).merge(sb.embed(ob, n)).expect("same n");
+                Part::Range(lo, s, t)
+            }
+        }
     }
 }
 

@@ -266,6 +266,20 @@ pub fn scan_range(values: &[f64], n_cols: usize) -> Result<Range> {
     })
 }
 
+/// Range of one slice's non-missing values and whether they are all whole numbers below 2^52
+/// (an infinity makes them not whole, so the caller falls back to the checked coding path).
+pub(crate) fn scan_slice(ch: &[f64]) -> (f64, f64, bool) {
+    const LIM: f64 = (1u64 << 52) as f64;
+    let (mut lo, mut hi, mut whole) = (f64::INFINITY, f64::NEG_INFINITY, true);
+    for &v in ch {
+        lo = lo.min(v);
+        hi = hi.max(v);
+        let a = v.abs();
+        whole &= v.is_nan() | ((a < LIM) & ((a + LIM) - LIM == a));
+    }
+    (lo, hi, whole)
+}
+
 /// Per-unit counts over the whole-number slots `lo..lo + span` of units `u0..u1` (row stride
 /// `span + 1`, last column: missing). Used without a lookup table for narrow scales.
 #[allow(clippy::too_many_arguments)]
