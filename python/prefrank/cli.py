@@ -15,7 +15,7 @@ from typing import Any
 from prefrank.exceptions import PrefrankError
 
 # Sub-commands contributed by capability modules: module name -> exposes add_parser(subparsers).
-_EXTRA_COMMANDS: tuple[str, ...] = ("prefrank._cli_audit",)
+_EXTRA_COMMANDS: tuple[str, ...] = ("prefrank._cli_audit", "prefrank._cli_agreement")
 
 
 def _add_table_args(p: argparse.ArgumentParser) -> None:

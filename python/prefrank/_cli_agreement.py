@@ -1,0 +1,113 @@
+"""``prefrank agreement FILE ...``: agreement statistics of long-form ratings in a CSV/JSONL/Parquet
+file, written to stdout as JSON (summary statistics) or CSV (per-item table, rater matrix)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any
+
+STATISTICS = ("alpha", "cohen", "scott", "fleiss", "gwet", "brennan_prediger", "percent")
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser(
+        "agreement",
+        help="inter-rater agreement (Krippendorff's alpha, kappas) of long-form ratings",
+        description=(
+            "Agreement statistics of ratings in long form (one row per rating). By default prints a "
+            "JSON object with Krippendorff's alpha and the multi-rater coefficients; --items prints the "
+            "per-item table and --matrix the rater-by-rater table as CSV."
+        ),
+    )
+    p.add_argument("file", help="CSV, TSV, JSONL or Parquet file")
+    p.add_argument("--unit", required=True, help="column naming the rated unit (item)")
+    p.add_argument("--rater", required=True, help="column naming the rater (annotator)")
+    p.add_argument("--value", required=True, help="column holding the rating")
+    p.add_argument(
+        "--statistic",
+        action="append",
+        choices=STATISTICS,
+        help="statistic(s) to report (repeatable; default: alpha, fleiss, gwet, percent)",
+    )
+    p.add_argument("--level", default="nominal", choices=["nominal", "ordinal", "interval", "ratio"])
+    p.add_argument("--weights", default=None, choices=["linear", "quadratic"], help="kappa weights")
+    p.add_argument("--levels", default=None, help="comma-separated ordered value domain")
+    p.add_argument("--bootstrap", type=int, default=0, help="bootstrap rounds for alpha's interval")
+    p.add_argument("--method", default="units", choices=["units", "krippendorff"])
+    p.add_argument("--ci", type=float, default=0.95)
+    p.add_argument("--seed", type=int, default=0)
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--items", action="store_true", help="per-item disagreement table (CSV)")
+    out.add_argument(
+        "--matrix", choices=[s for s in STATISTICS if s not in ("alpha", "fleiss")], help="rater matrix (CSV)"
+    )
+    p.set_defaults(func=run)
+
+
+def _clean(x: Any) -> Any:
+    if isinstance(x, float) and math.isnan(x):
+        return None
+    return x
+
+
+def run(args: argparse.Namespace) -> int:
+    import warnings
+
+    from prefrank import agreement as ag
+    from prefrank.data import read_table
+    from prefrank.exceptions import PrefrankError
+
+    try:
+        table = read_table(args.file)
+        levels = args.levels.split(",") if args.levels else None
+        if levels is not None:
+            try:
+                levels = [int(v) for v in levels]
+            except ValueError:
+                pass
+        cols = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
+        if args.items:
+            ag.item_disagreement(table, **cols).to_pandas().to_csv(sys.stdout)
+            return 0
+        if args.matrix:
+            m = ag.rater_agreement(table, statistic=args.matrix, weights=args.weights, **cols)
+            m.to_pandas().to_csv(sys.stdout)
+            return 0
+        out: dict[str, Any] = {"file": str(args.file)}
+        stats = args.statistic or ["alpha", "fleiss", "gwet", "percent"]
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for s in stats:
+                if s == "alpha":
+                    r = ag.krippendorff_alpha(
+                        table,
+                        level=args.level,
+                        bootstrap=args.bootstrap,
+                        method=args.method,
+                        ci=args.ci,
+                        seed=args.seed,
+                        **cols,
+                    )
+                    out["alpha"] = {k: _clean(v) for k, v in r.to_dict().items()}
+                else:
+                    fn = {
+                        "cohen": ag.cohen_kappa,
+                        "scott": ag.scott_pi,
+                        "fleiss": ag.fleiss_kappa,
+                        "gwet": ag.gwet_ac,
+                        "brennan_prediger": ag.brennan_prediger,
+                        "percent": ag.percent_agreement,
+                    }[s]
+                    res = fn(table, weights=args.weights, **cols)
+                    out[s] = {k: _clean(v) for k, v in res.to_dict().items()}
+        if caught:
+            out["warnings"] = [str(w.message) for w in caught]
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    except PrefrankError as e:
+        print(f"prefrank agreement: {e}", file=sys.stderr)
+        return 2
