@@ -25,9 +25,7 @@ def _ratings(raters: int, units: int, k: int = 5, seed: int = 0) -> np.ndarray:
     """raters x units, values 1..k, 70% agreeing with a hidden truth, half missing."""
     rng = np.random.default_rng(seed)
     truth = rng.integers(1, k + 1, units)
-    x = np.where(rng.random((raters, units)) < 0.7, truth, rng.integers(1, k + 1, (raters, units))).astype(
-        float
-    )
+    x = np.where(rng.random((raters, units)) < 0.7, truth, rng.integers(1, k + 1, (raters, units))).astype(float)
     x[rng.random((raters, units)) < 0.5] = np.nan
     return x
 
@@ -45,9 +43,7 @@ def test_alpha(benchmark, big, level, impl):
         got = benchmark(lambda: ag.krippendorff_alpha(big, level=level).value)
     elif impl == "krippendorff":
         krippendorff = pytest.importorskip("krippendorff")
-        got = benchmark.pedantic(
-            lambda: krippendorff.alpha(big, level_of_measurement=level), rounds=3, iterations=1
-        )
+        got = benchmark.pedantic(lambda: krippendorff.alpha(big, level_of_measurement=level), rounds=3, iterations=1)
     else:
         evalica = pytest.importorskip("evalica")
         pd = pytest.importorskip("pandas")

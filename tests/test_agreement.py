@@ -84,9 +84,7 @@ def test_alpha_long_form_and_layouts_agree():
     )
     a = ag.krippendorff_alpha(df, unit="item", rater="coder", value="label", level="interval").value
     b = ag.krippendorff_alpha(PUBLISHED.T, layout="units x raters", level="interval").value
-    c = ag.krippendorff_alpha(
-        df.to_dict("list"), unit="item", rater="coder", value="label", level="interval"
-    ).value
+    c = ag.krippendorff_alpha(df.to_dict("list"), unit="item", rater="coder", value="label", level="interval").value
     assert a == pytest.approx(0.849107, abs=5e-7)
     assert b == pytest.approx(a) and c == pytest.approx(a)
     wide = pd.DataFrame(PUBLISHED.T, columns=["A", "B", "C", "D"])
@@ -116,9 +114,7 @@ def test_value_counts_input_matches_matrix():
         a = ag.krippendorff_alpha(value_counts=vc, levels=[1, 2, 3, 4, 5], level=level).value
         assert a == pytest.approx(ag.krippendorff_alpha(PUBLISHED, level=level).value, abs=1e-12)
     dfc = pd.DataFrame(vc, columns=[1, 2, 3, 4, 5])
-    assert ag.krippendorff_alpha(value_counts=dfc, level="interval").value == pytest.approx(
-        0.849107, abs=5e-7
-    )
+    assert ag.krippendorff_alpha(value_counts=dfc, level="interval").value == pytest.approx(0.849107, abs=5e-7)
     with pytest.raises(PrefrankError, match="non-negative whole number"):
         ag.krippendorff_alpha(value_counts=[[1, 0.5]])
     with pytest.raises(PrefrankError, match="2-D"):
@@ -234,18 +230,14 @@ def test_multi_rater_matches_reference(data, statistic, weights):
 
 def test_many_raters_cohen_is_mean_of_pairs_with_labelled_matrix():
     raters, units = np.nonzero(~np.isnan(PUBLISHED))
-    df = pd.DataFrame(
-        {"r": np.array(["ann", "bob", "cy", "dee"])[raters], "u": units, "v": PUBLISHED[raters, units]}
-    )
+    df = pd.DataFrame({"r": np.array(["ann", "bob", "cy", "dee"])[raters], "u": units, "v": PUBLISHED[raters, units]})
     res = ag.cohen_kappa(df, unit="u", rater="r", value="v")
     assert res.matrix is not None
     m = res.matrix.to_pandas()
     assert list(m.index) == ["ann", "bob", "cy", "dee"]
     off = m.to_numpy()[~np.eye(4, dtype=bool)]
     assert res.value == pytest.approx(off.mean())
-    pair = ag.cohen_kappa(
-        df[df.r.isin(["ann", "cy"])], unit="u", rater="r", value="v", levels=[1, 2, 3, 4, 5]
-    )
+    pair = ag.cohen_kappa(df[df.r.isin(["ann", "cy"])], unit="u", rater="r", value="v", levels=[1, 2, 3, 4, 5])
     assert m.loc["ann", "cy"] == pytest.approx(pair.value)
     assert res.matrix.n_units[0, 2] == pair.n_units
     assert "RaterMatrix" in repr(res.matrix) and res.to_pandas().shape == (4, 4)
@@ -372,9 +364,7 @@ def test_item_stats_labels():
     assert t.loc[7, "majority"] == "left" and t.loc[7, "share"] == pytest.approx(2 / 3)
     assert bool(t.loc[8, "split"]) and t.loc[8, "distinct"] == 2
     assert t.loc[9, "n"] == 1 and t.loc[9, "entropy"] == 0
-    assert "ItemDisagreement(units=3" in repr(
-        ag.item_disagreement(df, unit="pair", rater="worker", value="winner")
-    )
+    assert "ItemDisagreement(units=3" in repr(ag.item_disagreement(df, unit="pair", rater="worker", value="winner"))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -476,8 +466,6 @@ def test_float_fast_path_equals_coded_path(data, level, scale):
     a = ag.krippendorff_alpha(x, level=level, undefined="nan")
     b = ag.krippendorff_alpha(obj, level=level, undefined="nan")
     assert _same(a.value, b.value) and a.reason == b.reason
-    np.testing.assert_array_equal(
-        np.asarray(a.categories, dtype=float), np.asarray(b.categories, dtype=float)
-    )
+    np.testing.assert_array_equal(np.asarray(a.categories, dtype=float), np.asarray(b.categories, dtype=float))
     for fn in (ag.fleiss_kappa, ag.gwet_ac, ag.brennan_prediger, ag.percent_agreement):
         assert _same(fn(x, undefined="nan").value, fn(obj, undefined="nan").value)

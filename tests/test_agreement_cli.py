@@ -36,9 +36,7 @@ def test_cli_summary_matches_api():
     df = pd.read_csv(CROWD)
     want = ag.krippendorff_alpha(df, unit="id", rater="worker", value="winner").value
     assert got["alpha"]["alpha"] == pytest.approx(want)
-    assert got["fleiss"]["value"] == pytest.approx(
-        ag.fleiss_kappa(df, unit="id", rater="worker", value="winner").value
-    )
+    assert got["fleiss"]["value"] == pytest.approx(ag.fleiss_kappa(df, unit="id", rater="worker", value="winner").value)
     assert set(got) == {"file", "alpha", "fleiss"}
 
 
@@ -60,9 +58,7 @@ def test_cli_errors(tmp_path):
     assert rc == 2 and "nope" in err
     p = tmp_path / "one.csv"
     p.write_text("u,r,v\n1,a,x\n2,a,y\n")
-    rc, out, _ = _run(
-        "agreement", str(p), "--unit", "u", "--rater", "r", "--value", "v", "--statistic", "alpha"
-    )
+    rc, out, _ = _run("agreement", str(p), "--unit", "u", "--rater", "r", "--value", "v", "--statistic", "alpha")
     got = json.loads(out)
     assert rc == 0 and got["alpha"]["alpha"] is None and got["alpha"]["reason"] == "one_rater"
     assert any("one_rater" in w for w in got["warnings"])

@@ -102,8 +102,7 @@ def _generate() -> None:  # pragma: no cover - needs the peers
         case["value_counts"] = vc.tolist()
         case["value_domain"] = domain
         case["value_counts_alpha"] = {
-            lv: krippendorff.alpha(value_counts=vc, value_domain=domain, level_of_measurement=lv)
-            for lv in levels
+            lv: krippendorff.alpha(value_counts=vc, value_domain=domain, level_of_measurement=lv) for lv in levels
         }
         cases.append(case)
     kr = {
@@ -112,8 +111,7 @@ def _generate() -> None:  # pragma: no cover - needs the peers
         "value_counts_alpha: krippendorff.alpha(value_counts=vc, value_domain=domain, "
         "level_of_measurement=level)",
         "published": {
-            "source": "Krippendorff (2011) Computing Krippendorff's alpha-reliability, "
-            "4 observers x 12 units",
+            "source": "Krippendorff (2011) Computing Krippendorff's alpha-reliability, 4 observers x 12 units",
             "data": published,
             "alpha": {"nominal": 0.743421, "ordinal": 0.815388, "interval": 0.849107, "ratio": 0.797403},
         },

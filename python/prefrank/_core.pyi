@@ -232,7 +232,6 @@ def contextual_bt_fit(
 ) -> dict[str, _t.Any]: ...
 
 # --- robust ---
-from typing import Any as _Any  # noqa: E402
 
 def robust_label_noise(
     n_items: int,
@@ -249,7 +248,7 @@ def robust_label_noise(
     max_iter: int = 1000,
     tol: float = 1e-8,
     z: float = 1.959963984540054,
-) -> dict[str, _Any]: ...
+) -> dict[str, Any]: ...
 def robust_btl_fit(
     counts: PairCounts,
     threshold: float = 3.0,
@@ -258,7 +257,7 @@ def robust_btl_fit(
     decay: float = 0.5,
     max_iter: int = 100,
     min_degree: int = 3,
-) -> dict[str, _Any]: ...
+) -> dict[str, Any]: ...
 def robust_curate(
     scores: npt.NDArray[np.float64],
     alpha: float = 1.0,
@@ -267,13 +266,13 @@ def robust_curate(
     tol: float = 1e-4,
     pairs: str = "all",
     min_weight: float = 0.5,
-) -> dict[str, _Any]: ...
+) -> dict[str, Any]: ...
 def robust_fragility(
     counts: PairCounts,
     pair: tuple[int, int] | None = None,
     max_remove: int = 1000,
     alpha: float = 0.0,
-) -> dict[str, _Any]: ...
+) -> dict[str, Any]: ...
 
 # --- agreement ---
 

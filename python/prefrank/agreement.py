@@ -148,9 +148,7 @@ def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out.reshape(arr.shape), labels
 
 
-def _apply_levels(
-    codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]
-) -> tuple[np.ndarray, np.ndarray]:
+def _apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     lv = list(levels)
     if len(set(map(repr, lv))) != len(lv):
         raise PrefrankError("levels= has duplicate entries")
@@ -185,9 +183,7 @@ def _ratings(
 ) -> _Ratings:
     if value_counts is not None:
         if not allow_counts:
-            raise PrefrankError(
-                "value_counts= is not accepted here: pass the ratings (raters x units or long form)"
-            )
+            raise PrefrankError("value_counts= is not accepted here: pass the ratings (raters x units or long form)")
         if data is not None or unit is not None:
             raise PrefrankError("pass either ratings or value_counts=, not both")
         return _counts_input(value_counts, levels)
@@ -198,18 +194,13 @@ def _ratings(
         return _long_input(data, unit, rater, value, levels)
     if data is None:
         raise PrefrankError(
-            "no ratings given: pass a raters x units array, long form with unit=/rater=/value=, "
-            "or value_counts="
+            "no ratings given: pass a raters x units array, long form with unit=/rater=/value=, or value_counts="
         )
     if layout not in _LAYOUTS:
         raise PrefrankError(f"layout={layout!r} is not one of {_LAYOUTS}")
     raters = units = None
     if _is_pandas(data):
-        arr = (
-            data.to_numpy(dtype=object)
-            if any(dt.kind not in "iuf" for dt in data.dtypes)
-            else data.to_numpy()
-        )
+        arr = data.to_numpy(dtype=object) if any(dt.kind not in "iuf" for dt in data.dtypes) else data.to_numpy()
         idx, cols = np.asarray(data.index, dtype=object), np.asarray(data.columns, dtype=object)
         raters, units = (idx, cols) if layout == "raters x units" else (cols, idx)
     elif _is_polars(data):
@@ -274,9 +265,7 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     vcol = _to_numpy(src.get(value, "value"))
     n = len(ucol)
     if len(rcol) != n or len(vcol) != n:
-        raise PrefrankError(
-            f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})"
-        )
+        raise PrefrankError(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
     if n == 0:
         raise PrefrankError("empty input: the ratings table has no rows")
     (uc,), units = code_labels(ucol, names=["unit"])
@@ -292,8 +281,7 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     if len(dup):
         row = int(order[dup[0] + 1])
         raise PrefrankError(
-            f"row {row}: rater {rcol[row]!r} rated unit {ucol[row]!r} more than once "
-            "(one rating per rater and unit)"
+            f"row {row}: rater {rcol[row]!r} rated unit {ucol[row]!r} more than once (one rating per rater and unit)"
         )
     codes = np.full(nr * nu, MISSING, dtype=np.uint32)
     codes[flat] = vcodes
@@ -315,9 +303,7 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
         raise PrefrankError("value_counts has no category column")
     if levels is not None:
         if len(levels) != arr.shape[1]:
-            raise PrefrankError(
-                f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns"
-            )
+            raise PrefrankError(f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns")
         cats = list(levels)
     if cats is None:
         cats = list(range(arr.shape[1]))
@@ -329,9 +315,7 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
     bad = ~np.isfinite(arr) | (arr < 0) | (np.mod(arr, 1) != 0)
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        raise PrefrankError(
-            f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number"
-        )
+        raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")
     return _Ratings(
         categories=categories,
         counts=np.ascontiguousarray(arr),
@@ -433,9 +417,7 @@ class CoincidenceMatrix:
 
     def __repr__(self) -> str:
         u, _, p, v, _ = self._core.counts()
-        return (
-            f"CoincidenceMatrix(categories={len(self.categories)}, units={u}, pairable_units={p}, values={v})"
-        )
+        return f"CoincidenceMatrix(categories={len(self.categories)}, units={u}, pairable_units={p}, values={v})"
 
 
 def coincidence(
@@ -449,9 +431,7 @@ def coincidence(
     layout: str = "raters x units",
 ) -> CoincidenceMatrix:
     """The coincidence matrix of some ratings (inputs as :func:`krippendorff_alpha`)."""
-    r = _ratings(
-        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
-    )
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
     return _coincidence(r)
 
 
@@ -464,16 +444,12 @@ def _coincidence(r: _Ratings) -> CoincidenceMatrix:
     return CoincidenceMatrix(core, r.categories)
 
 
-def _metric_args(
-    level: str, categories: np.ndarray, distance: Any
-) -> tuple[str, np.ndarray | None, np.ndarray | None]:
+def _metric_args(level: str, categories: np.ndarray, distance: Any) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     if distance is not None:
         d = np.ascontiguousarray(np.asarray(distance, dtype=np.float64))
         k = len(categories)
         if d.shape != (k, k):
-            raise PrefrankError(
-                f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}"
-            )
+            raise PrefrankError(f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}")
         return "custom", None, d
     if level not in _LEVELS:
         raise PrefrankError(f"level={level!r} is not one of {', '.join(_LEVELS)} (or pass distance=)")
@@ -673,17 +649,13 @@ def krippendorff_alpha(
             one_rater=fast[0].shape[0] == 1,
             boot=fast_boot,
         )
-    r = _ratings(
-        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
-    )
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
     co = _coincidence(r)
     boot = None
     if bootstrap:
         counts = r.unit_counts() if method == "units" else None
         boot = (method, int(bootstrap), int(seed), float(ci), draws, counts)
-    return _alpha_from(
-        co, level=level, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot
-    )
+    return _alpha_from(co, level=level, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -718,10 +690,7 @@ class RaterMatrix:
     def __repr__(self) -> str:
         off = self.values[~np.eye(len(self.raters), dtype=bool)]
         mean = float(np.nanmean(off)) if off.size and np.isfinite(off).any() else math.nan
-        return (
-            f"RaterMatrix(statistic={self.statistic!r}, raters={len(self.raters)}, "
-            f"mean_off_diagonal={_fmt(mean)})"
-        )
+        return f"RaterMatrix(statistic={self.statistic!r}, raters={len(self.raters)}, mean_off_diagonal={_fmt(mean)})"
 
 
 @dataclass(frozen=True, repr=False)
@@ -924,9 +893,7 @@ def _multi(
         return AgreementResult(
             statistic, _resolve(_NAMES[statistic], v, reason, undefined), po, pe, n, wname0, reason, nr
         )
-    r = _ratings(
-        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
-    )
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
     wk, wm, wname = _weights(weights, r.k)
     if r.counts is not None:
         v, po, pe, n, reason = _core.agreement_multi(statistic, r.k, None, r.counts, wk, wm)
@@ -989,9 +956,7 @@ def brennan_prediger(
     undefined: Any = "warn",
 ) -> AgreementResult:
     """Brennan-Prediger coefficient (chance agreement ``T_w / q^2``; ``1/q`` unweighted)."""
-    return _multi(
-        "brennan_prediger", data, unit, rater, value, value_counts, weights, levels, layout, undefined
-    )
+    return _multi("brennan_prediger", data, unit, rater, value, value_counts, weights, levels, layout, undefined)
 
 
 def percent_agreement(
@@ -1091,9 +1056,7 @@ def item_disagreement(
     tie) and its share, vote entropy in nats and normalised by ``ln(q)``, number of distinct labels,
     and a split-vote flag (the top count is shared by two or more labels). Unrated units have
     ``n = 0``, no majority and NaN shares."""
-    r = _ratings(
-        data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout
-    )
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
     counts = np.ascontiguousarray(r.unit_counts())
     n, maj, share, ent, entn, distinct, split = _core.agreement_item_stats(counts)
     assert r.units is not None
@@ -1308,9 +1271,7 @@ def soft_label_scores(
     p = np.ascontiguousarray(np.asarray(predictions, dtype=np.float64))
     h = np.asarray(human, dtype=np.float64)
     if p.ndim != 2 or h.ndim != 2:
-        raise PrefrankError(
-            f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}"
-        )
+        raise PrefrankError(f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}")
     if p.shape != h.shape:
         raise PrefrankError(f"predictions have shape {p.shape} but human distributions have shape {h.shape}")
     if p.shape[0] == 0:

@@ -36,9 +36,7 @@ def coincidence(counts: Sequence[Sequence[int]], k: int) -> list[list[float]]:
     return o
 
 
-def delta2(
-    level: str, k: int, marginals: Sequence[float], values: Sequence[float] | None = None
-) -> list[list[float]]:
+def delta2(level: str, k: int, marginals: Sequence[float], values: Sequence[float] | None = None) -> list[list[float]]:
     """Squared distances of Krippendorff's metrics."""
     d = [[0.0] * k for _ in range(k)]
     for c in range(k):
@@ -195,9 +193,7 @@ def model_disagreement(labels: Sequence[Sequence[int | None]]) -> list[list[floa
     out = [[math.nan] * n for _ in range(n)]
     for i in range(n):
         for j in range(n):
-            both = [
-                (x, y) for x, y in zip(labels[i], labels[j], strict=False) if x is not None and y is not None
-            ]
+            both = [(x, y) for x, y in zip(labels[i], labels[j], strict=False) if x is not None and y is not None]
             if both:
                 out[i][j] = sum(x != y for x, y in both) / len(both)
     return out
