@@ -7,6 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
@@ -19,6 +20,10 @@ __all__ = [
     "PairCounts",
     "PrefrankError",
     "__version__",
+    "banzhaf",
     "comparisons",
     "read_table",
+    "semivalue",
+    "shapley",
+    "shift_attribution",
 ]
