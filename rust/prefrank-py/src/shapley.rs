@@ -1,7 +1,10 @@
 //! Bindings for prefrank-core `shapley`.
 
 use crate::to_py;
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2, PyUntypedArrayMethods};
+use numpy::{
+    IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
+    PyUntypedArrayMethods,
+};
 use prefrank_core::shapley::{
     self as core, games::par_values, Game as CoreGameTrait, SampledValues, SamplingOptions,
     Semivalue,
