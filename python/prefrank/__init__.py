@@ -10,6 +10,7 @@ from prefrank import _core
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.ranking import Ranking, bradley_terry, elo
 
 __version__: str = _core.__version__
 
@@ -19,9 +20,12 @@ __all__ = [
     "NotIdentifiableError",
     "PairCounts",
     "PrefrankError",
+    "Ranking",
     "__version__",
     "banzhaf",
+    "bradley_terry",
     "comparisons",
+    "elo",
     "read_table",
     "semivalue",
     "shapley",

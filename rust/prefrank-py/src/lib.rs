@@ -88,8 +88,8 @@ fn validate_comparisons<'py>(
 /// The mergeable pair-count table (see prefrank-core `data::pairs`).
 #[pyclass(module = "prefrank._core", frozen, skip_from_py_object)]
 #[derive(Clone)]
-struct PairCounts {
-    inner: CorePairCounts,
+pub(crate) struct PairCounts {
+    pub(crate) inner: CorePairCounts,
 }
 
 #[pymethods]

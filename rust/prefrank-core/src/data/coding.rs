@@ -121,7 +121,7 @@ pub fn code_ucs4(columns: &[(&[u32], usize)]) -> Result<(Vec<Vec<u32>>, Vec<Stri
     let mut coder: Coder<Box<[u32]>> = Coder::new();
     let mut out = Vec::with_capacity(columns.len());
     for &(data, width) in columns {
-        let rows = if width == 0 { 0 } else { data.len() / width };
+        let rows = data.len().checked_div(width).unwrap_or(0);
         let mut codes = Vec::with_capacity(rows);
         if width == 0 {
             // numpy's `<U0`: every value is the empty string.

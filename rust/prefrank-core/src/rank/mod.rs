@@ -1,1 +1,11 @@
-//! Ranking models fitted from pair counts.
+//! Ranking models fitted from pair counts: Bradley-Terry (with tie models), Elo, spectral methods,
+//! Plackett-Luce, bootstrap intervals.
+
+pub mod bootstrap;
+pub mod bt;
+pub mod elo;
+pub mod graph;
+pub mod linalg;
+pub mod optim;
+pub mod plackett_luce;
+pub mod spectral;

@@ -1,0 +1,808 @@
+//! Bradley-Terry maximum likelihood from pair counts, with tie models.
+//!
+//! The model: `P(i beats j) = sigma(theta_i - theta_j)`. Ties are handled by
+//! - `Half`: a tie counts half a win each way (Chatbot Arena's choice);
+//! - `Drop`: ties are ignored;
+//! - `Davidson` (1970): `P(i>j) ∝ pi_i`, `P(tie) ∝ nu sqrt(pi_i pi_j)`; `nu` is learned;
+//! - `RaoKupper` (1967): `P(i>j) = pi_i / (pi_i + kappa pi_j)`; `kappa > 1` is learned.
+//!
+//! Everything is computed from the pair-count cells (never per comparison). Solvers:
+//! dense Newton (analytic Hessian, Cholesky) up to [`NEWTON_MAX_ITEMS`]; beyond that the
+//! minorise-maximise iteration of Newman (2023) for `Half`/`Drop` without a prior, and L-BFGS on the
+//! edge list otherwise. Neither sparse path allocates `n x n`.
+//!
+//! An optional Gaussian prior `alpha/2 * sum theta^2` (L2 penalty) makes every data set fit; without
+//! it the comparison graph must be strongly connected (checked; the error names the components).
+
+use super::graph::{strongly_connected_components, Csr};
+use super::linalg::{cholesky, cholesky_solve};
+use super::optim::lbfgs;
+use crate::data::PairCounts;
+use crate::error::{Error, Result};
+use crate::par::{n_chunks, tree_map_reduce};
+
+/// Up to this many items the default solver is Newton with a dense Hessian.
+pub const NEWTON_MAX_ITEMS: usize = 1500;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ties {
+    Half,
+    Drop,
+    Davidson,
+    RaoKupper,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Auto,
+    Newton,
+    MM,
+    Lbfgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BtOptions {
+    pub ties: Ties,
+    /// Gaussian prior precision (L2 penalty `alpha/2 * sum theta^2`); 0 = plain MLE.
+    pub alpha: f64,
+    pub max_iter: usize,
+    /// Convergence tolerance on the gradient (relative to the average comparisons per item).
+    pub tol: f64,
+    pub method: Method,
+}
+
+impl Default for BtOptions {
+    fn default() -> Self {
+        BtOptions {
+            ties: Ties::Half,
+            alpha: 0.0,
+            max_iter: 10_000,
+            tol: 1e-10,
+            method: Method::Auto,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BtFit {
+    /// Log-strengths, centred to mean zero (without a prior) or as estimated (with a prior).
+    pub theta: Vec<f64>,
+    /// Davidson's `nu` or Rao-Kupper's `kappa` (None for `Half`/`Drop`).
+    pub tie_param: Option<f64>,
+    /// Log-likelihood of the data (without the prior term).
+    pub loglik: f64,
+    pub iterations: usize,
+    pub converged: bool,
+    pub method: Method,
+}
+
+/// Structure-of-arrays view of the observed pairs after tie handling: `x` = weight of i beating j,
+/// `y` = j beating i, `t` = ties (zero unless the tie model keeps them).
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    pub n: usize,
+    pub i: Vec<u32>,
+    pub j: Vec<u32>,
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub t: Vec<f64>,
+}
+
+impl Cells {
+    pub fn from_counts(counts: &PairCounts, ties: Ties) -> Self {
+        let mut c = Cells {
+            n: counts.n_items(),
+            ..Default::default()
+        };
+        counts.for_each(|cell| {
+            let (x, y, t) = match ties {
+                Ties::Half => (cell.wij + 0.5 * cell.ties, cell.wji + 0.5 * cell.ties, 0.0),
+                Ties::Drop => (cell.wij, cell.wji, 0.0),
+                Ties::Davidson | Ties::RaoKupper => (cell.wij, cell.wji, cell.ties),
+            };
+            if x + y + t > 0.0 {
+                c.i.push(cell.i);
+                c.j.push(cell.j);
+                c.x.push(x);
+                c.y.push(y);
+                c.t.push(t);
+            }
+        });
+        c
+    }
+
+    pub fn len(&self) -> usize {
+        self.i.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.i.is_empty()
+    }
+
+    pub fn total(&self) -> f64 {
+        crate::simd::sum(&self.x) + crate::simd::sum(&self.y) + crate::simd::sum(&self.t)
+    }
+
+    pub fn total_ties(&self) -> f64 {
+        crate::simd::sum(&self.t)
+    }
+
+    /// Directed "beat" graph: an edge i -> j when i beat j at least partly; ties link both ways.
+    pub fn win_graph(&self) -> Csr {
+        let mut edges = Vec::with_capacity(2 * self.len());
+        for k in 0..self.len() {
+            let (i, j) = (self.i[k], self.j[k]);
+            if self.x[k] > 0.0 || self.t[k] > 0.0 {
+                edges.push((i, j));
+            }
+            if self.y[k] > 0.0 || self.t[k] > 0.0 {
+                edges.push((j, i));
+            }
+        }
+        Csr::from_edges(self.n, &edges)
+    }
+}
+
+/// Components of the win graph: `(component per item, count)`.
+pub fn components(cells: &Cells) -> (Vec<u32>, usize) {
+    strongly_connected_components(&cells.win_graph())
+}
+
+#[inline]
+fn sigmoid(z: f64) -> f64 {
+    if z >= 0.0 {
+        1.0 / (1.0 + (-z).exp())
+    } else {
+        let e = z.exp();
+        e / (1.0 + e)
+    }
+}
+
+#[inline]
+fn softplus(z: f64) -> f64 {
+    if z > 0.0 {
+        z + (-z).exp().ln_1p()
+    } else {
+        z.exp().ln_1p()
+    }
+}
+
+/// Per-cell log-likelihood with its derivatives in `(a, b, e)` = (theta_i, theta_j, tie parameter).
+#[derive(Debug, Clone, Copy, Default)]
+struct Terms {
+    ll: f64,
+    ga: f64,
+    ge: f64,
+    haa: f64,
+    hae: f64,
+    hbe: f64,
+    hee: f64,
+}
+// By symmetry of every model here: gb = -ga, hbb = haa, hab = -haa.
+
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn cell_terms(ties: Ties, x: f64, y: f64, t: f64, a: f64, b: f64, e: f64, hess: bool) -> Terms {
+    match ties {
+        Ties::Half | Ties::Drop => {
+            let d = a - b;
+            let s = sigmoid(d);
+            let ll = -x * softplus(-d) - y * softplus(d);
+            let h = (x + y) * s * (1.0 - s);
+            Terms {
+                ll,
+                ga: x - (x + y) * s,
+                haa: if hess { -h } else { 0.0 },
+                ..Default::default()
+            }
+        }
+        Ties::Davidson => {
+            let lt = e + 0.5 * (a + b);
+            let m = a.max(b).max(lt);
+            let (ea, eb, et) = ((a - m).exp(), (b - m).exp(), (lt - m).exp());
+            let z = ea + eb + et;
+            let (pi, pj, pt) = (ea / z, eb / z, et / z);
+            let nn = x + y + t;
+            let ll = x * a + y * b + t * lt - nn * (m + z.ln());
+            let ga = x + 0.5 * t - nn * (pi + 0.5 * pt);
+            let ge = t - nn * pt;
+            if !hess {
+                return Terms {
+                    ll,
+                    ga,
+                    ge,
+                    ..Default::default()
+                };
+            }
+            let (ma, mb, me) = (pi + 0.5 * pt, pj + 0.5 * pt, pt);
+            let haa = -nn * (pi + 0.25 * pt - ma * ma);
+            let hae = -nn * (0.5 * pt - ma * me);
+            let hbe = -nn * (0.5 * pt - mb * me);
+            let hee = -nn * (pt - me * me);
+            Terms {
+                ll,
+                ga,
+                ge,
+                haa,
+                hae,
+                hbe,
+                hee,
+            }
+        }
+        Ties::RaoKupper => {
+            // e = log(kappa) > 0.
+            let u = e + b - a;
+            let v = e + a - b;
+            let (aa, bb) = (x + t, y + t);
+            let (su, sv) = (sigmoid(u), sigmoid(v));
+            let em1 = (2.0 * e).exp_m1();
+            let ll =
+                -aa * softplus(u) - bb * softplus(v) + if t > 0.0 { t * em1.ln() } else { 0.0 };
+            let ga = aa * su - bb * sv;
+            let ratio = 2.0 * (2.0 * e).exp() / em1;
+            let ge = -aa * su - bb * sv + t * ratio;
+            if !hess {
+                return Terms {
+                    ll,
+                    ga,
+                    ge,
+                    ..Default::default()
+                };
+            }
+            let pu = aa * su * (1.0 - su);
+            let pv = bb * sv * (1.0 - sv);
+            let e2 = (2.0 * e).exp();
+            Terms {
+                ll,
+                ga,
+                ge,
+                haa: -(pu + pv),
+                hae: pu - pv,
+                hbe: pv - pu,
+                hee: -pu - pv - t * 4.0 * e2 / (em1 * em1),
+            }
+        }
+    }
+}
+
+fn has_tie_param(ties: Ties) -> bool {
+    matches!(ties, Ties::Davidson | Ties::RaoKupper)
+}
+
+/// Log-likelihood of `theta` (and tie parameter `e` on its internal scale).
+fn loglik(cells: &Cells, ties: Ties, theta: &[f64], e: f64) -> f64 {
+    let mut ll = 0.0;
+    for k in 0..cells.len() {
+        let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+        ll += cell_terms(
+            ties, cells.x[k], cells.y[k], cells.t[k], theta[i], theta[j], e, false,
+        )
+        .ll;
+    }
+    ll
+}
+
+/// Negative penalised log-likelihood and its gradient, for L-BFGS. Parameters: theta, then `e`.
+fn objective(cells: &Cells, ties: Ties, alpha: f64, gauge: f64, p: &[f64], g: &mut [f64]) -> f64 {
+    let n = cells.n;
+    let tp = has_tie_param(ties);
+    let e = if tp { p[n] } else { 0.0 };
+    if ties == Ties::RaoKupper && e <= 0.0 {
+        return f64::INFINITY;
+    }
+    g.iter_mut().for_each(|v| *v = 0.0);
+    let mut ll = 0.0;
+    for k in 0..cells.len() {
+        let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+        let tm = cell_terms(
+            ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], e, false,
+        );
+        ll += tm.ll;
+        g[i] -= tm.ga;
+        g[j] += tm.ga;
+        if tp {
+            g[n] -= tm.ge;
+        }
+    }
+    let th = &p[..n];
+    let sum: f64 = th.iter().sum();
+    let sq = crate::simd::dot(th, th);
+    for (gi, &ti) in g[..n].iter_mut().zip(th) {
+        *gi += alpha * ti + gauge * sum;
+    }
+    -ll + 0.5 * alpha * sq + 0.5 * gauge * sum * sum
+}
+
+fn initial_tie_param(cells: &Cells, ties: Ties) -> f64 {
+    let frac = (cells.total_ties() / cells.total().max(1e-300)).clamp(1e-6, 0.999);
+    match ties {
+        // Davidson with equal strengths: P(tie) = nu / (2 + nu).
+        Ties::Davidson => (2.0 * frac / (1.0 - frac)).ln(),
+        // Rao-Kupper with equal strengths: P(tie) = (k - 1) / (k + 1).
+        Ties::RaoKupper => ((1.0 + frac) / (1.0 - frac)).ln().max(1e-3),
+        _ => 0.0,
+    }
+}
+
+/// Fit Bradley-Terry to pair counts.
+pub fn fit(counts: &PairCounts, opts: &BtOptions, init: Option<&[f64]>) -> Result<BtFit> {
+    let cells = Cells::from_counts(counts, opts.ties);
+    fit_cells(&cells, opts, init)
+}
+
+/// Fit Bradley-Terry to prepared cells (see [`Cells::from_counts`]).
+pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Result<BtFit> {
+    let n = cells.n;
+    if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
+        return Err(Error::invalid(
+            "alpha",
+            format!("must be a finite number >= 0, got {}", opts.alpha),
+        ));
+    }
+    if opts.tol.is_nan() || opts.tol <= 0.0 {
+        return Err(Error::invalid(
+            "tol",
+            format!("must be > 0, got {}", opts.tol),
+        ));
+    }
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "the item set".into(),
+        });
+    }
+    if let Some(x) = init {
+        if x.len() != n {
+            return Err(Error::LengthMismatch {
+                left: "items".into(),
+                left_len: n,
+                right: "init".into(),
+                right_len: x.len(),
+            });
+        }
+    }
+    if cells.is_empty() && opts.alpha == 0.0 && n > 1 {
+        return Err(Error::NotIdentifiable {
+            reason: "no comparisons remain (after tie handling): nothing to fit".into(),
+        });
+    }
+    if opts.alpha == 0.0 && n > 1 {
+        let (_, k) = components(cells);
+        if k > 1 {
+            return Err(Error::NotIdentifiable {
+                reason: format!(
+                    "the comparison graph is not strongly connected ({k} components): some items never win or never lose against the rest; pass alpha > 0 to fit with a prior"
+                ),
+            });
+        }
+    }
+    let ties = if has_tie_param(opts.ties) && cells.total_ties() == 0.0 {
+        // No ties observed: the tie parameter's MLE sits on the boundary; fit plain BT.
+        Ties::Drop
+    } else {
+        opts.ties
+    };
+    let method = match opts.method {
+        Method::Auto if n <= NEWTON_MAX_ITEMS => Method::Newton,
+        Method::Auto if matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0 => Method::MM,
+        Method::Auto => Method::Lbfgs,
+        Method::MM if !(matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
+            return Err(Error::invalid(
+                "method",
+                "the MM iteration supports ties='half' or 'drop' without a prior only",
+            ))
+        }
+        m => m,
+    };
+    let mut theta: Vec<f64> = init.map_or_else(|| vec![0.0; n], |x| x.to_vec());
+    let mut e = initial_tie_param(cells, ties);
+    let scale = (cells.total() / n as f64).max(1.0);
+    let gtol = opts.tol * scale;
+    let (iterations, converged) = match method {
+        Method::Newton => newton(
+            cells,
+            ties,
+            opts.alpha,
+            &mut theta,
+            &mut e,
+            opts.max_iter,
+            gtol,
+        ),
+        Method::MM => mm(cells, &mut theta, opts.max_iter, opts.tol),
+        Method::Lbfgs | Method::Auto => {
+            let tp = has_tie_param(ties);
+            let mut p = theta.clone();
+            if tp {
+                p.push(e);
+            }
+            let gauge = if opts.alpha == 0.0 {
+                scale / n as f64
+            } else {
+                0.0
+            };
+            let m = lbfgs(
+                |x, g| objective(cells, ties, opts.alpha, gauge, x, g),
+                p,
+                10,
+                opts.max_iter,
+                gtol,
+            );
+            theta.copy_from_slice(&m.x[..n]);
+            if tp {
+                e = m.x[n];
+            }
+            (m.iterations, m.converged)
+        }
+    };
+    if opts.alpha == 0.0 {
+        let mean = theta.iter().sum::<f64>() / n as f64;
+        theta.iter_mut().for_each(|t| *t -= mean);
+    }
+    let tie_param = match opts.ties {
+        Ties::Davidson => Some(if ties == Ties::Davidson { e.exp() } else { 0.0 }),
+        Ties::RaoKupper => Some(if ties == Ties::RaoKupper {
+            e.exp()
+        } else {
+            1.0
+        }),
+        _ => None,
+    };
+    let ll = loglik(cells, ties, &theta, e);
+    Ok(BtFit {
+        theta,
+        tie_param,
+        loglik: ll,
+        iterations,
+        converged,
+        method,
+    })
+}
+
+/// Damped Newton with the analytic Hessian. Returns (iterations, converged).
+fn newton(
+    cells: &Cells,
+    ties: Ties,
+    alpha: f64,
+    theta: &mut [f64],
+    e: &mut f64,
+    max_iter: usize,
+    gtol: f64,
+) -> (usize, bool) {
+    let n = cells.n;
+    let tp = has_tie_param(ties);
+    let m = n + tp as usize;
+    // Without a prior the likelihood is flat along theta + c: a gauge term (sum theta)^2 fixes it.
+    let gauge = if alpha == 0.0 {
+        (cells.total() / n as f64).max(1.0) / n as f64
+    } else {
+        0.0
+    };
+    let mut h = vec![0.0; m * m];
+    let mut g = vec![0.0; m];
+    let mut p: Vec<f64> = theta.to_vec();
+    if tp {
+        p.push(*e);
+    }
+    let mut scratch = vec![0.0; m];
+    let mut value = objective(cells, ties, alpha, gauge, &p, &mut scratch);
+    for it in 0..max_iter {
+        h.iter_mut().for_each(|v| *v = 0.0);
+        g.iter_mut().for_each(|v| *v = 0.0);
+        let ee = if tp { p[n] } else { 0.0 };
+        for k in 0..cells.len() {
+            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+            let tm = cell_terms(
+                ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], ee, true,
+            );
+            // Objective = -LL: negate gradient and Hessian.
+            g[i] -= tm.ga;
+            g[j] += tm.ga;
+            h[i * m + i] -= tm.haa;
+            h[j * m + j] -= tm.haa;
+            h[i * m + j] += tm.haa;
+            h[j * m + i] += tm.haa;
+            if tp {
+                g[n] -= tm.ge;
+                h[i * m + n] -= tm.hae;
+                h[n * m + i] -= tm.hae;
+                h[j * m + n] -= tm.hbe;
+                h[n * m + j] -= tm.hbe;
+                h[n * m + n] -= tm.hee;
+            }
+        }
+        let sum: f64 = p[..n].iter().sum();
+        for i in 0..n {
+            g[i] += alpha * p[i] + gauge * sum;
+            h[i * m + i] += alpha;
+            for j in 0..n {
+                h[i * m + j] += gauge;
+            }
+        }
+        let gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+        if gmax <= gtol {
+            theta.copy_from_slice(&p[..n]);
+            if tp {
+                *e = p[n];
+            }
+            return (it, true);
+        }
+        // Levenberg-style fallback when the Hessian is not positive definite.
+        let mut step = g.clone();
+        let mut damp = 0.0;
+        loop {
+            let mut f = h.clone();
+            if damp > 0.0 {
+                for d in 0..m {
+                    f[d * m + d] += damp;
+                }
+            }
+            if cholesky(&mut f, m) {
+                cholesky_solve(&f, m, &mut step);
+                break;
+            }
+            damp = if damp == 0.0 {
+                1e-8 * (1.0 + gmax)
+            } else {
+                damp * 10.0
+            };
+            step.copy_from_slice(&g);
+            if damp > 1e12 {
+                theta.copy_from_slice(&p[..n]);
+                return (it, false);
+            }
+        }
+        let mut t = 1.0;
+        let mut moved = false;
+        for _ in 0..50 {
+            let cand: Vec<f64> = p.iter().zip(&step).map(|(a, s)| a - t * s).collect();
+            let v = objective(cells, ties, alpha, gauge, &cand, &mut scratch);
+            if v.is_finite() && v <= value + 1e-12 * value.abs().max(1.0) {
+                p = cand;
+                value = v;
+                moved = true;
+                break;
+            }
+            t *= 0.5;
+        }
+        if !moved {
+            theta.copy_from_slice(&p[..n]);
+            if tp {
+                *e = p[n];
+            }
+            let ok = gmax <= gtol.sqrt() * gtol.sqrt().max(1e-3);
+            return (it + 1, ok);
+        }
+    }
+    theta.copy_from_slice(&p[..n]);
+    if tp {
+        *e = p[n];
+    }
+    (max_iter, false)
+}
+
+/// Newman's (2023) iteration (damped in log space) for plain Bradley-Terry, parallel over fixed chunks of cells:
+/// `pi_i <- sum_j w_ij pi_j / (pi_i + pi_j) / sum_j w_ji / (pi_i + pi_j)`.
+fn mm(cells: &Cells, theta: &mut [f64], max_iter: usize, tol: f64) -> (usize, bool) {
+    let n = cells.n;
+    const CHUNK: usize = 1 << 18;
+    let mut pi: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
+    for it in 0..max_iter {
+        let chunks = n_chunks(cells.len(), CHUNK);
+        let pi_ref = &pi;
+        let map = |c: usize| {
+            let mut num = vec![0.0; n];
+            let mut den = vec![0.0; n];
+            let lo = c * CHUNK;
+            let hi = (lo + CHUNK).min(cells.len());
+            for k in lo..hi {
+                let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+                let s = 1.0 / (pi_ref[i] + pi_ref[j]);
+                let (x, y) = (cells.x[k], cells.y[k]);
+                num[i] += x * pi_ref[j] * s;
+                den[i] += y * s;
+                num[j] += y * pi_ref[i] * s;
+                den[j] += x * s;
+            }
+            (num, den)
+        };
+        let merge = |mut a: (Vec<f64>, Vec<f64>), b: (Vec<f64>, Vec<f64>)| {
+            crate::simd::add_assign(&mut a.0, &b.0);
+            crate::simd::add_assign(&mut a.1, &b.1);
+            a
+        };
+        let (num, den) =
+            tree_map_reduce(chunks, &map, &merge).unwrap_or_else(|| (vec![0.0; n], vec![0.0; n]));
+        let mut change = 0.0f64;
+        let mut log_sum = 0.0;
+        let mut new = vec![0.0; n];
+        for i in 0..n {
+            let v = if den[i] > 0.0 && num[i] > 0.0 {
+                num[i] / den[i]
+            } else {
+                pi[i]
+            };
+            // The simultaneous update can oscillate (two items: r -> r*^2 / r); averaging the old
+            // and new log-strengths damps it and keeps the fixed point.
+            let v = (v * pi[i]).sqrt();
+            new[i] = v;
+            log_sum += v.ln();
+        }
+        let shift = (log_sum / n as f64).exp();
+        for i in 0..n {
+            let v = new[i] / shift;
+            change = change.max((v.ln() - pi[i].ln()).abs());
+            pi[i] = v;
+        }
+        if change <= tol {
+            for i in 0..n {
+                theta[i] = pi[i].ln();
+            }
+            return (it + 1, true);
+        }
+    }
+    for i in 0..n {
+        theta[i] = pi[i].ln();
+    }
+    (max_iter, false)
+}
+
+/// Predicted probability that `i` beats `j` (and of a tie) under a fitted model.
+pub fn predict(ties: Ties, theta_i: f64, theta_j: f64, tie_param: Option<f64>) -> (f64, f64, f64) {
+    match (ties, tie_param) {
+        (Ties::Davidson, Some(nu)) if nu > 0.0 => {
+            let (a, b) = (theta_i.exp(), theta_j.exp());
+            let t = nu * (a * b).sqrt();
+            let z = a + b + t;
+            (a / z, b / z, t / z)
+        }
+        (Ties::RaoKupper, Some(k)) if k > 1.0 => {
+            let (a, b) = (theta_i.exp(), theta_j.exp());
+            let pij = a / (a + k * b);
+            let pji = b / (b + k * a);
+            (pij, pji, 1.0 - pij - pji)
+        }
+        _ => {
+            let p = sigmoid(theta_i - theta_j);
+            (p, 1.0 - p, 0.0)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::pairs::PairCell;
+
+    fn counts(n: usize, cells: &[(u32, u32, f64, f64, f64)]) -> PairCounts {
+        let v: Vec<PairCell> = cells
+            .iter()
+            .map(|&(i, j, wij, wji, ties)| PairCell {
+                i,
+                j,
+                wij,
+                wji,
+                ties,
+            })
+            .collect();
+        PairCounts::from_cells(n, &v, None).unwrap()
+    }
+
+    #[test]
+    fn two_items_closed_form() {
+        // 3 wins vs 1: theta_0 - theta_1 = ln 3.
+        let c = counts(2, &[(0, 1, 3.0, 1.0, 0.0)]);
+        for method in [Method::Newton, Method::MM, Method::Lbfgs] {
+            let f = fit(
+                &c,
+                &BtOptions {
+                    method,
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+            assert!(f.converged, "{method:?} {f:?}");
+            assert!(
+                (f.theta[0] - f.theta[1] - 3f64.ln()).abs() < 1e-8,
+                "{method:?} {:?}",
+                f.theta
+            );
+            assert!(f.theta[0].abs() - f.theta[1].abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn methods_agree_with_ties() {
+        let c = counts(
+            4,
+            &[
+                (0, 1, 3.0, 1.0, 2.0),
+                (1, 2, 2.0, 2.0, 1.0),
+                (2, 3, 4.0, 1.0, 0.0),
+                (0, 3, 1.0, 2.0, 1.0),
+                (0, 2, 2.0, 1.0, 3.0),
+            ],
+        );
+        for ties in [Ties::Half, Ties::Drop, Ties::Davidson, Ties::RaoKupper] {
+            let a = fit(
+                &c,
+                &BtOptions {
+                    ties,
+                    method: Method::Newton,
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+            let b = fit(
+                &c,
+                &BtOptions {
+                    ties,
+                    method: Method::Lbfgs,
+                    tol: 1e-12,
+                    ..Default::default()
+                },
+                None,
+            )
+            .unwrap();
+            assert!(a.converged && b.converged, "{ties:?}");
+            for k in 0..4 {
+                assert!(
+                    (a.theta[k] - b.theta[k]).abs() < 1e-6,
+                    "{ties:?} {:?} {:?}",
+                    a.theta,
+                    b.theta
+                );
+            }
+            if let (Some(x), Some(y)) = (a.tie_param, b.tie_param) {
+                assert!((x - y).abs() < 1e-6, "{ties:?} {x} {y}");
+            }
+            assert!((a.loglik - b.loglik).abs() < 1e-8);
+        }
+    }
+
+    #[test]
+    fn disconnected_needs_prior() {
+        let c = counts(3, &[(0, 1, 2.0, 0.0, 0.0), (1, 2, 1.0, 1.0, 0.0)]);
+        let e = fit(&c, &BtOptions::default(), None).unwrap_err();
+        assert!(matches!(e, Error::NotIdentifiable { .. }));
+        let f = fit(
+            &c,
+            &BtOptions {
+                alpha: 0.1,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        assert!(f.converged && f.theta[0] > f.theta[1]);
+    }
+
+    #[test]
+    fn gradient_matches_finite_differences() {
+        let c = counts(
+            3,
+            &[
+                (0, 1, 3.0, 1.0, 2.0),
+                (1, 2, 2.0, 2.0, 1.0),
+                (0, 2, 1.0, 2.0, 1.0),
+            ],
+        );
+        for ties in [Ties::Half, Ties::Davidson, Ties::RaoKupper] {
+            let cells = Cells::from_counts(&c, ties);
+            let p = [0.3, -0.2, 0.1, 0.7];
+            let m = if has_tie_param(ties) { 4 } else { 3 };
+            let mut g = vec![0.0; m];
+            objective(&cells, ties, 0.5, 0.0, &p[..m], &mut g);
+            for k in 0..m {
+                let mut q = p[..m].to_vec();
+                let h = 1e-6;
+                q[k] += h;
+                let mut s = vec![0.0; m];
+                let up = objective(&cells, ties, 0.5, 0.0, &q, &mut s);
+                q[k] -= 2.0 * h;
+                let dn = objective(&cells, ties, 0.5, 0.0, &q, &mut s);
+                assert!(((up - dn) / (2.0 * h) - g[k]).abs() < 1e-6, "{ties:?} {k}");
+            }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! plackett_luce (see module docs).

@@ -1,0 +1,1 @@
+//! spectral (see module docs).
