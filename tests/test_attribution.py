@@ -391,3 +391,92 @@ def test_result_object() -> None:
     assert list(s.to_pandas().columns) == ["value", "stderr"]
     with pytest.raises(AttributeError):
         res.kind = "x"  # type: ignore[misc]
+
+
+# --------------------------------------------------------------------------------------------------
+# Leaderboard slices
+
+
+def _slice_data(seed: int, n_items: int = 5, n_slices: int = 4, rows: int = 120) -> dict:
+    rng = np.random.default_rng(seed)
+    strength = rng.normal(size=n_items)
+    a = rng.integers(0, n_items, rows)
+    b = (a + rng.integers(1, n_items, rows)) % n_items
+    pa = 1 / (1 + np.exp(strength[b] - strength[a]))
+    u = rng.random(rows)
+    winner = np.where(u < 0.1, "tie", np.where(u < 0.1 + 0.9 * pa, "a", "b"))
+    return {
+        "a": [f"m{i}" for i in a],
+        "b": [f"m{i}" for i in b],
+        "winner": winner.tolist(),
+        "slice": [f"s{k}" for k in rng.integers(0, n_slices, rows)],
+    }
+
+
+@pytest.mark.parametrize("target", ["score", "gap", "rank", "kendall_tau"])
+def test_slice_game_matches_reference(target: str) -> None:
+    from prefrank.attribution import slice_game
+
+    d = _slice_data(5)
+    ref_scores = {f"m{i}": float(i) for i in range(5)}
+    g = slice_game(
+        d, a="a", b="b", outcome="winner", slice="slice", target=target, item="m1", other="m3",
+        reference=ref_scores, alpha=0.05, tol=1e-12,
+    )
+    comps = pr.comparisons(d, a="a", b="b", outcome="winner", group="slice")
+    items = list(comps.items)
+    assert list(g.players) == list(comps.groups)
+    ref_arr = [ref_scores[i] for i in items]
+    want = [
+        ref.slice_value(
+            comps.a.tolist(), comps.b.tolist(), comps.p.tolist(), comps.group.tolist(), len(items), s,
+            target, items.index("m1"), items.index("m3"), ref_arr, alpha=0.05,
+        )
+        for s in range(2**g.n_players)
+    ]
+    np.testing.assert_allclose(g.table(), want, atol=1e-7)
+    res = pr.shapley(g)
+    assert abs(res.efficiency_residual) < 1e-9
+    assert res.v_full == pytest.approx(want[-1], abs=1e-7)
+
+
+def test_slice_attribution_and_sampling() -> None:
+    d = _slice_data(9, n_items=6, n_slices=5, rows=300)
+    exact = pr.slice_attribution(d, a="a", b="b", outcome="winner", slice="slice", item="m0")
+    assert exact.method == "exact" and len(exact.players) == 5
+    s = pr.slice_attribution(
+        d, a="a", b="b", outcome="winner", slice="slice", item="m0", method="permutation",
+        max_evaluations=4000, seed=2,
+    )
+    assert np.all(np.abs(s.raw - exact.raw) <= 4 * s.raw_stderr + 1e-9)
+    b = pr.slice_attribution(d, a="a", b="b", outcome="winner", slice="slice", item="m0", kind="banzhaf")
+    assert b.kind == "banzhaf"
+    comps = pr.comparisons(d, a="a", b="b", outcome="winner", group="slice")
+    again = pr.slice_attribution(comps, slice="group", item="m0")
+    np.testing.assert_allclose(again.raw, exact.raw, atol=1e-12)
+
+
+def test_slice_errors() -> None:
+    d = _slice_data(1)
+    kw = {"a": "a", "b": "b", "outcome": "winner", "slice": "slice"}
+    with pytest.raises(PrefrankError, match="target"):
+        pr.slice_attribution(d, target="median", item="m0", **kw)  # type: ignore[arg-type]
+    with pytest.raises(PrefrankError, match="needs item"):
+        pr.slice_attribution(d, **kw)
+    with pytest.raises(PrefrankError, match="not an item"):
+        pr.slice_attribution(d, item="nobody", **kw)
+    with pytest.raises(PrefrankError, match="needs reference"):
+        pr.slice_attribution(d, target="kendall_tau", **kw)
+    with pytest.raises(PrefrankError, match="no score for item"):
+        pr.slice_attribution(d, target="kendall_tau", reference={"m0": 1.0}, **kw)
+    with pytest.raises(PrefrankError, match="alpha"):
+        pr.slice_attribution(d, item="m0", alpha=-1, **kw)
+    with pytest.raises(PrefrankError, match="kind"):
+        pr.slice_attribution(d, item="m0", kind="owen", **kw)  # type: ignore[arg-type]
+    comps = pr.comparisons(d, a="a", b="b", outcome="winner")
+    with pytest.raises(PrefrankError, match="no judge"):
+        pr.slice_attribution(comps, slice="judge", item="m0")
+    # Without a prior, a coalition whose graph is not strongly connected is refused, naming slices.
+    two = {"a": ["x", "y", "x"], "b": ["y", "z", "z"], "winner": ["a", "a", "a"], "slice": ["p", "q", "q"]}
+    with pytest.raises(NotIdentifiableError, match="coalition of slices"):
+        pr.slice_attribution(two, item="x", alpha=0, **kw)

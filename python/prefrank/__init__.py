@@ -7,7 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
-from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution
+from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
@@ -30,4 +30,5 @@ __all__ = [
     "semivalue",
     "shapley",
     "shift_attribution",
+    "slice_attribution",
 ]

@@ -45,6 +45,8 @@ __all__ = [
     "shapley",
     "shift_attribution",
     "shift_game",
+    "slice_attribution",
+    "slice_game",
 ]
 
 #: Largest number of players for exact values from a table.
@@ -288,6 +290,123 @@ def majority_game(
     )
 
 
+_TARGETS = ("score", "rank", "gap", "kendall_tau")
+
+
+def slice_game(
+    data: Any = None,
+    *,
+    slice: Any,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    target: Literal["score", "rank", "gap", "kendall_tau"] = "score",
+    item: Hashable | None = None,
+    other: Hashable | None = None,
+    reference: Any = None,
+    ties: Literal["half", "drop", "davidson", "rao_kupper"] = "half",
+    alpha: float = 0.01,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+) -> Game:
+    """Leaderboard-slices game: players are slices of the comparisons; ``v(S)`` comes from a
+    Bradley-Terry fit (prefrank-core ``rank::bt``) on the comparisons of the slices in ``S``.
+
+    ``slice`` names the column (or passes the array) that assigns each comparison to a slice: prompt
+    category, judge, annotator. With a :class:`~prefrank.data.Comparisons` table, ``slice`` may be
+    ``"group"`` or ``"judge"`` (its coded columns) or an array with one entry per comparison.
+    ``target``:
+
+    * ``"score"``: the centred log-strength of ``item``;
+    * ``"rank"``: the rank of ``item`` (1 = best; scores within 1e-8 tie);
+    * ``"gap"``: ``theta[item] - theta[other]``;
+    * ``"kendall_tau"``: Kendall tau-b between the fitted scores and ``reference`` (a mapping or Series
+      from item to reference score; items it lacks are an error), the agreement of the coalition's
+      ranking with a reference ranking (players are then judges or annotators).
+
+    ``ties``, ``alpha`` (Gaussian prior precision), ``max_iter``, ``tol`` are those of
+    :func:`prefrank.bradley_terry`. The default ``alpha=0.01`` (a weak prior) lets coalitions that
+    miss some items, or whose comparison graph is not strongly connected, still fit; with
+    ``alpha=0`` such a coalition is an error naming its slices. The empty coalition's value is the
+    value at all-equal scores (score 0, gap 0, rank ``(n + 1) / 2``, tau 0).
+    """
+    from prefrank.data import Comparisons, as_comparisons
+
+    if target not in _TARGETS:
+        raise PrefrankError(f"target must be one of {', '.join(_TARGETS)}; got {target!r}")
+    if not (math.isfinite(alpha) and alpha >= 0):
+        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    if isinstance(data, Comparisons):
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight)
+        if isinstance(slice, str) and slice in ("group", "judge"):
+            codes, labels = (comps.group, comps.groups) if slice == "group" else (comps.judge, comps.judges)
+            if codes is None or labels is None:
+                raise PrefrankError(f"the Comparisons table has no {slice} column")
+        else:
+            (codes,), labels = code_labels(_to_numpy(slice), names=["slice"])
+    else:
+        comps = as_comparisons(
+            data, a=a, b=b, outcome=outcome, weight=weight, group=slice, outcomes=outcomes, drop_self=drop_self
+        )
+        codes, labels = comps.group, comps.groups
+    assert codes is not None and labels is not None
+    if len(codes) != len(comps):
+        raise PrefrankError(f"slice has {len(codes)} entries but there are {len(comps)} comparisons")
+    items = list(comps.items)
+    pos = {lab: k for k, lab in enumerate(items)}
+
+    def code_of(name: str, lab: Hashable | None) -> int:
+        if lab is None:
+            raise PrefrankError(f"target={target!r} needs {name}=")
+        if lab not in pos:
+            raise PrefrankError(f"{name}={lab!r} is not an item of the comparisons")
+        return pos[lab]
+
+    it = oth = 0
+    ref_arr = None
+    if target in ("score", "rank", "gap"):
+        it = code_of("item", item)
+    if target == "gap":
+        oth = code_of("other", other)
+    if target == "kendall_tau":
+        if reference is None:
+            raise PrefrankError("target='kendall_tau' needs reference= (item -> reference score)")
+        if hasattr(reference, "to_dict") and callable(reference.to_dict):
+            reference = reference.to_dict()
+        missing = [lab for lab in items if lab not in reference]
+        if missing:
+            raise PrefrankError(f"reference has no score for item {missing[0]!r}")
+        ref_arr = np.array([float(reference[lab]) for lab in items], dtype=np.float64)
+    core = _core.Game.slices(
+        len(items),
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        np.ascontiguousarray(codes, dtype=np.uint32),
+        len(labels),
+        target,
+        it,
+        oth,
+        ref_arr,
+        ties,
+        float(alpha),
+        int(max_iter),
+        float(tol),
+    )
+    desc = {"score": f"score of {item!r}", "rank": f"rank of {item!r}", "gap": f"gap {item!r} - {other!r}"}
+    return Game(
+        core,
+        tuple(labels.tolist()),
+        f"leaderboard slices, {desc.get(target, 'Kendall tau with the reference')}",
+        {"target": target, "n_comparisons": len(comps)},
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Driving a game
 
@@ -370,6 +489,19 @@ def _build_table(res: _Resolved, batch_size: int, max_memory: int | None) -> tup
     return table, size
 
 
+def _game_extra(res: _Resolved) -> dict[str, Any]:
+    if res.game is None:
+        return {}
+    extra = dict(res.game.extra)
+    bad = int(res.game.core.n_unconverged)
+    if bad:
+        extra["n_unconverged_fits"] = bad
+        warnings.warn(
+            f"{bad} coalition fits stopped before meeting the tolerance", ConvergenceWarning, stacklevel=4
+        )
+    return extra
+
+
 def _exact(
     res: _Resolved,
     kind: str,
@@ -383,7 +515,7 @@ def _exact(
 ) -> Attribution:
     table, evals = _build_table(res, batch_size, max_memory)
     vals, v0, vn, resid = _core.semivalues_table(table, kind, alpha, beta, weights)
-    extra = dict(res.game.extra) if res.game is not None else {}
+    extra = _game_extra(res)
     return Attribution(
         players=res.players,
         raw=np.asarray(vals),
@@ -432,7 +564,7 @@ def _sampled(
             ConvergenceWarning,
             stacklevel=3,
         )
-    extra = dict(res.game.extra) if res.game is not None else {}
+    extra = _game_extra(res)
     return Attribution(
         players=res.players,
         raw=np.asarray(vals),
@@ -580,3 +712,69 @@ def shift_attribution(
         seed=seed,
         max_memory=max_memory,
     )
+
+
+def slice_attribution(
+    data: Any = None,
+    *,
+    slice: Any,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    target: Literal["score", "rank", "gap", "kendall_tau"] = "score",
+    item: Hashable | None = None,
+    other: Hashable | None = None,
+    reference: Any = None,
+    ties: Literal["half", "drop", "davidson", "rao_kupper"] = "half",
+    alpha: float = 0.01,
+    kind: Literal["shapley", "banzhaf"] = "shapley",
+    method: Literal["auto", "exact", "permutation", "msr"] = "auto",
+    max_stderr: float | None = None,
+    max_evaluations: int | None = None,
+    seed: int = 0,
+    max_memory: int | None = None,
+) -> Attribution:
+    """Which slices of the comparisons (prompt categories, judges, annotators) drive a leaderboard?
+
+    Shapley (or Banzhaf) values of :func:`slice_game` (see there for ``slice``, ``target``,
+    ``item``, ``other``, ``reference``, ``ties``, ``alpha``). Exact (Gray-code walk, warm-started
+    refits) up to 20 slices by default, sampled beyond (``method`` as in :func:`shapley`).
+    """
+    g = slice_game(
+        data,
+        slice=slice,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        outcomes=outcomes,
+        drop_self=drop_self,
+        target=target,
+        item=item,
+        other=other,
+        reference=reference,
+        ties=ties,
+        alpha=alpha,
+    )
+    if kind == "shapley":
+        return shapley(
+            g,
+            method=method,  # type: ignore[arg-type]
+            max_stderr=max_stderr,
+            max_evaluations=max_evaluations,
+            seed=seed,
+            max_memory=max_memory,
+        )
+    if kind == "banzhaf":
+        return banzhaf(
+            g,
+            method=method,  # type: ignore[arg-type]
+            max_stderr=max_stderr,
+            max_evaluations=max_evaluations,
+            seed=seed,
+            max_memory=max_memory,
+        )
+    raise PrefrankError(f"kind must be 'shapley' or 'banzhaf', got {kind!r}")

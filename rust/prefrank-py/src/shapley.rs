@@ -5,6 +5,8 @@ use numpy::{
     IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
 };
+use prefrank_core::data::ComparisonsRef;
+use prefrank_core::rank::bt::{BtOptions, Ties};
 use prefrank_core::shapley::{
     self as core, games::par_values, Game as CoreGameTrait, SampledValues, SamplingOptions,
     Semivalue,
@@ -165,6 +167,20 @@ fn sample_callable<'py>(
 enum GameKind {
     Shift(core::ShiftGame),
     Majority(core::MajorityGame),
+    Slices(core::SliceGame),
+}
+
+fn parse_ties(s: &str) -> Result<Ties, Error> {
+    match s {
+        "half" => Ok(Ties::Half),
+        "drop" => Ok(Ties::Drop),
+        "davidson" => Ok(Ties::Davidson),
+        "rao_kupper" => Ok(Ties::RaoKupper),
+        other => Err(Error::invalid(
+            "ties",
+            format!("{other:?} is not one of 'half', 'drop', 'davidson', 'rao_kupper'"),
+        )),
+    }
 }
 
 /// A game built into the core: `Game.shift(...)` or `Game.majority(...)`.
@@ -178,6 +194,7 @@ impl PyGame {
         match &self.inner {
             GameKind::Shift(g) => g,
             GameKind::Majority(g) => g,
+            GameKind::Slices(g) => g,
         }
     }
 }
@@ -233,6 +250,87 @@ impl PyGame {
         Ok(PyGame {
             inner: GameKind::Majority(g),
         })
+    }
+
+    /// Leaderboard-slices game: Bradley-Terry on the comparisons of each coalition of slices.
+    /// `target` is "score" (item), "rank" (item), "gap" (item - other) or "kendall_tau" (reference).
+    #[staticmethod]
+    #[pyo3(signature = (n_items, a, b, p, tie, weight, slice, n_slices, target, item=0, other=0, reference=None, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10))]
+    #[allow(clippy::too_many_arguments)]
+    fn slices<'py>(
+        py: Python<'py>,
+        n_items: usize,
+        a: PyReadonlyArray1<'py, u32>,
+        b: PyReadonlyArray1<'py, u32>,
+        p: PyReadonlyArray1<'py, f64>,
+        tie: PyReadonlyArray1<'py, u8>,
+        weight: Option<PyReadonlyArray1<'py, f64>>,
+        slice: PyReadonlyArray1<'py, u32>,
+        n_slices: usize,
+        target: &str,
+        item: u32,
+        other: u32,
+        reference: Option<PyReadonlyArray1<'py, f64>>,
+        ties: &str,
+        alpha: f64,
+        max_iter: usize,
+        tol: f64,
+    ) -> PyResult<Self> {
+        let target = match target {
+            "score" => core::SliceTarget::Score(item),
+            "rank" => core::SliceTarget::Rank(item),
+            "gap" => core::SliceTarget::Gap(item, other),
+            "kendall_tau" => core::SliceTarget::KendallTau(match &reference {
+                Some(r) => r.as_slice()?.to_vec(),
+                None => Vec::new(),
+            }),
+            other => {
+                return Err(to_py(
+                    py,
+                    Error::invalid(
+                        "target",
+                        format!("{other:?} is not one of 'score', 'rank', 'gap', 'kendall_tau'"),
+                    ),
+                ))
+            }
+        };
+        let opts = BtOptions {
+            ties: parse_ties(ties).map_err(|e| to_py(py, e))?,
+            alpha,
+            max_iter,
+            tol,
+            ..Default::default()
+        };
+        let c = ComparisonsRef {
+            n_items,
+            a: a.as_slice()?,
+            b: b.as_slice()?,
+            p: p.as_slice()?,
+            tie: tie.as_slice()?,
+            weight: match &weight {
+                Some(w) => Some(w.as_slice()?),
+                None => None,
+            },
+        };
+        let sl = slice.as_slice()?;
+        let g = py
+            .detach(|| -> Result<core::SliceGame, Error> {
+                prefrank_core::data::validate_comparisons(&c, false)?;
+                core::SliceGame::new(&c, sl, n_slices, target, opts)
+            })
+            .map_err(|e| to_py(py, e))?;
+        Ok(PyGame {
+            inner: GameKind::Slices(g),
+        })
+    }
+
+    /// Coalition fits that stopped before meeting the tolerance (slices game; 0 otherwise).
+    #[getter]
+    fn n_unconverged(&self) -> usize {
+        match &self.inner {
+            GameKind::Slices(g) => g.n_unconverged(),
+            _ => 0,
+        }
     }
 
     #[getter]

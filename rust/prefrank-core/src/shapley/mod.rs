@@ -20,10 +20,12 @@
 
 pub mod games;
 pub mod sampling;
+pub mod slices;
 pub mod table;
 
 pub use games::{game_table, Game, MajorityGame, ShiftGame};
 pub use sampling::{msr_banzhaf, permutation_shapley, SampledValues, SamplingOptions};
+pub use slices::{SliceGame, SliceTarget};
 pub use table::{semivalues_from_table, table_bytes, TableValues, MAX_EXACT_PLAYERS};
 
 use crate::error::{Error, Result};
