@@ -8,11 +8,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import prefrank as pr
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import prefrank as pr
 from prefrank.attribution import Attribution, majority_game, shift_game
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.reference import attribution as ref
@@ -120,7 +119,9 @@ def test_matches_reference(table: list, kind: str, alpha: float, beta: float) ->
 def test_user_weights_match_reference(table: list, w: list) -> None:
     n = len(table).bit_length() - 1
     got = pr.semivalue(np.array(table), weights=w[:n]).raw
-    np.testing.assert_allclose(got, ref.semivalues(table, weights=w[:n]), atol=1e-8 * (1 + max(map(abs, table))))
+    np.testing.assert_allclose(
+        got, ref.semivalues(table, weights=w[:n]), atol=1e-8 * (1 + max(map(abs, table)))
+    )
 
 
 def _random_table(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -302,7 +303,9 @@ def test_shift_attribution_splits_the_change() -> None:
     res = pr.shift_attribution(metric, ratios)
     assert list(res.values.index) == ["prompts", "judge", "noop"]
     assert res.v_empty == pytest.approx(metric.mean())
-    target = (metric * ratios["prompts"] * ratios["judge"]).sum() / (ratios["prompts"] * ratios["judge"]).sum()
+    target = (metric * ratios["prompts"] * ratios["judge"]).sum() / (
+        ratios["prompts"] * ratios["judge"]
+    ).sum()
     assert res.v_full == pytest.approx(target)
     assert res.raw.sum() == pytest.approx(target - metric.mean())
     assert abs(res["noop"]) < 1e-12  # a mechanism that does not shift is a null player
@@ -420,8 +423,17 @@ def test_slice_game_matches_reference(target: str) -> None:
     d = _slice_data(5)
     ref_scores = {f"m{i}": float(i) for i in range(5)}
     g = slice_game(
-        d, a="a", b="b", outcome="winner", slice="slice", target=target, item="m1", other="m3",
-        reference=ref_scores, alpha=0.05, tol=1e-12,
+        d,
+        a="a",
+        b="b",
+        outcome="winner",
+        slice="slice",
+        target=target,
+        item="m1",
+        other="m3",
+        reference=ref_scores,
+        alpha=0.05,
+        tol=1e-12,
     )
     comps = pr.comparisons(d, a="a", b="b", outcome="winner", group="slice")
     items = list(comps.items)
@@ -429,8 +441,17 @@ def test_slice_game_matches_reference(target: str) -> None:
     ref_arr = [ref_scores[i] for i in items]
     want = [
         ref.slice_value(
-            comps.a.tolist(), comps.b.tolist(), comps.p.tolist(), comps.group.tolist(), len(items), s,
-            target, items.index("m1"), items.index("m3"), ref_arr, alpha=0.05,
+            comps.a.tolist(),
+            comps.b.tolist(),
+            comps.p.tolist(),
+            comps.group.tolist(),
+            len(items),
+            s,
+            target,
+            items.index("m1"),
+            items.index("m3"),
+            ref_arr,
+            alpha=0.05,
         )
         for s in range(2**g.n_players)
     ]
@@ -445,8 +466,15 @@ def test_slice_attribution_and_sampling() -> None:
     exact = pr.slice_attribution(d, a="a", b="b", outcome="winner", slice="slice", item="m0")
     assert exact.method == "exact" and len(exact.players) == 5
     s = pr.slice_attribution(
-        d, a="a", b="b", outcome="winner", slice="slice", item="m0", method="permutation",
-        max_evaluations=4000, seed=2,
+        d,
+        a="a",
+        b="b",
+        outcome="winner",
+        slice="slice",
+        item="m0",
+        method="permutation",
+        max_evaluations=4000,
+        seed=2,
     )
     assert np.all(np.abs(s.raw - exact.raw) <= 4 * s.raw_stderr + 1e-9)
     b = pr.slice_attribution(d, a="a", b="b", outcome="winner", slice="slice", item="m0", kind="banzhaf")

@@ -279,9 +279,7 @@ def majority_game(
     (label_codes, ref_codes), labels = code_labels(lab_col, ref_col, names=["label", "reference"])
     ref = np.full(len(unit_list), _NO_REFERENCE, dtype=np.uint32)
     ref[has] = ref_codes
-    core = _core.Game.majority(
-        unit_codes, rater_codes, label_codes, ref, len(raters), max(len(labels), 1)
-    )
+    core = _core.Game.majority(unit_codes, rater_codes, label_codes, ref, len(raters), max(len(labels), 1))
     return Game(
         core,
         tuple(raters.tolist()),
@@ -349,7 +347,14 @@ def slice_game(
             (codes,), labels = code_labels(_to_numpy(slice), names=["slice"])
     else:
         comps = as_comparisons(
-            data, a=a, b=b, outcome=outcome, weight=weight, group=slice, outcomes=outcomes, drop_self=drop_self
+            data,
+            a=a,
+            b=b,
+            outcome=outcome,
+            weight=weight,
+            group=slice,
+            outcomes=outcomes,
+            drop_self=drop_self,
         )
         codes, labels = comps.group, comps.groups
     assert codes is not None and labels is not None

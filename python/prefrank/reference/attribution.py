@@ -20,9 +20,7 @@ __all__ = [
 ]
 
 
-def semivalue_weights(
-    n: int, kind: str = "shapley", alpha: float = 1.0, beta: float = 1.0
-) -> list[float]:
+def semivalue_weights(n: int, kind: str = "shapley", alpha: float = 1.0, beta: float = 1.0) -> list[float]:
     """Weights ``p_s`` of a coalition of ``s`` other players, ``s = 0..n-1``.
 
     shapley: ``s!(n-1-s)!/n!``; banzhaf: ``2**-(n-1)``; beta: ``B(s+beta, n-1-s+alpha)/B(alpha, beta)``
@@ -138,7 +136,7 @@ def bt_scores(
     for _ in range(iters):
         grad = -alpha * theta
         hess = alpha * np.eye(n_items)
-        for i, j, pr in zip(a, b, p):
+        for i, j, pr in zip(a, b, p, strict=True):
             q = 1.0 / (1.0 + math.exp(theta[j] - theta[i]))
             grad[i] += pr - q
             grad[j] -= pr - q
@@ -167,7 +165,7 @@ def slice_value(
     reference: Sequence[float] | None = None,
     alpha: float = 0.01,
 ) -> float:
-    """``v(S)`` of the leaderboard-slices game (ties as half wins; see ``prefrank.attribution.slice_game``)."""
+    """``v(S)`` of the leaderboard-slices game (ties count half; see ``attribution.slice_game``)."""
     rows = [r for r in range(len(a)) if mask >> slice[r] & 1]
     if not rows:
         return {"score": 0.0, "gap": 0.0, "kendall_tau": 0.0, "rank": (n_items + 1) / 2}[target]

@@ -565,6 +565,7 @@ pub fn zeta_transform(t: &mut [f64]) {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop, clippy::type_complexity)]
 mod tests {
     use super::*;
 

@@ -124,7 +124,7 @@ fn check_options(n: usize, opts: &SamplingOptions) -> Result<()> {
             what: "game (0 players)".into(),
         });
     }
-    if !(opts.max_stderr >= 0.0 && !opts.max_stderr.is_nan()) {
+    if opts.max_stderr < 0.0 || opts.max_stderr.is_nan() {
         return Err(Error::invalid(
             "max_stderr",
             format!("must be >= 0, got {}", opts.max_stderr),

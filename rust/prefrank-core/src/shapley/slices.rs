@@ -242,6 +242,7 @@ impl SliceGame {
         }
     }
 
+    #[allow(clippy::needless_range_loop)]
     fn value_of(
         &self,
         acc: &[Vec<f64>; 3],
@@ -351,6 +352,7 @@ impl Game for SliceGame {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop, clippy::type_complexity)]
 mod tests {
     use super::*;
     use crate::data::PairCounts;
@@ -401,7 +403,7 @@ mod tests {
             SliceTarget::Rank(2),
             SliceTarget::KendallTau(vec![0.0, 1.0, 2.0, 3.0, 4.0]),
         ] {
-            let g = SliceGame::new(&c, &s, 4, target.clone(), opts.clone()).unwrap();
+            let g = SliceGame::new(&c, &s, 4, target.clone(), opts).unwrap();
             let table = g.table().unwrap();
             assert_eq!(table[0], g.empty_value());
             for mask in 1..16usize {
@@ -426,10 +428,10 @@ mod tests {
             weight: None,
         };
         let o = BtOptions::default();
-        assert!(SliceGame::new(&c, &s[1..], 4, SliceTarget::Score(0), o.clone()).is_err());
-        assert!(SliceGame::new(&c, &s, 3, SliceTarget::Score(0), o.clone()).is_err());
-        assert!(SliceGame::new(&c, &s, 4, SliceTarget::Score(9), o.clone()).is_err());
-        assert!(SliceGame::new(&c, &s, 4, SliceTarget::KendallTau(vec![1.0]), o.clone()).is_err());
+        assert!(SliceGame::new(&c, &s[1..], 4, SliceTarget::Score(0), o).is_err());
+        assert!(SliceGame::new(&c, &s, 3, SliceTarget::Score(0), o).is_err());
+        assert!(SliceGame::new(&c, &s, 4, SliceTarget::Score(9), o).is_err());
+        assert!(SliceGame::new(&c, &s, 4, SliceTarget::KendallTau(vec![1.0]), o).is_err());
         assert!((kendall_tau_b(&[1.0, 2.0, 3.0], &[3.0, 4.0, 5.0]) - 1.0).abs() < 1e-12);
         assert!((kendall_tau_b(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
         // One slice holding only item 0's wins: without a prior the fit is not identifiable.
