@@ -308,7 +308,7 @@ def slice_game(
     ties: Literal["half", "drop", "davidson", "rao_kupper"] = "half",
     alpha: float = 0.01,
     max_iter: int = 10_000,
-    tol: float = 1e-10,
+    tol: float = 1e-8,
 ) -> Game:
     """Leaderboard-slices game: players are slices of the comparisons; ``v(S)`` comes from a
     Bradley-Terry fit (prefrank-core ``rank::bt``) on the comparisons of the slices in ``S``.
@@ -326,7 +326,8 @@ def slice_game(
       ranking with a reference ranking (players are then judges or annotators).
 
     ``ties``, ``alpha`` (Gaussian prior precision), ``max_iter``, ``tol`` are those of
-    :func:`prefrank.bradley_terry`. The default ``alpha=0.01`` (a weak prior) lets coalitions that
+    :func:`prefrank.bradley_terry` (``tol`` defaults to 1e-8 here: scores to about 1e-8, plenty for
+    attribution). The default ``alpha=0.01`` (a weak prior) lets coalitions that
     miss some items, or whose comparison graph is not strongly connected, still fit; with
     ``alpha=0`` such a coalition is an error naming its slices. The empty coalition's value is the
     value at all-equal scores (score 0, gap 0, rank ``(n + 1) / 2``, tau 0).
