@@ -508,3 +508,46 @@ def test_slice_errors() -> None:
     two = {"a": ["x", "y", "x"], "b": ["y", "z", "z"], "winner": ["a", "a", "a"], "slice": ["p", "q", "q"]}
     with pytest.raises(NotIdentifiableError, match="coalition of slices"):
         pr.slice_attribution(two, item="x", alpha=0, **kw)
+
+
+# --------------------------------------------------------------------------------------------------
+# Real data (LLMFAO, tests/data)
+
+
+def test_llmfao_prompts_and_workers() -> None:
+    import pandas as pd
+
+    crowd = pd.read_csv(DATA / "llmfao-crowd.csv")
+    gpt4 = pd.read_csv(DATA / "llmfao-gpt4.csv")
+    cols = {
+        "a": "left",
+        "b": "right",
+        "outcome": "winner",
+        "outcomes": {"left": "a", "right": "b", "tie": "tie"},
+    }
+    sub = crowd[crowd.prompt.isin(sorted(crowd.prompt.unique())[:5])]
+    res = pr.slice_attribution(sub, **cols, slice="prompt", item="GPT 4")
+    assert res.method == "exact" and len(res.players) == 5
+    assert abs(res.efficiency_residual) < 1e-9
+    comps = pr.comparisons(sub, **cols, group="prompt")
+    items = list(comps.items)
+    want = ref.slice_value(
+        comps.a.tolist(),
+        comps.b.tolist(),
+        comps.p.tolist(),
+        comps.group.tolist(),
+        len(items),
+        31,
+        "score",
+        items.index("GPT 4"),
+    )
+    assert res.v_full == pytest.approx(want, abs=1e-6)
+    # Workers against GPT-4's verdicts: 124 players, sampled in the core.
+    verdict = dict(zip(gpt4["id"], gpt4["winner"], strict=True))
+    g = majority_game(crowd, unit="id", rater="worker", label="winner", reference=verdict)
+    assert g.n_players == crowd.worker.nunique()
+    s = pr.shapley(g, max_evaluations=3000, seed=0)
+    assert s.method == "permutation sampling" and abs(s.efficiency_residual) < 1e-9
+    pos = {w: i for i, w in enumerate(g.players)}
+    trip = list(zip(crowd.id, crowd.worker.map(pos), crowd.winner, strict=True))
+    assert s.v_full == pytest.approx(ref.majority_value(trip, verdict, (1 << g.n_players) - 1))
