@@ -69,9 +69,7 @@ class PairCounts:
 # --- attribution ---
 from typing import final as _final  # noqa: E402
 
-_SampledOut = tuple[
-    npt.NDArray[np.float64], npt.NDArray[np.float64], int, int, bool, float, float, float
-]
+_SampledOut = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int, bool, float, float, float]
 
 def semivalues_table(
     table: npt.NDArray[np.float64],
