@@ -266,6 +266,14 @@ def test_input_errors() -> None:
         pr.shapley(lambda c: c.sum(1), n_players=3, batch_size=0)
 
 
+def test_float32_and_integer_tables() -> None:
+    g = next(g for g in GAMES if g["name"].startswith("EEC"))
+    t = game_table(g)
+    want = fracs(g["shapley"])
+    np.testing.assert_allclose(pr.shapley(t.astype(np.float32)).raw, want, atol=1e-12)
+    np.testing.assert_allclose(pr.shapley(t.astype(np.int8)).raw, want, atol=1e-12)
+
+
 def test_memory_is_checked_before_evaluating() -> None:
     calls = []
     f = lambda c: calls.append(1) or c.sum(1)  # noqa: E731

@@ -461,6 +461,12 @@ def _resolve(
             raise PrefrankError(f"a game needs at least one player, got n_players={n}")
         labels = _labels(players, n, "game")
         return _Resolved(n, labels, func=_wrap_callable(game, n, coalitions))
+    size_hint = getattr(game, "shape", None)
+    if size_hint is not None and len(size_hint) == 1 and getattr(game, "dtype", None) != np.float64:
+        # Converting to float64 copies the table: check that the copy fits first.
+        m = int(size_hint[0])
+        if m >= 2 and not m & (m - 1):
+            _core.check_table_memory(m.bit_length() - 1, None)
     table = np.ascontiguousarray(np.asarray(game, dtype=np.float64))
     if table.ndim != 1:
         raise PrefrankError(f"a table of coalition values must be 1-D, got shape {table.shape}")
