@@ -559,3 +559,13 @@ def test_llmfao_prompts_and_workers() -> None:
     pos = {w: i for i, w in enumerate(g.players)}
     trip = list(zip(crowd.id, crowd.worker.map(pos), crowd.winner, strict=True))
     assert s.v_full == pytest.approx(ref.majority_value(trip, verdict, (1 << g.n_players) - 1))
+
+
+def test_progress_bar_counts_every_evaluation(capsys: pytest.CaptureFixture[str]) -> None:
+    f = lambda c: c.sum(axis=1).astype(float)  # noqa: E731
+    res = pr.shapley(f, n_players=6, batch_size=10, progress=True)
+    np.testing.assert_allclose(res.raw, np.ones(6))
+    err = capsys.readouterr().err
+    assert "64/64" in err
+    pr.banzhaf(f, n_players=30, method="msr", max_evaluations=1000, progress=True)
+    assert "evaluations" in capsys.readouterr().err

@@ -481,7 +481,24 @@ def _resolve(
     return _Resolved(n, _labels(players, n, "table"), table=table)
 
 
-def _build_table(res: _Resolved, batch_size: int, max_memory: int | None) -> tuple[np.ndarray, int]:
+def _progress(total: int, enabled: bool | None, desc: str) -> Any:
+    """A tqdm bar (None when disabled, when stderr is not a TTY by default, or without tqdm)."""
+    import sys
+
+    if enabled is None:
+        enabled = sys.stderr.isatty()
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit="coalition")
+
+
+def _build_table(
+    res: _Resolved, batch_size: int, max_memory: int | None, progress: bool | None = None
+) -> tuple[np.ndarray, int]:
     if res.table is not None:
         return res.table, 0
     _core.check_table_memory(res.n, max_memory)
@@ -493,11 +510,18 @@ def _build_table(res: _Resolved, batch_size: int, max_memory: int | None) -> tup
     size = 1 << res.n
     table = np.empty(size, dtype=np.float64)
     shifts = np.arange(res.n, dtype=np.int64)
-    for start in range(0, size, batch_size):
-        stop = min(start + batch_size, size)
-        idx = np.arange(start, stop, dtype=np.int64)
-        members = ((idx[:, None] >> shifts) & 1).astype(np.uint8)
-        table[start:stop] = res.func(members)
+    bar = _progress(size, progress, "coalitions")
+    try:
+        for start in range(0, size, batch_size):
+            stop = min(start + batch_size, size)
+            idx = np.arange(start, stop, dtype=np.int64)
+            members = ((idx[:, None] >> shifts) & 1).astype(np.uint8)
+            table[start:stop] = res.func(members)
+            if bar is not None:
+                bar.update(stop - start)
+    finally:
+        if bar is not None:
+            bar.close()
     return table, size
 
 
@@ -524,8 +548,9 @@ def _exact(
     weights: np.ndarray | None = None,
     batch_size: int,
     max_memory: int | None,
+    progress: bool | None = None,
 ) -> Attribution:
-    table, evals = _build_table(res, batch_size, max_memory)
+    table, evals = _build_table(res, batch_size, max_memory, progress)
     vals, v0, vn, resid = _core.semivalues_table(table, kind, alpha, beta, weights)
     extra = _game_extra(res)
     return Attribution(
@@ -550,6 +575,7 @@ def _sampled(
     max_stderr: float | None,
     max_evaluations: int | None,
     seed: int,
+    progress: bool | None = None,
 ) -> Attribution:
     if max_stderr is not None and not (max_stderr > 0 and math.isfinite(max_stderr)):
         raise PrefrankError(f"max_stderr must be a positive number, got {max_stderr}")
@@ -567,7 +593,21 @@ def _sampled(
     elif res.game is not None:
         out = res.game.core.sample(sampler, se, budget, seed, chunk, 16)
     else:
-        out = _core.sample_callable(res.func, res.n, sampler, se, budget, seed, chunk, 16)
+        func = res.func
+        assert func is not None
+        bar = _progress(budget, progress, "evaluations")
+
+        def counted(m: np.ndarray) -> np.ndarray:
+            out = func(m)
+            if bar is not None:
+                bar.update(m.shape[0])
+            return out
+
+        try:
+            out = _core.sample_callable(counted, res.n, sampler, se, budget, seed, chunk, 16)
+        finally:
+            if bar is not None:
+                bar.close()
     vals, stderr, n_samples, n_evals, converged, v0, vn, resid = out
     if max_stderr is not None and not converged:
         warnings.warn(
@@ -615,6 +655,7 @@ def shapley(
     coalitions: Literal["bool", "bitmask"] = "bool",
     batch_size: int = 65_536,
     max_memory: int | None = None,
+    progress: bool | None = None,
 ) -> Attribution:
     """Shapley values of a game (a table, a batch callable or a built-in :class:`Game`).
 
@@ -623,13 +664,22 @@ def shapley(
     ``max_stderr`` or after ``max_evaluations`` coalition evaluations (default 100,000); a
     :class:`~prefrank.exceptions.ConvergenceWarning` says when ``max_stderr`` was not reached.
     ``max_memory`` (bytes) caps the table of an exact computation; tables that would not fit in the
-    available memory are refused before anything is evaluated.
+    available memory are refused before anything is evaluated. ``progress`` shows a tqdm bar while a
+    Python callable is evaluated (default: when stderr is a TTY; built-in games run in Rust without one).
     """
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "permutation") == "exact":
-        return _exact(res, "shapley", "shapley", batch_size=batch_size, max_memory=max_memory)
+        return _exact(
+            res, "shapley", "shapley", batch_size=batch_size, max_memory=max_memory, progress=progress
+        )
     return _sampled(
-        res, "permutation", "shapley", max_stderr=max_stderr, max_evaluations=max_evaluations, seed=seed
+        res,
+        "permutation",
+        "shapley",
+        max_stderr=max_stderr,
+        max_evaluations=max_evaluations,
+        seed=seed,
+        progress=progress,
     )
 
 
@@ -645,6 +695,7 @@ def banzhaf(
     coalitions: Literal["bool", "bitmask"] = "bool",
     batch_size: int = 65_536,
     max_memory: int | None = None,
+    progress: bool | None = None,
 ) -> Attribution:
     """Banzhaf values (``p_s = 2**-(n-1)``); sampled by maximum sample reuse (MSR) for large games.
 
@@ -653,8 +704,18 @@ def banzhaf(
     """
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "msr") == "exact":
-        return _exact(res, "banzhaf", "banzhaf", batch_size=batch_size, max_memory=max_memory)
-    return _sampled(res, "msr", "banzhaf", max_stderr=max_stderr, max_evaluations=max_evaluations, seed=seed)
+        return _exact(
+            res, "banzhaf", "banzhaf", batch_size=batch_size, max_memory=max_memory, progress=progress
+        )
+    return _sampled(
+        res,
+        "msr",
+        "banzhaf",
+        max_stderr=max_stderr,
+        max_evaluations=max_evaluations,
+        seed=seed,
+        progress=progress,
+    )
 
 
 def semivalue(
