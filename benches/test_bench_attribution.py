@@ -142,9 +142,7 @@ def _sampled_game():  # type: ignore[no-untyped-def]
 def test_sampled(benchmark, impl: str) -> None:  # type: ignore[no-untyped-def]
     f = _sampled_game()
     if impl == "prefrank":
-        res = benchmark(
-            lambda: pr.shapley(f, n_players=N_SAMPLED, method="permutation", max_evaluations=BUDGET)
-        )
+        res = benchmark(lambda: pr.shapley(f, n_players=N_SAMPLED, method="permutation", max_evaluations=BUDGET))
         vals = res.raw
     else:
         shap = pytest.importorskip("shap")
@@ -192,7 +190,5 @@ def test_slices_large(benchmark) -> None:  # type: ignore[no-untyped-def]
         group="slice",
     )
     top = int(np.argmax(s))
-    res = benchmark.pedantic(
-        lambda: pr.slice_attribution(comps, slice="group", item=top), rounds=1, iterations=1
-    )
+    res = benchmark.pedantic(lambda: pr.slice_attribution(comps, slice="group", item=top), rounds=1, iterations=1)
     assert abs(res.efficiency_residual) < 1e-9

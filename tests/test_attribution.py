@@ -92,9 +92,7 @@ def test_permutation_reference_agrees_with_formula() -> None:
 # Reference twin and properties on random tables
 
 tables = st.integers(1, 7).flatmap(
-    lambda n: st.lists(
-        st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=2**n, max_size=2**n
-    )
+    lambda n: st.lists(st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False), min_size=2**n, max_size=2**n)
 )
 kinds = st.sampled_from(["shapley", "banzhaf", "beta"])
 
@@ -119,9 +117,7 @@ def test_matches_reference(table: list, kind: str, alpha: float, beta: float) ->
 def test_user_weights_match_reference(table: list, w: list) -> None:
     n = len(table).bit_length() - 1
     got = pr.semivalue(np.array(table), weights=w[:n]).raw
-    np.testing.assert_allclose(
-        got, ref.semivalues(table, weights=w[:n]), atol=1e-8 * (1 + max(map(abs, table)))
-    )
+    np.testing.assert_allclose(got, ref.semivalues(table, weights=w[:n]), atol=1e-8 * (1 + max(map(abs, table))))
 
 
 def _random_table(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -311,9 +307,7 @@ def test_shift_attribution_splits_the_change() -> None:
     res = pr.shift_attribution(metric, ratios)
     assert list(res.values.index) == ["prompts", "judge", "noop"]
     assert res.v_empty == pytest.approx(metric.mean())
-    target = (metric * ratios["prompts"] * ratios["judge"]).sum() / (
-        ratios["prompts"] * ratios["judge"]
-    ).sum()
+    target = (metric * ratios["prompts"] * ratios["judge"]).sum() / (ratios["prompts"] * ratios["judge"]).sum()
     assert res.v_full == pytest.approx(target)
     assert res.raw.sum() == pytest.approx(target - metric.mean())
     assert abs(res["noop"]) < 1e-12  # a mechanism that does not shift is a null player

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from prefrank import _core
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
+from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
@@ -22,13 +23,18 @@ __all__ = [
     "PrefrankError",
     "Ranking",
     "__version__",
+    "audit",
     "banzhaf",
     "bradley_terry",
     "comparisons",
     "elo",
+    "position_bias",
     "read_table",
+    "score_consistency",
     "semivalue",
     "shapley",
     "shift_attribution",
     "slice_attribution",
+    "tournament",
+    "transitivity",
 ]

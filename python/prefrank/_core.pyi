@@ -1,4 +1,6 @@
 # Typed stubs for the compiled extension prefrank._core (checked by mypy.stubtest).
+from typing import Any, final
+
 import numpy as np
 import numpy.typing as npt
 
@@ -20,10 +22,14 @@ def code_str_objects(
     columns: list[npt.NDArray[np.object_]],
 ) -> tuple[list[npt.NDArray[np.uint32]], list[str]]: ...
 def code_ucs4(columns: list[npt.NDArray[np.uint32]]) -> tuple[list[npt.NDArray[np.uint32]], list[str]]: ...
+def code_utf8(
+    columns: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]],
+) -> tuple[list[npt.NDArray[np.uint32]], list[str]]: ...
 def code_i64(
     columns: list[npt.NDArray[np.int64]],
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.int64]]: ...
 
+@final
 class PairCounts:
     @staticmethod
     def from_comparisons(
@@ -64,11 +70,96 @@ class PairCounts:
         npt.NDArray[np.float64],
         npt.NDArray[np.float64],
     ]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
+
+# --- ranking ---
+BOOTSTRAP_ROUND_CHUNK: int
+
+def bt_fit(
+    counts: PairCounts,
+    ties: str = "half",
+    alpha: float = 0.0,
+    max_iter: int = 10000,
+    tol: float = 1e-10,
+    method: str = "auto",
+    init: npt.NDArray[np.float64] | None = None,
+) -> dict[str, Any]: ...
+def bt_components(counts: PairCounts, ties: str = "half") -> tuple[npt.NDArray[np.uint32], int]: ...
+def bt_bootstrap(
+    counts: PairCounts,
+    theta_hat: npt.NDArray[np.float64],
+    rounds: int,
+    seed: int,
+    first_chunk: int = 0,
+    ties: str = "half",
+    alpha: float = 0.0,
+    max_iter: int = 10000,
+    tol: float = 1e-10,
+    method: str = "auto",
+    tie_hat: float | None = None,
+) -> dict[str, Any]: ...
+def bt_acceleration(
+    counts: PairCounts,
+    theta: npt.NDArray[np.float64],
+    ties: str = "half",
+    alpha: float = 0.0,
+    tie_param: float | None = None,
+    anchor: int | None = None,
+) -> npt.NDArray[np.float64]: ...
+def elo_ratings(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    k: float = 4.0,
+    initial: float = 1000.0,
+    scale: float = 400.0,
+    base: float = 10.0,
+    shuffles: int = 0,
+    seed: int = 0,
+) -> npt.NDArray[np.float64]: ...
+
+# --- consistency ---
+def triad_census(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None,
+    group: npt.NDArray[np.uint32],
+    n_groups: int,
+    judge: npt.NDArray[np.uint32] | None = None,
+    aggregate: str = "majority",
+    margin: float = 0.0,
+    ntr: bool = False,
+    examples_per_unit: int = 0,
+) -> dict[str, npt.NDArray[Any]]: ...
+def cluster_ratio_bootstrap(
+    num: npt.NDArray[np.float64], den: npt.NDArray[np.float64], n_cols: int, rounds: int, seed: int
+) -> npt.NDArray[np.float64]: ...
+def tournament_stats(
+    n_items: int,
+    a: npt.NDArray[np.uint32] | None = None,
+    b: npt.NDArray[np.uint32] | None = None,
+    p: npt.NDArray[np.float64] | None = None,
+    tie: npt.NDArray[np.uint8] | None = None,
+    weight: npt.NDArray[np.float64] | None = None,
+    wins: npt.NDArray[np.float64] | None = None,
+    ties: npt.NDArray[np.float64] | None = None,
+    aggregate: str = "majority",
+    margin: float = 0.0,
+    cycles: int = 0,
+    order: bool = True,
+    exact_max: int = 20,
+    max_passes: int = 20,
+) -> dict[str, Any]: ...
+
+# --- end consistency ---
 
 # --- attribution ---
-from typing import final as _final  # noqa: E402
-
 _SampledOut = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int, bool, float, float, float]
 
 def semivalues_table(
@@ -90,7 +181,7 @@ def sample_callable(
     chunks_per_round: int = 16,
 ) -> _SampledOut: ...
 
-@_final
+@final
 class Game:
     @staticmethod
     def shift(
@@ -142,3 +233,5 @@ class Game:
         chunk: int = 4,
         chunks_per_round: int = 16,
     ) -> _SampledOut: ...
+
+# --- end attribution ---

@@ -447,9 +447,7 @@ def _wrap_callable(f: Callable[[Any], Any], n: int, coalitions: str) -> Callable
     return call
 
 
-def _resolve(
-    game: Any, players: Sequence[Hashable] | None, n_players: int | None, coalitions: str
-) -> _Resolved:
+def _resolve(game: Any, players: Sequence[Hashable] | None, n_players: int | None, coalitions: str) -> _Resolved:
     if isinstance(game, Game):
         labels = game.players if players is None else _labels(players, game.n_players, "game")
         return _Resolved(game.n_players, labels, game=game)
@@ -532,9 +530,7 @@ def _game_extra(res: _Resolved) -> dict[str, Any]:
     bad = int(res.game.core.n_unconverged)
     if bad:
         extra["n_unconverged_fits"] = bad
-        warnings.warn(
-            f"{bad} coalition fits stopped before meeting the tolerance", ConvergenceWarning, stacklevel=4
-        )
+        warnings.warn(f"{bad} coalition fits stopped before meeting the tolerance", ConvergenceWarning, stacklevel=4)
     return extra
 
 
@@ -669,9 +665,7 @@ def shapley(
     """
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "permutation") == "exact":
-        return _exact(
-            res, "shapley", "shapley", batch_size=batch_size, max_memory=max_memory, progress=progress
-        )
+        return _exact(res, "shapley", "shapley", batch_size=batch_size, max_memory=max_memory, progress=progress)
     return _sampled(
         res,
         "permutation",
@@ -704,9 +698,7 @@ def banzhaf(
     """
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "msr") == "exact":
-        return _exact(
-            res, "banzhaf", "banzhaf", batch_size=batch_size, max_memory=max_memory, progress=progress
-        )
+        return _exact(res, "banzhaf", "banzhaf", batch_size=batch_size, max_memory=max_memory, progress=progress)
     return _sampled(
         res,
         "msr",

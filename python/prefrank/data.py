@@ -75,26 +75,25 @@ def _is_arrow_array(obj: Any) -> bool:
     return type(obj).__module__.startswith("pyarrow") and hasattr(obj, "type") and hasattr(obj, "to_numpy")
 
 
-def read_table(path: str | os.PathLike[str]) -> Any:
+def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = ()) -> Any:
     """Read a CSV, TSV, JSONL or Parquet file into a columnar table.
 
     Uses pyarrow when installed (fast, typed), else the standard library (CSV and JSONL only) and
-    returns a dict of numpy arrays.
+    returns a dict of numpy arrays. ``string_columns`` (label columns) are read from CSV as text, so
+    an id like ``007`` stays ``"007"``; other CSV columns are typed (numbers become numbers).
     """
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")
     suffix = p.suffix.lower()
     if suffix not in {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"}:
-        raise PrefrankError(
-            f"{p}: unknown file type {suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet"
-        )
+        raise PrefrankError(f"{p}: unknown file type {suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet")
     try:
         import pyarrow  # noqa: F401
     except ImportError:
         if suffix in {".parquet", ".pq"}:
             raise ImportError("reading Parquet needs pyarrow: pip install 'prefrank[arrow]'") from None
-        return _read_table_stdlib(p, suffix)
+        return _read_table_stdlib(p, suffix, string_columns)
     if suffix in {".parquet", ".pq"}:
         import pyarrow.parquet as pq
 
@@ -107,21 +106,32 @@ def read_table(path: str | os.PathLike[str]) -> Any:
 
     parse = pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
     # Label columns stay strings: "007" must not become 7.
-    convert = pcsv.ConvertOptions(strings_can_be_null=False)
+    import pyarrow as pa
+
+    convert = pcsv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in string_columns})
     return pcsv.read_csv(p, parse_options=parse, convert_options=convert)
 
 
-def _read_table_stdlib(p: Path, suffix: str) -> dict[str, np.ndarray]:
+def _read_table_stdlib(p: Path, suffix: str, string_columns: Sequence[str]) -> dict[str, np.ndarray]:
     import csv
 
     rows: list[dict[str, Any]]
     if suffix in {".jsonl", ".ndjson", ".json"}:
         with p.open(encoding="utf-8") as fh:
             rows = [json.loads(line) for line in fh if line.strip()]
-    else:
-        with p.open(encoding="utf-8", newline="") as fh:
-            rows = list(csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ","))
-    return _records_to_columns(rows)
+        return _records_to_columns(rows)
+    with p.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ","))
+    cols = _records_to_columns(rows)
+    for name, col in cols.items():
+        if name in string_columns:
+            continue
+        # CSV text is untyped: a column whose every value parses as a number is numeric.
+        try:
+            cols[name] = col.astype(np.float64)
+        except (TypeError, ValueError):
+            pass
+    return cols
 
 
 def _records_to_columns(rows: Sequence[Mapping[str, Any]]) -> dict[str, np.ndarray]:
@@ -196,11 +206,11 @@ class _Source:
         return d[name]
 
 
-def _source(data: Any) -> _Source:
+def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if data is None:
         return _Source(None, [])
     if isinstance(data, (str, os.PathLike)):
-        data = read_table(data)
+        data = read_table(data, string_columns=[c for c in string_columns if isinstance(c, str)])
     if isinstance(data, list) and data and isinstance(data[0], Mapping):
         data = _records_to_columns(data)
     if _is_pandas(data):
@@ -233,11 +243,10 @@ def _arrow_dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     except ImportError:  # pragma: no cover - arrow objects imply pyarrow
         return None
     arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
-    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
-        if pa.types.is_dictionary(arr.type):
-            pass
-        else:
-            return None
+    if str(arr.type) == "string_view":
+        arr = arr.cast(pa.large_string())
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_dictionary(arr.type)):
+        return None
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
     idx = enc.indices.to_numpy(zero_copy_only=False)
     if enc.indices.null_count:
@@ -246,13 +255,82 @@ def _arrow_dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return idx.astype(np.int64, copy=False), dictionary
 
 
+def _as_arrow(col: Any) -> Any:
+    """The column as a pyarrow array when it is Arrow-backed (pyarrow, polars, pandas Arrow strings)."""
+    mod = type(col).__module__
+    if mod.startswith("polars"):
+        return col.to_arrow()
+    if _is_arrow_array(col):
+        return col
+    if (
+        mod.startswith("pandas")
+        and str(getattr(col, "dtype", "")) in ("str", "string")
+        and "pyarrow" in repr(getattr(col.dtype, "storage", ""))
+    ):
+        import pyarrow as pa
+
+        return pa.array(col)
+    return None
+
+
+def _arrow_utf8_type(arr: Any) -> bool:
+    import pyarrow as pa
+
+    t = arr.type
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view")
+
+
+def _arrow_utf8(col: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
+    """(int64 offsets, uint8 data) views of an Arrow string column, or None for other columns."""
+    arr = _as_arrow(col)
+    if arr is None:
+        return None
+    import pyarrow as pa
+
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if str(arr.type) == "string_view":
+        arr = arr.cast(pa.large_string())
+    if pa.types.is_string(arr.type):
+        width = np.int32
+    elif pa.types.is_large_string(arr.type):
+        width = np.int64
+    else:
+        return None
+    if arr.null_count:
+        row = int(np.argmax(arr.is_null().to_numpy(zero_copy_only=False)))
+        raise PrefrankError(f"row {row}: column {name!r} is missing a label (null)")
+    _, off_buf, data_buf = arr.buffers()
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
+    return offsets, data
+
+
+def _dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
+    """(indices, dictionary) for dictionary-like columns (arrow, polars, pandas categorical), else None."""
+    mod = type(col).__module__
+    if mod.startswith("polars"):
+        return _arrow_dictionary(col.to_arrow())
+    if _is_arrow_array(col):
+        return _arrow_dictionary(col)
+    if mod.startswith("pandas"):
+        dtype = str(getattr(col, "dtype", ""))
+        if dtype == "category":
+            codes = np.asarray(col.cat.codes, dtype=np.int64)
+            return codes, _to_numpy(np.asarray(col.cat.categories))
+        if dtype in ("str", "string") and "pyarrow" in repr(getattr(col.dtype, "storage", "")):
+            # Arrow-backed strings (pandas' default from 3.0): dictionary-encode in Arrow.
+            import pyarrow as pa
+
+            return _arrow_dictionary(pa.array(col))
+    return None
+
+
 def _missing_mask(arr: np.ndarray) -> np.ndarray | None:
     if arr.dtype.kind == "f":
         return np.isnan(arr)
     if arr.dtype.kind == "O":
-        return np.fromiter(
-            (v is None or (isinstance(v, float) and math.isnan(v)) for v in arr), bool, len(arr)
-        )
+        return np.fromiter((v is None or (isinstance(v, float) and math.isnan(v)) for v in arr), bool, len(arr))
     return None
 
 
@@ -260,7 +338,12 @@ def _raise_missing(arr: np.ndarray, name: str) -> None:
     mask = _missing_mask(arr)
     if mask is not None and mask.any():
         row = int(np.flatnonzero(mask)[0])
-        raise PrefrankError(f"row {row}: column {name!r} is missing a label ({arr[row]!r})")
+        raise PrefrankError(f"row {row}: column {name!r} is missing a label ({_lab(arr[row])!r})")
+
+
+def _lab(x: Any) -> Any:
+    """A label as a plain Python value (for messages: 'gpt-4', 7, not np.int64(7))."""
+    return x.item() if isinstance(x, np.generic) else x
 
 
 def _sort_key(x: Any) -> tuple[str, Any]:
@@ -307,8 +390,8 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
                 row = int(np.argmax(a > np.iinfo(np.int64).max))
                 raise PrefrankError(f"row {row}: column {name!r} label {a[row]} does not fit in int64")
         cols = [np.ascontiguousarray(a, dtype=np.int64) for a in arrays]
-        codes, labels = _core.code_i64(cols)
-        return codes, labels
+        int_codes, int_labels = _core.code_i64(cols)
+        return list(int_codes), int_labels
     if kinds <= {"f"}:
         for a, name in zip(arrays, names):
             _raise_missing(a, name)
@@ -321,13 +404,12 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
         try:
             codes, labels = _core.code_str_objects(objs)
         except TypeError as e:
-            col, row = getattr(e, "column", None), getattr(e, "row", None)
-            if col is not None and row is not None:
-                v = objs[col][row]
+            col: int | None = getattr(e, "column", None)
+            bad_row: int | None = getattr(e, "row", None)
+            if col is not None and bad_row is not None:
+                v = objs[col][bad_row]
                 if v is None or (isinstance(v, float) and math.isnan(v)):
-                    raise PrefrankError(
-                        f"row {row}: column {names[col]!r} is missing a label ({v!r})"
-                    ) from None
+                    raise PrefrankError(f"row {bad_row}: column {names[col]!r} is missing a label ({v!r})") from None
             return _code_generic(objs, names)
         out = np.empty(len(labels), dtype=object)
         out[:] = labels
@@ -343,20 +425,21 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     in Rust; Arrow and polars string columns are dictionary-encoded first.
     """
     names = list(names) if names is not None else [f"column {i}" for i in range(len(columns))]
-    dicts = []
-    for col in columns:
-        d = None
-        if _is_arrow_array(col) or type(col).__module__.startswith("polars"):
-            arrow_col = col.to_arrow() if type(col).__module__.startswith("polars") else col
-            d = _arrow_dictionary(arrow_col)
-        dicts.append(d)
+    utf8 = [_arrow_utf8(col, name) for col, name in zip(columns, names)]
+    if all(u is not None for u in utf8):
+        # Arrow strings (pyarrow, polars, pandas' default str dtype): hash the buffers in Rust, in parallel.
+        utf8_codes, utf8_labels = _core.code_utf8([u for u in utf8 if u is not None])
+        arr = np.empty(len(utf8_labels), dtype=object)
+        arr[:] = utf8_labels
+        return list(utf8_codes), arr
+    dicts = [_dictionary(col) for col in columns]
     if any(d is not None for d in dicts):
         # Code the small dictionaries, then expand with a vectorised gather.
         parts: list[np.ndarray] = []
         for col, d in zip(columns, dicts):
             parts.append(d[1] if d is not None else _to_numpy(col))
         part_codes, labels = _code_numpy(parts, names)
-        out = []
+        out: list[np.ndarray] = []
         for d, pc, name in zip(dicts, part_codes, names):
             if d is None:
                 out.append(pc)
@@ -368,8 +451,6 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
             out.append(pc[idx] if len(pc) else np.zeros(len(idx), np.uint32))
         return out, labels
     arrays = [_to_numpy(c) for c in columns]
-    if type(columns[0]).__module__.startswith("pandas") and hasattr(columns[0], "cat"):
-        arrays = [np.asarray(a, dtype=object) if a.dtype.kind not in "OUiuf" else a for a in arrays]
     return _code_numpy(arrays, names)
 
 
@@ -385,7 +466,11 @@ def _decode_outcome(
     first: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Turn an outcome column into (p(a wins), tie flag)."""
-    arr = _to_numpy(values) if not (_is_arrow_array(values) or type(values).__module__.startswith("polars")) else None
+    arrow = _as_arrow(values)
+    if arrow is not None and _arrow_utf8_type(arrow):
+        arr = None  # string outcomes stay in Arrow: coded from the buffers below
+    else:
+        arr = _to_numpy(values)
     if arr is not None and arr.dtype.kind in "biuf" and mapping is None:
         if arr.dtype.kind == "b":
             return arr.astype(np.float64), np.zeros(len(arr), np.uint8)
@@ -393,12 +478,12 @@ def _decode_outcome(
         bad = ~np.isfinite(p)
         if bad.any():
             row = int(np.argmax(bad))
-            raise PrefrankError(f"row {row}: outcome {arr[row]!r} in column {name!r} is not a finite number")
+            raise PrefrankError(f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a finite number")
         out = (p < 0) | (p > 1)
         if out.any():
             row = int(np.argmax(out))
             raise PrefrankError(
-                f"row {row}: outcome {arr[row]!r} in column {name!r} is not a probability in [0, 1] "
+                f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a probability in [0, 1] "
                 "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)"
             )
         tie = (p == 0.5).astype(np.uint8)
@@ -423,7 +508,7 @@ def _decode_outcome(
             row = int(np.argmax(codes == k))
             accepted = "a, b, tie, model_a, model_b, tie (bothbad), draw, left, right"
             raise PrefrankError(
-                f"row {row}: outcome {u!r} in column {name!r} is not one of {accepted} "
+                f"row {row}: outcome {_lab(u)!r} in column {name!r} is not one of {accepted} "
                 "(map other values with outcomes={...})"
             )
         if isinstance(target, str):
@@ -445,7 +530,7 @@ def _decode_outcome(
         if first is None:
             row = int(np.argmax(rows))
             raise PrefrankError(
-                f"row {row}: outcome {uniques[codes[row]]!r} names a position; pass position= (the column "
+                f"row {row}: outcome {_lab(uniques[codes[row]])!r} names a position; pass position= (the column "
                 "telling which item was shown first) or map it with outcomes={'left': 'a', 'right': 'b'}"
             )
         # The winner is the item shown at that position: a if it was shown there, else b.
@@ -458,8 +543,7 @@ def _decode_position(
     values: Any, name: str, a_labels: np.ndarray, b_labels: np.ndarray, items: np.ndarray
 ) -> np.ndarray:
     """Which item was shown first: 0 = a, 1 = b. Accepts 'a'/'b', 0/1, or the label shown first."""
-    arr = _to_numpy(values) if not (_is_arrow_array(values) or type(values).__module__.startswith("polars")) else None
-    (codes,), uniq = code_labels(values if arr is None else arr, names=[name])
+    (codes,), uniq = code_labels(values, names=[name])
     keys = [str(u).strip().lower() for u in uniq]
     if set(keys) <= {"a", "b"} or set(keys) <= {"0", "1"}:
         lut = np.array([0 if k in {"a", "0"} else 1 for k in keys], np.uint8)
@@ -474,8 +558,8 @@ def _decode_position(
     if bad.any():
         row = int(np.argmax(bad))
         raise PrefrankError(
-            f"row {row}: position {uniq[codes[row]]!r} in column {name!r} is neither item a "
-            f"({items[a_labels[row]]!r}) nor item b ({items[b_labels[row]]!r})"
+            f"row {row}: position {_lab(uniq[codes[row]])!r} in column {name!r} is neither item a "
+            f"({_lab(items[a_labels[row]])!r}) nor item b ({_lab(items[b_labels[row]])!r})"
         )
     return np.where(is_a, 0, 1).astype(np.uint8)
 
@@ -567,7 +651,12 @@ class Comparisons:
     def __repr__(self) -> str:
         extras = [
             name
-            for name, v in (("weight", self.weight), ("group", self.group), ("judge", self.judge), ("position", self.first))
+            for name, v in (
+                ("weight", self.weight),
+                ("group", self.group),
+                ("judge", self.judge),
+                ("position", self.first),
+            )
             if v is not None
         ]
         n_ties = int(self.tie.sum())
@@ -607,7 +696,7 @@ class PairCounts:
 
     def cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``(i, j, wins_i, wins_j, ties)`` arrays over observed pairs, ``i < j`` codes."""
-        return tuple(self._core.cells())  # type: ignore[return-value]
+        return tuple(self._core.cells())
 
     def merge(self, other: PairCounts) -> PairCounts:
         """Add two tables; labels are united when they differ."""
@@ -701,7 +790,7 @@ def comparisons(
     for role, v in (("a", a), ("b", b), ("outcome", outcome)):
         if v is None:
             raise PrefrankError(f"missing {role}=: name the column (or pass the values) for {role}")
-    src = _source(data)
+    src = _source(data, [a, b, group, judge, position])
     col_a, col_b = src.get(a, "a"), src.get(b, "b")
     name_a = a if isinstance(a, str) else "a"
     name_b = b if isinstance(b, str) else "b"
@@ -756,12 +845,23 @@ def comparisons(
         if getattr(e, "kind", None) == "self_comparison":
             row = e.row  # type: ignore[attr-defined]
             raise PrefrankError(
-                f"row {row}: item {items[ca[row]]!r} is compared with itself "
+                f"row {row}: item {_lab(items[ca[row]])!r} is compared with itself "
                 "(pass drop_self=True to drop such rows)"
             ) from None
         raise
-    table = Comparisons(a=ca, b=cb, p=p, tie=tie, items=items, weight=w, group=g, groups=groups,
-                        judge=j, judges=judges, first=first)
+    table = Comparisons(
+        a=ca,
+        b=cb,
+        p=p,
+        tie=tie,
+        items=items,
+        weight=w,
+        group=g,
+        groups=groups,
+        judge=j,
+        judges=judges,
+        first=first,
+    )
     if keep is not None:
         dropped = int(len(keep) - keep.sum())
         table = table.subset(keep)
@@ -783,9 +883,6 @@ def as_comparisons(data: Any, **kwargs: Any) -> Comparisons:
     if isinstance(data, Comparisons):
         extra = {k: v for k, v in kwargs.items() if v is not None and k not in {"drop_self", "outcomes"}}
         if extra:
-            raise PrefrankError(
-                f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})"
-            )
+            raise PrefrankError(f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})")
         return data
     return comparisons(data, **kwargs)
-

@@ -19,12 +19,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import Comparisons, PairCounts, as_comparisons
+from prefrank.data import PairCounts, as_comparisons
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
 __all__ = ["Ranking", "bradley_terry", "elo"]
@@ -111,19 +112,43 @@ class Ranking:
             raise PrefrankError("no bootstrap rounds: fit with bootstrap=N (e.g. 1000) to get intervals")
         return self.bootstrap_theta
 
-    def _interval(self, level: float) -> tuple[np.ndarray, np.ndarray]:
+    def _interval(self, level: float, method: str = "percentile") -> tuple[np.ndarray, np.ndarray]:
         if not 0.0 < level < 1.0:
             raise PrefrankError(f"level must be in (0, 1), got {level}")
+        _check_choice("method", method, ("percentile", "bca"))
         boot = self.transform(self._require_bootstrap())
         q = (1.0 - level) / 2.0
-        lo, hi = np.quantile(boot, [q, 1.0 - q], axis=0)
+        if method == "percentile":
+            lo, hi = np.quantile(boot, [q, 1.0 - q], axis=0)
+            return lo, hi
+        accel = self.bootstrap_info.get("acceleration")
+        if accel is None:
+            raise PrefrankError(f"BCa intervals are not available for {self.method} rankings")
+        est = self.score_array
+        norm = NormalDist()
+        lo, hi = np.empty(len(est)), np.empty(len(est))
+        rounds = boot.shape[0]
+        for k in range(len(est)):
+            col = boot[:, k]
+            # Bias correction from the share of rounds below the estimate (ties count half), kept finite.
+            share = ((col < est[k]).sum() + 0.5 * (col == est[k]).sum()) / rounds
+            z0 = norm.inv_cdf(min(max(share, 0.5 / rounds), 1 - 0.5 / rounds))
+            levels = []
+            for alpha in (q, 1.0 - q):
+                za = norm.inv_cdf(alpha)
+                levels.append(norm.cdf(z0 + (z0 + za) / (1.0 - accel[k] * (z0 + za))))
+            lo[k], hi[k] = np.quantile(col, levels)
         return lo, hi
 
-    def ci(self, level: float = 0.95) -> Any:
-        """Percentile bootstrap interval per item (DataFrame with ``lower``, ``upper``)."""
+    def ci(self, level: float = 0.95, method: str = "percentile") -> Any:
+        """Bootstrap interval per item (DataFrame with ``lower``, ``upper``), best item first.
+
+        ``method="percentile"`` (default) or ``"bca"`` (bias-corrected and accelerated; the
+        acceleration comes from the empirical influence of each comparison, not a jackknife).
+        """
         import pandas as pd
 
-        lo, hi = self._interval(level)
+        lo, hi = self._interval(level, method)
         df = pd.DataFrame({"lower": lo, "upper": hi}, index=pd.Index(self.items, name="item"))
         return df.loc[self.scores.index]
 
@@ -138,8 +163,10 @@ class Ranking:
         ranks = 1 + (boot[:, None, :] > boot[:, :, None]).sum(axis=2)
         q = (1.0 - level) / 2.0
         lo, hi = np.quantile(ranks, [q, 1.0 - q], axis=0, method="lower")
-        df = pd.DataFrame({"rank_lower": lo.astype(int), "rank_upper": hi.astype(int)},
-                          index=pd.Index(self.items, name="item"))
+        df = pd.DataFrame(
+            {"rank_lower": lo.astype(int), "rank_upper": hi.astype(int)},
+            index=pd.Index(self.items, name="item"),
+        )
         return df.loc[self.scores.index]
 
     def overlap_rank(self, level: float = 0.95) -> np.ndarray:
@@ -247,9 +274,11 @@ def _plain(x: Any) -> Any:
 
 
 def _index_of(items: np.ndarray, label: Any) -> int:
-    hits = np.flatnonzero(items == label) if items.dtype != object else [
-        k for k, v in enumerate(items.tolist()) if v == label
-    ]
+    hits = (
+        np.flatnonzero(items == label)
+        if items.dtype != object
+        else [k for k, v in enumerate(items.tolist()) if v == label]
+    )
     if len(hits) == 0:
         raise PrefrankError(f"anchor item {label!r} is not among the items")
     return int(hits[0])
@@ -337,6 +366,9 @@ def bradley_terry(
 ) -> Ranking:
     """Bradley-Terry maximum likelihood (optionally with a Gaussian prior) from pairwise comparisons.
 
+    ``data`` is anything :func:`prefrank.comparisons` takes, a :class:`Comparisons`, or a
+    :class:`PairCounts` (e.g. merged from batches).
+
     Parameters beyond the columns (see :func:`prefrank.comparisons`): ``ties`` (``"half"``,
     ``"drop"``, ``"davidson"``, ``"rao_kupper"``), ``alpha`` (prior precision; 0 = none, then the
     comparison graph must be strongly connected), ``scale`` / ``offset`` / ``anchor`` (score scale),
@@ -352,14 +384,18 @@ def bradley_terry(
         raise PrefrankError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-    counts = comps.pair_counts()
+    if isinstance(data, PairCounts):
+        # Sufficient statistics merged elsewhere (batches, workers): fit them directly.
+        counts, items = data, data.items
+    else:
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+        counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
-        _index_of(comps.items, anchor[0])
+        _index_of(items, anchor[0])
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError:
-        raise NotIdentifiableError(_not_identifiable_message(counts, ties, comps.items)) from None
+        raise NotIdentifiableError(_not_identifiable_message(counts, ties, items)) from None
     if not fit["converged"]:
         warnings.warn(
             f"Bradley-Terry fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "
@@ -370,12 +406,27 @@ def bradley_terry(
     boot = None
     info: dict[str, Any] = {}
     if bootstrap:
-        boot, info = _run_bootstrap(counts, fit["theta"], int(bootstrap), int(seed), ties, alpha, max_iter, tol,
-                                    method, progress)
-    games, wins = _games_and_wins(counts, comps.n_items)
+        boot, info = _run_bootstrap(
+            counts,
+            fit["theta"],
+            fit["tie_param"],
+            int(bootstrap),
+            int(seed),
+            ties,
+            alpha,
+            max_iter,
+            tol,
+            method,
+            progress,
+        )
+        anchor_index = _index_of(items, anchor[0]) if anchor is not None else None
+        info["acceleration"] = _core.bt_acceleration(
+            counts._core, fit["theta"], ties, float(alpha), fit["tie_param"], anchor_index
+        )
+    games, wins = _games_and_wins(counts, len(items))
     return Ranking(
         method="bradley_terry",
-        items=comps.items,
+        items=items,
         theta=fit["theta"],
         scale=scale,
         offset=float(offset),
@@ -396,6 +447,7 @@ def bradley_terry(
 def _run_bootstrap(
     counts: PairCounts,
     theta: np.ndarray,
+    tie_hat: float | None,
     rounds: int,
     seed: int,
     ties: str,
@@ -416,8 +468,19 @@ def _run_bootstrap(
     try:
         for start in range(0, rounds, batch):
             r = min(batch, rounds - start)
-            out = _core.bt_bootstrap(counts._core, theta, r, seed, start // chunk, ties, float(alpha),
-                                     int(max_iter), boot_tol, method)
+            out = _core.bt_bootstrap(
+                counts._core,
+                theta,
+                r,
+                seed,
+                start // chunk,
+                ties,
+                float(alpha),
+                int(max_iter),
+                boot_tol,
+                method,
+                tie_hat,
+            )
             parts.append(out["theta"])
             tie_parts.append(out["tie_param"])
             degenerate += int(out["degenerate"])
@@ -427,13 +490,12 @@ def _run_bootstrap(
     finally:
         if bar is not None:
             bar.close()
-    info = {"rounds": rounds, "seed": seed, "degenerate": degenerate, "not_converged": not_converged}
+    info: dict[str, Any] = {"rounds": rounds, "seed": seed, "degenerate": degenerate, "not_converged": not_converged}
     tp = np.concatenate(tie_parts) if tie_parts else np.empty(0)
     if tp.size:
         info["tie_param"] = tp
     if not_converged:
-        warnings.warn(f"{not_converged} of {rounds} bootstrap fits did not converge", ConvergenceWarning,
-                      stacklevel=3)
+        warnings.warn(f"{not_converged} of {rounds} bootstrap fits did not converge", ConvergenceWarning, stacklevel=3)
     return np.concatenate(parts, axis=0), info
 
 
@@ -461,8 +523,20 @@ def elo(
     comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
-    ratings = _core.elo_ratings(comps.n_items, comps.a, comps.b, comps.p, comps.tie, comps.weight, float(k),
-                                float(initial), float(scale), float(base), int(shuffles), int(seed))
+    ratings = _core.elo_ratings(
+        comps.n_items,
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        float(k),
+        float(initial),
+        float(scale),
+        float(base),
+        int(shuffles),
+        int(seed),
+    )
     # Stored so that the Elo scale with offset=initial gives back the ratings exactly; theta equals
     # the log-strengths when scale=400 and base=10.
     theta = (ratings - initial) / ELO_FACTOR
@@ -478,4 +552,3 @@ def elo(
         wins=wins,
         counts=counts,
     )
-

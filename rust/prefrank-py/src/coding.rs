@@ -19,7 +19,7 @@ struct PtrCache {
 }
 
 impl PtrCache {
-    const BITS: u32 = 12;
+    const BITS: u32 = 14;
     fn new() -> Self {
         PtrCache {
             keys: vec![0; 1 << Self::BITS],
@@ -44,7 +44,7 @@ pub fn code_str_objects<'py>(
     let mut cache = PtrCache::new();
     let mut out: Vec<Vec<u32>> = Vec::with_capacity(columns.len());
     for (ci, col) in columns.iter().enumerate() {
-        let view = col.as_array();
+        let view = col.as_slice()?;
         let mut codes = Vec::with_capacity(view.len());
         for (r, obj) in view.iter().enumerate() {
             let ptr = obj.as_ptr() as usize;
@@ -123,5 +123,24 @@ pub fn code_i64<'py>(
     Ok((
         codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
         labels.into_pyarray(py),
+    ))
+}
+
+/// Code Arrow-style UTF-8 columns given as `(offsets: int64, data: uint8)` pairs, in parallel.
+#[pyfunction]
+pub fn code_utf8<'py>(
+    py: Python<'py>,
+    columns: Vec<(PyReadonlyArray1<'py, i64>, PyReadonlyArray1<'py, u8>)>,
+) -> PyResult<(CodedColumns<'py>, Vec<String>)> {
+    let mut views = Vec::with_capacity(columns.len());
+    for (o, d) in &columns {
+        views.push((o.as_slice()?, d.as_slice()?));
+    }
+    let (codes, labels) = py
+        .detach(|| coding::code_utf8_offsets(&views))
+        .map_err(|e| to_py(py, e))?;
+    Ok((
+        codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
+        labels,
     ))
 }

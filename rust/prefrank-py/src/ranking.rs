@@ -111,7 +111,7 @@ fn bt_components<'py>(
 
 /// Bootstrap rounds of a Bradley-Terry fit (see prefrank-core `rank::bootstrap`).
 #[pyfunction]
-#[pyo3(signature = (counts, theta_hat, rounds, seed, first_chunk=0, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, method="auto"))]
+#[pyo3(signature = (counts, theta_hat, rounds, seed, first_chunk=0, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, method="auto", tie_hat=None))]
 #[allow(clippy::too_many_arguments)]
 fn bt_bootstrap<'py>(
     py: Python<'py>,
@@ -125,6 +125,7 @@ fn bt_bootstrap<'py>(
     max_iter: usize,
     tol: f64,
     method: &str,
+    tie_hat: Option<f64>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = options(ties, alpha, max_iter, tol, method).map_err(|e| to_py(py, e))?;
     let th = theta_hat.as_slice()?;
@@ -135,6 +136,7 @@ fn bt_bootstrap<'py>(
                 &Cells::from_counts(inner, opts.ties),
                 &opts,
                 th,
+                tie_hat,
                 rounds,
                 seed,
                 first_chunk,
@@ -147,6 +149,7 @@ fn bt_bootstrap<'py>(
     d.set_item("tie_param", r.tie_param.into_pyarray(py))?;
     d.set_item("degenerate", r.degenerate)?;
     d.set_item("not_converged", r.not_converged)?;
+    d.set_item("chord_steps", r.chord_steps)?;
     Ok(d)
 }
 
@@ -192,7 +195,38 @@ fn elo_ratings<'py>(
     Ok(r.into_pyarray(py))
 }
 
+/// BCa acceleration constants per item (see prefrank-core `rank::bt::bca_acceleration`).
+#[pyfunction]
+#[pyo3(signature = (counts, theta, ties="half", alpha=0.0, tie_param=None, anchor=None))]
+fn bt_acceleration<'py>(
+    py: Python<'py>,
+    counts: &PairCounts,
+    theta: PyReadonlyArray1<'py, f64>,
+    ties: &str,
+    alpha: f64,
+    tie_param: Option<f64>,
+    anchor: Option<usize>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let th = theta.as_slice()?;
+    let inner = &counts.inner;
+    let a = py
+        .detach(|| {
+            bt::bca_acceleration(
+                &Cells::from_counts(inner, t),
+                t,
+                alpha,
+                th,
+                tie_param,
+                anchor,
+            )
+        })
+        .map_err(|e| to_py(py, e))?;
+    Ok(a.into_pyarray(py))
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(bt_acceleration, m)?)?;
     m.add(
         "BOOTSTRAP_ROUND_CHUNK",
         prefrank_core::rank::bootstrap::ROUND_CHUNK,

@@ -263,3 +263,128 @@ mod tests {
         assert_eq!(&*coded.labels[0], "a");
     }
 }
+
+/// Code the rows of several columns in parallel, each row's label given by `get(column, row)`.
+/// Fixed row chunks build local dictionaries; they are merged in chunk order, and the final codes
+/// follow the sorted labels, so the result does not depend on the number of threads.
+pub fn code_parallel<'a, Q, K, G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<K>)>
+where
+    Q: ?Sized + Hash + Eq + Ord + ToOwnedKey<K> + 'a + Sync,
+    K: Hash + Eq + Clone + Ord + Borrow<Q> + Send,
+    G: Fn(usize, usize) -> &'a Q + Sync,
+{
+    use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+    // One task per (column, chunk).
+    let mut tasks = Vec::new();
+    for (col, &len) in rows.iter().enumerate() {
+        for k in 0..n_chunks(len, ROW_CHUNK) {
+            tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
+        }
+    }
+    let map = |t: usize| -> Vec<(Vec<u32>, Vec<&'a Q>)> {
+        let (col, lo, hi) = tasks[t];
+        let mut local: FxHashMap<&'a Q, u32> = FxHashMap::default();
+        let mut seen: Vec<&'a Q> = Vec::new();
+        let mut codes = Vec::with_capacity(hi - lo);
+        let mut last: Option<(&'a Q, u32)> = None;
+        for r in lo..hi {
+            let key = get(col, r);
+            let code = match last {
+                Some((k, c)) if k == key => c,
+                _ => *local.entry(key).or_insert_with(|| {
+                    seen.push(key);
+                    (seen.len() - 1) as u32
+                }),
+            };
+            last = Some((key, code));
+            codes.push(code);
+        }
+        vec![(codes, seen)]
+    };
+    let merge = |mut x: Vec<(Vec<u32>, Vec<&'a Q>)>, y: Vec<(Vec<u32>, Vec<&'a Q>)>| {
+        x.extend(y);
+        x
+    };
+    let parts = tree_map_reduce(tasks.len(), &map, &merge).unwrap_or_default();
+    // Global provisional codes, chunk by chunk.
+    let mut coder: Coder<K> = Coder::new();
+    let mut local_to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+    for (_, seen) in &parts {
+        let mut m = Vec::with_capacity(seen.len());
+        for key in seen {
+            m.push(coder.code(*key)?);
+        }
+        local_to_global.push(m);
+    }
+    let coded = coder.finish();
+    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| Vec::with_capacity(len)).collect();
+    // Tasks are in column-major order, so appending keeps row order.
+    let finals: Vec<Vec<u32>> = {
+        use rayon::prelude::*;
+        parts
+            .par_iter()
+            .zip(local_to_global.par_iter())
+            .map(|((codes, _), l2g)| {
+                codes
+                    .iter()
+                    .map(|&c| coded.remap[l2g[c as usize] as usize])
+                    .collect()
+            })
+            .collect()
+    };
+    for (t, f) in finals.into_iter().enumerate() {
+        out[tasks[t].0].extend(f);
+    }
+    Ok((out, coded.labels))
+}
+
+/// Code UTF-8 strings stored Arrow-style: row `r` of a column is `data[offsets[r]..offsets[r + 1]]`.
+pub fn code_utf8_offsets(columns: &[(&[i64], &[u8])]) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+    for (ci, &(offsets, data)) in columns.iter().enumerate() {
+        let bad = offsets.windows(2).any(|w| w[0] < 0 || w[1] < w[0])
+            || offsets.last().is_some_and(|&e| e as usize > data.len());
+        if offsets.is_empty() || bad {
+            return Err(Error::Corrupt {
+                reason: format!(
+                    "column {ci}: string offsets are not monotone within the data buffer"
+                ),
+            });
+        }
+    }
+    let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
+    let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, |col, r| {
+        let (o, d) = columns[col];
+        &d[o[r] as usize..o[r + 1] as usize]
+    })?;
+    let labels = labels
+        .into_iter()
+        .map(|b| {
+            String::from_utf8(b.into_vec()).map_err(|e| Error::Corrupt {
+                reason: format!("invalid UTF-8 label: {e}"),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((codes, labels))
+}
+
+#[cfg(test)]
+mod parallel_tests {
+    use super::*;
+
+    #[test]
+    fn utf8_offsets_code_like_the_sequential_coder() {
+        let words = ["b", "a", "c", "a", "", "b"];
+        let mut data = Vec::new();
+        let mut offsets = vec![0i64];
+        for w in words {
+            data.extend_from_slice(w.as_bytes());
+            offsets.push(data.len() as i64);
+        }
+        let (codes, labels) =
+            code_utf8_offsets(&[(&offsets, &data), (&offsets[..3], &data)]).unwrap();
+        assert_eq!(labels, vec!["", "a", "b", "c"]);
+        assert_eq!(codes[0], vec![2, 1, 3, 1, 0, 2]);
+        assert_eq!(codes[1], vec![2, 1]);
+        assert!(code_utf8_offsets(&[(&[0, 5], b"ab")]).is_err());
+    }
+}

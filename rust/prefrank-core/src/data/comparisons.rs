@@ -5,6 +5,7 @@
 //! tie (and `p[r]` is 0.5). `weight[r]` (default 1) scales the row.
 
 use crate::error::{Error, Result};
+use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 #[derive(Debug, Clone, Copy)]
 pub struct ComparisonsRef<'a> {
@@ -57,58 +58,89 @@ pub fn validate_comparisons(c: &ComparisonsRef<'_>, drop_self: bool) -> Result<O
             what: "the comparison table".into(),
         });
     }
-    let mut keep: Option<Vec<bool>> = None;
-    for r in 0..n {
-        let (a, b) = (c.a[r], c.b[r]);
-        for code in [a, b] {
-            if code as usize >= c.n_items {
-                return Err(Error::CodeOutOfRange {
-                    row: r,
-                    code,
-                    n_items: c.n_items,
-                });
+    // Chunks are checked in parallel; the reduction keeps the earliest failing row, so the error is
+    // the same as a sequential scan's. Self-comparisons are collected per chunk when dropped.
+    let map = |k: usize| -> Result<Vec<usize>> {
+        let lo = k * ROW_CHUNK;
+        let hi = (lo + ROW_CHUNK).min(n);
+        let mut selfs = Vec::new();
+        for r in lo..hi {
+            check_row(c, r)?;
+            if c.a[r] == c.b[r] {
+                if !drop_self {
+                    return Err(Error::SelfComparison {
+                        row: r,
+                        item: c.a[r],
+                    });
+                }
+                selfs.push(r);
             }
         }
-        let p = c.p[r];
-        if !p.is_finite() {
-            return Err(Error::NonFinite {
+        Ok(selfs)
+    };
+    let merge = |x: Result<Vec<usize>>, y: Result<Vec<usize>>| match (x, y) {
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e),
+        (Ok(mut u), Ok(v)) => {
+            u.extend(v);
+            Ok(u)
+        }
+    };
+    let selfs = tree_map_reduce(n_chunks(n, ROW_CHUNK), &map, &merge).unwrap_or(Ok(Vec::new()))?;
+    if selfs.is_empty() {
+        return Ok(None);
+    }
+    let mut keep = vec![true; n];
+    for r in selfs {
+        keep[r] = false;
+    }
+    Ok(Some(keep))
+}
+
+#[inline]
+fn check_row(c: &ComparisonsRef<'_>, r: usize) -> Result<()> {
+    for code in [c.a[r], c.b[r]] {
+        if code as usize >= c.n_items {
+            return Err(Error::CodeOutOfRange {
                 row: r,
-                column: "outcome".into(),
-                value: p,
+                code,
+                n_items: c.n_items,
             });
-        }
-        if !(0.0..=1.0).contains(&p) {
-            return Err(Error::OutOfUnitInterval {
-                row: r,
-                column: "outcome".into(),
-                value: p,
-            });
-        }
-        if let Some(w) = c.weight {
-            let x = w[r];
-            if !x.is_finite() {
-                return Err(Error::NonFinite {
-                    row: r,
-                    column: "weight".into(),
-                    value: x,
-                });
-            }
-            if x < 0.0 {
-                return Err(Error::Negative {
-                    row: r,
-                    column: "weight".into(),
-                    value: x,
-                });
-            }
-        }
-        if a == b {
-            if !drop_self {
-                return Err(Error::SelfComparison { row: r, item: a });
-            }
-            keep.get_or_insert_with(|| vec![true; n])[r] = false;
         }
     }
-    Ok(keep)
+    let p = c.p[r];
+    if !p.is_finite() {
+        return Err(Error::NonFinite {
+            row: r,
+            column: "outcome".into(),
+            value: p,
+        });
+    }
+    if !(0.0..=1.0).contains(&p) {
+        return Err(Error::OutOfUnitInterval {
+            row: r,
+            column: "outcome".into(),
+            value: p,
+        });
+    }
+    if let Some(w) = c.weight {
+        let x = w[r];
+        if !x.is_finite() {
+            return Err(Error::NonFinite {
+                row: r,
+                column: "weight".into(),
+                value: x,
+            });
+        }
+        if x < 0.0 {
+            return Err(Error::Negative {
+                row: r,
+                column: "weight".into(),
+                value: x,
+            });
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -37,8 +37,9 @@ impl PairCell {
 
 #[derive(Debug, Clone, PartialEq)]
 enum Store {
-    /// `wins[i * n + j]`: weight of i beating j. `ties[i * n + j]` for `i < j` only.
-    Dense { wins: Vec<f64>, ties: Vec<f64> },
+    /// Packed upper triangle: cell `tri(n, i, j)` for `i < j` holds `[i beat j, j beat i, ties]`.
+    /// One cache line per comparison when counting.
+    Dense { cells: Vec<[f64; 3]> },
     /// Sorted by key `(i << 32) | j`, `i < j`.
     Sparse {
         keys: Vec<u64>,
@@ -52,6 +53,16 @@ enum Store {
 pub struct PairCounts {
     n: usize,
     store: Store,
+}
+
+/// Index of pair `i < j` in the packed upper triangle of an `n x n` matrix.
+#[inline]
+fn tri(n: usize, i: usize, j: usize) -> usize {
+    i * (2 * n - i - 1) / 2 + (j - i - 1)
+}
+
+fn n_pairs(n: usize) -> usize {
+    n * n.saturating_sub(1) / 2
 }
 
 #[inline]
@@ -68,8 +79,7 @@ impl PairCounts {
     pub fn zeros(n: usize, dense: bool) -> Self {
         let store = if dense {
             Store::Dense {
-                wins: vec![0.0; n * n],
-                ties: vec![0.0; n * n],
+                cells: vec![[0.0; 3]; n_pairs(n)],
             }
         } else {
             Store::Sparse {
@@ -126,26 +136,95 @@ impl PairCounts {
 
     fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
         let n = c.n_items;
-        let mut wins = vec![0.0; n * n];
-        let mut ties = vec![0.0; n * n];
+        if keep.is_none() && c.weight.is_none() {
+            if let Some(t) = Self::count_dense_hard(c, lo, hi) {
+                return t;
+            }
+        }
+        let mut cells = vec![[0.0f64; 3]; n_pairs(n)];
         for r in lo..hi {
             if keep.is_some_and(|k| !k[r]) {
                 continue;
             }
             let (a, b) = (c.a[r] as usize, c.b[r] as usize);
             let w = c.w(r);
+            let (i, j) = if a < b { (a, b) } else { (b, a) };
+            let cell = &mut cells[tri(n, i, j)];
             if c.tie[r] != 0 {
-                ties[a.min(b) * n + a.max(b)] += w;
+                cell[2] += w;
             } else {
-                let p = c.p[r];
-                wins[a * n + b] += w * p;
-                wins[b * n + a] += w * (1.0 - p);
+                let (pa, pb) = (w * c.p[r], w * (1.0 - c.p[r]));
+                if a < b {
+                    cell[0] += pa;
+                    cell[1] += pb;
+                } else {
+                    cell[0] += pb;
+                    cell[1] += pa;
+                }
             }
         }
         PairCounts {
             n,
-            store: Store::Dense { wins, ties },
+            store: Store::Dense { cells },
         }
+    }
+
+    /// Unweighted win/loss/tie rows: a `u32` histogram over (pair, outcome) slots. Incrementing a
+    /// multi-megabyte histogram at random is bound by cache misses, so the row keys are first
+    /// partitioned by their high bits (a counting-sort scatter with sequential writes) and each
+    /// partition is then counted into a cache-sized window of the histogram.
+    /// Returns None (caller takes the general path) when a row has a soft outcome.
+    fn count_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Self> {
+        let n = c.n_items;
+        let slots = 3 * n_pairs(n);
+        let mut keys: Vec<u32> = Vec::with_capacity(hi - lo);
+        for r in lo..hi {
+            let (a, b) = (c.a[r] as usize, c.b[r] as usize);
+            let (i, j) = if a < b { (a, b) } else { (b, a) };
+            let p = c.p[r];
+            // Slot 0: i beat j, 1: j beat i, 2: tie.
+            let slot = if c.tie[r] != 0 {
+                2
+            } else if p == 1.0 || p == 0.0 {
+                ((p == 1.0) != (a < b)) as usize
+            } else {
+                return None;
+            };
+            keys.push((3 * tri(n, i, j) + slot) as u32);
+        }
+        // Each bucket covers 2^15 slots (128 KiB of counters), which stays in cache.
+        const WINDOW_BITS: u32 = 15;
+        let shift = WINDOW_BITS;
+        let buckets = (slots >> shift) + 1;
+        let mut start = vec![0usize; buckets + 1];
+        for &k in &keys {
+            start[(k >> shift) as usize + 1] += 1;
+        }
+        for b in 0..buckets {
+            start[b + 1] += start[b];
+        }
+        let mut pos = start.clone();
+        let mut sorted = vec![0u32; keys.len()];
+        for &k in &keys {
+            let b = (k >> shift) as usize;
+            sorted[pos[b]] = k;
+            pos[b] += 1;
+        }
+        drop(keys);
+        let mut hist = vec![0u32; slots];
+        for b in 0..buckets {
+            for &k in &sorted[start[b]..start[b + 1]] {
+                hist[k as usize] += 1;
+            }
+        }
+        let cells = hist
+            .chunks_exact(3)
+            .map(|h| [h[0] as f64, h[1] as f64, h[2] as f64])
+            .collect();
+        Some(PairCounts {
+            n,
+            store: Store::Dense { cells },
+        })
     }
 
     fn count_sparse(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
@@ -219,12 +298,12 @@ impl PairCounts {
         sorted.sort_by_key(|c| key(c.i, c.j));
         let mut out = Self::zeros(n, dense);
         match &mut out.store {
-            Store::Dense { wins, ties } => {
+            Store::Dense { cells } => {
                 for c in &sorted {
-                    let (i, j) = (c.i as usize, c.j as usize);
-                    wins[i * n + j] += c.wij;
-                    wins[j * n + i] += c.wji;
-                    ties[i * n + j] += c.ties;
+                    let cell = &mut cells[tri(n, c.i as usize, c.j as usize)];
+                    cell[0] += c.wij;
+                    cell[1] += c.wji;
+                    cell[2] += c.ties;
                 }
             }
             Store::Sparse {
@@ -262,12 +341,11 @@ impl PairCounts {
         }
         let n = self.n;
         match (self.store, other.store) {
-            (Store::Dense { mut wins, mut ties }, Store::Dense { wins: w2, ties: t2 }) => {
-                crate::simd::add_assign(&mut wins, &w2);
-                crate::simd::add_assign(&mut ties, &t2);
+            (Store::Dense { mut cells }, Store::Dense { cells: c2 }) => {
+                crate::simd::add_assign(cells.as_flattened_mut(), c2.as_flattened());
                 Ok(PairCounts {
                     n,
-                    store: Store::Dense { wins, ties },
+                    store: Store::Dense { cells },
                 })
             }
             (
@@ -340,11 +418,13 @@ impl PairCounts {
     /// Call `f` on every observed pair (a pair with any positive count), in `(i, j)` order.
     pub fn for_each(&self, mut f: impl FnMut(PairCell)) {
         match &self.store {
-            Store::Dense { wins, ties } => {
+            Store::Dense { cells } => {
                 let n = self.n;
+                let mut k = 0;
                 for i in 0..n {
                     for j in i + 1..n {
-                        let (x, y, t) = (wins[i * n + j], wins[j * n + i], ties[i * n + j]);
+                        let [x, y, t] = cells[k];
+                        k += 1;
                         if x > 0.0 || y > 0.0 || t > 0.0 {
                             f(PairCell {
                                 i: i as u32,

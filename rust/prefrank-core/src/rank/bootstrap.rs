@@ -11,10 +11,10 @@
 //! is not strongly connected (an item with no wins or no losses) has no finite MLE: it is fitted with
 //! a weak prior ([`DEGENERATE_ALPHA`]) and counted, never producing NaN.
 
-use super::bt::{fit_cells, BtOptions, Cells, Method};
+use super::bt::{effective_ties, fit_cells, has_tie_param, BtOptions, Cells, Chord, Method, Ties};
 use crate::error::Result;
 use crate::par::{chunk_rng, n_chunks, tree_map_reduce};
-use rand::Rng;
+use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution};
 
 pub const ROUND_CHUNK: usize = 8;
@@ -32,6 +32,40 @@ pub struct BootstrapResult {
     pub degenerate: usize,
     /// Resamples whose fit did not converge.
     pub not_converged: usize,
+    /// Chord steps taken over all resamples solved that way (a cost diagnostic).
+    pub chord_steps: usize,
+}
+
+/// One binomial(n, p) draw: sequential inversion when the mean is small (the common case for
+/// pair-outcome cells: one `exp`, then a short loop), else rand_distr's BTPE.
+#[inline]
+fn binomial<R: Rng + ?Sized>(rng: &mut R, n: u64, p: f64) -> u64 {
+    let flip = p > 0.5;
+    let q = if flip { 1.0 - p } else { p };
+    let draw = if (n as f64) * q < 12.0 {
+        let r = q / (1.0 - q);
+        let mut prob = ((n as f64) * (-q).ln_1p()).exp();
+        let mut u: f64 = rng.random();
+        let mut k = 0u64;
+        loop {
+            if u < prob || k >= n {
+                break k;
+            }
+            u -= prob;
+            prob *= r * (n - k) as f64 / (k + 1) as f64;
+            k += 1;
+            if prob <= 0.0 {
+                break k.min(n);
+            }
+        }
+    } else {
+        Binomial::new(n, q).map(|d| d.sample(rng)).unwrap_or(0)
+    };
+    if flip {
+        n - draw
+    } else {
+        draw
+    }
 }
 
 /// Draw multinomial(`total`, `probs` ∝ `weights`) into `out` by conditional binomials.
@@ -49,7 +83,7 @@ pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, total: u64, weights: &[f64], ou
         } else if p <= 0.0 {
             0
         } else {
-            Binomial::new(left, p).map(|d| d.sample(rng)).unwrap_or(0)
+            binomial(rng, left, p)
         };
         out[k] = draw as f64;
         left -= draw;
@@ -60,16 +94,32 @@ pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, total: u64, weights: &[f64], ou
 /// Run `rounds` bootstrap fits of `cells` with options `opts`, warm-started at `theta_hat`.
 /// Round `r` belongs to chunk `first_chunk + r / ROUND_CHUNK`, so a long run split into batches of
 /// whole chunks (for progress reporting) gives exactly the rounds of one call.
+///
+/// Resamples are solved by chord iterations with the Hessian of the full data at the estimate
+/// (`theta_hat`, `tie_hat`), factorised once; a resample where that does not converge gets a full fit.
+#[allow(clippy::too_many_arguments)]
 pub fn bootstrap_bt(
     cells: &Cells,
     opts: &BtOptions,
     theta_hat: &[f64],
+    tie_hat: Option<f64>,
     rounds: usize,
     seed: u64,
     first_chunk: u64,
 ) -> Result<BootstrapResult> {
     let n = cells.n;
     let m = cells.len();
+    let eff = effective_ties(cells, opts.ties);
+    let chord = if n <= super::bt::NEWTON_MAX_ITEMS {
+        Chord::new(cells, eff, opts.alpha, theta_hat, tie_hat)
+    } else {
+        None
+    };
+    let mut p0 = theta_hat.to_vec();
+    if has_tie_param(eff) {
+        p0.push(tie_hat.map_or(0.0, f64::ln));
+    }
+    let gtol = opts.tol * (cells.total() / n as f64).max(1.0);
     // Flatten the three outcome categories of every cell into one weight vector.
     let mut weights = Vec::with_capacity(3 * m);
     weights.extend_from_slice(&cells.x);
@@ -87,6 +137,7 @@ pub fn bootstrap_bt(
             rounds: hi - lo,
             degenerate: 0,
             not_converged: 0,
+            chord_steps: 0,
         };
         let mut draw = vec![0.0; 3 * m];
         let mut resample = Cells {
@@ -114,6 +165,29 @@ pub fn bootstrap_bt(
                 o.alpha = DEGENERATE_ALPHA;
                 out.degenerate += 1;
             }
+            let quick = match (
+                &chord,
+                o.alpha == opts.alpha && effective_ties(&resample, opts.ties) == eff,
+            ) {
+                (Some(ch), true) => ch.solve(&resample, &p0, gtol, 200),
+                _ => None,
+            };
+            if let Some((mut p, steps)) = quick {
+                out.chord_steps += steps;
+                let tp = if has_tie_param(eff) { p.pop() } else { None };
+                if opts.alpha == 0.0 {
+                    let mean = p.iter().sum::<f64>() / n as f64;
+                    p.iter_mut().for_each(|t| *t -= mean);
+                }
+                out.theta.extend_from_slice(&p);
+                match (opts.ties, tp) {
+                    (Ties::Davidson | Ties::RaoKupper, Some(e)) => out.tie_param.push(e.exp()),
+                    (Ties::Davidson, None) => out.tie_param.push(0.0),
+                    (Ties::RaoKupper, None) => out.tie_param.push(1.0),
+                    _ => {}
+                }
+                continue;
+            }
             let f = fit_cells(&resample, &o, Some(theta_hat))?;
             if !f.converged {
                 out.not_converged += 1;
@@ -133,6 +207,7 @@ pub fn bootstrap_bt(
             a.rounds += b.rounds;
             a.degenerate += b.degenerate;
             a.not_converged += b.not_converged;
+            a.chord_steps += b.chord_steps;
             Ok(a)
         };
     tree_map_reduce(chunks, &map, &merge).unwrap_or_else(|| {
@@ -142,6 +217,7 @@ pub fn bootstrap_bt(
             rounds: 0,
             degenerate: 0,
             not_converged: 0,
+            chord_steps: 0,
         })
     })
 }
@@ -152,6 +228,89 @@ mod tests {
     use crate::data::pairs::PairCell;
     use crate::data::PairCounts;
     use crate::rank::bt::{fit, Ties};
+
+    #[test]
+    fn chord_rounds_match_full_fits() {
+        let cells: Vec<PairCell> = vec![
+            PairCell {
+                i: 0,
+                j: 1,
+                wij: 30.0,
+                wji: 10.0,
+                ties: 5.0,
+            },
+            PairCell {
+                i: 1,
+                j: 2,
+                wij: 20.0,
+                wji: 20.0,
+                ties: 2.0,
+            },
+            PairCell {
+                i: 0,
+                j: 2,
+                wij: 25.0,
+                wji: 5.0,
+                ties: 3.0,
+            },
+        ];
+        let counts = PairCounts::from_cells(3, &cells, None).unwrap();
+        for ties in [Ties::Half, Ties::Davidson, Ties::RaoKupper] {
+            let opts = BtOptions {
+                ties,
+                ..Default::default()
+            };
+            let f = fit(&counts, &opts, None).unwrap();
+            let c = Cells::from_counts(&counts, ties);
+            let r = bootstrap_bt(&c, &opts, &f.theta, f.tie_param, 16, 3, 0).unwrap();
+            // Refit the same resamples with the full solver: redraw them with the same RNG stream.
+            let mut weights = c.x.clone();
+            weights.extend_from_slice(&c.y);
+            weights.extend_from_slice(&c.t);
+            let total = weights.iter().sum::<f64>().round() as u64;
+            let mut rng = chunk_rng(3, 0);
+            let mut draw = vec![0.0; 9];
+            for round in 0..ROUND_CHUNK {
+                multinomial(&mut rng, total, &weights, &mut draw);
+                let rc = Cells {
+                    n: 3,
+                    i: c.i.clone(),
+                    j: c.j.clone(),
+                    x: draw[..3].to_vec(),
+                    y: draw[3..6].to_vec(),
+                    t: draw[6..].to_vec(),
+                };
+                let full = fit_cells(&rc, &opts, None).unwrap();
+                for k in 0..3 {
+                    assert!(
+                        (full.theta[k] - r.theta[round * 3 + k]).abs() < 1e-7,
+                        "{ties:?}"
+                    );
+                }
+                if let Some(tp) = full.tie_param {
+                    assert!((tp - r.tie_param[round]).abs() < 1e-6, "{ties:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn binomial_moments() {
+        let mut rng = chunk_rng(9, 0);
+        for &(n, p) in &[(10u64, 0.3), (1000, 0.002), (40, 0.9), (500, 0.5)] {
+            let k = 20_000;
+            let xs: Vec<f64> = (0..k).map(|_| binomial(&mut rng, n, p) as f64).collect();
+            let mean = xs.iter().sum::<f64>() / k as f64;
+            let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / k as f64;
+            let (m, v) = (n as f64 * p, n as f64 * p * (1.0 - p));
+            assert!(
+                (mean - m).abs() < 5.0 * (v / k as f64).sqrt(),
+                "{n} {p} mean {mean}"
+            );
+            assert!((var / v - 1.0).abs() < 0.06, "{n} {p} var {var}");
+            assert!(xs.iter().all(|&x| x <= n as f64));
+        }
+    }
 
     #[test]
     fn multinomial_preserves_total() {
@@ -199,7 +358,7 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| bootstrap_bt(&c, &opts, &f.theta, 50, 7, 0).unwrap())
+                .install(|| bootstrap_bt(&c, &opts, &f.theta, None, 50, 7, 0).unwrap())
         };
         let r1 = run(1);
         assert_eq!(r1, run(3));
@@ -209,8 +368,8 @@ mod tests {
         let mean0: f64 = (0..50).map(|r| r1.theta[r * 3]).sum::<f64>() / 50.0;
         assert!((mean0 - f.theta[0]).abs() < 0.2);
         // Two batches of whole chunks reproduce one call.
-        let first = bootstrap_bt(&c, &opts, &f.theta, 16, 7, 0).unwrap();
-        let second = bootstrap_bt(&c, &opts, &f.theta, 34, 7, 2).unwrap();
+        let first = bootstrap_bt(&c, &opts, &f.theta, None, 16, 7, 0).unwrap();
+        let second = bootstrap_bt(&c, &opts, &f.theta, None, 34, 7, 2).unwrap();
         assert_eq!([first.theta, second.theta].concat(), r1.theta);
     }
 }

@@ -265,8 +265,42 @@ fn cell_terms(ties: Ties, x: f64, y: f64, t: f64, a: f64, b: f64, e: f64, hess: 
     }
 }
 
-fn has_tie_param(ties: Ties) -> bool {
+pub(crate) fn has_tie_param(ties: Ties) -> bool {
     matches!(ties, Ties::Davidson | Ties::RaoKupper)
+}
+
+/// Gradient of the objective only (no logarithms: the chord iteration needs no values).
+fn gradient(cells: &Cells, ties: Ties, alpha: f64, gauge: f64, p: &[f64], g: &mut [f64]) {
+    let n = cells.n;
+    let tp = has_tie_param(ties);
+    g.iter_mut().for_each(|v| *v = 0.0);
+    if matches!(ties, Ties::Half | Ties::Drop) {
+        for k in 0..cells.len() {
+            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+            let (x, y) = (cells.x[k], cells.y[k]);
+            let ga = x - (x + y) * sigmoid(p[i] - p[j]);
+            g[i] -= ga;
+            g[j] += ga;
+        }
+    } else {
+        let e = p[n];
+        for k in 0..cells.len() {
+            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+            let tm = cell_terms(
+                ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], e, false,
+            );
+            g[i] -= tm.ga;
+            g[j] += tm.ga;
+            if tp {
+                g[n] -= tm.ge;
+            }
+        }
+    }
+    let th = &p[..n];
+    let sum: f64 = th.iter().sum();
+    for (gi, &ti) in g[..n].iter_mut().zip(th) {
+        *gi += alpha * ti + gauge * sum;
+    }
 }
 
 /// Log-likelihood of `theta` (and tie parameter `e` on its internal scale).
@@ -375,17 +409,12 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
             });
         }
     }
-    let ties = if has_tie_param(opts.ties) && cells.total_ties() == 0.0 {
-        // No ties observed: the tie parameter's MLE sits on the boundary; fit plain BT.
-        Ties::Drop
-    } else {
-        opts.ties
-    };
+    let ties = effective_ties(cells, opts.ties);
     let method = match opts.method {
         Method::Auto if n <= NEWTON_MAX_ITEMS => Method::Newton,
         Method::Auto if matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0 => Method::MM,
         Method::Auto => Method::Lbfgs,
-        Method::MM if !(matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
+        Method::MM if !(matches!(opts.ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
             return Err(Error::invalid(
                 "method",
                 "the MM iteration supports ties='half' or 'drop' without a prior only",
@@ -457,6 +486,149 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
     })
 }
 
+/// The tie model actually fitted: without observed ties a tie parameter's MLE sits on the boundary,
+/// so Davidson and Rao-Kupper reduce to plain BT (reported as nu = 0, kappa = 1).
+pub(crate) fn effective_ties(cells: &Cells, ties: Ties) -> Ties {
+    if has_tie_param(ties) && cells.total_ties() == 0.0 {
+        Ties::Drop
+    } else {
+        ties
+    }
+}
+
+/// The gauge weight used without a prior: the likelihood is flat along `theta + c`, so the term
+/// `gauge/2 * (sum theta)^2` (zero at the centred optimum) makes the Hessian positive definite.
+pub(crate) fn gauge_weight(cells: &Cells, alpha: f64) -> f64 {
+    if alpha == 0.0 {
+        (cells.total() / cells.n as f64).max(1.0) / cells.n as f64
+    } else {
+        0.0
+    }
+}
+
+/// Gradient and dense Hessian of the objective (negative penalised log-likelihood plus gauge) at
+/// `p` = (theta, tie parameter if any); `h` is `m x m` row-major.
+pub(crate) fn assemble(
+    cells: &Cells,
+    ties: Ties,
+    alpha: f64,
+    gauge: f64,
+    p: &[f64],
+    g: &mut [f64],
+    h: &mut [f64],
+) {
+    let n = cells.n;
+    let tp = has_tie_param(ties);
+    let m = n + tp as usize;
+    h.iter_mut().for_each(|v| *v = 0.0);
+    g.iter_mut().for_each(|v| *v = 0.0);
+    let ee = if tp { p[n] } else { 0.0 };
+    for k in 0..cells.len() {
+        let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+        let tm = cell_terms(
+            ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], ee, true,
+        );
+        // Objective = -LL: negate gradient and Hessian.
+        g[i] -= tm.ga;
+        g[j] += tm.ga;
+        h[i * m + i] -= tm.haa;
+        h[j * m + j] -= tm.haa;
+        h[i * m + j] += tm.haa;
+        h[j * m + i] += tm.haa;
+        if tp {
+            g[n] -= tm.ge;
+            h[i * m + n] -= tm.hae;
+            h[n * m + i] -= tm.hae;
+            h[j * m + n] -= tm.hbe;
+            h[n * m + j] -= tm.hbe;
+            h[n * m + n] -= tm.hee;
+        }
+    }
+    let sum: f64 = p[..n].iter().sum();
+    for i in 0..n {
+        g[i] += alpha * p[i] + gauge * sum;
+        h[i * m + i] += alpha;
+        for v in &mut h[i * m..i * m + n] {
+            *v += gauge;
+        }
+    }
+}
+
+/// A Cholesky factor of the objective's Hessian at a reference point, reused for nearby problems
+/// (bootstrap resamples): the chord iteration `p <- p - H0^-1 g(p)` costs a gradient and two
+/// triangular solves per step instead of a factorisation.
+#[derive(Debug, Clone)]
+pub struct Chord {
+    pub ties: Ties,
+    pub alpha: f64,
+    pub gauge: f64,
+    m: usize,
+    factor: Vec<f64>,
+}
+
+impl Chord {
+    /// Factor the Hessian of `cells` at (`theta`, tie parameter `tie_param` on the model's scale).
+    pub fn new(
+        cells: &Cells,
+        ties: Ties,
+        alpha: f64,
+        theta: &[f64],
+        tie_param: Option<f64>,
+    ) -> Option<Chord> {
+        let n = cells.n;
+        let tp = has_tie_param(ties);
+        let m = n + tp as usize;
+        let mut p = theta.to_vec();
+        if tp {
+            p.push(tie_param?.ln());
+        }
+        let gauge = gauge_weight(cells, alpha);
+        let mut g = vec![0.0; m];
+        let mut h = vec![0.0; m * m];
+        assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
+        if !cholesky(&mut h, m) {
+            return None;
+        }
+        Some(Chord {
+            ties,
+            alpha,
+            gauge,
+            m,
+            factor: h,
+        })
+    }
+
+    /// Solve `cells` from `p0` by chord steps; None when it does not converge in `max_iter` steps
+    /// (the caller then runs a full fit).
+    pub fn solve(
+        &self,
+        cells: &Cells,
+        p0: &[f64],
+        gtol: f64,
+        max_iter: usize,
+    ) -> Option<(Vec<f64>, usize)> {
+        let mut p = p0.to_vec();
+        let mut g = vec![0.0; self.m];
+        let mut last = f64::INFINITY;
+        for it in 0..max_iter {
+            gradient(cells, self.ties, self.alpha, self.gauge, &p, &mut g);
+            let gmax = g.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
+            if !gmax.is_finite() || gmax > 2.0 * last {
+                return None;
+            }
+            if gmax <= gtol {
+                return Some((p, it));
+            }
+            last = gmax;
+            cholesky_solve(&self.factor, self.m, &mut g);
+            for (pk, sk) in p.iter_mut().zip(&g) {
+                *pk -= sk;
+            }
+        }
+        None
+    }
+}
+
 /// Damped Newton with the analytic Hessian. Returns (iterations, converged).
 fn newton(
     cells: &Cells,
@@ -470,12 +642,7 @@ fn newton(
     let n = cells.n;
     let tp = has_tie_param(ties);
     let m = n + tp as usize;
-    // Without a prior the likelihood is flat along theta + c: a gauge term (sum theta)^2 fixes it.
-    let gauge = if alpha == 0.0 {
-        (cells.total() / n as f64).max(1.0) / n as f64
-    } else {
-        0.0
-    };
+    let gauge = gauge_weight(cells, alpha);
     let mut h = vec![0.0; m * m];
     let mut g = vec![0.0; m];
     let mut p: Vec<f64> = theta.to_vec();
@@ -485,38 +652,7 @@ fn newton(
     let mut scratch = vec![0.0; m];
     let mut value = objective(cells, ties, alpha, gauge, &p, &mut scratch);
     for it in 0..max_iter {
-        h.iter_mut().for_each(|v| *v = 0.0);
-        g.iter_mut().for_each(|v| *v = 0.0);
-        let ee = if tp { p[n] } else { 0.0 };
-        for k in 0..cells.len() {
-            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
-            let tm = cell_terms(
-                ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], ee, true,
-            );
-            // Objective = -LL: negate gradient and Hessian.
-            g[i] -= tm.ga;
-            g[j] += tm.ga;
-            h[i * m + i] -= tm.haa;
-            h[j * m + j] -= tm.haa;
-            h[i * m + j] += tm.haa;
-            h[j * m + i] += tm.haa;
-            if tp {
-                g[n] -= tm.ge;
-                h[i * m + n] -= tm.hae;
-                h[n * m + i] -= tm.hae;
-                h[j * m + n] -= tm.hbe;
-                h[n * m + j] -= tm.hbe;
-                h[n * m + n] -= tm.hee;
-            }
-        }
-        let sum: f64 = p[..n].iter().sum();
-        for i in 0..n {
-            g[i] += alpha * p[i] + gauge * sum;
-            h[i * m + i] += alpha;
-            for j in 0..n {
-                h[i * m + j] += gauge;
-            }
-        }
+        assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
         let gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
         if gmax <= gtol {
             theta.copy_from_slice(&p[..n]);
@@ -805,4 +941,87 @@ mod tests {
             }
         }
     }
+}
+
+/// Jackknife-free acceleration constants for BCa bootstrap intervals of each item's strength.
+///
+/// The empirical influence of one comparison on the estimate is `U = H^-1 s`, with `H` the observed
+/// information of the (penalised, gauge-fixed) fit and `s` that comparison's score; every comparison in
+/// the same (pair, outcome) cell has the same influence. Efron's acceleration of item `k` is
+/// `a_k = sum_c w_c U_ck^3 / (6 (sum_c w_c U_ck^2)^1.5)`. With `anchor`, the quantity is
+/// `theta_k - theta_anchor`.
+pub fn bca_acceleration(
+    cells: &Cells,
+    ties: Ties,
+    alpha: f64,
+    theta: &[f64],
+    tie_param: Option<f64>,
+    anchor: Option<usize>,
+) -> Result<Vec<f64>> {
+    let n = cells.n;
+    let eff = effective_ties(cells, ties);
+    let tp = has_tie_param(eff);
+    let m = n + tp as usize;
+    let mut p = theta.to_vec();
+    if tp {
+        p.push(tie_param.unwrap_or(1.0).ln());
+    }
+    let gauge = gauge_weight(cells, alpha);
+    let mut g = vec![0.0; m];
+    let mut h = vec![0.0; m * m];
+    assemble(cells, eff, alpha, gauge, &p, &mut g, &mut h);
+    if !cholesky(&mut h, m) {
+        return Err(Error::NotIdentifiable {
+            reason: "the information matrix is singular at the estimate".into(),
+        });
+    }
+    // Rows of H^-1 for the items (H is symmetric): z_k = H^-1 e_k.
+    let mut z = vec![0.0; n * m];
+    for k in 0..n {
+        let row = &mut z[k * m..(k + 1) * m];
+        row[k] = 1.0;
+        cholesky_solve(&h, m, row);
+    }
+    if let Some(r) = anchor {
+        let base: Vec<f64> = z[r * m..(r + 1) * m].to_vec();
+        for k in 0..n {
+            for (v, b) in z[k * m..(k + 1) * m].iter_mut().zip(&base) {
+                *v -= b;
+            }
+        }
+    }
+    let mut s2 = vec![0.0; n];
+    let mut s3 = vec![0.0; n];
+    let e = if tp { p[n] } else { 0.0 };
+    for c in 0..cells.len() {
+        let (i, j) = (cells.i[c] as usize, cells.j[c] as usize);
+        for (w, unit) in [
+            (cells.x[c], (1.0, 0.0, 0.0)),
+            (cells.y[c], (0.0, 1.0, 0.0)),
+            (cells.t[c], (0.0, 0.0, 1.0)),
+        ] {
+            if w <= 0.0 {
+                continue;
+            }
+            let tm = cell_terms(eff, unit.0, unit.1, unit.2, p[i], p[j], e, false);
+            for k in 0..n {
+                let zk = &z[k * m..(k + 1) * m];
+                let mut u = (zk[i] - zk[j]) * tm.ga;
+                if tp {
+                    u += zk[n] * tm.ge;
+                }
+                s2[k] += w * u * u;
+                s3[k] += w * u * u * u;
+            }
+        }
+    }
+    Ok((0..n)
+        .map(|k| {
+            if s2[k] > 0.0 {
+                s3[k] / (6.0 * s2[k].powf(1.5))
+            } else {
+                0.0
+            }
+        })
+        .collect())
 }

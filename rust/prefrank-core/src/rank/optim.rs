@@ -76,7 +76,11 @@ where
                 x_new[i] = x[i] + step * d[i];
             }
             let f_new = f(&x_new, &mut g_new);
-            if f_new.is_finite() && f_new <= fx + 1e-4 * step * slope {
+            // Near the optimum the decrease falls below the resolution of f: then accept a step that
+            // keeps f within rounding and shrinks the gradient.
+            let armijo = f_new <= fx + 1e-4 * step * slope;
+            let flat = f_new <= fx + 1e-13 * fx.abs().max(1.0) && inf_norm(&g_new) < inf_norm(&g);
+            if f_new.is_finite() && (armijo || flat) {
                 let s: Vec<f64> = x_new.iter().zip(&x).map(|(a, b)| a - b).collect();
                 let y: Vec<f64> = g_new.iter().zip(&g).map(|(a, b)| a - b).collect();
                 let sy = crate::simd::dot(&s, &y);

@@ -1,0 +1,188 @@
+"""The ``prefrank`` console script: ``prefrank leaderboard FILE ...`` and the other sub-commands.
+
+Tables go to stdout as CSV (default) or JSON; reports are written where ``--html`` says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from prefrank.exceptions import PrefrankError
+
+# Sub-commands contributed by capability modules: module name -> exposes add_parser(subparsers).
+_EXTRA_COMMANDS: tuple[str, ...] = ("prefrank._cli_audit",)
+
+
+def _add_table_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format on stdout (default csv)")
+    p.add_argument("--output", "-o", help="write the table to this file instead of stdout")
+
+
+def _emit(table: Any, args: argparse.Namespace, payload: dict[str, Any] | None = None) -> None:
+    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
+    try:
+        if args.format == "json":
+            body = payload if payload is not None else {"rows": table.to_dict(orient="records")}
+            json.dump(body, out, indent=2, default=_json_default)
+            out.write("\n")
+        else:
+            table.to_csv(out, index=False, float_format="%.6g")
+    finally:
+        if out is not sys.stdout:
+            out.close()
+
+
+def _json_default(x: Any) -> Any:
+    if hasattr(x, "item"):
+        return x.item()
+    if hasattr(x, "tolist"):
+        return x.tolist()
+    return str(x)
+
+
+def _leaderboard_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "leaderboard",
+        help="Bradley-Terry leaderboard from a file of pairwise comparisons",
+        description="Fit Bradley-Terry to comparisons in FILE (CSV, TSV, JSONL or Parquet) and print the "
+        "leaderboard: rank, item, score, interval, games.",
+    )
+    p.add_argument("file", nargs="?", help="comparisons file; omit with --example")
+    p.add_argument("--example", action="store_true", help="use the bundled Chatbot Arena 2023 battles")
+    p.add_argument("--a", default="model_a", help="column of the first item (default model_a)")
+    p.add_argument("--b", default="model_b", help="column of the second item (default model_b)")
+    p.add_argument("--outcome", default="winner", help="outcome column (default winner)")
+    p.add_argument("--weight", help="weight column")
+    p.add_argument("--position", help="column with the item shown first (for left/right outcomes)")
+    p.add_argument("--ties", default="half", choices=["half", "drop", "davidson", "rao_kupper"])
+    p.add_argument("--alpha", type=float, default=0.0, help="Gaussian prior precision (default 0)")
+    p.add_argument("--scale", default="elo", choices=["elo", "log", "strength"])
+    p.add_argument("--offset", type=float, default=1000.0, help="Elo-scale offset (default 1000)")
+    p.add_argument("--anchor", help="pin an item on the Elo scale, ITEM=VALUE (e.g. gpt-4=1114)")
+    p.add_argument("--bootstrap", type=int, default=0, help="bootstrap rounds for intervals (default 0)")
+    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--drop-self", action="store_true", help="drop self-comparisons instead of failing")
+    p.add_argument("--html", help="write an HTML report (interval chart, win-rate heatmap) here")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    _add_table_args(p)
+    p.set_defaults(func=_run_leaderboard)
+
+
+def _run_leaderboard(args: argparse.Namespace) -> int:
+    from prefrank.ranking import bradley_terry
+
+    if args.example:
+        from prefrank.datasets import arena_2023_path
+
+        path: Any = arena_2023_path()
+    elif args.file:
+        path = args.file
+    else:
+        raise PrefrankError("give a FILE or --example")
+    anchor = None
+    if args.anchor:
+        item, sep, value = args.anchor.rpartition("=")
+        if not sep:
+            raise PrefrankError(f"--anchor {args.anchor!r}: expected ITEM=VALUE")
+        anchor = (item, float(value))
+    ranking = (
+        bradley_terry(
+            path,
+            a=args.a,
+            b=args.b,
+            outcome=args.outcome,
+            weight=args.weight,
+            drop_self=args.drop_self,
+            ties=args.ties,
+            alpha=args.alpha,
+            scale=args.scale,
+            offset=args.offset,
+            anchor=anchor,
+            bootstrap=args.bootstrap,
+            seed=args.seed,
+            progress=False if args.no_progress else None,
+        )
+        if args.position is None
+        else _with_position(args, path, anchor)
+    )
+    table = ranking.to_pandas(level=args.level)
+    _emit(table, args, {"leaderboard": table.to_dict(orient="records"), **_summary(ranking)})
+    if args.html:
+        from prefrank.report.leaderboard import write_html
+
+        write_html(ranking, args.html, level=args.level)
+        print(f"wrote {args.html}", file=sys.stderr)
+    return 0
+
+
+def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
+    from prefrank.data import comparisons
+    from prefrank.ranking import bradley_terry
+
+    comps = comparisons(
+        path,
+        a=args.a,
+        b=args.b,
+        outcome=args.outcome,
+        weight=args.weight,
+        position=args.position,
+        drop_self=args.drop_self,
+    )
+    return bradley_terry(
+        comps,
+        ties=args.ties,
+        alpha=args.alpha,
+        scale=args.scale,
+        offset=args.offset,
+        anchor=anchor,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        progress=False if args.no_progress else None,
+    )
+
+
+def _summary(r: Any) -> dict[str, Any]:
+    return {
+        "method": r.method,
+        "ties": r.ties,
+        "tie_param": r.tie_param,
+        "scale": r.scale,
+        "converged": r.converged,
+        "iterations": r.iterations,
+        "loglik": r.loglik,
+        "bootstrap": {k: v for k, v in r.bootstrap_info.items() if k != "tie_param"},
+    }
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from prefrank import __version__
+
+    parser = argparse.ArgumentParser(prog="prefrank", description="Fast preference and ranking computation.")
+    parser.add_argument("--version", action="version", version=f"prefrank {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _leaderboard_parser(sub)
+    for name in _EXTRA_COMMANDS:
+        importlib.import_module(name).add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args))
+    except (PrefrankError, FileNotFoundError, ImportError) as e:
+        print(f"prefrank: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("prefrank: interrupted", file=sys.stderr)
+        return 130

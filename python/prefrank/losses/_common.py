@@ -1,0 +1,112 @@
+"""Shared helpers for the loss functions: argument checks, reductions, stable primitives."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from prefrank.exceptions import PrefrankError
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise PrefrankError(f"reduction={reduction!r} is not one of {', '.join(map(repr, REDUCTIONS))}")
+
+
+def check_positive(name: str, value: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise PrefrankError(f"{name}={value!r} must be a finite number > 0")
+
+
+def check_nonneg(name: str, value: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
+        raise PrefrankError(f"{name}={value!r} must be a finite number >= 0")
+
+
+def check_tensor(name: str, x: Tensor, shape: tuple[int, ...] | None = None) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise PrefrankError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+    if not x.is_floating_point():
+        raise PrefrankError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+    if shape is not None and tuple(x.shape) != shape:
+        raise PrefrankError(f"{name} has shape {tuple(x.shape)}, expected {shape}")
+    return x
+
+
+def pair_inputs(
+    policy_chosen_logps: Tensor,
+    policy_rejected_logps: Tensor,
+    ref_chosen_logps: Tensor | None,
+    ref_rejected_logps: Tensor | None,
+) -> tuple[Tensor, Tensor]:
+    """Return (chosen_logratios, rejected_logratios): policy minus reference log-probs per pair.
+
+    A missing reference (``None``) counts as zero log-probs (reference-free variant).
+    """
+    check_tensor("policy_chosen_logps", policy_chosen_logps)
+    if policy_chosen_logps.dim() != 1:
+        raise PrefrankError(
+            f"policy_chosen_logps must be 1-D (one log-prob per pair), got shape {tuple(policy_chosen_logps.shape)}"
+        )
+    shape = tuple(policy_chosen_logps.shape)
+    check_tensor("policy_rejected_logps", policy_rejected_logps, shape)
+    if (ref_chosen_logps is None) != (ref_rejected_logps is None):
+        raise PrefrankError("give both ref_chosen_logps and ref_rejected_logps, or neither (reference-free)")
+    if ref_chosen_logps is None or ref_rejected_logps is None:
+        return policy_chosen_logps, policy_rejected_logps
+    check_tensor("ref_chosen_logps", ref_chosen_logps, shape)
+    check_tensor("ref_rejected_logps", ref_rejected_logps, shape)
+    return policy_chosen_logps - ref_chosen_logps, policy_rejected_logps - ref_rejected_logps
+
+
+def lengths_or_one(name: str, lengths: Tensor | None, like: Tensor) -> Tensor | None:
+    """Validate optional per-sequence token counts (clamped to >= 1 so empty completions stay finite)."""
+    if lengths is None:
+        return None
+    if not isinstance(lengths, Tensor):
+        raise PrefrankError(f"{name} must be a torch.Tensor, got {type(lengths).__name__}")
+    if tuple(lengths.shape) != tuple(like.shape):
+        raise PrefrankError(f"{name} has shape {tuple(lengths.shape)}, expected {tuple(like.shape)}")
+    return lengths.to(like.dtype).clamp(min=1.0)
+
+
+def reduce(losses: Tensor, weights: Tensor | None, reduction: str) -> Tensor:
+    """Apply optional per-pair weights and the reduction.
+
+    ``mean`` with weights is the weighted mean ``sum(w * l) / sum(w)``; ``sum`` is ``sum(w * l)``;
+    ``none`` returns ``w * l`` per pair.
+    """
+    check_reduction(reduction)
+    if weights is not None:
+        if not isinstance(weights, Tensor):
+            raise PrefrankError(f"weights must be a torch.Tensor, got {type(weights).__name__}")
+        if tuple(weights.shape) != tuple(losses.shape):
+            raise PrefrankError(f"weights has shape {tuple(weights.shape)}, expected {tuple(losses.shape)}")
+        weights = weights.to(losses.dtype)
+        losses = losses * weights
+        if reduction == "mean":
+            return losses.sum() / weights.sum().clamp(min=torch.finfo(losses.dtype).tiny)
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def log1mexp(x: Tensor) -> Tensor:
+    """``log(1 - exp(x))`` for ``x < 0``, accurate everywhere (Maechler 2012: switch at ``-log 2``)."""
+    # each branch only sees inputs where it is accurate, so neither branch's gradient can be inf/NaN
+    cut = -math.log(2.0)
+    near = torch.log(-torch.expm1(torch.clamp(x, min=cut)))
+    far = torch.log1p(-torch.exp(torch.clamp(x, max=cut)))
+    return torch.where(x > cut, near, far)
+
+
+def softplus(x: Tensor) -> Tensor:
+    """``log(1 + exp(x))`` without overflow (``-logsigmoid(-x)``)."""
+    return -F.logsigmoid(-x)
