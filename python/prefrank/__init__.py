@@ -7,17 +7,31 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank._ranking_more import (
+    ContextualRanking,
+    GroupRankings,
+    bradley_terry_groups,
+    contextual_bradley_terry,
+    ilsr_pairwise,
+    lsr_pairwise,
+    plackett_luce,
+    plackett_luce_groups,
+    rank_centrality,
+)
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
 from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
+from prefrank.robust import label_noise, robust_ranking
 
 __version__: str = _core.__version__
 
 __all__ = [
     "Comparisons",
+    "ContextualRanking",
     "ConvergenceWarning",
+    "GroupRankings",
     "NotIdentifiableError",
     "PairCounts",
     "PrefrankError",
@@ -26,10 +40,19 @@ __all__ = [
     "audit",
     "banzhaf",
     "bradley_terry",
+    "bradley_terry_groups",
     "comparisons",
+    "contextual_bradley_terry",
     "elo",
+    "ilsr_pairwise",
+    "label_noise",
+    "lsr_pairwise",
+    "plackett_luce",
+    "plackett_luce_groups",
     "position_bias",
+    "rank_centrality",
     "read_table",
+    "robust_ranking",
     "score_consistency",
     "semivalue",
     "shapley",

@@ -159,6 +159,122 @@ def tournament_stats(
 
 # --- end consistency ---
 
+# --- ranking_more (Plackett-Luce, spectral, per-group BT, contextual BT) ---
+import typing as _t  # noqa: E402
+
+def pl_fit(
+    n_items: int,
+    offsets: npt.NDArray[np.uint64],
+    items: npt.NDArray[np.uint32],
+    n_ranked: npt.NDArray[np.uint32],
+    weight: npt.NDArray[np.float64] | None = None,
+    alpha: float = 0.0,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    method: str = "auto",
+    dedup: bool = True,
+) -> dict[str, _t.Any]: ...
+def pl_components(
+    n_items: int,
+    offsets: npt.NDArray[np.uint64],
+    items: npt.NDArray[np.uint32],
+    n_ranked: npt.NDArray[np.uint32],
+    weight: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.uint32], int]: ...
+def spectral_fit(
+    counts: PairCounts,
+    kind: str,
+    ties: str = "half",
+    alpha: float = 0.0,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    dense: bool | None = None,
+) -> dict[str, _t.Any]: ...
+def bt_groups(
+    n_items: int,
+    n_groups: int,
+    group: npt.NDArray[np.uint32],
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    ties: str = "half",
+    alpha: float = 0.01,
+    max_iter: int = 100,
+    tol: float = 1e-9,
+) -> dict[str, _t.Any]: ...
+def pl_groups(
+    n_items: int,
+    n_groups: int,
+    obs_group: npt.NDArray[np.uint32],
+    offsets: npt.NDArray[np.uint64],
+    items: npt.NDArray[np.uint32],
+    n_ranked: npt.NDArray[np.uint32],
+    weight: npt.NDArray[np.float64] | None = None,
+    alpha: float = 0.01,
+    max_iter: int = 100,
+    tol: float = 1e-9,
+) -> dict[str, _t.Any]: ...
+def contextual_bt_fit(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    x: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.float64] | None = None,
+    ties: str = "half",
+    alpha: float = 0.0,
+    alpha_beta: float = 0.0,
+    max_iter: int = 200,
+    tol: float = 1e-9,
+) -> dict[str, _t.Any]: ...
+
+# --- robust ---
+from typing import Any as _Any  # noqa: E402
+
+def robust_label_noise(
+    n_items: int,
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    judge: npt.NDArray[np.uint32] | None = None,
+    n_judges: int = 0,
+    shrink: float = 10.0,
+    alpha: float = 0.0,
+    eps_init: float = 0.1,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    z: float = 1.959963984540054,
+) -> dict[str, _Any]: ...
+def robust_btl_fit(
+    counts: PairCounts,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.25,
+    pseudo: float = 0.5,
+    decay: float = 0.5,
+    max_iter: int = 100,
+    min_degree: int = 3,
+) -> dict[str, _Any]: ...
+def robust_curate(
+    scores: npt.NDArray[np.float64],
+    alpha: float = 1.0,
+    eps_init: float = 0.1,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    pairs: str = "all",
+    min_weight: float = 0.5,
+) -> dict[str, _Any]: ...
+def robust_fragility(
+    counts: PairCounts,
+    pair: tuple[int, int] | None = None,
+    max_remove: int = 1000,
+    alpha: float = 0.0,
+) -> dict[str, _Any]: ...
+
 # --- attribution ---
 _SampledOut = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int, bool, float, float, float]
 

@@ -13,6 +13,8 @@ mod agreement;
 mod coding;
 mod consistency;
 mod ranking;
+mod ranking_more;
+mod robust;
 mod shapley;
 
 create_exception!(
@@ -270,6 +272,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     agreement::register(m)?;
     consistency::register(m)?;
     ranking::register(m)?;
+    ranking_more::register(m)?;
+    robust::register(m)?;
     shapley::register(m)?;
     Ok(())
 }

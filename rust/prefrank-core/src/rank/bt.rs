@@ -803,6 +803,89 @@ pub fn predict(ties: Ties, theta_i: f64, theta_j: f64, tie_param: Option<f64>) -
     }
 }
 
+/// Jackknife-free acceleration constants for BCa bootstrap intervals of each item's strength.
+///
+/// The empirical influence of one comparison on the estimate is `U = H^-1 s`, with `H` the observed
+/// information of the (penalised, gauge-fixed) fit and `s` that comparison's score; every comparison in
+/// the same (pair, outcome) cell has the same influence. Efron's acceleration of item `k` is
+/// `a_k = sum_c w_c U_ck^3 / (6 (sum_c w_c U_ck^2)^1.5)`. With `anchor`, the quantity is
+/// `theta_k - theta_anchor`.
+pub fn bca_acceleration(
+    cells: &Cells,
+    ties: Ties,
+    alpha: f64,
+    theta: &[f64],
+    tie_param: Option<f64>,
+    anchor: Option<usize>,
+) -> Result<Vec<f64>> {
+    let n = cells.n;
+    let eff = effective_ties(cells, ties);
+    let tp = has_tie_param(eff);
+    let m = n + tp as usize;
+    let mut p = theta.to_vec();
+    if tp {
+        p.push(tie_param.unwrap_or(1.0).ln());
+    }
+    let gauge = gauge_weight(cells, alpha);
+    let mut g = vec![0.0; m];
+    let mut h = vec![0.0; m * m];
+    assemble(cells, eff, alpha, gauge, &p, &mut g, &mut h);
+    if !cholesky(&mut h, m) {
+        return Err(Error::NotIdentifiable {
+            reason: "the information matrix is singular at the estimate".into(),
+        });
+    }
+    // Rows of H^-1 for the items (H is symmetric): z_k = H^-1 e_k.
+    let mut z = vec![0.0; n * m];
+    for k in 0..n {
+        let row = &mut z[k * m..(k + 1) * m];
+        row[k] = 1.0;
+        cholesky_solve(&h, m, row);
+    }
+    if let Some(r) = anchor {
+        let base: Vec<f64> = z[r * m..(r + 1) * m].to_vec();
+        for k in 0..n {
+            for (v, b) in z[k * m..(k + 1) * m].iter_mut().zip(&base) {
+                *v -= b;
+            }
+        }
+    }
+    let mut s2 = vec![0.0; n];
+    let mut s3 = vec![0.0; n];
+    let e = if tp { p[n] } else { 0.0 };
+    for c in 0..cells.len() {
+        let (i, j) = (cells.i[c] as usize, cells.j[c] as usize);
+        for (w, unit) in [
+            (cells.x[c], (1.0, 0.0, 0.0)),
+            (cells.y[c], (0.0, 1.0, 0.0)),
+            (cells.t[c], (0.0, 0.0, 1.0)),
+        ] {
+            if w <= 0.0 {
+                continue;
+            }
+            let tm = cell_terms(eff, unit.0, unit.1, unit.2, p[i], p[j], e, false);
+            for k in 0..n {
+                let zk = &z[k * m..(k + 1) * m];
+                let mut u = (zk[i] - zk[j]) * tm.ga;
+                if tp {
+                    u += zk[n] * tm.ge;
+                }
+                s2[k] += w * u * u;
+                s3[k] += w * u * u * u;
+            }
+        }
+    }
+    Ok((0..n)
+        .map(|k| {
+            if s2[k] > 0.0 {
+                s3[k] / (6.0 * s2[k].powf(1.5))
+            } else {
+                0.0
+            }
+        })
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -941,87 +1024,4 @@ mod tests {
             }
         }
     }
-}
-
-/// Jackknife-free acceleration constants for BCa bootstrap intervals of each item's strength.
-///
-/// The empirical influence of one comparison on the estimate is `U = H^-1 s`, with `H` the observed
-/// information of the (penalised, gauge-fixed) fit and `s` that comparison's score; every comparison in
-/// the same (pair, outcome) cell has the same influence. Efron's acceleration of item `k` is
-/// `a_k = sum_c w_c U_ck^3 / (6 (sum_c w_c U_ck^2)^1.5)`. With `anchor`, the quantity is
-/// `theta_k - theta_anchor`.
-pub fn bca_acceleration(
-    cells: &Cells,
-    ties: Ties,
-    alpha: f64,
-    theta: &[f64],
-    tie_param: Option<f64>,
-    anchor: Option<usize>,
-) -> Result<Vec<f64>> {
-    let n = cells.n;
-    let eff = effective_ties(cells, ties);
-    let tp = has_tie_param(eff);
-    let m = n + tp as usize;
-    let mut p = theta.to_vec();
-    if tp {
-        p.push(tie_param.unwrap_or(1.0).ln());
-    }
-    let gauge = gauge_weight(cells, alpha);
-    let mut g = vec![0.0; m];
-    let mut h = vec![0.0; m * m];
-    assemble(cells, eff, alpha, gauge, &p, &mut g, &mut h);
-    if !cholesky(&mut h, m) {
-        return Err(Error::NotIdentifiable {
-            reason: "the information matrix is singular at the estimate".into(),
-        });
-    }
-    // Rows of H^-1 for the items (H is symmetric): z_k = H^-1 e_k.
-    let mut z = vec![0.0; n * m];
-    for k in 0..n {
-        let row = &mut z[k * m..(k + 1) * m];
-        row[k] = 1.0;
-        cholesky_solve(&h, m, row);
-    }
-    if let Some(r) = anchor {
-        let base: Vec<f64> = z[r * m..(r + 1) * m].to_vec();
-        for k in 0..n {
-            for (v, b) in z[k * m..(k + 1) * m].iter_mut().zip(&base) {
-                *v -= b;
-            }
-        }
-    }
-    let mut s2 = vec![0.0; n];
-    let mut s3 = vec![0.0; n];
-    let e = if tp { p[n] } else { 0.0 };
-    for c in 0..cells.len() {
-        let (i, j) = (cells.i[c] as usize, cells.j[c] as usize);
-        for (w, unit) in [
-            (cells.x[c], (1.0, 0.0, 0.0)),
-            (cells.y[c], (0.0, 1.0, 0.0)),
-            (cells.t[c], (0.0, 0.0, 1.0)),
-        ] {
-            if w <= 0.0 {
-                continue;
-            }
-            let tm = cell_terms(eff, unit.0, unit.1, unit.2, p[i], p[j], e, false);
-            for k in 0..n {
-                let zk = &z[k * m..(k + 1) * m];
-                let mut u = (zk[i] - zk[j]) * tm.ga;
-                if tp {
-                    u += zk[n] * tm.ge;
-                }
-                s2[k] += w * u * u;
-                s3[k] += w * u * u * u;
-            }
-        }
-    }
-    Ok((0..n)
-        .map(|k| {
-            if s2[k] > 0.0 {
-                s3[k] / (6.0 * s2[k].powf(1.5))
-            } else {
-                0.0
-            }
-        })
-        .collect())
 }

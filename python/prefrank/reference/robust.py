@@ -1,0 +1,300 @@
+"""Pure-Python (NumPy) twins of prefrank-core ``rank::robust``: the label-noise EM, the robust BTL
+matrix step and the batched curation EM. Written for clarity; they are the test oracle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+EPS_MIN, EPS_MAX = 1e-9, 0.49
+
+__all__ = ["curate_scores", "label_noise", "robust_btl"]
+
+
+def _sigmoid(z: np.ndarray | float) -> Any:
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+
+
+def _bt_newton(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    alpha: float,
+    theta: np.ndarray,
+    tol: float = 1e-12,
+    max_iter: int = 200,
+) -> np.ndarray:
+    """Bradley-Terry MLE (prior alpha, mean-zero gauge without one) by damped Newton on pair counts."""
+    theta = theta.astype(float).copy()
+
+    def nll(t: np.ndarray) -> float:
+        d = t[i] - t[j]
+        return float(np.sum(x * np.logaddexp(0, -d) + y * np.logaddexp(0, d)) + 0.5 * alpha * t @ t)
+
+    for _ in range(max_iter):
+        d = theta[i] - theta[j]
+        s = _sigmoid(d)
+        g = np.zeros(n)
+        r = x - (x + y) * s
+        np.add.at(g, i, r)
+        np.add.at(g, j, -r)
+        g -= alpha * theta
+        w = (x + y) * s * (1 - s)
+        h = np.zeros((n, n))
+        np.add.at(h, (i, i), w)
+        np.add.at(h, (j, j), w)
+        np.add.at(h, (i, j), -w)
+        np.add.at(h, (j, i), -w)
+        h += alpha * np.eye(n)
+        if alpha == 0:
+            h += np.ones((n, n)) / n
+        step = np.linalg.solve(h, g)
+        t, f0 = 1.0, nll(theta)
+        while t > 1e-10 and nll(theta + t * step) > f0 + 1e-12 * abs(f0):
+            t *= 0.5
+        theta = theta + t * step
+        if alpha == 0:
+            theta -= theta.mean()
+        if np.max(np.abs(g)) < tol * max(1.0, (x.sum() + y.sum()) / n):
+            break
+    return theta
+
+
+def label_noise(
+    n_items: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    tie: np.ndarray,
+    weight: np.ndarray | None = None,
+    judge: np.ndarray | None = None,
+    n_judges: int = 0,
+    shrink: float = 10.0,
+    alpha: float = 0.0,
+    eps_init: float = 0.1,
+    max_iter: int = 500,
+    tol: float = 1e-9,
+) -> dict[str, Any]:
+    """Twin of ``noise::label_noise``: EM over the (judge, i, j) cells; returns theta, eps, posteriors."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    p, tie = np.asarray(p, float), np.asarray(tie, bool)
+    w = np.ones(len(a)) if weight is None else np.asarray(weight, float)
+    g = np.zeros(len(a), np.int64) if judge is None else np.asarray(judge, np.int64)
+    nj = max(n_judges, 1) if judge is not None else 1
+    # Cells: orient each row as i < j.
+    i, j = np.minimum(a, b), np.maximum(a, b)
+    pa = np.where(a < b, p, 1 - p)
+    keep = w > 0
+    key = (g * n_items + i) * n_items + j
+    cells, row_cell = np.unique(key[keep], return_inverse=True)
+    cg = cells // (n_items * n_items)
+    ci = (cells // n_items) % n_items
+    cj = cells % n_items
+    cx = np.bincount(row_cell, (w * pa * ~tie)[keep], len(cells))
+    cy = np.bincount(row_cell, (w * (1 - pa) * ~tie)[keep], len(cells))
+    ct = np.bincount(row_cell, (w * tie)[keep], len(cells))
+    pairs, cell_pair = np.unique(ci * n_items + cj, return_inverse=True)
+    pi, pj = pairs // n_items, pairs % n_items
+    tot = np.bincount(cg, cx + cy, nj)
+    total = tot.sum()
+    eps = np.full(nj, eps_init)
+    theta = np.zeros(n_items)
+    ll_prev = -np.inf
+    converged = False
+    it = 0
+    for it in range(1, max(max_iter, 1) + 1):  # noqa: B007 (reported)
+        d = theta[ci] - theta[cj]
+        s = _sigmoid(d)
+        e = eps[cg]
+        px = (1 - e) * s + e * (1 - s)
+        py = (1 - e) * (1 - s) + e * s
+        qx, qy = (1 - e) * s / px, (1 - e) * (1 - s) / py
+        ll = float(
+            np.sum(
+                np.where(cx > 0, cx * np.log(px), 0)
+                + np.where(cy > 0, cy * np.log(py), 0)
+                + np.where(ct > 0, 0.5 * ct * (np.log(s) + np.log(1 - s)), 0)
+            )
+        )
+        if abs(ll - ll_prev) <= tol * (1 + abs(ll)):
+            converged = True
+            break
+        ll_prev = ll
+        wrong = np.bincount(cg, cx * (1 - qx) + cy * (1 - qy), nj)
+        pooled = wrong.sum() / total if total > 0 else 0.0
+        with np.errstate(invalid="ignore", divide="ignore"):
+            v = (wrong + shrink * pooled) / (tot + shrink)
+        eps = np.clip(np.where(np.isfinite(v), v, pooled), EPS_MIN, EPS_MAX)
+        sx = np.bincount(cell_pair, cx * qx + cy * (1 - qy) + 0.5 * ct, len(pairs))
+        sy = np.bincount(cell_pair, cy * qy + cx * (1 - qx) + 0.5 * ct, len(pairs))
+        theta = _bt_newton(n_items, pi, pj, sx, sy, alpha, theta)
+    d = theta[ci] - theta[cj]
+    s = _sigmoid(d)
+    e = eps[cg]
+    qx = (1 - e) * s / ((1 - e) * s + e * (1 - s))
+    qy = (1 - e) * (1 - s) / ((1 - e) * (1 - s) + e * s)
+    wrong = np.bincount(cg, cx * (1 - qx) + cy * (1 - qy), nj)
+    post = np.full(len(a), np.nan)
+    rows = np.flatnonzero(keep)
+    k = row_cell
+    pr = pa[rows] * qx[k] + (1 - pa[rows]) * qy[k]
+    post[rows] = np.where(tie[rows], np.nan, pr)
+    return {
+        "theta": theta,
+        "judge_epsilon": eps,
+        "epsilon": float(wrong.sum() / total) if total else 0.0,
+        "posterior": post,
+        "iterations": it,
+        "converged": converged,
+    }
+
+
+def robust_btl(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.25,
+    pseudo: float = 0.5,
+    decay: float = 0.5,
+    max_iter: int = 100,
+) -> dict[str, Any]:
+    """Twin of ``matrix::robust_btl`` (observed cells with i < j; ties already folded into x, y).
+
+    Alternating: weighted least squares of the empirical logits on ``theta_i - theta_j`` over the
+    kept entries (dense solve with a mean-zero gauge), then hard thresholding of the standardised
+    residuals with a geometrically decreasing threshold and a per-item budget.
+    """
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    m = len(i)
+    nn = x + y
+    pe = (x + pseudo) / (nn + 2 * pseudo)
+    logit = np.log(pe / (1 - pe))
+    w = nn * pe * (1 - pe)
+    sw = np.sqrt(w)
+    deg = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
+    budget = np.minimum(np.floor(max_corrupt_fraction * deg).astype(int), np.maximum(deg - 1, 0))
+
+    def project(keep: np.ndarray) -> np.ndarray:
+        lap = np.zeros((n, n))
+        rhs = np.zeros(n)
+        wk = w * keep
+        np.add.at(lap, (i, i), wk)
+        np.add.at(lap, (j, j), wk)
+        np.add.at(lap, (i, j), -wk)
+        np.add.at(lap, (j, i), -wk)
+        np.add.at(rhs, i, wk * logit)
+        np.add.at(rhs, j, -wk * logit)
+        c = np.diag(lap).sum() / n
+        theta = np.linalg.solve(lap + max(c, 1e-12) / n * np.ones((n, n)), rhs)
+        return theta - theta.mean()
+
+    keep = np.ones(m, bool)
+    theta = project(keep)
+    z = (logit - theta[i] + theta[j]) * sw
+    zeta = float(np.max(np.abs(z)))
+    converged = False
+    sigma = 1.0
+    it = 0
+    for it in range(1, max_iter + 1):  # noqa: B007 (reported)
+        kept = np.abs(z[keep])
+        sigma = max(1.4826 * float(np.sort(kept)[len(kept) // 2]) if len(kept) else 0.0, 1.0)
+        floor = threshold * sigma
+        zeta = max(zeta * decay, floor)
+        over = np.flatnonzero(np.abs(z) > zeta)
+        over = over[np.lexsort((over, -np.abs(z[over])))]
+        used = np.zeros(n, int)
+        new_keep = np.ones(m, bool)
+        for k in over:
+            if used[i[k]] < budget[i[k]] and used[j[k]] < budget[j[k]]:
+                used[i[k]] += 1
+                used[j[k]] += 1
+                new_keep[k] = False
+        same = bool(np.array_equal(new_keep, keep))
+        keep = new_keep
+        theta = project(keep)
+        z = (logit - theta[i] + theta[j]) * sw
+        if same and zeta <= floor:
+            converged = True
+            break
+    return {
+        "theta": theta,
+        "corrupted": ~keep,
+        "residual": z,
+        "sigma": sigma,
+        "iterations": it,
+        "converged": converged,
+    }
+
+
+def curate_scores(
+    scores: np.ndarray, alpha: float = 1.0, eps_init: float = 0.1, max_iter: int = 100, tol: float = 1e-4
+) -> dict[str, Any]:
+    """Twin of ``curate::curate_scores`` (the EM part): per-judge flip rates and per-prompt strengths."""
+    scores = np.asarray(scores, float)
+    n_p, n_r, n_j = scores.shape
+    theta = np.where(np.all(np.isnan(scores), axis=2), np.nan, 0.0)
+    eps = np.full(n_j, eps_init)
+    ia, ib = np.triu_indices(n_r, 1)
+    # votes[p, pair, judge]: +1 first preferred, -1 second, 0 none.
+    with np.errstate(invalid="ignore"):
+        votes = np.sign(scores[:, ia, :] - scores[:, ib, :])
+    votes = np.nan_to_num(votes)
+    decisive = np.any(votes != 0, axis=2)
+    n_votes = np.abs(votes).sum(axis=(0, 1))
+    converged = False
+    it = 0
+    hist = [eps.copy()]
+    for it in range(1, max(max_iter, 1) + 1):
+        lo = np.log((1 - eps) / eps)
+        wrong = np.zeros(n_j)
+        new_theta = theta.copy()
+        for p in range(n_p):
+            th = theta[p]
+            d = th[ia] - th[ib]
+            s = _sigmoid(d)
+            mu = _sigmoid(d + votes[p] @ lo)
+            mu = np.where(decisive[p], mu, 0.0)
+            for r in range(n_j):
+                v = votes[p, :, r]
+                wrong[r] += np.sum(np.where(v > 0, 1 - mu, 0) + np.where(v < 0, mu, 0))
+            g = np.zeros(n_r)
+            h = np.zeros((n_r, n_r))
+            gr = np.where(decisive[p], mu - s, 0.0)
+            ww = np.where(decisive[p], s * (1 - s), 0.0)
+            np.add.at(g, ia, gr)
+            np.add.at(g, ib, -gr)
+            np.add.at(h, (ia, ia), ww)
+            np.add.at(h, (ib, ib), ww)
+            np.add.at(h, (ia, ib), -ww)
+            np.add.at(h, (ib, ia), -ww)
+            nan = np.isnan(th)
+            g = np.where(nan, 0.0, g - alpha * np.nan_to_num(th))
+            h[np.diag_indices(n_r)] += np.where(nan, 0.0, alpha)
+            h[nan, :] = 0.0
+            h[:, nan] = 0.0
+            h[nan, nan] = 1.0
+            new_theta[p] = th + np.linalg.solve(h, g)
+        theta = new_theta
+        new_eps = np.clip(np.where(n_votes > 0, wrong / np.maximum(n_votes, 1e-300), eps), EPS_MIN, EPS_MAX)
+        change = float(np.max(np.abs(new_eps - eps)))
+        eps = new_eps
+        if it > 1 and change <= tol:
+            converged = True
+            break
+        # SQUAREM-style extrapolation every two EM maps, as in the core.
+        hist.append(eps.copy())
+        if len(hist) == 3:
+            e0, e1, e2 = hist
+            r1, v = e1 - e0, e2 - 2 * e1 + e0
+            if np.sum(v * v) > 0:
+                step = -max(np.sqrt(np.sum(r1 * r1) / np.sum(v * v)), 1.0)
+                eps = np.clip(e0 - 2 * step * r1 + step * step * v, EPS_MIN, EPS_MAX)
+            hist = [eps.copy()]
+    return {"judge_epsilon": eps, "theta": theta, "iterations": it, "converged": converged}

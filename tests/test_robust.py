@@ -1,0 +1,359 @@
+"""Tests of prefrank.robust: label-noise EM, robust BTL recovery, batched curation, fragility."""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import prefrank as pr
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from prefrank import _core
+from prefrank.exceptions import NotIdentifiableError, PrefrankError
+from prefrank.reference import robust as ref
+from prefrank.robust import curate, fragility, label_noise, robust_ranking
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
+from robust_sim import kendall_tau, simulate
+
+DATA = Path(__file__).parent / "data"
+ARENA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arena-2023" / "battles.csv"
+
+
+def _noisy(n: int, rows: int, eps: list[float], seed: int) -> dict[str, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    theta = np.linspace(-1, 1, n)
+    a = rng.integers(0, n, rows)
+    b = (a + rng.integers(1, n, rows)) % n
+    judge = rng.integers(0, len(eps), rows)
+    win = rng.random(rows) < 1 / (1 + np.exp(-(theta[a] - theta[b])))
+    flip = rng.random(rows) < np.asarray(eps)[judge]
+    win ^= flip
+    return {
+        "a": a,
+        "b": b,
+        "w": np.where(win, "a", "b"),
+        "judge": np.array([f"j{g}" for g in judge]),
+        "flip": flip,
+    }
+
+
+# ---------------------------------------------------------------------------------------- label noise
+
+
+def test_label_noise_recovers_judges_and_flags_flips() -> None:
+    d = _noisy(8, 30_000, [0.02, 0.35], 1)
+    res = label_noise(d, a="a", b="b", outcome="w", judge="judge")
+    rel = res.reliability()
+    assert list(rel.index) == ["j0", "j1"]
+    assert abs(rel.loc["j0", "epsilon"] - 0.02) < 0.03 and abs(rel.loc["j1", "epsilon"] - 0.35) < 0.03
+    assert (rel["lower"] <= rel["epsilon"]).all() and (rel["epsilon"] <= rel["upper"]).all()
+    lo, hi = res.epsilon_ci
+    assert lo < res.epsilon < hi and abs(res.epsilon - 0.185) < 0.03
+    assert res.posterior[d["flip"]].mean() < res.posterior[~d["flip"]].mean() - 0.1
+    sus = res.suspects(0.5)
+    assert (sus["p_correct"] < 0.5).all() and sus["p_correct"].is_monotonic_increasing
+    w = res.weights()
+    assert w.shape == (30_000,) and np.all((w >= 0) & (w <= 1))
+    assert list(res.scores.index[:2]) == [7, 6]
+    assert "epsilon=" in repr(res) and res.to_dict()["judge_epsilon"]["j1"] > 0.3
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(3, 7), st.integers(40, 300), st.integers(1, 3), st.integers(0, 10_000))
+def test_label_noise_matches_reference(n: int, m: int, nj: int, seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, m).astype(np.uint32)
+    b = ((a + rng.integers(1, n, m)) % n).astype(np.uint32)
+    tie = (rng.random(m) < 0.1).astype(np.uint8)
+    p = np.where(tie == 1, 0.5, (rng.random(m) < 0.65).astype(float))
+    w = rng.integers(1, 3, m).astype(float)
+    j = rng.integers(0, nj, m).astype(np.uint32)
+    # Fixed iteration count so both follow the same path; alpha keeps sparse cases identifiable.
+    o = _core.robust_label_noise(n, a, b, p, tie, w, j, nj, 5.0, 0.1, 0.1, 6, 1e-300)
+    r = ref.label_noise(n, a, b, p, tie, w, j, nj, shrink=5.0, alpha=0.1, max_iter=6, tol=1e-300)
+    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-7)
+    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-8)
+    np.testing.assert_allclose(o["posterior"], r["posterior"], atol=1e-7)
+    assert abs(o["epsilon"] - r["epsilon"]) < 1e-8
+
+
+def test_label_noise_real_crowd_data() -> None:
+    res = label_noise(
+        DATA / "llmfao-crowd.csv",
+        a="left",
+        b="right",
+        outcome="winner",
+        judge="worker",
+        outcomes={"left": "a", "right": "b", "tie": "tie"},
+        shrink=10.0,
+        alpha=0.01,
+    )
+    assert len(res.judge_epsilon) == 124
+    assert 0.0 < res.epsilon < 0.5
+    assert np.isnan(res.posterior[res.comparisons.tie == 1]).all()
+    assert res.reliability()["epsilon"].is_monotonic_increasing
+
+
+def test_label_noise_nonconvergence_warns() -> None:
+    d = _noisy(5, 2000, [0.1, 0.3], 3)
+    with pytest.warns(pr.ConvergenceWarning, match="did not converge"):
+        res = label_noise(d, a="a", b="b", outcome="w", judge="judge", max_iter=2)
+    assert not res.converged and "converged=False" in repr(res)
+
+
+def test_label_noise_errors() -> None:
+    d = _noisy(4, 200, [0.1], 2)
+    with pytest.raises(PrefrankError, match="level"):
+        label_noise(d, a="a", b="b", outcome="w", level=1.5)
+    with pytest.raises(PrefrankError, match="shrink"):
+        label_noise(d, a="a", b="b", outcome="w", shrink=-1)
+    with pytest.raises(PrefrankError, match="eps_init"):
+        label_noise(d, a="a", b="b", outcome="w", eps_init=0.6)
+    c = pr.comparisons(d, a="a", b="b", outcome="w")
+    with pytest.raises(PrefrankError, match="Comparisons"):
+        label_noise(c, judge="judge")
+    with pytest.raises(PrefrankError, match="scale"):
+        label_noise(c, scale="bogus")
+
+
+# ------------------------------------------------------------------------------------ robust recovery
+
+
+def test_robust_keeps_top_item_where_bt_loses_it() -> None:
+    lost_bt = kept_robust = 0
+    for seed in range(3):
+        _theta, data = simulate(n=60, missing=0.3, per_pair=20, c=0.15, top=3, seed=seed)
+        bt = pr.bradley_terry(data, a="a", b="b", outcome="winner")
+        rb = robust_ranking(data, a="a", b="b", outcome="winner")
+        lost_bt += bt.scores.index[0] != 0
+        kept_robust += rb.order[0] == 0
+        # The top item's attacked pairs are among those judged corrupted.
+        bad = rb.corrupted
+        assert ((bad["item_a"] == 0) | (bad["item_b"] == 0)).sum() >= 3
+    assert lost_bt == 3 and kept_robust == 3
+
+
+def test_robust_tau_target_under_broad_attack() -> None:
+    gains = []
+    for seed in range(2):
+        theta, data = simulate(n=60, missing=0.3, per_pair=20, c=0.3, top=20, seed=seed)
+        c = pr.comparisons(data, a="a", b="b", outcome="winner")
+        truth = theta[np.asarray(c.items, int)]
+        bt = kendall_tau(truth, pr.bradley_terry(c).theta)
+        rb = kendall_tau(truth, robust_ranking(c).theta)
+        gains.append((bt, rb))
+    for bt, rb in gains:
+        assert bt < 0.8 and rb >= bt + 0.1, gains
+
+
+def test_robust_without_corruption_matches_bt() -> None:
+    for seed in range(3):
+        theta, data = simulate(n=40, missing=0.3, per_pair=20, c=0.0, seed=seed)
+        c = pr.comparisons(data, a="a", b="b", outcome="winner")
+        truth = theta[np.asarray(c.items, int)]
+        bt = kendall_tau(truth, pr.bradley_terry(c).theta)
+        rb = robust_ranking(c)
+        assert abs(kendall_tau(truth, rb.theta) - bt) <= 0.01
+        assert rb.corrupted_mask.sum() <= 3
+
+
+def test_robust_result_api() -> None:
+    _theta, data = simulate(n=20, missing=0.2, per_pair=10, c=0.1, top=2, seed=3)
+    rb = robust_ranking(data, a="a", b="b", outcome="winner", scale="log")
+    p = rb.completed_proba().to_numpy()
+    np.testing.assert_allclose(p + p.T, 1.0)
+    assert p.shape == (20, 20)
+    e = rb.entries()
+    assert len(e) == len(rb.i) and set(e.columns) >= {"observed_p", "fitted_p", "z", "corrupted"}
+    assert 0.0 < rb.observed_fraction <= 1.0
+    board = rb.to_pandas()
+    assert board["corrupted_pairs"].sum() == 2 * rb.corrupted_mask.sum()
+    assert rb.to_dict()["method"] == "robust_btl" and "RobustRanking(" in repr(rb)
+    np.testing.assert_allclose(rb.scores.to_numpy(), np.sort(rb.theta)[::-1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(6, 14), st.floats(0.0, 0.4), st.integers(0, 10_000))
+def test_robust_matches_reference(n: int, missing: float, seed: int) -> None:
+    _theta, data = simulate(n=n, missing=missing, per_pair=15, c=0.15, top=2, seed=seed)
+    c = pr.comparisons(data, a="a", b="b", outcome="winner")
+    counts = c.pair_counts()
+    try:
+        o = _core.robust_btl_fit(counts._core)
+    except NotIdentifiableError:
+        return
+    r = ref.robust_btl(n, o["i"], o["j"], o["wins_i"], o["wins_j"])
+    np.testing.assert_array_equal(o["corrupted"], r["corrupted"])
+    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-6)
+    assert o["iterations"] == r["iterations"]
+
+
+def test_robust_too_few_observed_states_fraction() -> None:
+    a = np.arange(9)
+    data = {"a": a, "b": a + 1, "w": ["a"] * 9}
+    with pytest.raises(
+        NotIdentifiableError, match=r"9 of 45 pairs observed \(fraction 0\.2000\).*at least 3"
+    ):
+        robust_ranking(data, a="a", b="b", outcome="w")
+
+
+def test_robust_errors() -> None:
+    _theta, data = simulate(n=10, seed=1)
+    for kw, msg in (
+        ({"threshold": 0}, "threshold"),
+        ({"max_corrupt_fraction": 1.0}, "max_corrupt"),
+        ({"decay": 1.0}, "decay"),
+        ({"pseudo": -1}, "pseudo"),
+        ({"scale": "x"}, "scale"),
+    ):
+        with pytest.raises(PrefrankError, match=msg):
+            robust_ranking(data, a="a", b="b", outcome="winner", **kw)
+
+
+# ---------------------------------------------------------------------------------------- curation
+
+
+def _scores(prompts: int, resp: int, noise: list[float], seed: int) -> np.ndarray:
+    return _scores_q(prompts, resp, noise, seed)[0]
+
+
+def _scores_q(prompts: int, resp: int, noise: list[float], seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    q = rng.normal(size=(prompts, resp, 1))
+    return q + rng.normal(size=(prompts, resp, len(noise))) * np.asarray(noise), q[:, :, 0]
+
+
+def test_curate_ranks_judges_and_outputs_loss_inputs() -> None:
+    s, q = _scores_q(3000, 6, [0.1, 1.5, 0.4], 0)
+    cur = curate(s, judges=["sharp", "noisy", "ok"])
+    je = cur.reliability()["epsilon"]
+    assert je["noisy"] > je["ok"] > je["sharp"]
+    assert cur.converged and 0.0 < cur.epsilon < cur.label_epsilon < 0.5
+    df = cur.to_pandas()
+    assert list(df.columns) == ["prompt", "chosen", "rejected", "weight"]
+    assert len(df) == 3000 * 15
+    assert df["weight"].between(0.5, 1.0).all()
+    # Chosen is mostly the truly better response.
+    better = q[cur.prompt, cur.chosen] > q[cur.prompt, cur.rejected]
+    assert better.mean() > 0.9
+    assert abs(cur.epsilon - float(np.mean(1 - cur.weight))) < 1e-12
+    bw = curate(s, pairs="best_worst", min_weight=0.9)
+    assert len(bw) <= 3000 and (bw.weight >= 0.9).all()
+
+
+def test_curate_matches_reference() -> None:
+    s = _scores(40, 5, [0.2, 1.0, 0.5], 4)
+    s[0, 1, :] = np.nan
+    s[3, 2, 1] = np.nan
+    s[5, :, 2] = np.round(s[5, :, 2])  # ties
+    o = _core.robust_curate(s, 1.0, 0.1, 7, 1e-300)
+    r = ref.curate_scores(s, alpha=1.0, eps_init=0.1, max_iter=7, tol=1e-300)
+    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-9)
+    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-9)
+    assert np.isnan(o["theta"][0, 1])
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(1, 30), st.integers(2, 6), st.integers(1, 4), st.floats(0.0, 0.3), st.integers(0, 10_000))
+def test_curate_matches_reference_random(
+    prompts: int, resp: int, judges: int, missing: float, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    s = rng.normal(size=(prompts, resp, judges))
+    s[rng.random(s.shape) < missing] = np.nan
+    s = np.round(s, 1)  # some ties
+    o = _core.robust_curate(s, 0.7, 0.2, 5, 1e-300)
+    r = ref.curate_scores(s, alpha=0.7, eps_init=0.2, max_iter=5, tol=1e-300)
+    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-9)
+    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-8)
+
+
+def test_curate_long_form_equals_tensor() -> None:
+    import pandas as pd
+
+    s = _scores(30, 4, [0.2, 0.8], 5)
+    p, r, j = np.meshgrid(np.arange(30), np.arange(4), np.arange(2), indexing="ij")
+    df = pd.DataFrame(
+        {
+            "prompt": [f"p{k:02d}" for k in p.ravel()],
+            "resp": [f"r{k}" for k in r.ravel()],
+            "judge": np.array(["A", "B"])[j.ravel()],
+            "score": s.ravel(),
+        }
+    )
+    df = df.sample(frac=1.0, random_state=0)
+    long = curate(df, prompt="prompt", response="resp", judge="judge", score="score")
+    tens = curate(s)
+    np.testing.assert_allclose(long.judge_epsilon, tens.judge_epsilon)
+    assert list(long.prompt[:3]) == ["p00"] * 3
+    assert [f"r{k}" for k in tens.chosen] == list(long.chosen)
+
+
+def test_curate_errors() -> None:
+    with pytest.raises(PrefrankError, match="3-D"):
+        curate(np.zeros((3, 4)))
+    with pytest.raises(PrefrankError, match="judges has 1"):
+        curate(np.zeros((2, 3, 2)), judges=["x"])
+    bad = np.zeros((2, 3, 2))
+    bad[1, 0, 0] = np.inf
+    with pytest.raises(PrefrankError, match="row 1"):
+        curate(bad)
+    with pytest.raises(PrefrankError, match="pairs"):
+        curate(np.zeros((2, 3, 2)), pairs="some")
+    with pytest.raises(PrefrankError, match="judges"):
+        curate(np.zeros((2, 3, 11)))
+    with pytest.raises(PrefrankError, match="more than once"):
+        curate(
+            {"p": [1, 1, 1], "r": [0, 0, 1], "j": [0, 0, 0], "s": [1.0, 2.0, 3.0]},
+            prompt="p",
+            response="r",
+            judge="j",
+            score="s",
+        )
+    with pytest.raises(PrefrankError, match="prompt=, response="):
+        curate({"p": [1]}, prompt="p")
+
+
+# ---------------------------------------------------------------------------------------- fragility
+
+
+def test_fragility_on_arena_is_confirmed_by_refit() -> None:
+    if not ARENA.exists():
+        pytest.skip("shared arena data not available")
+    import pandas as pd
+
+    df = pd.read_csv(ARENA)
+    c = pr.comparisons(df, a="model_a", b="model_b", outcome="winner")
+    f = fragility(c)
+    assert f.found and 0 < f.size < 200
+    keep = np.ones(len(c), bool)
+    keep[f.rows] = False
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = pr.bradley_terry(c).scores.index[0]
+        after = pr.bradley_terry(c.subset(keep)).scores.index[0]
+    assert before == f.top_before and after != before and after == f.top_after
+    assert "changes the top item" in repr(f) and f.to_dict()["size"] == f.size
+
+
+def test_fragility_pair_and_errors() -> None:
+    data = {
+        "a": ["x"] * 11 + ["x"] * 20 + ["y"] * 20,
+        "b": ["y"] * 11 + ["z"] * 20 + ["z"] * 20,
+        "w": ["a"] * 11 + ["a"] * 12 + ["b"] * 8 + ["a"] * 12 + ["b"] * 8,
+    }
+    data["a"] += ["y"] * 10
+    data["b"] += ["x"] * 10
+    data["w"] += ["a"] * 10
+    f = fragility(data, a="a", b="b", outcome="w")
+    assert f.found and f.top_before == "x" and f.size >= 1
+    g = fragility(data, a="a", b="b", outcome="w", pair=("z", "x"))
+    assert g.found and g.size > f.size
+    with pytest.raises(PrefrankError, match=r"anchor item|not among"):
+        fragility(data, a="a", b="b", outcome="w", pair=("x", "nope"))
+    with pytest.raises(PrefrankError, match="whole numbers"):
+        fragility(data, a="a", b="b", outcome="w", weight=np.full(61, 0.5))
