@@ -31,6 +31,7 @@ from prefrank.agreement import (
     scott_pi,
     soft_label_scores,
 )
+from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
 from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
@@ -50,6 +51,7 @@ __all__ = [
     "Ranking",
     "__version__",
     "audit",
+    "banzhaf",
     "bradley_terry",
     "bradley_terry_groups",
     "brennan_prediger",
@@ -75,6 +77,10 @@ __all__ = [
     "robust_ranking",
     "score_consistency",
     "scott_pi",
+    "semivalue",
+    "shapley",
+    "shift_attribution",
+    "slice_attribution",
     "soft_label_scores",
     "tournament",
     "transitivity",

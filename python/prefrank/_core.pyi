@@ -376,3 +376,80 @@ def agreement_multi_f64(
     weights: str | None = None,
     weight_matrix: npt.NDArray[np.float64] | None = None,
 ) -> tuple[float, float, float, float, str | None, npt.NDArray[np.float64]]: ...
+
+# --- attribution ---
+_SampledOut = tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], int, int, bool, float, float, float]
+
+def semivalues_table(
+    table: npt.NDArray[np.float64],
+    kind: str = "shapley",
+    alpha: float = 1.0,
+    beta: float = 1.0,
+    weights: npt.NDArray[np.float64] | None = None,
+) -> tuple[npt.NDArray[np.float64], float, float, float]: ...
+def check_table_memory(n_players: int, max_bytes: int | None = None) -> None: ...
+def sample_callable(
+    func: object,
+    n_players: int,
+    method: str,
+    max_stderr: float = 0.0,
+    max_evaluations: int | None = None,
+    seed: int = 0,
+    chunk: int = 4,
+    chunks_per_round: int = 16,
+) -> _SampledOut: ...
+
+@final
+class Game:
+    @staticmethod
+    def shift(
+        metric: npt.NDArray[np.float64],
+        ratios: npt.NDArray[np.float64],
+        weight: npt.NDArray[np.float64] | None = None,
+        normalize: bool = True,
+    ) -> Game: ...
+    @staticmethod
+    def majority(
+        unit: npt.NDArray[np.uint32],
+        rater: npt.NDArray[np.uint32],
+        label: npt.NDArray[np.uint32],
+        reference: npt.NDArray[np.uint32],
+        n_players: int,
+        n_labels: int,
+    ) -> Game: ...
+    @staticmethod
+    def slices(
+        n_items: int,
+        a: npt.NDArray[np.uint32],
+        b: npt.NDArray[np.uint32],
+        p: npt.NDArray[np.float64],
+        tie: npt.NDArray[np.uint8],
+        weight: npt.NDArray[np.float64] | None,
+        slice: npt.NDArray[np.uint32],
+        n_slices: int,
+        target: str,
+        item: int = 0,
+        other: int = 0,
+        reference: npt.NDArray[np.float64] | None = None,
+        ties: str = "half",
+        alpha: float = 0.0,
+        max_iter: int = 10_000,
+        tol: float = 1e-10,
+    ) -> Game: ...
+    @property
+    def n_unconverged(self) -> int: ...
+    @property
+    def n_players(self) -> int: ...
+    def values(self, members: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]: ...
+    def table(self, max_bytes: int | None = None) -> npt.NDArray[np.float64]: ...
+    def sample(
+        self,
+        method: str,
+        max_stderr: float = 0.0,
+        max_evaluations: int | None = None,
+        seed: int = 0,
+        chunk: int = 4,
+        chunks_per_round: int = 16,
+    ) -> _SampledOut: ...
+
+# --- end attribution ---
