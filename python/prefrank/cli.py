@@ -38,9 +38,7 @@ def _emit(table: Any, args: argparse.Namespace, payload: dict[str, Any] | None =
 
 
 def _json_default(x: Any) -> Any:
-    if hasattr(x, "item"):
-        return x.item()
-    if hasattr(x, "tolist"):
+    if hasattr(x, "tolist"):  # numpy arrays and scalars
         return x.tolist()
     return str(x)
 
@@ -156,7 +154,7 @@ def _summary(r: Any) -> dict[str, Any]:
         "converged": r.converged,
         "iterations": r.iterations,
         "loglik": r.loglik,
-        "bootstrap": {k: v for k, v in r.bootstrap_info.items() if k != "tie_param"},
+        "bootstrap": {k: v for k, v in r.bootstrap_info.items() if k not in ("tie_param", "acceleration")},
     }
 
 
