@@ -68,6 +68,19 @@ def test_coding_matches_reference(rows):
     # numpy unicode arrays take the UCS-4 path and give the same codes.
     (ua, ub), ulabels = code_labels(np.array(a, dtype=str), np.array(b, dtype=str))
     assert ulabels.tolist() == rlabels and ua.tolist() == ra and ub.tolist() == rb
+    try:
+        import pyarrow as pa
+    except ImportError:
+        return
+    # Arrow buffers (string and large_string offsets; short and long labels) code the same way.
+    for typ in (pa.string(), pa.large_string()):
+        (xa, xb), xlabels = code_labels(pa.array(a, type=typ), pa.array(b, type=typ))
+        assert xlabels.tolist() == rlabels and xa.tolist() == ra and xb.tolist() == rb
+    long_a = [x * 9 for x in a]
+    long_b = [x * 9 for x in b]
+    (la, lb), llabels = code_labels(pa.array(long_a), pa.array(long_b))
+    (rla, rlb), rllabels = reference.code_labels(long_a, long_b)
+    assert llabels.tolist() == rllabels and la.tolist() == rla and lb.tolist() == rlb
 
 
 def test_row_order_does_not_change_codes():

@@ -25,6 +25,9 @@ def code_ucs4(columns: list[npt.NDArray[np.uint32]]) -> tuple[list[npt.NDArray[n
 def code_utf8(
     columns: list[tuple[npt.NDArray[np.int64], npt.NDArray[np.uint8]]],
 ) -> tuple[list[npt.NDArray[np.uint32]], list[str]]: ...
+def code_utf8_32(
+    columns: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.uint8]]],
+) -> tuple[list[npt.NDArray[np.uint32]], list[str]]: ...
 def code_i64(
     columns: list[npt.NDArray[np.int64]],
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.int64]]: ...

@@ -301,7 +301,7 @@ def _arrow_utf8(col: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
         row = int(np.argmax(arr.is_null().to_numpy(zero_copy_only=False)))
         raise PrefrankError(f"row {row}: column {name!r} is missing a label (null)")
     _, off_buf, data_buf = arr.buffers()
-    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1].astype(np.int64)
+    offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
     return offsets, data
 
@@ -428,7 +428,11 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     utf8 = [_arrow_utf8(col, name) for col, name in zip(columns, names)]
     if all(u is not None for u in utf8):
         # Arrow strings (pyarrow, polars, pandas' default str dtype): hash the buffers in Rust, in parallel.
-        utf8_codes, utf8_labels = _core.code_utf8([u for u in utf8 if u is not None])
+        cols = [u for u in utf8 if u is not None]
+        if all(o.dtype == np.int32 for o, _ in cols):
+            utf8_codes, utf8_labels = _core.code_utf8_32(cols)
+        else:
+            utf8_codes, utf8_labels = _core.code_utf8([(o.astype(np.int64), d) for o, d in cols])
         arr = np.empty(len(utf8_labels), dtype=object)
         arr[:] = utf8_labels
         return list(utf8_codes), arr

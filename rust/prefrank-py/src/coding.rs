@@ -126,6 +126,25 @@ pub fn code_i64<'py>(
     ))
 }
 
+/// Code Arrow-style UTF-8 columns given as `(offsets: int32, data: uint8)` pairs (Arrow `string`).
+#[pyfunction]
+pub fn code_utf8_32<'py>(
+    py: Python<'py>,
+    columns: Vec<(PyReadonlyArray1<'py, i32>, PyReadonlyArray1<'py, u8>)>,
+) -> PyResult<(CodedColumns<'py>, Vec<String>)> {
+    let mut views = Vec::with_capacity(columns.len());
+    for (o, d) in &columns {
+        views.push((o.as_slice()?, d.as_slice()?));
+    }
+    let (codes, labels) = py
+        .detach(|| coding::code_utf8_offsets(&views))
+        .map_err(|e| to_py(py, e))?;
+    Ok((
+        codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
+        labels,
+    ))
+}
+
 /// Code Arrow-style UTF-8 columns given as `(offsets: int64, data: uint8)` pairs, in parallel.
 #[pyfunction]
 pub fn code_utf8<'py>(

@@ -9,7 +9,8 @@
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use std::borrow::Borrow;
-use std::hash::Hash;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 /// The result of coding: sorted labels and `remap[provisional] = final`.
 #[derive(Debug, Clone, PartialEq)]
@@ -338,33 +339,229 @@ where
     Ok((out, coded.labels))
 }
 
+/// An Arrow offset type (`int32` for `string`, `int64` for `large_string`).
+pub trait Offset: Copy + Sync {
+    fn index(self) -> Option<usize>;
+}
+impl Offset for i32 {
+    #[inline]
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+impl Offset for i64 {
+    #[inline]
+    fn index(self) -> Option<usize> {
+        usize::try_from(self).ok()
+    }
+}
+
 /// Code UTF-8 strings stored Arrow-style: row `r` of a column is `data[offsets[r]..offsets[r + 1]]`.
-pub fn code_utf8_offsets(columns: &[(&[i64], &[u8])]) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+pub fn code_utf8_offsets<O: Offset>(
+    columns: &[(&[O], &[u8])],
+) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+    let mut longest = 0usize;
     for (ci, &(offsets, data)) in columns.iter().enumerate() {
-        let bad = offsets.windows(2).any(|w| w[0] < 0 || w[1] < w[0])
-            || offsets.last().is_some_and(|&e| e as usize > data.len());
-        if offsets.is_empty() || bad {
-            return Err(Error::Corrupt {
-                reason: format!(
-                    "column {ci}: string offsets are not monotone within the data buffer"
-                ),
-            });
+        let corrupt = || Error::Corrupt {
+            reason: format!("column {ci}: string offsets are not monotone within the data buffer"),
+        };
+        if offsets.is_empty() {
+            return Err(corrupt());
+        }
+        let mut prev = offsets[0].index().ok_or_else(corrupt)?;
+        for o in &offsets[1..] {
+            let cur = o.index().ok_or_else(corrupt)?;
+            if cur < prev {
+                return Err(corrupt());
+            }
+            longest = longest.max(cur - prev);
+            prev = cur;
+        }
+        if prev > data.len() {
+            return Err(corrupt());
         }
     }
     let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
-    let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, |col, r| {
+    #[allow(clippy::type_complexity)]
+    let slice = |col: usize, r: usize| -> &[u8] {
         let (o, d) = columns[col];
-        &d[o[r] as usize..o[r + 1] as usize]
-    })?;
+        // Offsets were validated above.
+        &d[o[r].index().unwrap_or(0)..o[r + 1].index().unwrap_or(0)]
+    };
+    let (codes, labels) = if longest <= 15 {
+        // Short labels (model names, ids) pack into one u128 with their length: hashing and
+        // comparing an integer beats a byte-slice memcmp per row.
+        let packed_at = |col: usize, r: usize| -> u128 {
+            let (o, d) = columns[col];
+            let (lo, hi) = (o[r].index().unwrap_or(0), o[r + 1].index().unwrap_or(0));
+            let len = hi - lo;
+            if lo + 16 <= d.len() {
+                // One unaligned 16-byte load, bytes past the label masked off.
+                let word = u128::from_be_bytes(d[lo..lo + 16].try_into().expect("16 bytes"));
+                let keep = if len == 0 {
+                    0
+                } else {
+                    word & (!0u128 << (128 - 8 * len))
+                };
+                (keep & !0xFFu128) | len as u128
+            } else {
+                pack16(&d[lo..hi])
+            }
+        };
+        let (codes, packed) = code_parallel_by_value(&rows, packed_at)?;
+        (codes, packed.into_iter().map(unpack16).collect::<Vec<_>>())
+    } else {
+        let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, slice)?;
+        (codes, labels.into_iter().map(|b| b.into_vec()).collect())
+    };
     let labels = labels
         .into_iter()
         .map(|b| {
-            String::from_utf8(b.into_vec()).map_err(|e| Error::Corrupt {
+            String::from_utf8(b).map_err(|e| Error::Corrupt {
                 reason: format!("invalid UTF-8 label: {e}"),
             })
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((codes, labels))
+}
+
+/// Pack up to 15 bytes and their length into an integer whose order equals the byte-string order.
+#[inline]
+fn pack16(b: &[u8]) -> u128 {
+    let mut buf = [0u8; 16];
+    buf[..b.len()].copy_from_slice(b);
+    buf[15] = b.len() as u8;
+    u128::from_be_bytes(buf)
+}
+
+fn unpack16(x: u128) -> Vec<u8> {
+    let buf = x.to_be_bytes();
+    buf[..buf[15] as usize].to_vec()
+}
+
+/// [`code_parallel`] for labels given by value (small `Copy` keys such as packed strings).
+pub fn code_parallel_by_value<K, G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<K>)>
+where
+    K: Hash + Eq + Ord + Copy + Send + Sync + ToOwnedKey<K>,
+    G: Fn(usize, usize) -> K + Sync,
+{
+    use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+    let mut tasks = Vec::new();
+    for (col, &len) in rows.iter().enumerate() {
+        for k in 0..n_chunks(len, ROW_CHUNK) {
+            tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
+        }
+    }
+    let map = |t: usize| -> Vec<(Vec<u32>, Vec<K>)> {
+        let (col, lo, hi) = tasks[t];
+        let mut local: HashMap<K, u32, BuildHasherDefault<MixHasher>> = HashMap::default();
+        let mut seen: Vec<K> = Vec::new();
+        let mut codes = Vec::with_capacity(hi - lo);
+        // A direct-mapped cache in front of the map: most rows hit it without probing.
+        const BITS: u32 = 12;
+        let mut cache: Vec<Option<(K, u32)>> = vec![None; 1 << BITS];
+        for r in lo..hi {
+            let key = get(col, r);
+            let mut h = MixHasher::default();
+            key.hash(&mut h);
+            let slot = (h.finish() >> (64 - BITS)) as usize;
+            let code = match cache[slot] {
+                Some((k, c)) if k == key => c,
+                _ => {
+                    let c = *local.entry(key).or_insert_with(|| {
+                        seen.push(key);
+                        (seen.len() - 1) as u32
+                    });
+                    cache[slot] = Some((key, c));
+                    c
+                }
+            };
+            codes.push(code);
+        }
+        vec![(codes, seen)]
+    };
+    let merge = |mut x: Vec<(Vec<u32>, Vec<K>)>, y: Vec<(Vec<u32>, Vec<K>)>| {
+        x.extend(y);
+        x
+    };
+    let parts = tree_map_reduce(tasks.len(), &map, &merge).unwrap_or_default();
+    let mut coder: Coder<K> = Coder::new();
+    let mut local_to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
+    for (_, seen) in &parts {
+        let mut m = Vec::with_capacity(seen.len());
+        for key in seen {
+            m.push(coder.code(key)?);
+        }
+        local_to_global.push(m);
+    }
+    let coded = coder.finish();
+    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
+    {
+        use rayon::prelude::*;
+        // Write each task's final codes straight into its slice of the output.
+        let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
+        for (col, v) in out.iter_mut().enumerate() {
+            let mut rest: &mut [u32] = v.as_mut_slice();
+            for &(c, lo, hi) in tasks.iter().filter(|t| t.0 == col) {
+                debug_assert_eq!(c, col);
+                let (head, tail) = rest.split_at_mut(hi - lo);
+                let _ = lo;
+                slots.push(head);
+                rest = tail;
+            }
+        }
+        slots
+            .into_par_iter()
+            .zip(parts.par_iter().zip(local_to_global.par_iter()))
+            .for_each(|(slot, ((codes, _), l2g))| {
+                for (o, &c) in slot.iter_mut().zip(codes) {
+                    *o = coded.remap[l2g[c as usize] as usize];
+                }
+            });
+    }
+    Ok((out, coded.labels))
+}
+
+/// A hasher for packed keys: FxHash keeps long shared prefixes ("model-0...") in the same buckets,
+/// so the words are mixed with the SplitMix64 finaliser instead.
+#[derive(Default)]
+pub struct MixHasher(u64);
+
+#[inline]
+fn mix64(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+impl Hasher for MixHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut w = [0u8; 8];
+            w[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        self.0 = mix64(self.0 ^ x.wrapping_add(0x9E37_79B9_7F4A_7C15));
+    }
+    #[inline]
+    fn write_u128(&mut self, x: u128) {
+        self.write_u64(x as u64);
+        self.write_u64((x >> 64) as u64);
+    }
+}
+
+impl ToOwnedKey<u128> for u128 {
+    fn to_owned_key(&self) -> u128 {
+        *self
+    }
 }
 
 #[cfg(test)]
