@@ -187,7 +187,14 @@ fn cell_terms(ties: Ties, x: f64, y: f64, t: f64, a: f64, b: f64, e: f64, hess: 
         Ties::Half | Ties::Drop => {
             let d = a - b;
             let s = sigmoid(d);
-            let ll = -x * softplus(-d) - y * softplus(d);
+            // The Hessian pass (Newton) needs no log-likelihood: skip the logarithms there.
+            // softplus(-d) = softplus(d) - d, so one logarithm serves both outcomes.
+            let ll = if hess {
+                0.0
+            } else {
+                let sp = softplus(d);
+                -x * (sp - d) - y * sp
+            };
             let h = (x + y) * s * (1.0 - s);
             Terms {
                 ll,
@@ -236,8 +243,11 @@ fn cell_terms(ties: Ties, x: f64, y: f64, t: f64, a: f64, b: f64, e: f64, hess: 
             let (aa, bb) = (x + t, y + t);
             let (su, sv) = (sigmoid(u), sigmoid(v));
             let em1 = (2.0 * e).exp_m1();
-            let ll =
-                -aa * softplus(u) - bb * softplus(v) + if t > 0.0 { t * em1.ln() } else { 0.0 };
+            let ll = if hess {
+                0.0
+            } else {
+                -aa * softplus(u) - bb * softplus(v) + if t > 0.0 { t * em1.ln() } else { 0.0 }
+            };
             let ga = aa * su - bb * sv;
             let ratio = 2.0 * (2.0 * e).exp() / em1;
             let ge = -aa * su - bb * sv + t * ratio;
@@ -358,6 +368,30 @@ fn initial_tie_param(cells: &Cells, ties: Ties) -> f64 {
     }
 }
 
+/// A cheap starting point: half the log of each item's smoothed win/loss ratio, centred. It is
+/// close to the MLE on well-mixed data and saves Newton steps; any start converges.
+fn initial_theta(cells: &Cells) -> Vec<f64> {
+    let n = cells.n;
+    let mut wins = vec![0.5; n];
+    let mut losses = vec![0.5; n];
+    for k in 0..cells.len() {
+        let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+        let (x, y, t) = (cells.x[k], cells.y[k], 0.5 * cells.t[k]);
+        wins[i] += x + t;
+        losses[i] += y + t;
+        wins[j] += y + t;
+        losses[j] += x + t;
+    }
+    let mut theta: Vec<f64> = wins
+        .iter()
+        .zip(&losses)
+        .map(|(w, l)| 0.5 * (w / l).ln())
+        .collect();
+    let mean = theta.iter().sum::<f64>() / n as f64;
+    theta.iter_mut().for_each(|t| *t -= mean);
+    theta
+}
+
 /// Fit Bradley-Terry to pair counts.
 pub fn fit(counts: &PairCounts, opts: &BtOptions, init: Option<&[f64]>) -> Result<BtFit> {
     let cells = Cells::from_counts(counts, opts.ties);
@@ -422,7 +456,7 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
         }
         m => m,
     };
-    let mut theta: Vec<f64> = init.map_or_else(|| vec![0.0; n], |x| x.to_vec());
+    let mut theta: Vec<f64> = init.map_or_else(|| initial_theta(cells), |x| x.to_vec());
     let mut e = initial_tie_param(cells, ties);
     let scale = (cells.total() / n as f64).max(1.0);
     let gtol = opts.tol * scale;
