@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
-
 import prefrank as pr
+import pytest
 from prefrank.robust import curate
 
 torch = pytest.importorskip("torch")
