@@ -32,7 +32,7 @@ from prefrank.agreement import (
     soft_label_scores,
 )
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
-from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
+from prefrank.consistency import audit, judge_agreement, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
@@ -63,6 +63,7 @@ __all__ = [
     "gwet_ac",
     "ilsr_pairwise",
     "item_disagreement",
+    "judge_agreement",
     "krippendorff_alpha",
     "label_noise",
     "lsr_pairwise",

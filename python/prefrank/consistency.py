@@ -23,6 +23,7 @@ one relation per pair with ``aggregate=``:
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,12 +36,14 @@ from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning
 
 __all__ = [
     "Audit",
+    "JudgeAgreement",
     "PositionBias",
     "ScoreConsistency",
     "TournamentStats",
     "Transitivity",
     "audit",
     "expected_score",
+    "judge_agreement",
     "position_bias",
     "score_consistency",
     "tournament",
@@ -1381,4 +1384,132 @@ def audit(
         worst_triples=worst_triples,
         notes=notes,
         _table=tbl,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Judge vs human
+
+
+@dataclass(frozen=True, repr=False)
+class JudgeAgreement:
+    """Agreement of judges with human labels on the same units (pairs), and of each annotator with the others.
+
+    ``judges``: per judge, the units compared, accuracy against the human majority and Cohen's kappa
+    against it. ``annotators``: per annotator, the units where the other annotators have a majority and the
+    accuracy against that leave-one-out majority. The human majority is an absolute majority (more than half
+    of a unit's human labels); units without one are left out and counted in ``units_without_majority``.
+    """
+
+    judges: Any
+    annotators: Any
+    units_with_majority: int
+    units_without_majority: int
+
+    def to_pandas(self) -> Any:
+        return self.judges
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "judges": self.judges.reset_index().to_dict(orient="records"),
+            "annotators": self.annotators.reset_index().to_dict(orient="records"),
+            "units_with_majority": self.units_with_majority,
+            "units_without_majority": self.units_without_majority,
+        }
+
+    def __repr__(self) -> str:
+        return (
+            f"JudgeAgreement(judges={len(self.judges)}, annotators={len(self.annotators)}, "
+            f"units_with_majority={self.units_with_majority}, units_without_majority={self.units_without_majority})\n"
+            + self.judges.round(4).to_string()
+        )
+
+
+def judge_agreement(
+    judgments: Any,
+    humans: Any,
+    *,
+    unit: str,
+    verdict: str,
+    judge: str | None = None,
+    rater: str | None = None,
+    human_verdict: str | None = None,
+) -> JudgeAgreement:
+    """Agreement of LLM judges with human labels on the same units.
+
+    ``judgments`` and ``humans`` are tables (anything :func:`prefrank.read_table` reads, or DataFrames) with a
+    ``unit`` column (the pair or item id, shared by both) and a verdict column (``verdict``; the humans' may
+    be named by ``human_verdict``). ``judge`` names the judge column (one judge if omitted), ``rater`` the
+    annotator column (needed for the per-annotator summary). Verdicts are compared as labels, so both tables
+    must use the same vocabulary and item order (map them to the winning item's label first otherwise).
+    """
+    import pandas as pd
+
+    from prefrank.agreement import cohen_kappa
+
+    def frame(data: Any) -> Any:
+        if isinstance(data, pd.DataFrame):
+            return data
+        if isinstance(data, (str, os.PathLike)):
+            from prefrank.data import read_table
+
+            data = read_table(data, string_columns=[c for c in (unit, judge, rater) if c])
+        if hasattr(data, "to_pandas"):
+            return data.to_pandas()
+        return pd.DataFrame(data)
+
+    jdf, hdf = frame(judgments), frame(humans)
+    hv = human_verdict or verdict
+    for name, df, cols in (("judgments", jdf, [unit, verdict, judge]), ("humans", hdf, [unit, hv, rater])):
+        missing = [c for c in cols if c is not None and c not in df.columns]
+        if missing:
+            raise PrefrankError(
+                f"{name}: column {missing[0]!r} not found; available columns: {', '.join(map(str, df.columns))}"
+            )
+    if len(hdf) == 0 or len(jdf) == 0:
+        raise PrefrankError("judge_agreement needs non-empty judgments and humans tables")
+    hdf = hdf[[unit, hv] + ([rater] if rater else [])].rename(columns={hv: "_v"})
+    if hdf["_v"].isna().any():
+        row = int(np.flatnonzero(hdf["_v"].isna().to_numpy())[0])
+        raise PrefrankError(f"humans: row {row}: verdict is missing")
+    # Label counts per unit (vectorised); the majority must exceed half of the unit's labels.
+    counts = pd.crosstab(hdf[unit], hdf["_v"])
+    totals = counts.sum(axis=1)
+    top = counts.max(axis=1)
+    has_majority = top > totals / 2
+    majority = counts.idxmax(axis=1)[has_majority]
+
+    jcols = [unit, verdict] + ([judge] if judge else [])
+    j = jdf[jcols].rename(columns={verdict: "_v"})
+    j["_judge"] = j[judge] if judge else "judge"
+    j = j[j[unit].isin(majority.index)]
+    rows = []
+    for name, g in j.groupby("_judge", sort=True):
+        truth = majority.loc[g[unit]].to_numpy()
+        pred = g["_v"].to_numpy()
+        kappa = cohen_kappa(np.array([pred, truth], dtype=object), undefined=np.nan).value if len(g) else np.nan
+        rows.append({"judge": name, "units": len(g), "accuracy": float(np.mean(pred == truth)), "kappa": kappa})
+    judges_df = pd.DataFrame(rows, columns=["judge", "units", "accuracy", "kappa"]).set_index("judge")
+
+    ann_rows = []
+    if rater:
+        # Leave-one-out: an annotator's label against the absolute majority of the other labels on the unit.
+        own = counts.reindex(hdf[unit]).to_numpy().copy()
+        col = counts.columns.get_indexer(hdf["_v"])
+        own[np.arange(len(hdf)), col] -= 1
+        rest = own.sum(axis=1)
+        best = own.max(axis=1)
+        ok = best > rest / 2
+        loo = counts.columns.to_numpy()[own.argmax(axis=1)]
+        agree = (loo == hdf["_v"].to_numpy()) & ok
+        tmp = pd.DataFrame({"annotator": hdf[rater].to_numpy(), "ok": ok, "agree": agree})
+        for name, g in tmp.groupby("annotator", sort=True):
+            n = int(g["ok"].sum())
+            ann_rows.append({"annotator": name, "units": n, "accuracy": float(g["agree"].sum() / n) if n else np.nan})
+    annotators_df = pd.DataFrame(ann_rows, columns=["annotator", "units", "accuracy"]).set_index("annotator")
+    return JudgeAgreement(
+        judges=judges_df,
+        annotators=annotators_df,
+        units_with_majority=int(has_majority.sum()),
+        units_without_majority=int((~has_majority).sum()),
     )

@@ -1,0 +1,65 @@
+"""Judge vs human agreement (issue: audit, item 5)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from prefrank import PrefrankError
+from prefrank.consistency import judge_agreement
+
+HUMANS = pd.DataFrame(
+    {
+        "pair": [1, 1, 1, 2, 2, 3, 3, 4, 4, 4],
+        "worker": ["r1", "r2", "r3", "r1", "r2", "r1", "r2", "r1", "r2", "r3"],
+        "winner": ["a", "a", "b", "b", "b", "a", "b", "tie", "tie", "a"],
+    }
+)
+JUDGES = pd.DataFrame(
+    {
+        "pair": [1, 2, 3, 4, 1, 2, 4],
+        "judge": ["J1"] * 4 + ["J2"] * 3,
+        "winner": ["a", "b", "a", "a", "b", "b", "tie"],
+    }
+)
+
+
+def test_hand_computed_example():
+    r = judge_agreement(JUDGES, HUMANS, unit="pair", verdict="winner", judge="judge", rater="worker")
+    # Majorities: pair 1 -> a, pair 2 -> b, pair 3 none (1-1), pair 4 -> tie.
+    assert (r.units_with_majority, r.units_without_majority) == (3, 1)
+    assert r.judges.loc["J1", "units"] == 3 and r.judges.loc["J2", "units"] == 3
+    assert r.judges.loc["J1", "accuracy"] == pytest.approx(2 / 3)
+    assert r.judges.loc["J2", "accuracy"] == pytest.approx(2 / 3)
+    # p_o = 2/3, p_e = 1/3 for both judges: kappa = 0.5.
+    assert r.judges.loc["J1", "kappa"] == pytest.approx(0.5)
+    assert r.judges.loc["J2", "kappa"] == pytest.approx(0.5)
+    # Leave-one-out majorities: r1 and r2 agree on pair 2, disagree on pair 3; r3 disagrees on pairs 1 and 4.
+    assert r.annotators.loc["r1"].tolist() == [2, 0.5]
+    assert r.annotators.loc["r2"].tolist() == [2, 0.5]
+    assert r.annotators.loc["r3"].tolist() == [2, 0.0]
+    assert "JudgeAgreement(judges=2" in repr(r)
+    assert r.to_dict()["units_with_majority"] == 3
+
+
+def test_llmfao_gpt4_against_the_crowd(data_dir):
+    crowd = pd.read_csv(data_dir / "llmfao-crowd.csv")
+    gpt4 = pd.read_csv(data_dir / "llmfao-gpt4.csv")
+    r = judge_agreement(gpt4, crowd, unit="id", verdict="winner", rater="worker")
+    assert r.units_with_majority + r.units_without_majority == crowd.id.nunique()
+    row = r.judges.loc["judge"]
+    assert row["units"] == r.units_with_majority
+    assert 0.3 < row["accuracy"] < 0.8 and 0.0 < row["kappa"] < 1.0
+    assert len(r.annotators) == crowd.worker.nunique()
+
+
+def test_errors():
+    with pytest.raises(PrefrankError, match="judgments: column 'verdict' not found"):
+        judge_agreement(JUDGES, HUMANS, unit="pair", verdict="verdict")
+    with pytest.raises(PrefrankError, match="humans: column 'annotator' not found"):
+        judge_agreement(JUDGES, HUMANS, unit="pair", verdict="winner", rater="annotator")
+    with pytest.raises(PrefrankError, match="non-empty"):
+        judge_agreement(JUDGES.iloc[:0], HUMANS, unit="pair", verdict="winner")
+    bad = HUMANS.copy()
+    bad.loc[3, "winner"] = None
+    with pytest.raises(PrefrankError, match="humans: row 3: verdict is missing"):
+        judge_agreement(JUDGES, bad, unit="pair", verdict="winner")
