@@ -30,9 +30,10 @@ def aggregate_pair(rows: Sequence[tuple[float, bool, float]], aggregate: str, ma
         num = sum(w * (0.5 if t else p) for p, t, w in rows)
         tot = sum(w for _, _, w in rows)
         share = num / tot
-        if share > 0.5 + margin:
+        # Within 1e-9 of the band's edge is a tie (rounding), as in the Rust kernel.
+        if share > 0.5 + margin + 1e-9:
             return ">"
-        if share < 0.5 - margin:
+        if share < 0.5 - margin - 1e-9:
             return "<"
         return "="
     mass = {"a": 0.0, "b": 0.0, "tie": 0.0}

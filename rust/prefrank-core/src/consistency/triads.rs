@@ -36,7 +36,7 @@ pub enum Aggregate {
     /// verdict with the largest weight wins; a shared maximum is a tie.
     Majority,
     /// Mean probability that the lower code won (ties count 0.5); above `0.5 + margin` it won,
-    /// below `0.5 - margin` it lost, otherwise a tie.
+    /// below `0.5 - margin` it lost, otherwise (and within 1e-9 of those edges) a tie.
     Probability { margin: f64 },
     /// TrustJudge's both-orders merge: a strict verdict only when every verdict agrees, else a tie.
     Unanimous,
@@ -289,9 +289,12 @@ pub(crate) fn relation(agg: Aggregate, x: f64, y: f64, t: f64) -> u8 {
                 REL_NONE
             } else {
                 let p = x / tot;
-                if p > 0.5 + margin {
+                // Shares within rounding of the band's edge are ties, so the verdict does not depend on
+                // the summation order.
+                const ROUNDING: f64 = 1e-9;
+                if p > 0.5 + margin + ROUNDING {
                     REL_LO
-                } else if p < 0.5 - margin {
+                } else if p < 0.5 - margin - ROUNDING {
                     REL_HI
                 } else {
                     REL_TIE
