@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import Comparisons, PairCounts, _source, _to_numpy, as_comparisons, code_labels
+from prefrank.data import Comparisons, _source, _to_numpy, as_comparisons, code_labels
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking import Ranking, _check_choice, _games_and_wins, _index_of, _plain
+from prefrank.ranking import Ranking, _check_choice, _games_and_wins, _index_of, _pair_counts_of, _plain
 
 __all__ = [
     "ContextualRanking",
@@ -314,13 +314,9 @@ def _spectral(
 ) -> Ranking:
     _check_common(scale, alpha)
     _check_choice("ties", ties, ("half", "drop"))
-    if isinstance(data, PairCounts):
-        counts, items = data, data.items
-    else:
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-        counts, items = comps.pair_counts(), comps.items
-    if anchor is not None:
-        _index_of(items, anchor[0])
+    counts, items = _pair_counts_of(
+        data, anchor, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
     try:
         fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
     except NotIdentifiableError:

@@ -284,6 +284,19 @@ def _index_of(items: np.ndarray, label: Any) -> int:
     return int(hits[0])
 
 
+def _pair_counts_of(data: Any, anchor: tuple[Any, float] | None, **columns: Any) -> tuple[PairCounts, np.ndarray]:
+    """Pair counts and labels of any pairwise input; a :class:`PairCounts` (merged from batches or
+    workers) is used as it is. Checks that an ``anchor`` item exists."""
+    if isinstance(data, PairCounts):
+        counts, items = data, data.items
+    else:
+        comps = as_comparisons(data, **columns)
+        counts, items = comps.pair_counts(), comps.items
+    if anchor is not None:
+        _index_of(items, anchor[0])
+    return counts, items
+
+
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise PrefrankError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
@@ -384,14 +397,9 @@ def bradley_terry(
         raise PrefrankError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    if isinstance(data, PairCounts):
-        # Sufficient statistics merged elsewhere (batches, workers): fit them directly.
-        counts, items = data, data.items
-    else:
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-        counts, items = comps.pair_counts(), comps.items
-    if anchor is not None:
-        _index_of(items, anchor[0])
+    counts, items = _pair_counts_of(
+        data, anchor, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError:
