@@ -159,6 +159,23 @@ def tournament_stats(
     exact_max: int = 20,
     max_passes: int = 20,
 ) -> dict[str, Any]: ...
+def cells_accumulate(
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    weight: npt.NDArray[np.float64] | None = None,
+    group: npt.NDArray[np.uint32] | None = None,
+    judge: npt.NDArray[np.uint32] | None = None,
+    first: npt.NDArray[np.uint8] | None = None,
+) -> dict[str, npt.NDArray[Any]]: ...
+def cells_merge(x: dict[str, npt.NDArray[Any]], y: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]: ...
+def cells_recode(
+    x: dict[str, npt.NDArray[Any]],
+    group_map: npt.NDArray[np.uint32] | None = None,
+    judge_map: npt.NDArray[np.uint32] | None = None,
+    item_map: npt.NDArray[np.uint32] | None = None,
+) -> dict[str, npt.NDArray[Any]]: ...
 
 # --- end consistency ---
 

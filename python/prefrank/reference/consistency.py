@@ -314,3 +314,69 @@ def score_table(
         s = "a" if d > tolerance else "b" if d < -tolerance else "tie"
         table[idx[s]][idx[verdict(pp, t)]] += 1
     return table
+
+
+def verdict_cells(
+    a: Sequence[int],
+    b: Sequence[int],
+    p: Sequence[float],
+    tie: Sequence[int],
+    weight: Sequence[float] | None = None,
+    group: Sequence[int] | None = None,
+    judge: Sequence[int] | None = None,
+    first: Sequence[int] | None = None,
+) -> dict[str, Any]:
+    """Verdict cells (mirrors ``Cells::accumulate`` in ``consistency/cells.rs``).
+
+    One cell per ``(group, judge, lo, hi, order)``: ``lo``/``hi`` the smaller/larger item code, ``order``
+    1 when ``hi`` was shown first (``first[r]`` is 0 when ``a`` was shown first, 1 when ``b`` was). Sums the
+    weight of each verdict seen from ``lo`` (classes as in the census) and the masses ``q_lo``/``q_hi``
+    (a tie counts one half). Returns numpy arrays sorted by key.
+    """
+    import numpy as np
+
+    n = len(a)
+    for name, col in (
+        ("b", b),
+        ("outcome", p),
+        ("tie", tie),
+        ("weight", weight),
+        ("group", group),
+        ("judge", judge),
+        ("first", first),
+    ):
+        if col is not None and len(col) != n:
+            raise ValueError(f"length mismatch: a has {n} rows but {name} has {len(col)}")
+    cells: dict[tuple[int, int, int, int, int], list[float]] = {}
+    for r in range(n):
+        ar, br = int(a[r]), int(b[r])
+        if ar == br:
+            raise ValueError(f"row {r}: item {ar} is compared with itself")
+        lo, hi = min(ar, br), max(ar, br)
+        shown_first = ar if first is None or first[r] == 0 else br
+        order = int(first is not None and shown_first == hi)
+        key = (int(group[r]) if group is not None else 0, int(judge[r]) if judge is not None else 0, lo, hi, order)
+        cell = cells.setdefault(key, [0.0] * 5)  # lo_won, hi_won, tie, q_lo, q_hi
+        w = float(weight[r]) if weight is not None else 1.0
+        if w <= 0:
+            continue  # the cell exists (the census counts its items) but gains nothing
+        p_lo = float(p[r]) if ar < br else 1.0 - float(p[r])
+        is_tie = bool(tie[r])
+        if is_tie or p_lo == 0.5:
+            cell[2] += w
+        elif p_lo > 0.5:
+            cell[0] += w
+        else:
+            cell[1] += w
+        q = 0.5 if is_tie else p_lo
+        cell[3] += w * q
+        cell[4] += w * (1.0 - q)
+    keys = sorted(cells)
+    out: dict[str, Any] = {}
+    for k, (name, dtype) in enumerate(
+        (("group", np.uint32), ("judge", np.uint32), ("lo", np.uint32), ("hi", np.uint32), ("order", np.uint8))
+    ):
+        out[name] = np.array([key[k] for key in keys], dtype=dtype)
+    for k, name in enumerate(("lo_won", "hi_won", "tie", "q_lo", "q_hi")):
+        out[name] = np.array([cells[key][k] for key in keys], dtype=np.float64)
+    return out

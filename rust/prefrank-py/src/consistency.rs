@@ -209,9 +209,134 @@ fn tournament_stats<'py>(
     Ok(d)
 }
 
+/// `Cells` as a dict of numpy arrays (the form that crosses process boundaries).
+fn cells_to_dict<'py>(py: Python<'py>, c: core::Cells) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("group", c.group.into_pyarray(py))?;
+    d.set_item("judge", c.judge.into_pyarray(py))?;
+    d.set_item("lo", c.lo.into_pyarray(py))?;
+    d.set_item("hi", c.hi.into_pyarray(py))?;
+    d.set_item("order", c.order.into_pyarray(py))?;
+    d.set_item("lo_won", c.lo_won.into_pyarray(py))?;
+    d.set_item("hi_won", c.hi_won.into_pyarray(py))?;
+    d.set_item("tie", c.tie.into_pyarray(py))?;
+    d.set_item("q_lo", c.q_lo.into_pyarray(py))?;
+    d.set_item("q_hi", c.q_hi.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// One column of a cells dict, copied (any stride); a missing key or another dtype is an error.
+fn dict_col<T: numpy::Element + Copy>(
+    d: &Bound<'_, PyDict>,
+    arg: &str,
+    key: &str,
+    dtype: &str,
+) -> PyResult<Vec<T>> {
+    let v = d.get_item(key)?.ok_or_else(|| {
+        crate::PrefrankError::new_err(format!("{arg}: cells dict has no key '{key}'"))
+    })?;
+    let a = v.extract::<PyReadonlyArray1<'_, T>>().map_err(|_| {
+        crate::PrefrankError::new_err(format!(
+            "{arg}: cells dict key '{key}' must be a 1-D {dtype} numpy array"
+        ))
+    })?;
+    Ok(a.as_array().iter().copied().collect())
+}
+
+fn dict_to_cells(d: &Bound<'_, PyDict>, arg: &str) -> PyResult<core::Cells> {
+    Ok(core::Cells {
+        group: dict_col(d, arg, "group", "uint32")?,
+        judge: dict_col(d, arg, "judge", "uint32")?,
+        lo: dict_col(d, arg, "lo", "uint32")?,
+        hi: dict_col(d, arg, "hi", "uint32")?,
+        order: dict_col(d, arg, "order", "uint8")?,
+        lo_won: dict_col(d, arg, "lo_won", "float64")?,
+        hi_won: dict_col(d, arg, "hi_won", "float64")?,
+        tie: dict_col(d, arg, "tie", "float64")?,
+        q_lo: dict_col(d, arg, "q_lo", "float64")?,
+        q_hi: dict_col(d, arg, "q_hi", "float64")?,
+    })
+}
+
+/// Check a table built in Python; the message says which argument was bad.
+fn validated(c: &core::Cells, arg: &str) -> prefrank_core::Result<()> {
+    c.validate()
+        .map_err(|e| prefrank_core::Error::invalid(arg, e.to_string()))
+}
+
+/// Verdict cells of one chunk of comparisons: per (group, judge, lo, hi, order) sums, sorted.
+#[pyfunction]
+#[pyo3(signature = (a, b, p, tie, weight=None, group=None, judge=None, first=None))]
+#[allow(clippy::too_many_arguments)]
+fn cells_accumulate<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    p: PyReadonlyArray1<'py, f64>,
+    tie: PyReadonlyArray1<'py, u8>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    group: Option<PyReadonlyArray1<'py, u32>>,
+    judge: Option<PyReadonlyArray1<'py, u32>>,
+    first: Option<PyReadonlyArray1<'py, u8>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (a, b, p, tie) = (a.as_slice()?, b.as_slice()?, p.as_slice()?, tie.as_slice()?);
+    let (weight, group) = (opt_slice(&weight)?, opt_slice(&group)?);
+    let (judge, first) = (opt_slice(&judge)?, opt_slice(&first)?);
+    let c = py
+        .detach(|| core::Cells::accumulate(a, b, p, tie, weight, group, judge, first))
+        .map_err(|e| to_py(py, e))?;
+    cells_to_dict(py, c)
+}
+
+/// Merge two cells dicts (equal keys add, x's value first).
+#[pyfunction]
+fn cells_merge<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyDict>,
+    y: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (cx, cy) = (dict_to_cells(x, "x")?, dict_to_cells(y, "y")?);
+    let c = py
+        .detach(|| -> prefrank_core::Result<core::Cells> {
+            validated(&cx, "x")?;
+            validated(&cy, "y")?;
+            Ok(cx.merge(&cy))
+        })
+        .map_err(|e| to_py(py, e))?;
+    cells_to_dict(py, c)
+}
+
+/// Recode a cells dict's group, judge and item codes through `map[code]` (None: unchanged).
+#[pyfunction]
+#[pyo3(signature = (x, group_map=None, judge_map=None, item_map=None))]
+fn cells_recode<'py>(
+    py: Python<'py>,
+    x: &Bound<'py, PyDict>,
+    group_map: Option<PyReadonlyArray1<'py, u32>>,
+    judge_map: Option<PyReadonlyArray1<'py, u32>>,
+    item_map: Option<PyReadonlyArray1<'py, u32>>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let cx = dict_to_cells(x, "x")?;
+    let (gm, jm, im) = (
+        opt_slice(&group_map)?,
+        opt_slice(&judge_map)?,
+        opt_slice(&item_map)?,
+    );
+    let c = py
+        .detach(|| -> prefrank_core::Result<core::Cells> {
+            validated(&cx, "x")?;
+            cx.recode(gm, jm, im)
+        })
+        .map_err(|e| to_py(py, e))?;
+    cells_to_dict(py, c)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(triad_census, m)?)?;
     m.add_function(wrap_pyfunction!(cluster_ratio_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(tournament_stats, m)?)?;
+    m.add_function(wrap_pyfunction!(cells_accumulate, m)?)?;
+    m.add_function(wrap_pyfunction!(cells_merge, m)?)?;
+    m.add_function(wrap_pyfunction!(cells_recode, m)?)?;
     Ok(())
 }

@@ -108,7 +108,14 @@ fn check_row(c: &ComparisonsRef<'_>, r: usize) -> Result<()> {
             });
         }
     }
-    let p = c.p[r];
+    check_outcome_weight(c.p, c.weight, r)
+}
+
+/// Row `r`'s outcome is a probability and its weight (if any) finite and non-negative; shared by
+/// every kernel that reads comparison rows.
+#[inline]
+pub(crate) fn check_outcome_weight(p: &[f64], weight: Option<&[f64]>, r: usize) -> Result<()> {
+    let p = p[r];
     if !p.is_finite() {
         return Err(Error::NonFinite {
             row: r,
@@ -123,7 +130,7 @@ fn check_row(c: &ComparisonsRef<'_>, r: usize) -> Result<()> {
             value: p,
         });
     }
-    if let Some(w) = c.weight {
+    if let Some(w) = weight {
         let x = w[r];
         if !x.is_finite() {
             return Err(Error::NonFinite {
