@@ -37,10 +37,13 @@ from prefrank.data import Comparisons, PairCounts, comparisons, read_table
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking import Ranking, bradley_terry, elo
 from prefrank.robust import label_noise, robust_ranking
+from prefrank.stats import ComparisonStats, RatingsStats
+from prefrank.stream import scan
 
 __version__: str = _core.__version__
 
 __all__ = [
+    "ComparisonStats",
     "Comparisons",
     "ContextualRanking",
     "ConvergenceWarning",
@@ -49,6 +52,7 @@ __all__ = [
     "PairCounts",
     "PrefrankError",
     "Ranking",
+    "RatingsStats",
     "__version__",
     "audit",
     "banzhaf",
@@ -76,6 +80,7 @@ __all__ = [
     "rater_agreement",
     "read_table",
     "robust_ranking",
+    "scan",
     "score_consistency",
     "scott_pi",
     "semivalue",

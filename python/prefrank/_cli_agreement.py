@@ -13,6 +13,8 @@ STATISTICS = ("alpha", "cohen", "scott", "fleiss", "gwet", "brennan_prediger", "
 
 
 def add_parser(subparsers: Any) -> None:
+    from prefrank.cli import add_batch_rows
+
     p = subparsers.add_parser(
         "agreement",
         help="inter-rater agreement (Krippendorff's alpha, kappas) of long-form ratings",
@@ -22,7 +24,7 @@ def add_parser(subparsers: Any) -> None:
             "per-item table and --matrix the rater-by-rater table as CSV."
         ),
     )
-    p.add_argument("file", help="CSV, TSV, JSONL or Parquet file")
+    p.add_argument("file", help="CSV, TSV, JSONL or Parquet file, or a directory or glob of them")
     p.add_argument("--unit", required=True, help="column naming the rated unit (item)")
     p.add_argument("--rater", required=True, help="column naming the rater (annotator)")
     p.add_argument("--value", required=True, help="column holding the rating")
@@ -39,6 +41,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--method", default="units", choices=["units", "krippendorff"])
     p.add_argument("--ci", type=float, default=0.95)
     p.add_argument("--seed", type=int, default=0)
+    add_batch_rows(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--items", action="store_true", help="per-item disagreement table (CSV)")
     out.add_argument(
@@ -59,16 +62,25 @@ def run(args: argparse.Namespace) -> int:
     from prefrank import agreement as ag
     from prefrank.data import read_table
     from prefrank.exceptions import PrefrankError
+    from prefrank.stream import accumulate_ratings, is_multi_source
 
     try:
-        table = read_table(args.file)
         levels = args.levels.split(",") if args.levels else None
         if levels is not None:
             try:
                 levels = [int(v) for v in levels]
             except ValueError:
                 pass
-        cols = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
+        cols: dict[str, Any] = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
+        table: Any
+        if args.batch_rows is not None or is_multi_source(args.file):
+            # Coded ratings merged batch by batch (12 bytes per rating instead of the text).
+            table = accumulate_ratings(
+                args.file, unit=args.unit, rater=args.rater, value=args.value, batch_rows=args.batch_rows
+            )
+            cols = {"levels": levels}
+        else:
+            table = read_table(args.file)
         if args.items:
             ag.item_disagreement(table, **cols).to_pandas().to_csv(sys.stdout)
             return 0

@@ -12,13 +12,15 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
+    from prefrank.cli import add_batch_rows
+
     p = subparsers.add_parser(
         "audit",
         help="judge-consistency audit: transitivity, cycles, position bias, score consistency",
         description="Audit pairwise judgments for contradictions. Writes a JSON summary to stdout and, "
         "with --html, a report a person can read.",
     )
-    p.add_argument("file", help="CSV, TSV, JSONL or Parquet file of judgments")
+    p.add_argument("file", help="CSV, TSV, JSONL or Parquet file of judgments, or a directory or glob of them")
     p.add_argument("--a", required=True, help="column of the first item")
     p.add_argument("--b", required=True, help="column of the second item")
     p.add_argument("--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)")
@@ -52,6 +54,7 @@ def add_parser(subparsers: Any) -> None:
     p.add_argument("--cycles", type=int, default=20, help="shortest cycles to list (default 20)")
     p.add_argument("--worst", type=int, default=10, help="worst groups to spell out (default 10)")
     p.add_argument("--html", help="write an HTML report to this path")
+    add_batch_rows(p)
     p.add_argument(
         "--no-progress", dest="progress", action="store_false", default=None, help="never show a progress bar"
     )
@@ -95,6 +98,7 @@ def run(args: argparse.Namespace) -> int:
             cycles=args.cycles,
             worst=args.worst,
             progress=args.progress,
+            batch_rows=args.batch_rows,
         )
     except (PrefrankError, FileNotFoundError) as e:
         print(f"prefrank audit: error: {e}", file=sys.stderr)

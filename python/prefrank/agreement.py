@@ -187,7 +187,18 @@ def _ratings(
         if data is not None or unit is not None:
             raise PrefrankError("pass either ratings or value_counts=, not both")
         return _counts_input(value_counts, levels)
+    from prefrank.stats import RatingsStats
+    from prefrank.stream import is_multi_source
+
+    if isinstance(data, RatingsStats):
+        if value_counts is not None:
+            raise PrefrankError("pass either ratings or value_counts=, not both")
+        return _long_input(data, None, None, None, levels)
     long = [x is not None for x in (unit, rater, value)]
+    if all(long) and is_multi_source(data):
+        from prefrank.stream import accumulate_ratings
+
+        return _long_input(accumulate_ratings(data, unit=unit, rater=rater, value=value), None, None, None, levels)
     if any(long):
         if not all(long):
             raise PrefrankError("long-form ratings need all three of unit=, rater= and value=")
@@ -258,7 +269,10 @@ def _fast_float(data: Any, layout: str) -> tuple[np.ndarray, bool] | None:
     return np.ascontiguousarray(arr, dtype=np.float64), data.dtype.kind in "iu"
 
 
-def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[Any] | None) -> _Ratings:
+def _long_codes(
+    data: Any, unit: Any, rater: Any, value: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Code long-form ratings: (unit codes, units, rater codes, raters, value codes, value labels)."""
     src = _source(data)
     ucol = _to_numpy(src.get(unit, "unit"))
     rcol = _to_numpy(src.get(rater, "rater"))
@@ -271,7 +285,18 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     (uc,), units = code_labels(ucol, names=["unit"])
     (rc,), raters = code_labels(rcol, names=["rater"])
     vcodes, labels = _code_matrix(vcol.reshape(1, -1))
-    vcodes = vcodes.ravel()
+    return uc, units, rc, raters, vcodes.ravel(), labels
+
+
+def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[Any] | None) -> _Ratings:
+    from prefrank.stats import RatingsStats
+
+    if isinstance(data, RatingsStats):
+        uc, units, rc, raters, vcodes, labels = data.unit, data.units, data.rater, data.raters, data.value, data.values
+        with_rows = False
+    else:
+        uc, units, rc, raters, vcodes, labels = _long_codes(data, unit, rater, value)
+        with_rows = True
     if levels is not None:
         vcodes, labels = _apply_levels(vcodes, labels, levels)
     nr, nu = len(raters), len(units)
@@ -280,8 +305,10 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     dup = np.flatnonzero(flat[order][1:] == flat[order][:-1])
     if len(dup):
         row = int(order[dup[0] + 1])
+        where = f"row {row}: " if with_rows else ""
         raise PrefrankError(
-            f"row {row}: rater {rcol[row]!r} rated unit {ucol[row]!r} more than once (one rating per rater and unit)"
+            f"{where}rater {raters[rc[row]]!r} rated unit {units[uc[row]]!r} more than once "
+            "(one rating per rater and unit)"
         )
     codes = np.full(nr * nu, MISSING, dtype=np.uint32)
     codes[flat] = vcodes

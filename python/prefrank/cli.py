@@ -50,7 +50,7 @@ def _leaderboard_parser(sub: Any) -> None:
         description="Fit Bradley-Terry to comparisons in FILE (CSV, TSV, JSONL or Parquet) and print the "
         "leaderboard: rank, item, score, interval, games.",
     )
-    p.add_argument("file", nargs="?", help="comparisons file; omit with --example")
+    p.add_argument("file", nargs="?", help="comparisons file, directory or glob; omit with --example")
     p.add_argument("--example", action="store_true", help="use the bundled Chatbot Arena 2023 battles")
     p.add_argument("--a", default="model_a", help="column of the first item (default model_a)")
     p.add_argument("--b", default="model_b", help="column of the second item (default model_b)")
@@ -68,8 +68,20 @@ def _leaderboard_parser(sub: Any) -> None:
     p.add_argument("--drop-self", action="store_true", help="drop self-comparisons instead of failing")
     p.add_argument("--html", help="write an HTML report (interval chart, win-rate heatmap) here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_batch_rows(p)
     _add_table_args(p)
     p.set_defaults(func=_run_leaderboard)
+
+
+def add_batch_rows(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--batch-rows",
+        dest="batch_rows",
+        type=int,
+        default=None,
+        help="read the input in batches of this many rows and merge their statistics (bounded memory); "
+        "directories and globs are always read in batches (default 1000000)",
+    )
 
 
 def _run_leaderboard(args: argparse.Namespace) -> int:
@@ -97,6 +109,7 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
             outcome=args.outcome,
             weight=args.weight,
             drop_self=args.drop_self,
+            batch_rows=args.batch_rows,
             ties=args.ties,
             alpha=args.alpha,
             scale=args.scale,
@@ -122,9 +135,9 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
 def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
     from prefrank.data import comparisons
     from prefrank.ranking import bradley_terry
+    from prefrank.stream import accumulate_comparisons, is_multi_source
 
-    comps = comparisons(
-        path,
+    cols = dict(
         a=args.a,
         b=args.b,
         outcome=args.outcome,
@@ -132,6 +145,10 @@ def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
         position=args.position,
         drop_self=args.drop_self,
     )
+    if args.batch_rows is not None or is_multi_source(path):
+        comps: Any = accumulate_comparisons(path, batch_rows=args.batch_rows, pairs_only=True, **cols)
+    else:
+        comps = comparisons(path, **cols)
     return bradley_terry(
         comps,
         ties=args.ties,

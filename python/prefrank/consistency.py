@@ -67,7 +67,27 @@ def _check_aggregate(aggregate: str, margin: float) -> None:
         raise PrefrankError(f"margin={margin!r} is not in [0, 0.5)")
 
 
-def _table(data: Any, **cols: Any) -> Comparisons:
+def _stats(data: Any, batch_rows: int | None, cols: dict[str, Any]) -> Any:
+    """The :class:`~prefrank.ComparisonStats` of ``data`` when it is one already, or a directory /
+    glob (or a file with ``batch_rows=``) to stream; None for in-memory data."""
+    from prefrank.stats import ComparisonStats
+    from prefrank.stream import accumulate_comparisons, is_multi_source
+
+    if isinstance(data, ComparisonStats):
+        extra = [k for k, v in cols.items() if v is not None and k not in {"drop_self", "outcomes"}]
+        if extra:
+            raise PrefrankError(f"data is already a ComparisonStats; do not pass column options ({', '.join(extra)})")
+        return data
+    if isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+        return accumulate_comparisons(data, batch_rows=batch_rows, **cols)
+    return None
+
+
+def _table(data: Any, aggregate: str = "majority", batch_rows: int | None = None, **cols: Any) -> Comparisons:
+    """The comparison rows of ``data``; merged statistics give their verdict cells as weighted rows."""
+    st = _stats(data, batch_rows, cols)
+    if st is not None:
+        return st.table(aggregate)
     return as_comparisons(data, **cols)
 
 
@@ -320,6 +340,7 @@ def transitivity(
     judge: Any = None,
     position: Any = None,
     outcomes: Mapping[Any, Any] | None = None,
+    batch_rows: int | None = None,
     aggregate: str | None = None,
     margin: float = 0.0,
     by_judge: bool = True,
@@ -344,6 +365,9 @@ def transitivity(
     (the both-orders merge) and the result carries ``ntr3``, ``ntr4``, ``ntr5``: the share of
     k-subsets (all pairs judged) that contain a non-transitive triple (groups of at most 64 items).
 
+    ``data`` may also be a :class:`~prefrank.ComparisonStats` (merged from batches or workers), or a
+    directory / glob of files (or a file with ``batch_rows=``), streamed in batches.
+
     Intervals: percentile bootstrap over groups (``bootstrap`` rounds, default 1000; 0 turns them
     off), seeded and identical for any thread count.
     """
@@ -357,6 +381,8 @@ def transitivity(
         raise PrefrankError(f"bootstrap={bootstrap!r} must be a non-negative integer")
     tbl = _table(
         data,
+        aggregate,
+        batch_rows,
         a=a,
         b=b,
         outcome=outcome,
@@ -546,6 +572,7 @@ def tournament(
     weight: Any = None,
     position: Any = None,
     outcomes: Mapping[Any, Any] | None = None,
+    batch_rows: int | None = None,
     wins: Any = None,
     ties: Any = None,
     items: Sequence[Any] | None = None,
@@ -610,7 +637,9 @@ def tournament(
             max_passes=int(max_passes),
         )
     else:
-        tbl = _table(data, a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes)
+        tbl = _table(
+            data, aggregate, batch_rows, a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes
+        )
         labels = tbl.items
         d = _core.tournament_stats(
             tbl.n_items,
@@ -771,34 +800,16 @@ def _verdict(p: np.ndarray, tie: np.ndarray) -> np.ndarray:
     return np.where((tie != 0) | (p == 0.5), 2, np.where(p > 0.5, 0, 1)).astype(np.int8)
 
 
-def _swap_patterns(tbl: Comparisons, rows: np.ndarray | None = None) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """Pattern counts over pairs judged in both orders, plus per-pair (judge code, pattern index)."""
-    assert tbl.first is not None
-    sel = np.arange(len(tbl)) if rows is None else rows
-    a, b = tbl.a[sel].astype(np.int64), tbl.b[sel].astype(np.int64)
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    v = _verdict(tbl.p[sel], tbl.tie[sel])
-    # Verdict from the lower code's side: 0 lo won, 1 hi won, 2 tie.
-    lo_is_a = a == lo
-    v_lo = np.where(v == 2, 2, np.where((v == 0) == lo_is_a, 0, 1))
-    first_item = np.where(tbl.first[sel] == 0, a, b)
-    order = (first_item == hi).astype(np.int64)  # 0: lo shown first, 1: hi shown first
-    g = tbl.group[sel].astype(np.int64) if tbl.group is not None else np.zeros(len(sel), np.int64)
-    j = tbl.judge[sel].astype(np.int64) if tbl.judge is not None else np.zeros(len(sel), np.int64)
-    w = tbl.weight[sel] if tbl.weight is not None else np.ones(len(sel))
-    keys = np.lexsort((order, hi, lo, j, g))
-    cols = [x[keys] for x in (g, j, lo, hi, order)]
-    new = np.ones(len(keys), bool)
-    new[1:] = np.any([c[1:] != c[:-1] for c in cols], axis=0)
-    cell = np.cumsum(new) - 1  # (pair, order) cell id
-    n_cells = int(cell[-1]) + 1 if len(cell) else 0
-    mass = np.zeros((n_cells, 3))
-    np.add.at(mass, (cell, v_lo[keys]), w[keys])
-    top = mass.max(axis=1)
+def _swap_patterns(cells: Mapping[str, np.ndarray]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+    """Pattern counts over pairs judged in both orders, plus per-pair (judge code, pattern index).
+
+    ``cells`` are verdict cells (see :class:`~prefrank.ComparisonStats`), sorted by (group, judge,
+    lo, hi, order), so a pair judged in both orders is two adjacent cells."""
+    mass = np.column_stack([cells["lo_won"], cells["hi_won"], cells["tie"]])
+    top = mass.max(axis=1) if len(mass) else np.zeros(0)
     shared = (mass == top[:, None]).sum(axis=1) > 1
-    vc = np.where(shared, 2, mass.argmax(axis=1))  # majority verdict per cell (lo side)
-    starts = np.flatnonzero(new)
-    cg, cj, clo, chi, cord = (c[starts] for c in cols)
+    vc = np.where(shared, 2, mass.argmax(axis=1) if len(mass) else 0)  # majority verdict per cell (lo side)
+    cg, cj, clo, chi, cord = (cells[k] for k in ("group", "judge", "lo", "hi", "order"))
     same_pair = (cg[1:] == cg[:-1]) & (cj[1:] == cj[:-1]) & (clo[1:] == clo[:-1]) & (chi[1:] == chi[:-1])
     both = np.flatnonzero(same_pair & (cord[:-1] == 0) & (cord[1:] == 1))
     v1, v2 = vc[both], vc[both + 1]  # lo first, hi first
@@ -819,7 +830,7 @@ def _swap_patterns(tbl: Comparisons, rows: np.ndarray | None = None) -> tuple[di
     }.items():
         pat[(pos1 == x) & (pos2 == y)] = idx
     counts = {name: int((pat == k).sum()) for k, name in enumerate(SWAP_PATTERNS)}
-    return counts, cj[both], pat
+    return counts, cj[both].astype(np.int64), pat
 
 
 def position_bias(
@@ -833,6 +844,7 @@ def position_bias(
     judge: Any = None,
     position: Any = None,
     outcomes: Mapping[Any, Any] | None = None,
+    batch_rows: int | None = None,
     level: float = 0.95,
 ) -> PositionBias:
     """Position bias of a judge (needs ``position=``: which item was shown first).
@@ -848,10 +860,13 @@ def position_bias(
       consistency = (consistent + tie_both) / pairs judged in both orders.
 
     With ``judge=`` the table is also given per judge (:meth:`PositionBias.by_judge`).
+
+    Everything is computed from the verdict cells, so ``data`` may also be a
+    :class:`~prefrank.ComparisonStats` (merged from batches or workers) or a directory / glob of
+    files (or a file with ``batch_rows=``), streamed in batches.
     """
     _check_level(level)
-    tbl = _table(
-        data,
+    cols = dict(
         a=a,
         b=b,
         outcome=outcome,
@@ -861,26 +876,36 @@ def position_bias(
         position=position,
         outcomes=outcomes,
     )
-    if tbl.first is None:
+    st = _stats(data, batch_rows, cols)
+    if st is not None:
+        has_position, cells, judges = st.has_position, st.cells, st.judges
+    else:
+        tbl = as_comparisons(data, **cols)
+        has_position, judges = tbl.first is not None, tbl.judges
+        cells = _core.cells_accumulate(
+            tbl.a, tbl.b, tbl.p, tbl.tie, weight=tbl.weight, group=tbl.group, judge=tbl.judge, first=tbl.first
+        )
+    if not has_position:
         raise PrefrankError("position_bias needs position= (the column telling which item was shown first)")
-    w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
-    decisive = (tbl.tie == 0) & (tbl.p != 0.5)
-    first_won = np.where(tbl.first == 0, tbl.p, 1 - tbl.p)
-    k_all = float((w * first_won)[decisive].sum())
-    n_all = float(w[decisive].sum())
-    ties_all = float(w[~decisive].sum())
+    # Per cell: decisive weight, weight won by the first-shown item (its probability mass less the
+    # ties' half) and tie weight.
+    first_hi = cells["order"] == 1
+    n_cell = cells["lo_won"] + cells["hi_won"]
+    k_cell = np.where(first_hi, cells["q_hi"], cells["q_lo"]) - 0.5 * cells["tie"]
+    t_cell = cells["tie"]
+    k_all, n_all, ties_all = float(k_cell.sum()), float(n_cell.sum()), float(t_cell.sum())
     lo, hi = _wilson(np.array([k_all]), np.array([n_all]), level)
-    counts, pair_judge, pat = _swap_patterns(tbl)
+    counts, pair_judge, pat = _swap_patterns(cells)
     n_sw = sum(counts.values())
     sc = (counts["consistent"] + counts["tie_both"]) / n_sw if n_sw else math.nan
     per: dict[str, np.ndarray] | None = None
     jl = None
-    if tbl.judge is not None and tbl.judges is not None:
-        nj = len(tbl.judges)
-        jc = tbl.judge.astype(np.int64)
-        k = np.bincount(jc[decisive], weights=(w * first_won)[decisive], minlength=nj)
-        n = np.bincount(jc[decisive], weights=w[decisive], minlength=nj)
-        t = np.bincount(jc[~decisive], weights=w[~decisive], minlength=nj)
+    if judges is not None:
+        nj = len(judges)
+        jc = cells["judge"].astype(np.int64)
+        k = np.bincount(jc, weights=k_cell, minlength=nj)
+        n = np.bincount(jc, weights=n_cell, minlength=nj)
+        t = np.bincount(jc, weights=t_cell, minlength=nj)
         jlo, jhi = _wilson(k, n, level)
         pv = np.array([binomial_test(float(k[i]), float(n[i])) for i in range(nj)])
         per = {
@@ -898,7 +923,7 @@ def position_bias(
         per["swap_consistency"] = _rate(per["consistent"] + per["tie_both"], n_pairs)
         present = (n + t + n_pairs) > 0
         per = {key: val[present] for key, val in per.items()}
-        jl = tbl.judges[present]
+        jl = judges[present]
     return PositionBias(
         first_win_share=float(_rate(k_all, n_all)),
         ci=(float(lo[0]), float(hi[0])),
@@ -1258,6 +1283,7 @@ def audit(
     judge: Any = None,
     position: Any = None,
     outcomes: Mapping[Any, Any] | None = None,
+    batch_rows: int | None = None,
     score_a: Any = None,
     score_b: Any = None,
     aggregate: str | None = None,
@@ -1280,13 +1306,16 @@ def audit(
     ``worst`` groups with their non-transitive triples spelled out. ``progress`` shows a tqdm bar
     (default: when stderr is a terminal and the table has at least 1,000,000 rows).
 
+    ``data`` may also be a :class:`~prefrank.ComparisonStats` (merged from batches or workers) or a
+    directory / glob of files (or a file with ``batch_rows=``), streamed in batches; score
+    consistency needs the rows themselves and is then skipped.
+
     Judge-vs-human agreement is not part of the audit yet (it needs prefrank's agreement module).
     """
     if verdict is not None and outcome is not None:
         raise PrefrankError("pass outcome= or verdict=, not both")
     outcome = verdict if verdict is not None else outcome
-    tbl = _table(
-        data,
+    cols = dict(
         a=a,
         b=b,
         outcome=outcome,
@@ -1296,12 +1325,17 @@ def audit(
         position=position,
         outcomes=outcomes,
     )
+    st = _stats(data, batch_rows, cols)
+    tbl = st.table("majority") if st is not None else as_comparisons(data, **cols)
+    # Every check below reads the merged statistic when there is one (it aggregates exactly as the rows).
+    src: Any = st if st is not None else tbl
+    n_rows = st.n_rows if st is not None else len(tbl)
     steps = ["transitivity", "tournament", "position bias", "score consistency"]
     bar = None
     import sys
 
     if progress is None:
-        progress = len(tbl) >= 1_000_000 and sys.stderr.isatty()
+        progress = n_rows >= 1_000_000 and sys.stderr.isatty()
     if progress:
         try:
             from tqdm import tqdm
@@ -1320,7 +1354,7 @@ def audit(
     worst_groups = worst_triples = None
     if tbl.group is not None:
         tr = transitivity(
-            tbl,
+            src,
             aggregate=aggregate,
             mode=mode,
             by_judge=by_judge,
@@ -1344,17 +1378,21 @@ def audit(
         big = tbl.n_items > 5000
         if big:
             notes.append(f"{tbl.n_items:,} items: the most consistent order was skipped (at most 5,000)")
-        to = tournament(tbl, aggregate=aggregate or "majority", cycles=cycles, order=not big)
+        to = tournament(src, aggregate=aggregate or "majority", cycles=cycles, order=not big)
     except PrefrankError as e:
         notes.append(f"tournament skipped: {e}")
     step("tournament")
     pb = None
     if tbl.first is not None:
-        pb = position_bias(tbl, level=level)
+        pb = position_bias(src, level=level)
     else:
         notes.append("no position= column: position bias was skipped")
     step("position bias")
     sc = None
+    if score_a is not None and score_b is not None and st is not None:
+        raise PrefrankError(
+            "score consistency needs the rows themselves: it cannot run on merged statistics or streamed files"
+        )
     if score_a is not None and score_b is not None:
         src_data = None if isinstance(data, Comparisons) else data
         if isinstance(data, (str,)) or hasattr(data, "__fspath__"):
@@ -1374,7 +1412,7 @@ def audit(
         bar.close()
     notes.append("judge-vs-human agreement is not included (needs prefrank's agreement module)")
     return Audit(
-        n_rows=len(tbl),
+        n_rows=n_rows,
         n_items=tbl.n_items,
         transitivity=tr,
         tournament=to,

@@ -210,7 +210,15 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if data is None:
         return _Source(None, [])
     if isinstance(data, (str, os.PathLike)):
-        data = read_table(data, string_columns=[c for c in string_columns if isinstance(c, str)])
+        from prefrank.stream import is_multi_source, read_all
+
+        strings = [c for c in string_columns if isinstance(c, str)]
+        # A directory or glob given to a statistic that does not stream is read whole.
+        data = (
+            read_all(data, string_columns=strings)
+            if is_multi_source(data)
+            else read_table(data, string_columns=strings)
+        )
     if isinstance(data, list) and data and isinstance(data[0], Mapping):
         data = _records_to_columns(data)
     if _is_pandas(data):
@@ -389,7 +397,7 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
             if a.dtype.kind == "u" and a.dtype.itemsize == 8 and len(a) and a.max() > np.iinfo(np.int64).max:
                 row = int(np.argmax(a > np.iinfo(np.int64).max))
                 raise PrefrankError(f"row {row}: column {name!r} label {a[row]} does not fit in int64")
-        cols = [np.ascontiguousarray(a, dtype=np.int64) for a in arrays]
+        cols = [np.require(a, dtype=np.int64, requirements=["C", "A"]) for a in arrays]
         int_codes, int_labels = _core.code_i64(cols)
         return list(int_codes), int_labels
     if kinds <= {"f"}:
@@ -717,6 +725,10 @@ class PairCounts:
         i, j, x, y, t = self.cells()
         core = _core.PairCounts.from_cells(len(items), lut[i], lut[j], x, y, t, self.is_dense)
         return PairCounts(core, items)
+
+    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
+        # Pickle (Dask ships statistics between processes) through the portable bytes format.
+        return (PairCounts.from_bytes, (self.to_bytes(),))
 
     def to_bytes(self) -> bytes:
         """Serialise with the labels (labels must be str or int)."""

@@ -17,6 +17,7 @@ Defaults (see docs/ranking.md for the mapping to choix, FastChat, evalica and sc
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -284,11 +285,22 @@ def _index_of(items: np.ndarray, label: Any) -> int:
     return int(hits[0])
 
 
-def _pair_counts_of(data: Any, anchor: tuple[Any, float] | None, **columns: Any) -> tuple[PairCounts, np.ndarray]:
-    """Pair counts and labels of any pairwise input; a :class:`PairCounts` (merged from batches or
-    workers) is used as it is. Checks that an ``anchor`` item exists."""
+def _pair_counts_of(
+    data: Any, anchor: tuple[Any, float] | None, batch_rows: int | None = None, **columns: Any
+) -> tuple[PairCounts, np.ndarray]:
+    """Pair counts and labels of any pairwise input; a :class:`PairCounts` or
+    :class:`~prefrank.ComparisonStats` (merged from batches or workers) is used as it is, and a
+    directory, glob or ``batch_rows=`` streams the files in batches. Checks that an ``anchor`` exists."""
+    from prefrank.stats import ComparisonStats
+    from prefrank.stream import accumulate_comparisons, is_multi_source
+
+    if isinstance(data, ComparisonStats):
+        data = data.pairs
     if isinstance(data, PairCounts):
         counts, items = data, data.items
+    elif isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+        counts = accumulate_comparisons(data, batch_rows=batch_rows, pairs_only=True, **columns)
+        items = counts.items
     else:
         comps = as_comparisons(data, **columns)
         counts, items = comps.pair_counts(), comps.items
@@ -365,6 +377,7 @@ def bradley_terry(
     weight: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
+    batch_rows: int | None = None,
     ties: str = "half",
     alpha: float = 0.0,
     scale: str = "elo",
@@ -380,7 +393,9 @@ def bradley_terry(
     """Bradley-Terry maximum likelihood (optionally with a Gaussian prior) from pairwise comparisons.
 
     ``data`` is anything :func:`prefrank.comparisons` takes, a :class:`Comparisons`, or a
-    :class:`PairCounts` (e.g. merged from batches).
+    :class:`PairCounts` (e.g. merged from batches). A directory or glob of files (or any file with
+    ``batch_rows=``) is read in batches of ``batch_rows`` rows (default 1,000,000) whose pair counts
+    are merged, so memory stays bounded (see :mod:`prefrank.stream`).
 
     Parameters beyond the columns (see :func:`prefrank.comparisons`): ``ties`` (``"half"``,
     ``"drop"``, ``"davidson"``, ``"rao_kupper"``), ``alpha`` (prior precision; 0 = none, then the
@@ -398,7 +413,15 @@ def bradley_terry(
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
     counts, items = _pair_counts_of(
-        data, anchor, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+        data,
+        anchor,
+        batch_rows,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        outcomes=outcomes,
+        drop_self=drop_self,
     )
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)

@@ -1,0 +1,355 @@
+"""Mergeable statistics: the state that streaming and distributed runs ship and merge.
+
+* :class:`~prefrank.PairCounts` (in :mod:`prefrank.data`): everything a leaderboard needs.
+* :class:`ComparisonStats`: pair counts plus the *verdict cells*, the verdict weights per
+  (group, judge, pair, presentation order). Every audit statistic (transitivity census, whole
+  tournament, position bias and swap consistency) is a function of the cells.
+* :class:`RatingsStats`: coded ratings for agreement statistics. A unit's ratings may sit in several
+  batches or partitions, so the state is the coded ratings themselves (12 bytes per rating).
+
+Each has ``accumulate`` (one table -> statistic), ``merge`` (two statistics -> one, labels united)
+and ``to_bytes`` / ``from_bytes``; the public functions accept the merged statistic in place of the
+data (``bradley_terry(stats)``, ``audit(stats)``, ``krippendorff_alpha(stats)``).
+
+**Label coding across batches and partitions.** Each batch codes its labels by their sorted order.
+Merging unites the two sorted label tables and recodes both sides onto the union, so after any
+merge tree the codes are the sorted order of all labels: exactly the codes one call on all the
+data gives. No first pass over the data is needed.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from prefrank import _core
+from prefrank.data import Comparisons, PairCounts, _sort_key, as_comparisons
+from prefrank.exceptions import PrefrankError
+
+__all__ = ["ComparisonStats", "RatingsStats"]
+
+_CELL_KEYS = ("group", "judge", "lo", "hi", "order")
+_CELL_VALUES = ("lo_won", "hi_won", "tie", "q_lo", "q_hi")
+
+
+def _union(x: np.ndarray | None, y: np.ndarray | None) -> tuple[np.ndarray | None, Any, Any]:
+    """Sorted union of two sorted label tables and the code maps (None when unchanged)."""
+    if x is None or y is None:
+        return None, None, None
+    if len(x) == len(y) and np.array_equal(x, y):
+        return x, None, None
+    lx, ly = x.tolist(), y.tolist()
+    union = sorted(set(lx) | set(ly), key=_sort_key)
+    dtype = x.dtype if x.dtype == y.dtype and x.dtype.kind in "iu" else object
+    labels = np.empty(len(union), dtype=dtype)
+    labels[:] = union
+    index = {v: k for k, v in enumerate(union)}
+    mx = np.fromiter((index[v] for v in lx), np.uint32, len(lx))
+    my = np.fromiter((index[v] for v in ly), np.uint32, len(ly))
+    return labels, (None if len(union) == len(lx) else mx), (None if len(union) == len(ly) else my)
+
+
+def _labels_json(x: np.ndarray | None) -> Any:
+    return None if x is None else x.tolist()
+
+
+def _labels_from_json(v: Any) -> np.ndarray | None:
+    if v is None:
+        return None
+    if v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
+        return np.asarray(v, dtype=np.int64)
+    out = np.empty(len(v), dtype=object)
+    out[:] = v
+    return out
+
+
+def _pack(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], magic: bytes) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)  # type: ignore[arg-type]
+    head = json.dumps(meta).encode()
+    return magic + len(head).to_bytes(8, "little") + head + buf.getvalue()
+
+
+def _unpack(data: bytes, magic: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    if len(data) < 12 or data[:4] != magic:
+        raise PrefrankError(f"not a serialised prefrank {what} (bad header)")
+    n = int.from_bytes(data[4:12], "little")
+    try:
+        meta = json.loads(data[12 : 12 + n])
+        with np.load(io.BytesIO(data[12 + n :]), allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except (ValueError, OSError) as e:
+        raise PrefrankError(f"corrupt serialised {what}: {e}") from None
+    return meta, arrays
+
+
+@dataclass(frozen=True, eq=False)
+class ComparisonStats:
+    """Pair counts and verdict cells of some judgments; merge, then pass to any audit function.
+
+    ``cells`` is a dict of arrays, one entry per (group, judge, lo, hi, order) key, sorted by key:
+    the codes, and the weights of the verdicts "lo won", "hi won" and tie, and the probability
+    masses ``q_lo`` / ``q_hi`` (ties count half). ``order`` is 1 when ``hi`` was shown first.
+    """
+
+    items: np.ndarray
+    pairs: PairCounts
+    cells: dict[str, np.ndarray]
+    groups: np.ndarray | None
+    judges: np.ndarray | None
+    has_position: bool
+    n_rows: int
+    dropped_self: int = 0
+
+    @classmethod
+    def accumulate(cls, data: Any = None, **columns: Any) -> ComparisonStats:
+        """The statistic of one table (anything :func:`prefrank.comparisons` takes, same options)."""
+        return cls.from_comparisons(as_comparisons(data, **columns))
+
+    @classmethod
+    def from_comparisons(cls, tbl: Comparisons) -> ComparisonStats:
+        cells = _core.cells_accumulate(
+            tbl.a, tbl.b, tbl.p, tbl.tie, weight=tbl.weight, group=tbl.group, judge=tbl.judge, first=tbl.first
+        )
+        return cls(
+            items=tbl.items,
+            pairs=tbl.pair_counts(),
+            cells=cells,
+            groups=tbl.groups,
+            judges=tbl.judges,
+            has_position=tbl.first is not None,
+            n_rows=len(tbl),
+            dropped_self=tbl.dropped_self,
+        )
+
+    @property
+    def n_items(self) -> int:
+        return len(self.items)
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.cells["lo"])
+
+    def nbytes(self) -> int:
+        """Bytes held by the cells (what a worker ships, besides the labels and pair counts)."""
+        return int(sum(v.nbytes for v in self.cells.values()))
+
+    def merge(self, other: ComparisonStats) -> ComparisonStats:
+        """Add two statistics; labels are united (codes stay the sorted order of all labels)."""
+        if not isinstance(other, ComparisonStats):
+            raise PrefrankError(f"cannot merge ComparisonStats with {type(other).__name__}")
+        for name, x, y in (
+            ("group", self.groups is not None, other.groups is not None),
+            ("judge", self.judges is not None, other.judges is not None),
+            ("position", self.has_position, other.has_position),
+        ):
+            if x != y:
+                raise PrefrankError(f"cannot merge statistics built with and without {name}= (the columns must match)")
+        items, mi, oi = _union(self.items, other.items)
+        groups, mg, og = _union(self.groups, other.groups)
+        judges, mj, oj = _union(self.judges, other.judges)
+        assert items is not None
+        a, b = self.cells, other.cells
+        if mi is not None or mg is not None or mj is not None:
+            a = _core.cells_recode(a, group_map=mg, judge_map=mj, item_map=mi)
+        if oi is not None or og is not None or oj is not None:
+            b = _core.cells_recode(b, group_map=og, judge_map=oj, item_map=oi)
+        return ComparisonStats(
+            items=items,
+            pairs=self.pairs.merge(other.pairs),
+            cells=_core.cells_merge(a, b),
+            groups=groups,
+            judges=judges,
+            has_position=self.has_position,
+            n_rows=self.n_rows + other.n_rows,
+            dropped_self=self.dropped_self + other.dropped_self,
+        )
+
+    def table(self, aggregate: str = "majority") -> Comparisons:
+        """The cells as weighted comparison rows that every audit kernel aggregates exactly as it
+        aggregates the original rows: one row per verdict class (``aggregate="probability"``: per
+        probability side) with the cell's weight, or one zero-weight row for a cell without weight
+        (it still names its items)."""
+        c = self.cells
+        lo, hi = c["lo"], c["hi"]
+        if aggregate == "probability":
+            masses = [(c["q_lo"], 1.0, 0), (c["q_hi"], 0.0, 0)]
+        else:
+            masses = [(c["lo_won"], 1.0, 0), (c["hi_won"], 0.0, 0), (c["tie"], 0.5, 1)]
+        empty = np.all([m == 0 for m, _, _ in masses], axis=0)
+        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "p", "tie", "w")}
+        for k, (m, p, t) in enumerate(masses):
+            keep = (m > 0) | (empty if k == len(masses) - 1 else False)
+            idx = np.flatnonzero(keep)
+            cols["idx"].append(idx)
+            cols["p"].append(np.full(len(idx), p))
+            cols["tie"].append(np.full(len(idx), t, np.uint8))
+            cols["w"].append(m[idx])
+        idx = np.concatenate(cols["idx"])
+        order = np.argsort(idx, kind="stable")
+        idx = idx[order]
+
+        def col(name: str) -> np.ndarray:
+            return np.ascontiguousarray(np.concatenate(cols[name])[order])
+
+        return Comparisons(
+            a=np.ascontiguousarray(lo[idx]),
+            b=np.ascontiguousarray(hi[idx]),
+            p=col("p"),
+            tie=col("tie"),
+            items=self.items,
+            weight=col("w"),
+            group=np.ascontiguousarray(c["group"][idx]) if self.groups is not None else None,
+            groups=self.groups,
+            judge=np.ascontiguousarray(c["judge"][idx]) if self.judges is not None else None,
+            judges=self.judges,
+            first=np.ascontiguousarray(c["order"][idx]) if self.has_position else None,
+        )
+
+    def to_bytes(self) -> bytes:
+        """Serialise (labels must be str or int)."""
+        meta = {
+            "items": _labels_json(self.items),
+            "groups": _labels_json(self.groups),
+            "judges": _labels_json(self.judges),
+            "has_position": self.has_position,
+            "n_rows": self.n_rows,
+            "dropped_self": self.dropped_self,
+        }
+        arrays = {f"cell_{k}": v for k, v in self.cells.items()}
+        arrays["pairs"] = np.frombuffer(self.pairs.to_bytes(), np.uint8)
+        return _pack(meta, arrays, b"PFCS")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ComparisonStats:
+        """Inverse of :meth:`to_bytes`."""
+        meta, arrays = _unpack(data, b"PFCS", "ComparisonStats")
+        items = _labels_from_json(meta["items"])
+        assert items is not None
+        cells = {k[5:]: v for k, v in arrays.items() if k.startswith("cell_")}
+        if set(cells) != set(_CELL_KEYS + _CELL_VALUES):
+            raise PrefrankError("corrupt serialised ComparisonStats: cell columns are missing")
+        return cls(
+            items=items,
+            pairs=PairCounts.from_bytes(arrays["pairs"].tobytes()),
+            cells=cells,
+            groups=_labels_from_json(meta["groups"]),
+            judges=_labels_from_json(meta["judges"]),
+            has_position=bool(meta["has_position"]),
+            n_rows=int(meta["n_rows"]),
+            dropped_self=int(meta["dropped_self"]),
+        )
+
+    def __repr__(self) -> str:
+        extras = [n for n, v in (("group", self.groups), ("judge", self.judges)) if v is not None]
+        if self.has_position:
+            extras.append("position")
+        return (
+            f"ComparisonStats(rows={self.n_rows:,}, items={self.n_items:,}, cells={self.n_cells:,}"
+            + (f", columns=+{'+'.join(extras)}" if extras else "")
+            + ")"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class RatingsStats:
+    """Coded long-form ratings (unit, rater, value), mergeable; pass to any agreement function.
+
+    ``values`` are the value labels by code (missing ratings have code ``MISSING``); units, raters
+    and values are united on merge like every other label table.
+    """
+
+    units: np.ndarray
+    raters: np.ndarray
+    values: np.ndarray
+    unit: np.ndarray
+    rater: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def accumulate(cls, data: Any = None, *, unit: Any, rater: Any, value: Any) -> RatingsStats:
+        """The coded ratings of one long-form table (``unit=``, ``rater=``, ``value=`` columns)."""
+        from prefrank.agreement import _long_codes
+
+        uc, units, rc, raters, vc, values = _long_codes(data, unit, rater, value)
+        return cls(units=units, raters=raters, values=values, unit=uc, rater=rc, value=vc)
+
+    @property
+    def n_ratings(self) -> int:
+        return len(self.unit)
+
+    def nbytes(self) -> int:
+        return int(self.unit.nbytes + self.rater.nbytes + self.value.nbytes)
+
+    def merge(self, other: RatingsStats) -> RatingsStats:
+        """Concatenate two sets of ratings, uniting the label tables."""
+        from prefrank.agreement import MISSING
+
+        if not isinstance(other, RatingsStats):
+            raise PrefrankError(f"cannot merge RatingsStats with {type(other).__name__}")
+        num = self.values.dtype.kind in "iuf" and other.values.dtype.kind in "iuf"
+        if num:
+            # Numbers stay numbers (an interval or ratio scale needs them).
+            values = np.union1d(self.values, other.values)
+            mv = np.searchsorted(values, self.values).astype(np.uint32)
+            ov = np.searchsorted(values, other.values).astype(np.uint32)
+        else:
+            v, mv_, ov_ = _union(self.values.astype(object), other.values.astype(object))
+            assert v is not None
+            values = v
+            mv = mv_ if mv_ is not None else np.arange(len(self.values), dtype=np.uint32)
+            ov = ov_ if ov_ is not None else np.arange(len(other.values), dtype=np.uint32)
+
+        def remap(codes: np.ndarray, m: np.ndarray) -> np.ndarray:
+            out = np.full(len(codes), MISSING, np.uint32)
+            ok = codes != MISSING
+            out[ok] = m[codes[ok]]
+            return out
+
+        units, mu, ou = _union(self.units, other.units)
+        raters, mr, orr = _union(self.raters, other.raters)
+        assert units is not None and raters is not None
+        return RatingsStats(
+            units=units,
+            raters=raters,
+            values=values,
+            unit=np.concatenate(
+                [self.unit if mu is None else mu[self.unit], other.unit if ou is None else ou[other.unit]]
+            ),
+            rater=np.concatenate(
+                [self.rater if mr is None else mr[self.rater], other.rater if orr is None else orr[other.rater]]
+            ),
+            value=np.concatenate([remap(self.value, mv), remap(other.value, ov)]),
+        )
+
+    def to_bytes(self) -> bytes:
+        meta = {
+            "units": _labels_json(self.units),
+            "raters": _labels_json(self.raters),
+            "values": _labels_json(self.values),
+            "values_float": self.values.dtype.kind == "f",
+        }
+        return _pack(meta, {"unit": self.unit, "rater": self.rater, "value": self.value}, b"PFRS")
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> RatingsStats:
+        meta, arrays = _unpack(data, b"PFRS", "RatingsStats")
+        values = _labels_from_json(meta["values"])
+        units, raters = _labels_from_json(meta["units"]), _labels_from_json(meta["raters"])
+        assert values is not None and units is not None and raters is not None
+        if meta.get("values_float"):
+            values = np.asarray(meta["values"], dtype=np.float64)
+        if set(arrays) != {"unit", "rater", "value"}:
+            raise PrefrankError("corrupt serialised RatingsStats: columns are missing")
+        return cls(units=units, raters=raters, values=values, **arrays)
+
+    def __repr__(self) -> str:
+        return (
+            f"RatingsStats(ratings={self.n_ratings:,}, units={len(self.units):,}, raters={len(self.raters):,}, "
+            f"values={len(self.values):,})"
+        )
