@@ -1326,9 +1326,13 @@ def audit(
         outcomes=outcomes,
     )
     st = _stats(data, batch_rows, cols)
-    tbl = st.table("majority") if st is not None else as_comparisons(data, **cols)
-    # Every check below reads the merged statistic when there is one (it aggregates exactly as the rows).
-    src: Any = st if st is not None else tbl
+    # Merged statistics: the verdict cells as weighted rows (one table serves the census and the
+    # tournament; position bias reads the cells themselves).
+    tbl = (
+        st.table("probability" if aggregate == "probability" else "majority")
+        if st is not None
+        else as_comparisons(data, **cols)
+    )
     n_rows = st.n_rows if st is not None else len(tbl)
     steps = ["transitivity", "tournament", "position bias", "score consistency"]
     bar = None
@@ -1354,7 +1358,7 @@ def audit(
     worst_groups = worst_triples = None
     if tbl.group is not None:
         tr = transitivity(
-            src,
+            tbl,
             aggregate=aggregate,
             mode=mode,
             by_judge=by_judge,
@@ -1378,13 +1382,13 @@ def audit(
         big = tbl.n_items > 5000
         if big:
             notes.append(f"{tbl.n_items:,} items: the most consistent order was skipped (at most 5,000)")
-        to = tournament(src, aggregate=aggregate or "majority", cycles=cycles, order=not big)
+        to = tournament(tbl, aggregate=aggregate or "majority", cycles=cycles, order=not big)
     except PrefrankError as e:
         notes.append(f"tournament skipped: {e}")
     step("tournament")
     pb = None
     if tbl.first is not None:
-        pb = position_bias(src, level=level)
+        pb = position_bias(st if st is not None else tbl, level=level)
     else:
         notes.append("no position= column: position bias was skipped")
     step("position bias")

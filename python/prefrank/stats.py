@@ -54,6 +54,21 @@ def _union(x: np.ndarray | None, y: np.ndarray | None) -> tuple[np.ndarray | Non
     return labels, (None if len(union) == len(lx) else mx), (None if len(union) == len(ly) else my)
 
 
+def _recode_monotone(
+    cells: dict[str, np.ndarray], mg: np.ndarray | None, mj: np.ndarray | None, mi: np.ndarray | None
+) -> dict[str, np.ndarray]:
+    """Cells recoded onto a united label table. The maps of a sorted union are increasing, so the
+    key order (and lo < hi) is kept: a gather on the key columns, the value columns shared, no sort
+    (``_core.cells_recode`` handles arbitrary maps)."""
+    if mg is None and mj is None and mi is None:
+        return cells
+    out = dict(cells)
+    for key, m in (("group", mg), ("judge", mj), ("lo", mi), ("hi", mi)):
+        if m is not None:
+            out[key] = m[cells[key]]
+    return out
+
+
 def _labels_json(x: np.ndarray | None) -> Any:
     return None if x is None else x.tolist()
 
@@ -112,6 +127,15 @@ class ComparisonStats:
         return cls.from_comparisons(as_comparisons(data, **columns))
 
     @classmethod
+    def scan(cls, source: Any, *, batch_rows: int | None = None, **columns: Any) -> ComparisonStats:
+        """The statistic of a file, directory or glob, read in batches of ``batch_rows`` rows
+        (default 1,000,000) and merged; ``columns`` name the columns as in :func:`prefrank.comparisons`."""
+        from prefrank.stream import accumulate_comparisons
+
+        out: ComparisonStats = accumulate_comparisons(source, batch_rows=batch_rows, **columns)
+        return out
+
+    @classmethod
     def from_comparisons(cls, tbl: Comparisons) -> ComparisonStats:
         cells = _core.cells_accumulate(
             tbl.a, tbl.b, tbl.p, tbl.tie, weight=tbl.weight, group=tbl.group, judge=tbl.judge, first=tbl.first
@@ -154,11 +178,8 @@ class ComparisonStats:
         groups, mg, og = _union(self.groups, other.groups)
         judges, mj, oj = _union(self.judges, other.judges)
         assert items is not None
-        a, b = self.cells, other.cells
-        if mi is not None or mg is not None or mj is not None:
-            a = _core.cells_recode(a, group_map=mg, judge_map=mj, item_map=mi)
-        if oi is not None or og is not None or oj is not None:
-            b = _core.cells_recode(b, group_map=og, judge_map=oj, item_map=oi)
+        a = _recode_monotone(self.cells, mg, mj, mi)
+        b = _recode_monotone(other.cells, og, oj, oi)
         return ComparisonStats(
             items=items,
             pairs=self.pairs.merge(other.pairs),
@@ -178,32 +199,26 @@ class ComparisonStats:
         c = self.cells
         lo, hi = c["lo"], c["hi"]
         if aggregate == "probability":
-            masses = [(c["q_lo"], 1.0, 0), (c["q_hi"], 0.0, 0)]
+            mass = np.column_stack([c["q_lo"], c["q_hi"]])
+            p_of, tie_of = np.array([1.0, 0.0]), np.array([0, 0], np.uint8)
         else:
-            masses = [(c["lo_won"], 1.0, 0), (c["hi_won"], 0.0, 0), (c["tie"], 0.5, 1)]
-        empty = np.all([m == 0 for m, _, _ in masses], axis=0)
-        cols: dict[str, list[np.ndarray]] = {k: [] for k in ("idx", "p", "tie", "w")}
-        for k, (m, p, t) in enumerate(masses):
-            keep = (m > 0) | (empty if k == len(masses) - 1 else False)
-            idx = np.flatnonzero(keep)
-            cols["idx"].append(idx)
-            cols["p"].append(np.full(len(idx), p))
-            cols["tie"].append(np.full(len(idx), t, np.uint8))
-            cols["w"].append(m[idx])
-        idx = np.concatenate(cols["idx"])
-        order = np.argsort(idx, kind="stable")
-        idx = idx[order]
+            mass = np.column_stack([c["lo_won"], c["hi_won"], c["tie"]])
+            p_of, tie_of = np.array([1.0, 0.0, 0.5]), np.array([0, 0, 1], np.uint8)
+        keep = mass > 0
+        keep[:, -1] |= ~keep.any(axis=1)
+        # Row-major nonzero: rows come out grouped by cell, in cell (key) order; no sort needed.
+        idx, cls = np.nonzero(keep)
+        del keep
 
-        def col(name: str) -> np.ndarray:
-            return np.ascontiguousarray(np.concatenate(cols[name])[order])
-
+        w = mass[idx, cls]
+        del mass
         return Comparisons(
             a=np.ascontiguousarray(lo[idx]),
             b=np.ascontiguousarray(hi[idx]),
-            p=col("p"),
-            tie=col("tie"),
+            p=p_of[cls],
+            tie=tie_of[cls],
             items=self.items,
-            weight=col("w"),
+            weight=w,
             group=np.ascontiguousarray(c["group"][idx]) if self.groups is not None else None,
             groups=self.groups,
             judge=np.ascontiguousarray(c["judge"][idx]) if self.judges is not None else None,
@@ -278,6 +293,14 @@ class RatingsStats:
 
         uc, units, rc, raters, vc, values = _long_codes(data, unit, rater, value)
         return cls(units=units, raters=raters, values=values, unit=uc, rater=rc, value=vc)
+
+    @classmethod
+    def scan(cls, source: Any, *, unit: Any, rater: Any, value: Any, batch_rows: int | None = None) -> RatingsStats:
+        """The coded ratings of a long-form file, directory or glob, read in batches and merged."""
+        from prefrank.stream import accumulate_ratings
+
+        out: RatingsStats = accumulate_ratings(source, unit=unit, rater=rater, value=value, batch_rows=batch_rows)
+        return out
 
     @property
     def n_ratings(self) -> int:

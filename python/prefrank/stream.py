@@ -190,27 +190,35 @@ def read_all(source: str | os.PathLike[str], *, string_columns: Sequence[str] = 
     return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
 
 
+def _size(stat: Any) -> int:
+    for attr in ("n_cells", "n_ratings"):
+        if hasattr(stat, attr):
+            return int(getattr(stat, attr))
+    return int(stat.total()) if hasattr(stat, "total") else 1
+
+
 class _Merger:
-    """Merges a stream of statistics pairwise like a binary counter: each statistic takes part in
-    O(log batches) merges, and the merge tree depends only on the number of batches."""
+    """Merges a stream of statistics size-tiered: a new statistic is merged into the one below it
+    while that one is at most twice its size. Each statistic takes part in O(log batches) merges,
+    and once the statistic stops growing (every key seen) the stack holds about twice the final
+    statistic, not one full copy per level. The merge tree depends only on the data and batch_rows."""
 
     def __init__(self) -> None:
-        self._stack: list[tuple[int, Any]] = []
+        self._stack: list[Any] = []
 
     def push(self, stat: Any) -> None:
-        level = 0
-        while self._stack and self._stack[-1][0] == level:
-            _, prev = self._stack.pop()
-            stat = prev.merge(stat)
-            level += 1
-        self._stack.append((level, stat))
+        self._stack.append(stat)
+        while len(self._stack) >= 2 and _size(self._stack[-2]) <= 2 * _size(self._stack[-1]):
+            top = self._stack.pop()
+            below = self._stack.pop()
+            self._stack.append(below.merge(top))
 
     def result(self) -> Any:
         if not self._stack:
             raise PrefrankError("empty input: the files hold no rows")
-        out = self._stack[-1][1]
-        for _, prev in reversed(self._stack[:-1]):
-            out = prev.merge(out)
+        out = self._stack.pop()
+        while self._stack:
+            out = self._stack.pop().merge(out)
         return out
 
 
