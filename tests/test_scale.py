@@ -360,3 +360,13 @@ def test_dask_errors(client):
         distributed.pair_counts(ddf, a="a", b="b", outcome="o", split_every=1)
     with pytest.raises(pr.PrefrankError, match="unexpected option"):
         distributed.pair_counts(ddf, a="a", b="b", outcome="o", colour="red")
+
+
+def test_non_streaming_entry_points_read_a_directory_whole(tmp_path, crowd):
+    root = _split_files(crowd, tmp_path / "d")
+    table = pr.read_table(root)
+    assert table.num_rows == len(crowd)
+    cols = dict(a="left", b="right", outcome="winner", position="left")
+    one = pr.elo(pr.comparisons(crowd, **cols), seed=0)
+    many = pr.elo(pr.comparisons(str(root / "*"), **cols), seed=0)
+    pd.testing.assert_series_equal(many.scores, one.scores)

@@ -76,12 +76,18 @@ def _is_arrow_array(obj: Any) -> bool:
 
 
 def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = ()) -> Any:
-    """Read a CSV, TSV, JSONL or Parquet file into a columnar table.
+    """Read a CSV, TSV, JSONL or Parquet file (or a directory or glob of them, concatenated) into a
+    columnar table.
 
     Uses pyarrow when installed (fast, typed), else the standard library (CSV and JSONL only) and
     returns a dict of numpy arrays. ``string_columns`` (label columns) are read from CSV as text, so
     an id like ``007`` stays ``"007"``; other CSV columns are typed (numbers become numbers).
     """
+    from prefrank.stream import is_multi_source, read_all
+
+    if is_multi_source(path):
+        # A directory or glob, read whole (the streaming entry points read it in batches instead).
+        return read_all(path, string_columns=string_columns)
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")

@@ -187,7 +187,23 @@ def read_all(source: str | os.PathLike[str], *, string_columns: Sequence[str] = 
     import pyarrow as pa
 
     tables = [t for _, _, t in scan(source, batch_rows=1 << 30, string_columns=string_columns)]
-    return pa.concat_tables(tables, promote_options="permissive") if len(tables) > 1 else tables[0]
+    if len(tables) == 1:
+        return tables[0]
+    try:
+        return pa.concat_tables(tables, promote_options="permissive")
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        # Files typed a column differently (ids as numbers in CSV, as text in Parquet): such columns
+        # become text everywhere, the way a label is read.
+        types: dict[str, set[Any]] = {}
+        for t in tables:
+            for f in t.schema:
+                types.setdefault(f.name, set()).add(f.type)
+        mixed = {n for n, ts in types.items() if len(ts) > 1}
+        tables = [
+            t.cast(pa.schema([pa.field(f.name, pa.string()) if f.name in mixed else f for f in t.schema]))
+            for t in tables
+        ]
+        return pa.concat_tables(tables, promote_options="permissive")
 
 
 def _size(stat: Any) -> int:
