@@ -36,17 +36,7 @@ fn pack(g: u32, j: u32, lo: u32, hi: u32) -> u128 {
     ((g as u128) << 96) | ((j as u128) << 64) | ((lo as u128) << 32) | hi as u128
 }
 
-fn check_len(name: &str, len: usize, expected: usize) -> Result<()> {
-    if len != expected {
-        return Err(Error::LengthMismatch {
-            left: "a".into(),
-            left_len: expected,
-            right: name.into(),
-            right_len: len,
-        });
-    }
-    Ok(())
-}
+use crate::data::comparisons::check_len;
 
 /// Input columns of [`Cells::accumulate`], borrowed.
 struct Rows<'a> {

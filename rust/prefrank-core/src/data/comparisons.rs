@@ -30,7 +30,8 @@ impl<'a> ComparisonsRef<'a> {
     }
 }
 
-fn check_len(name: &str, len: usize, expected: usize) -> Result<()> {
+/// Column `name` has as many rows as column `a`.
+pub(crate) fn check_len(name: &str, len: usize, expected: usize) -> Result<()> {
     if len != expected {
         return Err(Error::LengthMismatch {
             left: "a".into(),
