@@ -67,6 +67,14 @@ def _leaderboard_parser(sub: Any) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--drop-self", action="store_true", help="drop self-comparisons instead of failing")
     p.add_argument("--html", help="write an HTML report (interval chart, win-rate heatmap) here")
+    p.add_argument(
+        "--fragility",
+        action="store_true",
+        help="also find how many comparisons the top item rests on (the fewest whose removal changes the "
+        "Bradley-Terry top item; ties count half) and show it in the --html report and the JSON output. "
+        "Needs the rows, so a directory, glob or --batch-rows input is read whole; at most 1,500 items and "
+        "whole-number weights, otherwise the report says why",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_batch_rows(p)
     _add_table_args(p)
@@ -86,6 +94,7 @@ def add_batch_rows(p: argparse.ArgumentParser) -> None:
 
 def _run_leaderboard(args: argparse.Namespace) -> int:
     from prefrank.ranking import bradley_terry
+    from prefrank.stream import is_multi_source
 
     if args.example:
         from prefrank.datasets import arena_2023_path
@@ -101,8 +110,24 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
         if not sep:
             raise PrefrankError(f"--anchor {args.anchor!r}: expected ITEM=VALUE")
         anchor = (item, float(value))
-    ranking = (
-        bradley_terry(
+    fit: dict[str, Any] = dict(
+        ties=args.ties,
+        alpha=args.alpha,
+        scale=args.scale,
+        offset=args.offset,
+        anchor=anchor,
+        bootstrap=args.bootstrap,
+        seed=args.seed,
+        progress=False if args.no_progress else None,
+    )
+    # --fragility on one file: read the rows once and fit the board from them too.
+    comps = None
+    if args.fragility and args.batch_rows is None and not is_multi_source(path):
+        comps = _leaderboard_rows(args, path)
+    if comps is not None:
+        ranking = bradley_terry(comps, **fit)
+    elif args.position is None:
+        ranking = bradley_terry(
             path,
             a=args.a,
             b=args.b,
@@ -110,26 +135,53 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
             weight=args.weight,
             drop_self=args.drop_self,
             batch_rows=args.batch_rows,
-            ties=args.ties,
-            alpha=args.alpha,
-            scale=args.scale,
-            offset=args.offset,
-            anchor=anchor,
-            bootstrap=args.bootstrap,
-            seed=args.seed,
-            progress=False if args.no_progress else None,
+            **fit,
         )
-        if args.position is None
-        else _with_position(args, path, anchor)
-    )
+    else:
+        ranking = _with_position(args, path, anchor)
+    frag = _leaderboard_fragility(args, path, comps) if args.fragility else None
     table = ranking.to_pandas(level=args.level)
-    _emit(table, args, {"leaderboard": table.to_dict(orient="records"), **_summary(ranking)})
+    payload = {"leaderboard": table.to_dict(orient="records"), **_summary(ranking)}
+    if frag is not None:
+        payload["fragility"] = frag.to_dict() if hasattr(frag, "to_dict") else {"error": str(frag)}
+    _emit(table, args, payload)
+    if frag is not None and args.format != "json" and not args.html:
+        what = repr(frag) if hasattr(frag, "to_dict") else f"not computed: {frag}"
+        print(f"prefrank: fragility: {what}", file=sys.stderr)
     if args.html:
         from prefrank.report.leaderboard import write_html
 
-        write_html(ranking, args.html, level=args.level)
+        write_html(ranking, args.html, level=args.level, fragility=frag)
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
+
+
+def _leaderboard_rows(args: argparse.Namespace, path: Any) -> Any:
+    """The leaderboard's comparisons read whole (a directory or glob too), with its column options."""
+    from prefrank.data import comparisons
+
+    return comparisons(
+        path,
+        a=args.a,
+        b=args.b,
+        outcome=args.outcome,
+        weight=args.weight,
+        position=args.position,
+        drop_self=args.drop_self,
+    )
+
+
+def _leaderboard_fragility(args: argparse.Namespace, path: Any, comps: Any) -> Any:
+    """:func:`prefrank.robust.fragility` on the leaderboard's comparisons, or the message of the
+    :class:`PrefrankError` that prevented it (the report then says why)."""
+    from prefrank.robust import fragility
+
+    try:
+        if comps is None:
+            comps = _leaderboard_rows(args, path)
+        return fragility(comps, alpha=args.alpha)
+    except PrefrankError as e:
+        return str(e)
 
 
 def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
