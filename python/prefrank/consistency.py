@@ -943,17 +943,42 @@ def position_bias(
 # Score-vs-comparison consistency
 
 
-def expected_score(probs: Any, values: Any = None, *, method: str = "expectation", power: float = 1.0) -> np.ndarray:
+# TrustJudge's distribution-sensitive score as its code computes it (trustjudge/ConflictCalculator.py,
+# ConflictCalculator.compute_softmax_weighted_score, lines 188-223, read from the mirror Edhomasteng/TrustJudge
+# at commit f2e887fb0e674c2f5a314a437c4078a35ad04811): over the rating tokens with 0 < p < 1, as the judge gave
+# them, logit = log((p + eps) / (1 - p + eps)) with eps = 1e-8, weights = softmax(logit / T) with T = 0.2, and
+# the score is sum(value * weight).
+_TRUSTJUDGE_EPS = 1e-8
+_TRUSTJUDGE_POWER = 5.0  # 1 / T with T = 0.2
+
+
+def expected_score(
+    probs: Any, values: Any = None, *, method: str = "expectation", power: float = _TRUSTJUDGE_POWER
+) -> np.ndarray:
     """Distribution-sensitive scores from a judge's probabilities over rating tokens.
 
     ``probs`` is ``(n, K)``: row ``r`` holds the probabilities (or any non-negative weights) the judge
-    gave to the K rating tokens, whose values are ``values`` (default ``1..K``). Rows are normalised
-    first (a row summing to 0 is an error).
+    gave to the K rating tokens, whose values are ``values`` (default ``1..K``, i.e. the columns are the
+    tokens ``"1"`` .. ``"K"``). A row summing to 0 is an error.
 
-    * ``"expectation"``: ``sum_k p_k v_k`` (TrustJudge's distribution-sensitive score).
-    * ``"odds_power"``: weights ``(p_k / (1 - p_k)) ** power`` renormalised, then the expectation;
-      ``power > 1`` sharpens towards the mode, ``power < 1`` flattens. This is prefrank's reading of
-      TrustJudge's odds-based variant; check it against your reference before comparing numbers.
+    * ``"expectation"``: the row is normalised to sum 1, then ``sum_k p_k v_k``. (TrustJudge's code also
+      has this probability-weighted score, as its ``geval`` baseline, but without the normalisation: it
+      returns ``sum_k p_k v_k`` over the rating tokens as given, so the two agree only when the row sums
+      to 1.)
+    * ``"odds_power"``: TrustJudge's distribution-sensitive score (its ``softmax_weighted`` method):
+      ``sum_k w_k v_k`` with ``w = softmax(log((p_k + eps) / (1 - p_k + eps)) / T)`` over the tokens with
+      ``p_k > 0``, ``eps = 1e-8``, ``power = 1 / T`` (TrustJudge: ``T = 0.2``, hence the default 5).
+      That is, weights proportional to ``odds_k ** power``: ``power > 1`` sharpens towards the mode,
+      ``power < 1`` flattens. The probabilities are used as given, not renormalised over the rating
+      tokens (mass the judge put on other tokens stays out, as in TrustJudge); only a row summing to
+      more than 1, which cannot be probabilities, is divided by its sum first. One deliberate departure:
+      TrustJudge skips a token of probability exactly 1 (and then returns 0.0, having no token left);
+      here it keeps it, so such a row scores that token's value, the formula's limit.
+
+    Source: ``ConflictCalculator.compute_softmax_weighted_score`` and ``compute_weighted_score`` in
+    ``trustjudge/ConflictCalculator.py`` of TrustJudge (arXiv 2509.21117; github.com/TrustJudge/TrustJudge),
+    read from the mirror Edhomasteng/TrustJudge at commit f2e887fb0e674c2f5a314a437c4078a35ad04811
+    (lines 160-223).
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] == 0:
@@ -970,18 +995,18 @@ def expected_score(probs: Any, values: Any = None, *, method: str = "expectation
     s = p.sum(axis=1)
     if (s <= 0).any():
         raise PrefrankError(f"row {int(np.argmax(s <= 0))}: probabilities sum to 0")
-    p = p / s[:, None]
     if method == "expectation":
-        return p @ v
+        return (p / s[:, None]) @ v
     if method == "odds_power":
         if not (math.isfinite(power) and power > 0):
             raise PrefrankError(f"power={power!r} must be a positive number")
-        with np.errstate(divide="ignore"):
-            odds = np.where(p >= 1.0, np.inf, p / np.maximum(1 - p, 1e-300))
-        certain = np.asarray(np.isinf(odds).any(axis=1))
-        wts = np.where(np.isinf(odds), 1.0, np.where(certain[:, None], 0.0, odds**power))
-        wts = wts / wts.sum(axis=1, keepdims=True)
-        return wts @ v
+        q = p / np.maximum(s, 1.0)[:, None]  # 0 <= q <= 1, so 1 - q + eps > 0
+        eps = _TRUSTJUDGE_EPS
+        logit = np.log((q + eps) / (1.0 - q + eps))
+        z = np.where(q > 0, power * logit, -np.inf)  # softmax(logit / T) in log space: no overflow
+        z = z - z.max(axis=1, keepdims=True)
+        w = np.exp(z)
+        return (w @ v) / w.sum(axis=1)
     raise PrefrankError(f"method={method!r} is not 'expectation' or 'odds_power'")
 
 
