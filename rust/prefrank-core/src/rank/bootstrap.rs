@@ -117,6 +117,213 @@ impl Alias {
 pub enum Resampler {
     Alias { table: Alias, total: u64 },
     Binomials { weights: Vec<f64>, total: u64 },
+    Poisson(PoissonResampler),
+}
+
+/// Inversion table of one Poisson distribution with a guide table (Chen and Asau), exact: draws
+/// beyond the table's end continue the inversion term by term.
+#[derive(Debug, Clone)]
+struct PoissonTable {
+    lambda: f64,
+    cdf: Vec<f64>,
+    guide: Vec<u32>,
+    /// Probability of the table's last value, to continue the recursion past it.
+    last_pmf: f64,
+}
+
+impl PoissonTable {
+    fn new(lambda: f64) -> PoissonTable {
+        let mut cdf = Vec::new();
+        let mut pmf = (-lambda).exp();
+        let mut acc = 0.0;
+        let mut k = 0u32;
+        // Up to where the upper tail is below 1e-17 (or the terms stop adding up).
+        let end = lambda + 12.0 * lambda.sqrt() + 12.0;
+        loop {
+            acc += pmf;
+            cdf.push(acc);
+            k += 1;
+            if f64::from(k) > end || acc >= 1.0 {
+                break;
+            }
+            pmf *= lambda / f64::from(k);
+        }
+        let g = cdf.len();
+        let mut guide = Vec::with_capacity(g);
+        let mut j = 0usize;
+        for i in 0..g {
+            let level = i as f64 / g as f64;
+            while j + 1 < g && cdf[j] <= level {
+                j += 1;
+            }
+            guide.push(j as u32);
+        }
+        PoissonTable {
+            lambda,
+            cdf,
+            guide,
+            last_pmf: pmf,
+        }
+    }
+
+    #[inline]
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> u64 {
+        let u: f64 = rng.random();
+        let g = self.cdf.len();
+        let mut k = self.guide[((u * g as f64) as usize).min(g - 1)] as usize;
+        while k < g && self.cdf[k] <= u {
+            k += 1;
+        }
+        if k < g {
+            return k as u64;
+        }
+        // Past the table (probability below 1e-17): continue the inversion.
+        let mut acc = self.cdf[g - 1];
+        let mut pmf = self.last_pmf;
+        let mut k = g as u64 - 1;
+        while acc <= u && pmf > 0.0 {
+            k += 1;
+            pmf *= self.lambda / k as f64;
+            acc += pmf;
+        }
+        k
+    }
+}
+
+/// Multinomial(`total`, `weights`) for whole-number weights summing to `total`, drawn as
+/// independent Poisson(`w_k`) counts corrected to the total: when they sum to `S < total`, add
+/// `total - S` single draws; when `S > total`, remove `S - total` of the `S` drawn trials chosen
+/// uniformly. Given `S`, Poisson counts are multinomial(`S`, p), and adding independent trials or
+/// thinning uniformly keeps them multinomial, so the result is exact. Weights repeat a few values,
+/// so each distinct value gets one precomputed inversion table: a draw is a lookup, where a
+/// conditional binomial costs a BTPE set-up.
+#[derive(Debug, Clone)]
+pub struct PoissonResampler {
+    tables: Vec<PoissonTable>,
+    /// Table index per category (`u32::MAX`: weight zero).
+    which: Vec<u32>,
+    singles: Alias,
+    total: u64,
+}
+
+/// At most this many distinct weights get tables (beyond: conditional binomials).
+const POISSON_MAX_TABLES: usize = 4096;
+/// Means above this are drawn with rand_distr's Poisson sampler instead of a table.
+const POISSON_MAX_TABLE_MEAN: f64 = 4096.0;
+
+impl PoissonResampler {
+    fn new(weights: &[f64], total: u64) -> Option<PoissonResampler> {
+        if weights.iter().any(|&w| !(w >= 0.0 && w == w.round())) {
+            return None;
+        }
+        let mut distinct: Vec<f64> = weights.iter().copied().filter(|&w| w > 0.0).collect();
+        distinct.sort_by(f64::total_cmp);
+        distinct.dedup();
+        if distinct.len() > POISSON_MAX_TABLES {
+            return None;
+        }
+        let tables: Vec<PoissonTable> = distinct
+            .iter()
+            .map(|&l| {
+                if l <= POISSON_MAX_TABLE_MEAN {
+                    PoissonTable::new(l)
+                } else {
+                    PoissonTable {
+                        lambda: l,
+                        cdf: Vec::new(),
+                        guide: Vec::new(),
+                        last_pmf: 0.0,
+                    }
+                }
+            })
+            .collect();
+        let which = weights
+            .iter()
+            .map(|&w| {
+                if w > 0.0 {
+                    distinct.binary_search_by(|x| x.total_cmp(&w)).unwrap_or(0) as u32
+                } else {
+                    u32::MAX
+                }
+            })
+            .collect();
+        Some(PoissonResampler {
+            tables,
+            which,
+            singles: Alias::new(weights),
+            total,
+        })
+    }
+
+    fn draw<R: Rng + ?Sized>(&self, rng: &mut R, out: &mut [f64]) {
+        let mut sum = 0u64;
+        for (o, &t) in out.iter_mut().zip(&self.which) {
+            let c = if t == u32::MAX {
+                0
+            } else {
+                let tab = &self.tables[t as usize];
+                if tab.cdf.is_empty() {
+                    rand_distr::Poisson::new(tab.lambda)
+                        .map(|d| d.sample(rng) as u64)
+                        .unwrap_or(0)
+                } else {
+                    tab.draw(rng)
+                }
+            };
+            *o = c as f64;
+            sum += c;
+        }
+        if sum < self.total {
+            for _ in sum..self.total {
+                out[self.singles.draw(rng)] += 1.0;
+            }
+        } else if sum > self.total {
+            thin(rng, out, sum, sum - self.total);
+        }
+    }
+}
+
+/// Remove `remove` of the `sum` trials counted in `counts`, chosen uniformly without replacement
+/// (a Fenwick tree finds the category of the r-th remaining trial).
+fn thin<R: Rng + ?Sized>(rng: &mut R, counts: &mut [f64], sum: u64, remove: u64) {
+    let n = counts.len();
+    // Linear-time construction: each node passes its sum to its parent.
+    let mut tree = vec![0u64; n + 1];
+    for (i, &c) in counts.iter().enumerate() {
+        tree[i + 1] += c as u64;
+        let parent = (i + 1) + ((i + 1) & (i + 1).wrapping_neg());
+        if parent <= n {
+            tree[parent] += tree[i + 1];
+        }
+    }
+    let top = if n == 0 {
+        0
+    } else {
+        1usize << (usize::BITS - 1 - n.leading_zeros())
+    };
+    let mut left = sum;
+    for _ in 0..remove {
+        // The r-th trial (0-based) among those left.
+        let mut r = rng.random_range(0..left);
+        let mut pos = 0usize;
+        let mut step = top;
+        while step > 0 {
+            let next = pos + step;
+            if next <= n && tree[next] <= r {
+                pos = next;
+                r -= tree[next];
+            }
+            step >>= 1;
+        }
+        // Category `pos` (0-based) holds the trial.
+        counts[pos] -= 1.0;
+        let mut k = pos + 1;
+        while k <= n {
+            tree[k] -= 1;
+            k += k & k.wrapping_neg();
+        }
+        left -= 1;
+    }
 }
 
 impl Resampler {
@@ -130,6 +337,10 @@ impl Resampler {
                 table: Alias::new(&weights),
                 total,
             }
+        } else if let Some(p) = PoissonResampler::new(&weights, total)
+            .filter(|_| (weights.iter().sum::<f64>() - total as f64).abs() < 0.5)
+        {
+            Resampler::Poisson(p)
         } else {
             Resampler::Binomials { weights, total }
         }
@@ -145,6 +356,7 @@ impl Resampler {
                 }
             }
             Resampler::Binomials { weights, total } => multinomial(rng, *total, weights, out),
+            Resampler::Poisson(p) => p.draw(rng, out),
         }
     }
 }
@@ -421,6 +633,107 @@ mod tests {
             assert!((acc[k] / total - p).abs() <= 5.0 * sd + 1e-12, "{k}");
         }
         assert_eq!(acc[1], 0.0);
+    }
+
+    #[test]
+    fn poisson_tables_have_poisson_moments() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(7);
+        for lambda in [0.5, 3.0, 25.0, 300.0] {
+            let t = PoissonTable::new(lambda);
+            let n = 200_000;
+            let (mut s1, mut s2) = (0.0, 0.0);
+            for _ in 0..n {
+                let x = t.draw(&mut rng) as f64;
+                s1 += x;
+                s2 += x * x;
+            }
+            let mean = s1 / n as f64;
+            let var = s2 / n as f64 - mean * mean;
+            let se = (lambda / n as f64).sqrt();
+            assert!(
+                (mean - lambda).abs() < 5.0 * se,
+                "lambda {lambda}: mean {mean}"
+            );
+            assert!(
+                (var / lambda - 1.0).abs() < 0.03,
+                "lambda {lambda}: var {var}"
+            );
+        }
+    }
+
+    #[test]
+    fn poisson_table_tail_continues_the_inversion() {
+        // A table cut short: draws past its end must follow the recursion, not stop at the end.
+        let mut t = PoissonTable::new(4.0);
+        t.cdf.truncate(3);
+        t.last_pmf = 4.0f64.powi(2) / 2.0 * (-4.0f64).exp();
+        t.guide = vec![0, 0, 1];
+        struct Fixed(u64);
+        impl rand::TryRng for Fixed {
+            type Error = core::convert::Infallible;
+            fn try_next_u32(&mut self) -> core::result::Result<u32, Self::Error> {
+                Ok(self.0 as u32)
+            }
+            fn try_next_u64(&mut self) -> core::result::Result<u64, Self::Error> {
+                Ok(self.0)
+            }
+            fn try_fill_bytes(&mut self, dst: &mut [u8]) -> core::result::Result<(), Self::Error> {
+                dst.fill(0);
+                Ok(())
+            }
+        }
+        // u just below 1: the answer is far in the tail (cdf(16) < 1 - 2^-24 for Poisson(4)).
+        let k = t.draw(&mut Fixed(u64::MAX));
+        assert!(k >= 16, "{k}");
+    }
+
+    #[test]
+    fn poisson_resampler_is_multinomial() {
+        use rand::SeedableRng;
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
+        let weights = vec![30.0, 30.0, 5.0, 0.0, 120.0, 15.0];
+        let total = 200u64;
+        let r = PoissonResampler::new(&weights, total).expect("whole-number weights");
+        let rounds = 40_000;
+        let mut out = vec![0.0; weights.len()];
+        let mut s1 = vec![0.0; weights.len()];
+        let mut s2 = vec![0.0; weights.len()];
+        for _ in 0..rounds {
+            r.draw(&mut rng, &mut out);
+            assert_eq!(out.iter().sum::<f64>(), total as f64);
+            assert!(out.iter().all(|&x| x >= 0.0));
+            assert_eq!(out[3], 0.0);
+            for k in 0..out.len() {
+                s1[k] += out[k];
+                s2[k] += out[k] * out[k];
+            }
+        }
+        for k in 0..weights.len() {
+            let p = weights[k] / total as f64;
+            let mean = s1[k] / rounds as f64;
+            let var = s2[k] / rounds as f64 - mean * mean;
+            let want_var = total as f64 * p * (1.0 - p);
+            assert!(
+                (mean - total as f64 * p).abs() < 0.05 * want_var.sqrt() + 1e-9,
+                "{k}: mean {mean}"
+            );
+            if want_var > 0.0 {
+                // Multinomial variance n p (1 - p), not Poisson's n p.
+                assert!(
+                    (var / want_var - 1.0).abs() < 0.04,
+                    "{k}: var {var} want {want_var}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn resampler_picks_poisson_only_for_whole_weights() {
+        let whole: Vec<f64> = (0..300).map(|k| 20.0 + (k % 5) as f64).collect();
+        assert!(matches!(Resampler::new(whole), Resampler::Poisson(_)));
+        let soft: Vec<f64> = (0..300).map(|k| 20.5 + (k % 5) as f64).collect();
+        assert!(matches!(Resampler::new(soft), Resampler::Binomials { .. }));
     }
 
     #[test]

@@ -280,15 +280,35 @@ pub(crate) fn has_tie_param(ties: Ties) -> bool {
 }
 
 /// Gradient of the objective only (no logarithms: the chord iteration needs no values).
-fn gradient(cells: &Cells, ties: Ties, alpha: f64, gauge: f64, p: &[f64], g: &mut [f64]) {
+/// Gradient of the objective, with scratch space, and optionally the win probabilities of every cell already
+/// known (`sig`, e.g. at the point where a chord's Hessian was factorised). Half/drop ties compute
+/// all the cells' sigmoids in one vectorised pass before the scatter.
+#[allow(clippy::too_many_arguments)]
+fn gradient_with(
+    cells: &Cells,
+    ties: Ties,
+    alpha: f64,
+    gauge: f64,
+    p: &[f64],
+    g: &mut [f64],
+    scratch: &mut Vec<f64>,
+    sig: Option<&[f64]>,
+) {
     let n = cells.n;
     let tp = has_tie_param(ties);
     g.iter_mut().for_each(|v| *v = 0.0);
     if matches!(ties, Ties::Half | Ties::Drop) {
-        for k in 0..cells.len() {
+        let s: &[f64] = match sig {
+            Some(s) => s,
+            None => {
+                win_probabilities(cells, p, scratch);
+                scratch
+            }
+        };
+        for (k, &sk) in s.iter().enumerate().take(cells.len()) {
             let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
             let (x, y) = (cells.x[k], cells.y[k]);
-            let ga = x - (x + y) * sigmoid(p[i] - p[j]);
+            let ga = x - (x + y) * sk;
             g[i] -= ga;
             g[j] += ga;
         }
@@ -311,6 +331,19 @@ fn gradient(cells: &Cells, ties: Ties, alpha: f64, gauge: f64, p: &[f64], g: &mu
     for (gi, &ti) in g[..n].iter_mut().zip(th) {
         *gi += alpha * ti + gauge * sum;
     }
+}
+
+/// `out[k]` = probability that cell k's first item wins, `sigmoid(p[i] - p[j])`.
+fn win_probabilities(cells: &Cells, p: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(
+        cells
+            .i
+            .iter()
+            .zip(&cells.j)
+            .map(|(&i, &j)| p[i as usize] - p[j as usize]),
+    );
+    crate::simd::sigmoid_in_place(out);
 }
 
 /// Log-likelihood of `theta` (and tie parameter `e` on its internal scale).
@@ -598,6 +631,10 @@ pub struct Chord {
     pub gauge: f64,
     m: usize,
     factor: Vec<f64>,
+    /// The point of factorisation and its cells' win probabilities (half/drop ties): a resample
+    /// of the same cells started there needs no sigmoid for its first gradient.
+    at: Vec<f64>,
+    sig_at: Vec<f64>,
 }
 
 impl Chord {
@@ -623,12 +660,18 @@ impl Chord {
         if !cholesky(&mut h, m) {
             return None;
         }
+        let mut sig_at = Vec::new();
+        if matches!(ties, Ties::Half | Ties::Drop) {
+            win_probabilities(cells, &p, &mut sig_at);
+        }
         Some(Chord {
             ties,
             alpha,
             gauge,
             m,
             factor: h,
+            at: p,
+            sig_at,
         })
     }
 
@@ -643,9 +686,22 @@ impl Chord {
     ) -> Option<(Vec<f64>, usize)> {
         let mut p = p0.to_vec();
         let mut g = vec![0.0; self.m];
+        let mut scratch = Vec::with_capacity(cells.len());
         let mut last = f64::INFINITY;
+        let cached =
+            !self.sig_at.is_empty() && self.sig_at.len() == cells.len() && p0 == self.at.as_slice();
         for it in 0..max_iter {
-            gradient(cells, self.ties, self.alpha, self.gauge, &p, &mut g);
+            let sig = (it == 0 && cached).then_some(self.sig_at.as_slice());
+            gradient_with(
+                cells,
+                self.ties,
+                self.alpha,
+                self.gauge,
+                &p,
+                &mut g,
+                &mut scratch,
+                sig,
+            );
             let gmax = g.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
             if !gmax.is_finite() || gmax > 2.0 * last {
                 return None;
