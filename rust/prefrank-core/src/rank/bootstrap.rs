@@ -190,8 +190,8 @@ impl PoissonTable {
     }
 }
 
-/// Multinomial(`total`, `weights`) for whole-number weights summing to `total`, drawn as
-/// independent Poisson(`w_k`) counts corrected to the total: when they sum to `S < total`, add
+/// Multinomial(`total`, p ∝ `weights`), drawn as independent Poisson(`total p_k`) counts corrected
+/// to the total: when they sum to `S < total`, add
 /// `total - S` single draws; when `S > total`, remove `S - total` of the `S` drawn trials chosen
 /// uniformly. Given `S`, Poisson counts are multinomial(`S`, p), and adding independent trials or
 /// thinning uniformly keeps them multinomial, so the result is exact. Weights repeat a few values,
@@ -213,9 +213,16 @@ const POISSON_MAX_TABLE_MEAN: f64 = 4096.0;
 
 impl PoissonResampler {
     fn new(weights: &[f64], total: u64) -> Option<PoissonResampler> {
-        if weights.iter().any(|&w| !(w >= 0.0 && w == w.round())) {
+        if weights.iter().any(|&w| !(w >= 0.0 && w.is_finite())) {
             return None;
         }
+        // Poisson rates proportional to the weights and summing to the number of trials (any
+        // proportional rates give the exact multinomial; these keep the correction small).
+        let mass: f64 = weights.iter().sum();
+        if mass <= 0.0 || total == 0 {
+            return None;
+        }
+        let scale = total as f64 / mass;
         let mut distinct: Vec<f64> = weights.iter().copied().filter(|&w| w > 0.0).collect();
         distinct.sort_by(f64::total_cmp);
         distinct.dedup();
@@ -224,7 +231,8 @@ impl PoissonResampler {
         }
         let tables: Vec<PoissonTable> = distinct
             .iter()
-            .map(|&l| {
+            .map(|&w| {
+                let l = w * scale;
                 if l <= POISSON_MAX_TABLE_MEAN {
                     PoissonTable::new(l)
                 } else {
@@ -337,9 +345,7 @@ impl Resampler {
                 table: Alias::new(&weights),
                 total,
             }
-        } else if let Some(p) = PoissonResampler::new(&weights, total)
-            .filter(|_| (weights.iter().sum::<f64>() - total as f64).abs() < 0.5)
-        {
+        } else if let Some(p) = PoissonResampler::new(&weights, total) {
             Resampler::Poisson(p)
         } else {
             Resampler::Binomials { weights, total }
@@ -692,9 +698,10 @@ mod tests {
     fn poisson_resampler_is_multinomial() {
         use rand::SeedableRng;
         let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(3);
-        let weights = vec![30.0, 30.0, 5.0, 0.0, 120.0, 15.0];
+        // Weights summing to 100 while 200 trials are drawn: rates are rescaled to the total.
+        let weights = vec![15.0, 15.0, 2.5, 0.0, 60.0, 7.5];
         let total = 200u64;
-        let r = PoissonResampler::new(&weights, total).expect("whole-number weights");
+        let r = PoissonResampler::new(&weights, total).expect("few distinct weights");
         let rounds = 40_000;
         let mut out = vec![0.0; weights.len()];
         let mut s1 = vec![0.0; weights.len()];
@@ -710,7 +717,7 @@ mod tests {
             }
         }
         for k in 0..weights.len() {
-            let p = weights[k] / total as f64;
+            let p = weights[k] / 100.0;
             let mean = s1[k] / rounds as f64;
             let var = s2[k] / rounds as f64 - mean * mean;
             let want_var = total as f64 * p * (1.0 - p);
@@ -729,10 +736,12 @@ mod tests {
     }
 
     #[test]
-    fn resampler_picks_poisson_only_for_whole_weights() {
-        let whole: Vec<f64> = (0..300).map(|k| 20.0 + (k % 5) as f64).collect();
-        assert!(matches!(Resampler::new(whole), Resampler::Poisson(_)));
-        let soft: Vec<f64> = (0..300).map(|k| 20.5 + (k % 5) as f64).collect();
+    fn resampler_picks_poisson_when_weights_repeat() {
+        // Half-integer weights (ties split in half) repeat a few values: Poisson tables.
+        let halves: Vec<f64> = (0..300).map(|k| 20.5 + (k % 5) as f64).collect();
+        assert!(matches!(Resampler::new(halves), Resampler::Poisson(_)));
+        // Soft outcomes give (nearly) all-distinct weights: conditional binomials.
+        let soft: Vec<f64> = (0..5000).map(|k| 20.0 + k as f64 * 1e-3).collect();
         assert!(matches!(Resampler::new(soft), Resampler::Binomials { .. }));
     }
 
