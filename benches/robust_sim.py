@@ -3,9 +3,11 @@
 n items with BTL strengths; every pair observed with probability ``1 - missing`` and ``per_pair``
 comparisons each; then an adversary corrupts up to ``c * n`` observed pairs per item, chosen to
 hurt: for the true top ``top`` items it reverses all their wins against the strongest opponents
-they meet (the loser's wins become the winner's). Plain Bradley-Terry, the label-noise EM and the
-robust BTL recovery are scored by Kendall's tau to the true order and by whether they keep the true
-top item.
+they meet (the loser's wins become the winner's). Plain Bradley-Terry, the label-noise EM, the
+robust BTL recovery (matrix step alone, ``refit=False``, and the default with the trimmed BT refit)
+and an oracle (plain BT on exactly the pairs the adversary left untouched: what a method that knew
+the corrupted pairs could do) are scored by Kendall's tau to the true order and by whether they keep
+the true top item.
 
     PYTHONPATH=python python3 benches/robust_sim.py [--reps 5] [--png docs/robust_tau.png]
 """
@@ -56,7 +58,14 @@ def kendall_tau(x: np.ndarray, y: np.ndarray) -> float:
     return float(kendalltau(x, y).statistic)
 
 
-def evaluate(theta: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, Any]:
+def untouched(data: dict[str, np.ndarray], clean: dict[str, np.ndarray], per_pair: int) -> dict[str, np.ndarray]:
+    """The rows of ``data`` whose pair the adversary left as it was (``clean``: same seed, c = 0)."""
+    same = (data["winner"] == clean["winner"]).reshape(-1, per_pair).all(axis=1)
+    rows = np.repeat(same, per_pair)
+    return {k: v[rows] for k, v in data.items()}
+
+
+def evaluate(theta: np.ndarray, data: dict[str, np.ndarray], oracle: dict[str, np.ndarray]) -> dict[str, Any]:
     import prefrank as pr
     from prefrank.robust import label_noise, robust_ranking
 
@@ -64,10 +73,19 @@ def evaluate(theta: np.ndarray, data: dict[str, np.ndarray]) -> dict[str, Any]:
     idx = np.asarray(comps.items, dtype=int)
     truth = theta[idx]
     out: dict[str, Any] = {}
+
+    def oracle_fit() -> np.ndarray:
+        oc = pr.comparisons(oracle, a="a", b="b", outcome="winner")
+        est = np.full(len(theta), -np.inf)
+        est[np.asarray(oc.items, dtype=int)] = pr.bradley_terry(oc, alpha=1e-6).theta
+        return est[idx]
+
     fits = {
         "bt": lambda: pr.bradley_terry(comps, alpha=1e-6).theta,
         "label_noise": lambda: label_noise(comps, shrink=0.0, alpha=1e-6).theta,
+        "robust_matrix": lambda: robust_ranking(comps, refit=False).theta,
         "robust": lambda: robust_ranking(comps).theta,
+        "oracle": oracle_fit,
     }
     for name, f in fits.items():
         t0 = time.perf_counter()
@@ -87,16 +105,23 @@ def run(cs: list[float], reps: int, n: int, missing: float, per_pair: int, top: 
     for c in cs:
         acc: dict[str, list[Any]] = {}
         for r in range(reps):
-            theta, data = simulate(n=n, missing=missing, per_pair=per_pair, c=c, top=top, seed=1000 * r + 7)
+            seed = 1000 * r + 7
+            theta, data = simulate(n=n, missing=missing, per_pair=per_pair, c=c, top=top, seed=seed)
+            _, clean = simulate(n=n, missing=missing, per_pair=per_pair, c=0.0, top=top, seed=seed)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = evaluate(theta, data)
+                res = evaluate(theta, data, untouched(data, clean, per_pair))
             for k, v in res.items():
                 acc.setdefault(k + "_tau", []).append(v["tau"])
                 acc.setdefault(k + "_top", []).append(v["top"])
-        row = {"c": c}
+        row: dict[str, Any] = {"c": c}
         for k, v in acc.items():
             row[k] = float(np.mean(v))
+        # Runs where plain BT lost the true top item, and how many of them each robust fit kept it in.
+        lost = ~np.asarray(acc["bt_top"], bool)
+        row["bt_lost_runs"] = int(lost.sum())
+        for k in ("robust_matrix", "robust", "oracle"):
+            row[k + "_kept_where_bt_lost"] = int(np.asarray(acc[k + "_top"], bool)[lost].sum())
         rows.append(row)
         print(json.dumps(row))
     return {"n": n, "missing": missing, "per_pair": per_pair, "top": top, "reps": reps, "rows": rows}
@@ -111,19 +136,21 @@ def plot(result: dict[str, Any], path: str) -> None:
     rows = result["rows"]
     c = [r["c"] for r in rows]
     fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-    for key, label in (
-        ("bt", "plain Bradley-Terry"),
-        ("label_noise", "label-noise EM"),
-        ("robust", "robust BTL"),
+    for key, label, ls in (
+        ("bt", "plain Bradley-Terry", "-"),
+        ("label_noise", "label-noise EM", "-"),
+        ("robust_matrix", "robust BTL, matrix step only", "-"),
+        ("robust", "robust BTL with trimmed refit (default)", "-"),
+        ("oracle", "oracle: BT on the untouched pairs", ":"),
     ):
-        ax[0].plot(c, [r[key + "_tau"] for r in rows], marker="o", label=label)
-        ax[1].plot(c, [r[key + "_top"] for r in rows], marker="o", label=label)
+        ax[0].plot(c, [r[key + "_tau"] for r in rows], marker="o", ls=ls, label=label)
+        ax[1].plot(c, [r[key + "_top"] for r in rows], marker="o", ls=ls, label=label)
     ax[0].axhline(0.8, color="grey", lw=0.8, ls="--")
     ax[0].set_xlabel("corrupted pairs per top item / n (c)")
     ax[0].set_ylabel("Kendall tau to the true order")
     ax[1].set_xlabel("c")
     ax[1].set_ylabel("share of runs keeping the true top item")
-    ax[0].legend()
+    ax[0].legend(fontsize=8)
     fig.suptitle(
         f"n={result['n']}, missing={result['missing']}, {result['per_pair']} comparisons per pair, "
         f"top {result['top']} items attacked, {result['reps']} runs"

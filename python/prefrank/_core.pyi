@@ -277,6 +277,10 @@ def robust_btl_fit(
     decay: float = 0.5,
     max_iter: int = 100,
     min_degree: int = 3,
+    refit: bool = True,
+    refit_fraction: float = 0.4,
+    alpha: float = 0.0,
+    refit_max_iter: int = 50,
 ) -> dict[str, Any]: ...
 def robust_curate(
     scores: npt.NDArray[np.float64],

@@ -2,7 +2,9 @@
 
 - :func:`robust_ranking`: recover the Bradley-Terry-Luce logit matrix (skew-symmetric, rank 2) from the
   empirical win-rate matrix when some entries are arbitrarily corrupted and others missing
-  (alternating projection onto the BTL subspace and hard thresholding; see docs/robust.md).
+  (alternating projection onto the BTL subspace and hard thresholding), then by default a trimmed
+  Bradley-Terry refit: flag pairs by their deviance residual, refit BT by maximum likelihood on the
+  rest, repeat until the flags are stable (see docs/robust.md).
 - :func:`label_noise`: Bradley-Terry with a per-judge label-flip probability fitted by EM: the
   posterior probability that each comparison is correct, a flip rate ``epsilon`` with an interval (the
   epsilon of robust DPO) and per-judge reliability.
@@ -14,8 +16,9 @@
 
 Defaults: ties count half a win each way; ``level=0.95``; ``shrink=10`` pseudo-votes pull a judge's
 flip rate towards the pooled rate; ``threshold=3`` robust standard deviations; at most
-``max_corrupt_fraction=0.25`` of an item's observed pairs may be judged corrupted; ``alpha=1`` prior
-precision per prompt in :func:`curate`.
+``max_corrupt_fraction=0.25`` of an item's observed pairs may be set aside by the matrix step and
+``refit_fraction=0.4`` by the trimmed refit (``refit=True``, maximum likelihood: ``alpha=0``);
+``alpha=1`` prior precision per prompt in :func:`curate`.
 """
 
 from __future__ import annotations
@@ -71,7 +74,10 @@ class RobustRanking:
 
     ``theta`` are centred log-strengths by item code; ``ranking`` is the same fit as a
     :class:`prefrank.Ranking` (scores, leaderboard table). ``entries()`` lists every observed pair
-    with its empirical and fitted win probability, standardised residual and ``corrupted`` flag.
+    with its empirical and fitted win probability, residual and ``corrupted`` flag. With the refit
+    (the default) the residual is the signed deviance residual of the final Bradley-Terry fit and
+    the flags are the refit's; ``matrix_corrupted_mask`` keeps the matrix step's flags. Without it
+    the residual is the matrix step's standardised logit residual and both masks are equal.
     """
 
     items: np.ndarray
@@ -87,6 +93,7 @@ class RobustRanking:
     converged: bool
     ranking: Ranking
     params: dict[str, Any] = field(default_factory=dict)
+    matrix_corrupted_mask: np.ndarray | None = None
 
     @property
     def scores(self) -> Any:
@@ -190,18 +197,31 @@ def robust_ranking(
     decay: float = 0.5,
     max_iter: int = 100,
     min_degree: int = 3,
+    refit: bool = True,
+    refit_fraction: float = 0.4,
+    alpha: float = 0.0,
+    refit_max_iter: int = 50,
     scale: str = "elo",
     offset: float = 1000.0,
 ) -> RobustRanking:
     """Robust Bradley-Terry-Luce recovery from comparisons with corrupted and missing pairs.
 
-    The empirical logit of each observed pair (ties count half, ``pseudo`` added to each side) is
-    fitted by ``theta_i - theta_j`` by weighted least squares, and entries whose standardised
-    residual exceeds a threshold decreasing to ``threshold`` robust standard deviations are set aside
-    as corrupted (at most ``max_corrupt_fraction`` of each item's pairs), alternating until the set
-    is stable. Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison
-    graph is too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than
-    ``ln(n)/n`` of the pairs observed).
+    Matrix step: the empirical logit of each observed pair (ties count half, ``pseudo`` added to
+    each side) is fitted by ``theta_i - theta_j`` by weighted least squares, and entries whose
+    standardised residual exceeds a threshold decreasing to ``threshold`` robust standard deviations
+    are set aside as corrupted (at most ``max_corrupt_fraction`` of each item's pairs), alternating
+    until the set is stable.
+
+    Refit (``refit=True``, the default): starting from that fit, Bradley-Terry is fitted by maximum
+    likelihood (prior precision ``alpha``; 0 = none) on the pairs not set aside, every pair's signed
+    deviance residual is computed, pairs above ``threshold`` robust scales are set aside (largest
+    first, at most ``refit_fraction`` of each item's pairs), and this repeats until the set is stable
+    (at most ``refit_max_iter`` rounds). ``refit=False`` returns the matrix step alone (the behaviour
+    before the refit existed).
+
+    Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is
+    too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of
+    the pairs observed).
     """
     _check_choice("scale", scale, _SCALES)
     comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
@@ -213,6 +233,10 @@ def robust_ranking(
         raise PrefrankError(f"max_corrupt_fraction must be in [0, 1), got {max_corrupt_fraction!r}")
     if not 0.0 < decay < 1.0:
         raise PrefrankError(f"decay must be in (0, 1), got {decay!r}")
+    if not 0.0 <= refit_fraction < 1.0:
+        raise PrefrankError(f"refit_fraction must be in [0, 1), got {refit_fraction!r}")
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
     out = _core.robust_btl_fit(
         counts._core,
         float(threshold),
@@ -221,8 +245,16 @@ def robust_ranking(
         float(decay),
         int(max_iter),
         int(min_degree),
+        refit=bool(refit),
+        refit_fraction=float(refit_fraction),
+        alpha=float(alpha),
+        refit_max_iter=int(refit_max_iter),
     )
-    _warn(bool(out["converged"]), "robust BTL recovery", int(out["iterations"]))
+    _warn(
+        bool(out["converged"]),
+        "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
+        int(out["iterations"]),
+    )
     games, wins = _games_and_wins(counts, comps.n_items)
     rank = Ranking(
         method="robust_btl",
@@ -256,7 +288,13 @@ def robust_ranking(
             "pseudo": pseudo,
             "decay": decay,
             "min_degree": min_degree,
+            "refit": bool(refit),
+            "refit_fraction": refit_fraction,
+            "alpha": alpha,
+            "refit_rounds": int(out["refit_rounds"]),
+            "refit_alpha": float(out["alpha_used"]),
         },
+        matrix_corrupted_mask=out["matrix_corrupted"],
     )
 
 

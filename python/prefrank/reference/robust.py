@@ -1,5 +1,6 @@
 """Pure-Python (NumPy) twins of prefrank-core ``rank::robust``: the label-noise EM, the robust BTL
-matrix step and the batched curation EM. Written for clarity; they are the test oracle."""
+matrix step with its trimmed Bradley-Terry refit and the batched curation EM. Written for clarity;
+they are the test oracle."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import numpy as np
 
 EPS_MIN, EPS_MAX = 1e-9, 0.49
 
-__all__ = ["curate_scores", "label_noise", "robust_btl"]
+__all__ = ["curate_scores", "deviance_residual", "label_noise", "robust_btl", "trimmed_refit"]
 
 
 def _sigmoid(z: np.ndarray | float) -> Any:
@@ -163,13 +164,50 @@ def robust_btl(
     pseudo: float = 0.5,
     decay: float = 0.5,
     max_iter: int = 100,
+    refit: bool = True,
+    refit_fraction: float = 0.4,
+    alpha: float = 0.0,
+    refit_max_iter: int = 50,
 ) -> dict[str, Any]:
-    """Twin of ``matrix::robust_btl`` (observed cells with i < j; ties already folded into x, y).
+    """Twin of ``_core.robust_btl_fit``: ``matrix::robust_btl`` (observed cells with i < j; ties
+    already folded into x, y), then with ``refit`` the trimmed refit of ``refit::trimmed_refit``.
 
     Alternating: weighted least squares of the empirical logits on ``theta_i - theta_j`` over the
     kept entries (dense solve with a mean-zero gauge), then hard thresholding of the standardised
     residuals with a geometrically decreasing threshold and a per-item budget.
     """
+    out = _matrix_step(n, i, j, x, y, threshold, max_corrupt_fraction, pseudo, decay, max_iter)
+    out["matrix_corrupted"] = out["corrupted"].copy()
+    if refit:
+        r = trimmed_refit(
+            n, i, j, x, y, out["theta"], out["corrupted"], threshold, refit_fraction, alpha, max_iter=refit_max_iter
+        )
+        out.update(
+            theta=r["theta"],
+            corrupted=r["corrupted"],
+            residual=r["residual"],
+            sigma=r["sigma"],
+            iterations=out["iterations"] + r["rounds"],
+            converged=out["converged"] and r["converged"],
+            refit_rounds=r["rounds"],
+            alpha_used=r["alpha_used"],
+        )
+    return out
+
+
+def _matrix_step(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    threshold: float,
+    max_corrupt_fraction: float,
+    pseudo: float,
+    decay: float,
+    max_iter: int,
+) -> dict[str, Any]:
+    """Twin of ``matrix::robust_btl``."""
     i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
     x, y = np.asarray(x, float), np.asarray(y, float)
     m = len(i)
@@ -230,6 +268,112 @@ def robust_btl(
         "sigma": sigma,
         "iterations": it,
         "converged": converged,
+    }
+
+
+def deviance_residual(x: np.ndarray, y: np.ndarray, d: np.ndarray) -> np.ndarray:
+    """Signed deviance residual of pairs with ``x`` wins of i and ``y`` of j at ``d = theta_i - theta_j``:
+    ``sign(x - n s) sqrt(2 [x ln(x / (n s)) + y ln(y / (n (1 - s)))])``, ``s = sigma(d)``."""
+    x, y, d = (np.asarray(v, float) for v in (x, y, d))
+    nn = x + y
+    ls, l1s = -np.logaddexp(0, -d), -np.logaddexp(0, d)  # ln s, ln(1 - s)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tx = np.where(x > 0, x * (np.log(x) - np.log(nn) - ls), 0.0)
+        ty = np.where(y > 0, y * (np.log(y) - np.log(nn) - l1s), 0.0)
+    dev = np.maximum(2 * (tx + ty), 0.0)
+    sign = np.where(x - nn * np.exp(ls) >= 0, 1.0, -1.0)
+    return np.where(nn > 0, sign * np.sqrt(dev), 0.0)
+
+
+def _strongly_connected(n: int, i: np.ndarray, j: np.ndarray, x: np.ndarray, y: np.ndarray) -> bool:
+    """Is the win graph (an edge from winner to loser wherever a pair has a win) strongly connected?"""
+    fwd: list[list[int]] = [[] for _ in range(n)]
+    bwd: list[list[int]] = [[] for _ in range(n)]
+    for a, b, wa, wb in zip(i.tolist(), j.tolist(), x.tolist(), y.tolist(), strict=True):
+        if wa > 0:
+            fwd[a].append(b)
+            bwd[b].append(a)
+        if wb > 0:
+            fwd[b].append(a)
+            bwd[a].append(b)
+    for adj in (fwd, bwd):
+        seen = {0}
+        stack = [0]
+        while stack:
+            for v in adj[stack.pop()]:
+                if v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        if len(seen) < n:
+            return False
+    return True
+
+
+def trimmed_refit(
+    n: int,
+    i: np.ndarray,
+    j: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    theta0: np.ndarray,
+    corrupted0: np.ndarray,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.4,
+    alpha: float = 0.0,
+    fallback_alpha: float = 1e-6,
+    max_iter: int = 50,
+) -> dict[str, Any]:
+    """Twin of ``refit::trimmed_refit``: from a robust start, repeat (Bradley-Terry fit on the kept
+    pairs; signed deviance residuals of all pairs; flag those above ``threshold`` robust scales,
+    largest first, within a per-item budget) until the flagged set is stable (confirmed by a fit at
+    the full tolerance) or repeats."""
+    i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+    x, y = np.asarray(x, float), np.asarray(y, float)
+    m = len(i)
+    deg = np.bincount(i, minlength=n) + np.bincount(j, minlength=n)
+    budget = np.minimum(np.floor(max_corrupt_fraction * deg).astype(int), np.maximum(deg - 1, 0))
+    keep = ~np.asarray(corrupted0, bool)
+    theta = np.asarray(theta0, float).copy()
+    seen: list[bytes] = []
+    converged = tight = False
+    sigma, a_used, rounds = 1.0, alpha, 0
+    r = np.zeros(m)
+    for rounds in range(1, max(max_iter, 1) + 1):  # noqa: B007 (reported)
+        ki, kj, kx, ky = i[keep], j[keep], x[keep], y[keep]
+        a_used = alpha if alpha > 0 or _strongly_connected(n, ki, kj, kx, ky) else fallback_alpha
+        # Loose fits while the flags move; a full-tolerance fit must then reproduce them.
+        theta = _bt_newton(n, ki, kj, kx, ky, a_used, theta, tol=1e-10 if tight else 1e-6)
+        r = deviance_residual(x, y, theta[i] - theta[j])
+        kept = np.abs(r[keep])
+        sigma = max(1.4826 * float(np.sort(kept)[len(kept) // 2]) if len(kept) else 0.0, 1.0)
+        over = np.flatnonzero(np.abs(r) > threshold * sigma)
+        over = over[np.lexsort((over, -np.abs(r[over])))]
+        used = np.zeros(n, int)
+        new_keep = np.ones(m, bool)
+        for k in over:
+            if used[i[k]] < budget[i[k]] and used[j[k]] < budget[j[k]]:
+                used[i[k]] += 1
+                used[j[k]] += 1
+                new_keep[k] = False
+        if np.array_equal(new_keep, keep):
+            if tight:
+                converged = True
+                break
+            tight = True
+            continue
+        tight = False
+        if new_keep.tobytes() in seen:
+            break
+        seen.append(keep.tobytes())
+        keep = new_keep
+    return {
+        "theta": theta,
+        "corrupted": ~keep,
+        "residual": r,
+        "sigma": sigma,
+        "rounds": rounds,
+        "converged": converged,
+        "alpha_used": a_used,
     }
 
 

@@ -10,6 +10,7 @@ use prefrank_core::rank::robust::curate::{curate_scores, CurateOptions, PairMode
 use prefrank_core::rank::robust::fragility::{fragility, FragilityOptions};
 use prefrank_core::rank::robust::matrix::{robust_btl, MatrixOptions};
 use prefrank_core::rank::robust::noise::{label_noise, NoiseOptions};
+use prefrank_core::rank::robust::refit::{trimmed_refit, RefitOptions};
 use prefrank_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -77,9 +78,10 @@ fn robust_label_noise<'py>(
     Ok(d)
 }
 
-/// Robust BTL recovery from a pair-count table (ties count half).
+/// Robust BTL recovery from a pair-count table (ties count half); with `refit`, followed by the
+/// trimmed Bradley-Terry refit (`rank::robust::refit`).
 #[pyfunction]
-#[pyo3(signature = (counts, threshold=3.0, max_corrupt_fraction=0.25, pseudo=0.5, decay=0.5, max_iter=100, min_degree=3))]
+#[pyo3(signature = (counts, threshold=3.0, max_corrupt_fraction=0.25, pseudo=0.5, decay=0.5, max_iter=100, min_degree=3, refit=true, refit_fraction=0.4, alpha=0.0, refit_max_iter=50))]
 #[allow(clippy::too_many_arguments)]
 fn robust_btl_fit<'py>(
     py: Python<'py>,
@@ -90,6 +92,10 @@ fn robust_btl_fit<'py>(
     decay: f64,
     max_iter: usize,
     min_degree: usize,
+    refit: bool,
+    refit_fraction: f64,
+    alpha: f64,
+    refit_max_iter: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let o = MatrixOptions {
         threshold,
@@ -99,14 +105,31 @@ fn robust_btl_fit<'py>(
         max_iter,
         min_degree,
     };
+    let ro = RefitOptions {
+        threshold,
+        max_corrupt_fraction: refit_fraction,
+        alpha,
+        max_iter: refit_max_iter,
+        ..Default::default()
+    };
     let inner = &counts.inner;
-    let (cells, f) = py
+    let (cells, f, stage1, rounds, alpha_used) = py
         .detach(|| {
             let cells = Cells::from_counts(inner, Ties::Half);
-            robust_btl(&cells, &o).map(|f| (cells, f))
+            let start = robust_btl(&cells, &o)?;
+            if refit {
+                let r = trimmed_refit(&cells, &start, &ro)?;
+                Ok((cells, r.fit, start.corrupted, r.rounds, r.alpha_used))
+            } else {
+                let stage1 = start.corrupted.clone();
+                Ok::<_, Error>((cells, start, stage1, 0, 0.0))
+            }
         })
         .map_err(|e| to_py(py, e))?;
     let d = PyDict::new(py);
+    d.set_item("matrix_corrupted", stage1.into_pyarray(py))?;
+    d.set_item("refit_rounds", rounds)?;
+    d.set_item("alpha_used", alpha_used)?;
     d.set_item("theta", f.theta.into_pyarray(py))?;
     d.set_item("i", cells.i.into_pyarray(py))?;
     d.set_item("j", cells.j.into_pyarray(py))?;

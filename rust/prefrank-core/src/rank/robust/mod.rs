@@ -5,6 +5,8 @@
 //!   flip rate `epsilon` with an interval, per-judge reliability).
 //! - [`matrix`]: robust recovery of the skew-symmetric rank-2 BTL logit matrix from an empirical
 //!   matrix with corrupted and missing entries (alternating projection and hard thresholding).
+//! - [`refit`]: trimmed Bradley-Terry refit after the matrix step (flag pairs by their deviance
+//!   residual, refit BT by maximum likelihood on the rest, repeat until the flags are stable).
 //! - [`curate`]: batched per-prompt EM over millions of small problems (scores from several judges),
 //!   returning cleaned `(chosen, rejected, weight)` pairs and a flip rate.
 //! - [`fragility`]: the smallest set of comparisons whose removal changes the top item (greedy by
@@ -14,6 +16,7 @@ pub mod curate;
 pub mod fragility;
 pub mod matrix;
 pub mod noise;
+pub mod refit;
 
 #[inline]
 pub(crate) fn sigmoid(z: f64) -> f64 {
