@@ -135,63 +135,27 @@ impl Coincidence {
         }
     }
 
-    /// Branch-free update for few categories: every unit adds `(n n' - diag n) / (m - 1)` densely
-    /// (zero when `m < 2`), so random missingness costs no mispredicted branches.
+    /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        match self.k {
-            0 => self.add_counts_k::<0>(counts, stride),
-            1 => self.add_counts_k::<1>(counts, stride),
-            2 => self.add_counts_k::<2>(counts, stride),
-            3 => self.add_counts_k::<3>(counts, stride),
-            4 => self.add_counts_k::<4>(counts, stride),
-            5 => self.add_counts_k::<5>(counts, stride),
-            6 => self.add_counts_k::<6>(counts, stride),
-            7 => self.add_counts_k::<7>(counts, stride),
-            8 => self.add_counts_k::<8>(counts, stride),
-            _ => unreachable!("dense update for at most 8 categories"),
-        }
+        let n = counts.len() / stride;
+        let cols = super::dense::columns(counts, stride, self.k);
+        self.add_columns(&cols, n);
     }
 
-    /// [`Self::add_counts_dense`] for `K` categories known at compile time (unrolled loops,
-    /// accumulators in registers).
-    #[allow(clippy::needless_range_loop)]
-    fn add_counts_k<const K: usize>(&mut self, counts: &[u32], stride: usize) {
-        let mut o = [[0.0f64; K]; K];
-        let (mut units, mut rated, mut pairable, mut values) = (0u64, 0u64, 0u64, 0u64);
-        let mut pairs = 0.0;
-        for row in counts.chunks_exact(stride) {
-            let row: &[u32; K] = row[..K].try_into().expect("K columns");
-            let mut m = 0u64;
-            let mut n = [0.0f64; K];
-            for c in 0..K {
-                m += row[c] as u64;
-                n[c] = row[c] as f64;
-            }
-            units += 1;
-            rated += (m > 0) as u64;
-            pairable += (m > 1) as u64;
-            values += m;
-            let mf = m as f64;
-            let inv = if m > 1 { 1.0 / (mf - 1.0) } else { 0.0 };
-            pairs += mf * (mf - 1.0) * 0.5 * (m > 1) as u8 as f64;
-            for a in 0..K {
-                let na = n[a] * inv;
-                for b in 0..K {
-                    o[a][b] += na * n[b];
-                }
-                o[a][a] -= na;
-            }
+    /// Add a block of `n` units given as `k` columns of value counts (`cols[c * n + j]`: unit
+    /// `j`'s count of category `c`). Every unit adds `(n n' - diag n) / (m - 1)` (nothing when
+    /// `m < 2`); each entry is summed over the units as a dot product with eight independent
+    /// accumulators, so the loops run SIMD across units and branch-free.
+    pub(crate) fn add_columns(&mut self, cols: &[f64], n: usize) {
+        let b = super::dense::coincidence_block(cols, n, self.k);
+        for (o, x) in self.o.iter_mut().zip(&b.o) {
+            *o += *x;
         }
-        for a in 0..K {
-            for b in 0..K {
-                self.o[a * K + b] += o[a][b];
-            }
-        }
-        self.n_units += units;
-        self.n_rated_units += rated;
-        self.n_pairable_units += pairable;
-        self.n_values += values;
-        self.n_pairs += pairs;
+        self.n_units += n as u64;
+        self.n_rated_units += b.rated;
+        self.n_pairable_units += b.pairable;
+        self.n_values += b.values;
+        self.n_pairs += b.pairs;
     }
 
     /// Accumulate a `raters x units` code matrix ([`super::MISSING`] = absent) over fixed unit
@@ -402,6 +366,11 @@ impl super::fused::SpanStat for Coincidence {
     fn from_block(k: usize, counts: &[u32], stride: usize) -> Self {
         let mut s = Coincidence::zeros(k);
         s.add_counts_strided(counts, stride);
+        s
+    }
+    fn from_columns(k: usize, cols: &[f64], n: usize) -> Self {
+        let mut s = Coincidence::zeros(k);
+        s.add_columns(cols, n);
         s
     }
     fn embed(&self, off: usize, n: usize) -> Self {

@@ -76,10 +76,94 @@ pub(crate) fn scan_slice(xs: &[f64]) -> (f64, f64, bool) {
 }
 
 /// Per-unit counts of units `u0..u1` of a `raters x units` matrix whose values there are NaN or
-/// in `[lo, lo + span)`: `out` gets rows of stride `span + 1` (last column: missing). Returns
-/// false, leaving `out` unusable, when some value is not a whole number. `acc` is scratch space.
+/// in `[lo, lo + span)`, `span <= PACKED_SPAN`, as `span` float columns (`cols[c * n + j]`: unit
+/// `u0 + j`'s count of `lo + c`). Returns false, leaving `cols` unusable, when some value is not a
+/// whole number. `acc` is scratch space.
 #[allow(clippy::too_many_arguments)]
-pub(crate) fn unit_counts_span(
+pub(crate) fn packed_columns(
+    values: &[f64],
+    lo: f64,
+    span: usize,
+    n_raters: usize,
+    n_units: usize,
+    u0: usize,
+    u1: usize,
+    cols: &mut Vec<f64>,
+    acc: &mut Vec<f64>,
+) -> bool {
+    let n = u1 - u0;
+    cols.clear();
+    cols.resize(span * n, 0.0);
+    acc.clear();
+    acc.resize(n, 0.0);
+    packed_groups(values, lo, span, n_raters, n_units, u0, cols, acc)
+}
+
+super::dense::avx2_dispatch! {
+    /// The body of [`packed_columns`] (`cols` zeroed, `acc` of the block's length).
+    fn packed_groups / packed_groups_avx2 / packed_groups_generic(
+        values: &[f64],
+        lo: f64,
+        span: usize,
+        n_raters: usize,
+        n_units: usize,
+        u0: usize,
+        cols: &mut [f64],
+        acc: &mut [f64],
+    ) -> bool
+}
+
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn packed_groups_generic(
+    values: &[f64],
+    lo: f64,
+    span: usize,
+    n_raters: usize,
+    n_units: usize,
+    u0: usize,
+    cols: &mut [f64],
+    acc: &mut [f64],
+) -> bool {
+    const M52: f64 = 4_503_599_627_370_496.0;
+    let n = acc.len();
+    // Lanes of `bits` bits: `span * bits <= 52` keeps every sum an exact integer below 2^52; a
+    // lane holds up to `group` counts before the accumulators are unpacked.
+    let bits = 52 / span;
+    let group = (1usize << bits.min(24)) - 1;
+    let mask = (1u64 << bits) - 1;
+    let low = (1u64 << 52) - 1;
+    let scale = bits as f64;
+    let mut r0 = 0;
+    while r0 < n_raters {
+        let r1 = (r0 + group).min(n_raters);
+        acc.fill(0.0);
+        let mut bad = 0;
+        for r in r0..r1 {
+            let start = r * n_units + u0;
+            bad |= add_packed(acc, &values[start..start + n], lo, scale);
+        }
+        if bad != 0 {
+            return false;
+        }
+        // Unpack: `a + 2^52` holds `a` in its mantissa bits; a lane `v` becomes the float
+        // `(2^52 | v) - 2^52`. Integer and float operations only, vectorisable.
+        for (c, col) in cols.chunks_exact_mut(n.max(1)).take(span).enumerate() {
+            let sh = bits * c;
+            for (o, &a) in col.iter_mut().zip(acc.iter()) {
+                let x = (a + M52).to_bits() & low;
+                *o += f64::from_bits(((x >> sh) & mask) | M52.to_bits()) - M52;
+            }
+        }
+        r0 = r1;
+    }
+    true
+}
+
+/// Per-unit counts as [`packed_columns`] for any span (row stride `span + 1` in `out`, last
+/// column: missing), one scattered increment per value.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn scatter_counts(
     values: &[f64],
     lo: f64,
     span: usize,
@@ -88,59 +172,19 @@ pub(crate) fn unit_counts_span(
     u0: usize,
     u1: usize,
     out: &mut Vec<u32>,
-    acc: &mut Vec<f64>,
 ) -> bool {
     let w = span + 1;
     out.clear();
     out.resize((u1 - u0) * w, 0);
-    if span > PACKED_SPAN {
-        let mut bad = false;
-        for r in 0..n_raters {
-            let row = &values[r * n_units + u0..r * n_units + u1];
-            for (j, &v) in row.iter().enumerate() {
-                bad |= not_whole(v - lo);
-                out[j * w + slot(v, lo, span)] += 1;
-            }
+    let mut bad = false;
+    for r in 0..n_raters {
+        let row = &values[r * n_units + u0..r * n_units + u1];
+        for (j, &v) in row.iter().enumerate() {
+            bad |= not_whole(v - lo);
+            out[j * w + slot(v, lo, span)] += 1;
         }
-        return !bad;
     }
-    // Lanes of `bits` bits: `span * bits <= 53` keeps every sum exact; a lane holds up to
-    // `group` counts before the accumulators are unpacked.
-    let bits = 53 / span;
-    let group = (1usize << bits.min(24)) - 1;
-    let mask = (1u64 << bits) - 1;
-    acc.clear();
-    acc.resize(u1 - u0, 0.0);
-    let mut bad = 0;
-    let mut r0 = 0;
-    while r0 < n_raters {
-        let r1 = (r0 + group).min(n_raters);
-        acc.fill(0.0);
-        for r in r0..r1 {
-            bad |= add_packed(
-                acc,
-                &values[r * n_units + u0..r * n_units + u1],
-                lo,
-                bits as f64,
-            );
-        }
-        if bad != 0 {
-            return false;
-        }
-        let rated = (r1 - r0) as u32;
-        for (&a, o) in acc.iter().zip(out.chunks_exact_mut(w)) {
-            let x = a as u64;
-            let mut m = 0;
-            for (c, o) in o[..span].iter_mut().enumerate() {
-                let n = ((x >> (bits * c)) & mask) as u32;
-                *o += n;
-                m += n;
-            }
-            o[span] += rated - m;
-        }
-        r0 = r1;
-    }
-    true
+    !bad
 }
 
 /// True when `d` (not NaN) is not a whole number; `d` is in `[0, 64)` here.
@@ -153,7 +197,7 @@ fn not_whole(d: f64) -> bool {
 /// `acc[j] += 2^(scale * d)` with `d = row[j] - lo`, or nothing for NaN: `d * scale + 2^52 + 1023`
 /// holds the biased exponent in its low mantissa bits, and shifting them into the exponent field
 /// gives the power of two. Returns nonzero when some `d` is not a whole number.
-#[inline]
+#[inline(always)]
 fn add_packed(acc: &mut [f64], row: &[f64], lo: f64, scale: f64) -> u64 {
     const MAGIC: f64 = 4_503_599_627_370_496.0 + 1023.0;
     let mut bad = 0u64;
@@ -188,6 +232,8 @@ pub(crate) trait SpanStat: Sized + Send {
     /// The statistic over `k` categories of a block of per-unit counts (row stride `stride`,
     /// extra columns ignored).
     fn from_block(k: usize, counts: &[u32], stride: usize) -> Self;
+    /// The statistic over `k` categories of `n` units given as `k` count columns.
+    fn from_columns(k: usize, cols: &[f64], n: usize) -> Self;
     /// This statistic over `n` categories, its own at `off..off + k`.
     fn embed(&self, off: usize, n: usize) -> Self;
     /// Add a statistic over the same categories.
@@ -275,16 +321,29 @@ pub(crate) fn accumulate<S: SpanStat>(values: &[f64], n_raters: usize) -> Option
                 return Part::Fallback;
             }
             let span = (hi - lo) as usize + 1;
-            let (mut buf, mut acc) = (Vec::new(), Vec::new());
-            if !unit_counts_span(
-                values, lo, span, n_raters, n_units, u0, u1, &mut buf, &mut acc,
-            ) {
-                give_up.store(true, Ordering::Relaxed);
-                return Part::Fallback;
-            }
-            let s = S::from_block(span, &buf, span + 1);
             let mut t = vec![0u64; span];
-            column_totals(&buf, span + 1, span, &mut t);
+            let s = if span <= PACKED_SPAN {
+                let (mut cols, mut acc) = (Vec::new(), Vec::new());
+                if !packed_columns(
+                    values, lo, span, n_raters, n_units, u0, u1, &mut cols, &mut acc,
+                ) {
+                    give_up.store(true, Ordering::Relaxed);
+                    return Part::Fallback;
+                }
+                let n = u1 - u0;
+                for (t, col) in t.iter_mut().zip(cols.chunks_exact(n)) {
+                    *t = crate::simd::sum(col) as u64;
+                }
+                S::from_columns(span, &cols, n)
+            } else {
+                let mut buf = Vec::new();
+                if !scatter_counts(values, lo, span, n_raters, n_units, u0, u1, &mut buf) {
+                    give_up.store(true, Ordering::Relaxed);
+                    return Part::Fallback;
+                }
+                column_totals(&buf, span + 1, span, &mut t);
+                S::from_block(span, &buf, span + 1)
+            };
             Part::Range(lo, s, t)
         },
         &Part::merge,
@@ -326,8 +385,8 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             x >> 33
         };
-        // Spans 1..=8 and past the packed limit; more raters than one lane group holds
-        // (span 8: 6-bit lanes, 63 raters per group).
+        // Spans 1..=8 (packed lanes) and past the packed limit; more raters than one lane group
+        // holds (span 7: 7-bit lanes, 127 raters per group; span 8: 6-bit lanes, 63).
         for (span, r) in [(1, 3), (2, 5), (5, 20), (7, 130), (8, 200), (9, 4), (20, 3)] {
             let u = 301;
             let lo = -3.0;
@@ -341,21 +400,33 @@ mod tests {
                     }
                 })
                 .collect();
-            let (mut out, mut acc) = (Vec::new(), Vec::new());
-            assert!(unit_counts_span(
-                &v, lo, span, r, u, 17, 250, &mut out, &mut acc
-            ));
             let full = scatter(&v, lo, span, r);
-            assert_eq!(out, full[17 * (span + 1)..250 * (span + 1)], "span {span}");
-            // A value that is not a whole number is noticed.
+            let want = &full[17 * (span + 1)..250 * (span + 1)];
             let mut w = v.clone();
             w[(r - 1) * u + 100] = lo + 0.5;
-            assert!(!unit_counts_span(
-                &w, lo, span, r, u, 17, 250, &mut out, &mut acc
-            ));
-            assert!(unit_counts_span(
-                &w, lo, span, r, u, 101, 250, &mut out, &mut acc
-            ));
+            if span <= PACKED_SPAN {
+                let (mut cols, mut acc) = (Vec::new(), Vec::new());
+                assert!(packed_columns(
+                    &v, lo, span, r, u, 17, 250, &mut cols, &mut acc
+                ));
+                let n = 250 - 17;
+                for (j, row) in want.chunks_exact(span + 1).enumerate() {
+                    for c in 0..span {
+                        assert_eq!(cols[c * n + j], row[c] as f64, "span {span}");
+                    }
+                }
+                // A value that is not a whole number is noticed.
+                assert!(!packed_columns(
+                    &w, lo, span, r, u, 17, 250, &mut cols, &mut acc
+                ));
+                assert!(packed_columns(
+                    &w, lo, span, r, u, 101, 250, &mut cols, &mut acc
+                ));
+            }
+            let mut out = Vec::new();
+            assert!(scatter_counts(&v, lo, span, r, u, 17, 250, &mut out));
+            assert_eq!(out, want, "span {span}");
+            assert!(!scatter_counts(&w, lo, span, r, u, 17, 250, &mut out));
         }
     }
 

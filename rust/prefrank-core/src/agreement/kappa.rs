@@ -328,59 +328,27 @@ impl UnitTable {
         }
     }
 
-    /// Branch-free update for few categories (see `Coincidence::add_counts_dense`).
+    /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        match self.q {
-            0 => self.add_counts_q::<0>(counts, stride),
-            1 => self.add_counts_q::<1>(counts, stride),
-            2 => self.add_counts_q::<2>(counts, stride),
-            3 => self.add_counts_q::<3>(counts, stride),
-            4 => self.add_counts_q::<4>(counts, stride),
-            5 => self.add_counts_q::<5>(counts, stride),
-            6 => self.add_counts_q::<6>(counts, stride),
-            7 => self.add_counts_q::<7>(counts, stride),
-            8 => self.add_counts_q::<8>(counts, stride),
-            _ => unreachable!("dense update for at most 8 categories"),
-        }
+        let n = counts.len() / stride;
+        let cols = super::dense::columns(counts, stride, self.q);
+        self.add_columns(&cols, n);
     }
 
-    /// [`Self::add_counts_dense`] for `Q` categories known at compile time.
-    #[allow(clippy::needless_range_loop)]
-    fn add_counts_q<const Q: usize>(&mut self, counts: &[u32], stride: usize) {
-        let mut a = [[0.0f64; Q]; Q];
-        let mut pi = [0.0f64; Q];
-        let (mut s1, mut rated, mut pairable) = (0.0, 0.0, 0.0);
-        for row in counts.chunks_exact(stride) {
-            let row: &[u32; Q] = row[..Q].try_into().expect("Q columns");
-            let mut r = 0u64;
-            let mut n = [0.0f64; Q];
-            for c in 0..Q {
-                r += row[c] as u64;
-                n[c] = row[c] as f64;
-            }
-            let rf = r as f64;
-            let inv_r = if r > 0 { 1.0 / rf } else { 0.0 };
-            let inv2 = if r > 1 { 1.0 / (rf * (rf - 1.0)) } else { 0.0 };
-            rated += (r > 0) as u8 as f64;
-            pairable += (r > 1) as u8 as f64;
-            s1 += if r > 1 { 1.0 / (rf - 1.0) } else { 0.0 };
-            for i in 0..Q {
-                pi[i] += n[i] * inv_r;
-                let ni = n[i] * inv2;
-                for j in 0..Q {
-                    a[i][j] += ni * n[j];
-                }
-            }
+    /// Add a block of `n` units given as `q` columns of value counts (`cols[c * n + j]`: unit
+    /// `j`'s count of category `c`); entries are dot products over the units with eight
+    /// independent accumulators (see `Coincidence::add_columns`).
+    pub(crate) fn add_columns(&mut self, cols: &[f64], n: usize) {
+        let b = super::dense::unit_table_block(cols, n, self.q);
+        for (x, y) in self.a.iter_mut().zip(&b.a) {
+            *x += *y;
         }
-        for i in 0..Q {
-            self.pi_sum[i] += pi[i];
-            for j in 0..Q {
-                self.a[i * Q + j] += a[i][j];
-            }
+        for (x, y) in self.pi_sum.iter_mut().zip(&b.pi) {
+            *x += *y;
         }
-        self.s1 += s1;
-        self.n_rated += rated;
-        self.n_pairable += pairable;
+        self.s1 += b.s1;
+        self.n_rated += b.rated;
+        self.n_pairable += b.pairable;
     }
 
     /// Accumulate a `raters x units` code matrix over fixed unit chunks in parallel.
@@ -559,6 +527,11 @@ impl super::fused::SpanStat for UnitTable {
     fn from_block(k: usize, counts: &[u32], stride: usize) -> Self {
         let mut s = UnitTable::zeros(k);
         s.add_counts_strided(counts, stride);
+        s
+    }
+    fn from_columns(k: usize, cols: &[f64], n: usize) -> Self {
+        let mut s = UnitTable::zeros(k);
+        s.add_columns(cols, n);
         s
     }
     fn embed(&self, off: usize, n: usize) -> Self {

@@ -8,6 +8,7 @@
 
 pub mod alpha;
 pub mod bootstrap;
+mod dense;
 mod fused;
 pub mod items;
 pub mod kappa;
