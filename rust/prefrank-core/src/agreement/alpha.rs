@@ -137,9 +137,10 @@ impl Coincidence {
 
     /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        let n = counts.len() / stride;
-        let cols = super::dense::columns(counts, stride, self.k);
-        self.add_columns(&cols, n);
+        for block in counts.chunks(super::dense::TILE * stride) {
+            let cols = super::dense::columns(block, stride, self.k);
+            self.add_columns(&cols, block.len() / stride);
+        }
     }
 
     /// Add a block of `n` units given as `k` columns of value counts (`cols[c * n + j]`: unit

@@ -33,6 +33,9 @@ macro_rules! avx2_dispatch {
 }
 pub(crate) use avx2_dispatch;
 
+/// Units per block when count rows are transposed into columns (bounds the scratch memory).
+pub(crate) const TILE: usize = 4096;
+
 /// Transpose a block of `u32` count rows (row stride `stride >= k`, extra columns ignored) into
 /// `k` float columns.
 pub(crate) fn columns(counts: &[u32], stride: usize, k: usize) -> Vec<f64> {

@@ -330,9 +330,10 @@ impl UnitTable {
 
     /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        let n = counts.len() / stride;
-        let cols = super::dense::columns(counts, stride, self.q);
-        self.add_columns(&cols, n);
+        for block in counts.chunks(super::dense::TILE * stride) {
+            let cols = super::dense::columns(block, stride, self.q);
+            self.add_columns(&cols, block.len() / stride);
+        }
     }
 
     /// Add a block of `n` units given as `q` columns of value counts (`cols[c * n + j]`: unit
