@@ -2,17 +2,19 @@
 //! (NaN = missing) of whole numbers on a narrow scale, without materialising codes.
 //!
 //! Units are cut into fixed chunks (their size depends only on the number of raters, never on the
-//! machine). Each chunk scans its values for range and integrality while they stream in, counts
-//! them per unit over that range (the chunk's values are then still in cache), and folds the
-//! counts into a partial statistic. Partials over different ranges are re-based onto their union
-//! when merged, in a fixed tree order, so results are identical for any thread count. Values that
-//! are not whole numbers, infinities and scales wider than [`DIRECT_SPAN`] make the whole pass
-//! give up (`None`), and the caller codes the values instead.
+//! machine). Each chunk takes the range of its values as they stream in from memory, then counts
+//! them per unit over that range while they are still in cache (checking that they are whole
+//! numbers), and folds the counts into a partial statistic. Partials over different ranges are
+//! re-based onto their union when merged, in a fixed tree order, so results are identical for any
+//! thread count. Values that are not whole numbers, infinities and scales wider than
+//! [`DIRECT_SPAN`] make the whole pass give up (`None`), and the caller codes the values instead.
 //!
-//! Counting packs the per-unit counts of a narrow scale into one `f64` per unit: value `lo + c`
-//! adds `2^(b c)` (lane `c` is `b` bits wide), built with two float operations and one integer
-//! shift, and NaN adds 0. The loop is a vertical `acc[j] += f(v[j])` over contiguous slices, so it
-//! vectorises on baseline SSE2 without gathers or scatters; sums stay exact below `2^53`.
+//! Scales of up to [`PACKED_SPAN`] values pack the per-unit counts into one `f64` per unit: value
+//! `lo + c` adds `2^(b c)` (lane `c` is `b` bits wide), built with two float operations and one
+//! integer shift, and NaN adds 0. The loop is a vertical `acc[j] += f(v[j])` over contiguous
+//! slices, so it vectorises without gathers or scatters (AVX2 when the CPU has it, else baseline
+//! SSE2); sums stay exact integers below `2^52`. The lanes are unpacked into float columns, the
+//! layout of the dense updates in `dense.rs`.
 
 use crate::par;
 use std::sync::atomic::{AtomicBool, Ordering};
