@@ -339,7 +339,8 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
     else:
         categories = np.empty(len(cats), dtype=object)
         categories[:] = cats
-    bad = ~np.isfinite(arr) | (arr < 0) | (np.mod(arr, 1) != 0)
+    # floor() is SIMD in numpy; mod() is several times slower on large tables.
+    bad = ~(np.isfinite(arr) & (arr >= 0) & (np.floor(arr) == arr))
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
         raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")

@@ -165,3 +165,62 @@ fn fused_float_path_rebases_chunk_ranges() {
         coded.n_values + u64::from(codes[0] == MISSING)
     );
 }
+
+#[test]
+fn fused_float_path_is_thread_count_independent_and_matches_codes() {
+    // Packed lanes (a 1..6 scale) and the scatter path (11 slots, every other one unused).
+    let (r, u) = (9, 200_003);
+    let codes = big(r, u, 6);
+    let narrow: Vec<f64> = codes
+        .iter()
+        .map(|&c| {
+            if c == MISSING {
+                f64::NAN
+            } else {
+                c as f64 + 1.0
+            }
+        })
+        .collect();
+    let wide: Vec<f64> = codes
+        .iter()
+        .map(|&c| {
+            if c == MISSING {
+                f64::NAN
+            } else {
+                c as f64 * 2.0 - 3.0
+            }
+        })
+        .collect();
+    let run = |threads: usize| {
+        in_pool(threads, || {
+            [&narrow, &wide].map(|x| {
+                let (s, l) = Coincidence::from_f64(x, r).unwrap();
+                let (t, l2) = UnitTable::from_f64(x, r).unwrap();
+                assert_eq!(l, l2);
+                (s, t, l)
+            })
+        })
+    };
+    let one = run(1);
+    let four = run(4);
+    let coded_s = Coincidence::from_codes(&codes, r, 6).unwrap();
+    let coded_t = UnitTable::from_codes(&codes, r, 6).unwrap();
+    for ((s1, t1, l1), (s4, t4, l4)) in one.iter().zip(&four) {
+        assert_eq!(s1, s4);
+        assert_eq!(t1, t4);
+        assert_eq!(l1, l4);
+        assert_eq!(s1.n_units, coded_s.n_units);
+        assert_eq!(s1.n_values, coded_s.n_values);
+        assert_eq!(s1.n_pairable_units, coded_s.n_pairable_units);
+        for (a, b) in s1.matrix().iter().zip(coded_s.matrix()) {
+            assert!((a - b).abs() <= 1e-9 * b.abs().max(1.0));
+        }
+        for coef in [Coefficient::Fleiss, Coefficient::Gwet, Coefficient::Percent] {
+            let a = t1.coefficient(coef, &Weights::Identity).unwrap().value;
+            let b = coded_t.coefficient(coef, &Weights::Identity).unwrap().value;
+            assert!((a - b).abs() < 1e-12, "{coef:?}: {a} vs {b}");
+        }
+    }
+    assert_eq!(one[0].2, vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+    assert_eq!(one[1].2, vec![-3.0, -1.0, 1.0, 3.0, 5.0, 7.0]);
+}

@@ -135,45 +135,28 @@ impl Coincidence {
         }
     }
 
-    /// Branch-free update for few categories: every unit adds `(n n' - diag n) / (m - 1)` densely
-    /// (zero when `m < 2`), so random missingness costs no mispredicted branches.
+    /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        let k = self.k;
-        let mut o = [0.0f64; DENSE_K * DENSE_K];
-        let (mut units, mut rated, mut pairable, mut values) = (0u64, 0u64, 0u64, 0u64);
-        let mut pairs = 0.0;
-        let mut n = [0.0f64; DENSE_K];
-        for row in counts.chunks_exact(stride) {
-            let mut m = 0u64;
-            for c in 0..k {
-                m += row[c] as u64;
-                n[c] = row[c] as f64;
-            }
-            units += 1;
-            rated += (m > 0) as u64;
-            pairable += (m > 1) as u64;
-            values += m;
-            let mf = m as f64;
-            let inv = if m > 1 { 1.0 / (mf - 1.0) } else { 0.0 };
-            pairs += mf * (mf - 1.0) * 0.5 * (m > 1) as u8 as f64;
-            for a in 0..k {
-                let na = n[a] * inv;
-                for b in 0..k {
-                    o[a * DENSE_K + b] += na * n[b];
-                }
-                o[a * DENSE_K + a] -= na;
-            }
+        for block in counts.chunks(super::dense::TILE * stride) {
+            let cols = super::dense::columns(block, stride, self.k);
+            self.add_columns(&cols, block.len() / stride);
         }
-        for a in 0..k {
-            for b in 0..k {
-                self.o[a * k + b] += o[a * DENSE_K + b];
-            }
+    }
+
+    /// Add a block of `n` units given as `k` columns of value counts (`cols[c * n + j]`: unit
+    /// `j`'s count of category `c`). Every unit adds `(n n' - diag n) / (m - 1)` (nothing when
+    /// `m < 2`); each entry is summed over the units as a dot product with eight independent
+    /// accumulators, so the loops run SIMD across units and branch-free.
+    pub(crate) fn add_columns(&mut self, cols: &[f64], n: usize) {
+        let b = super::dense::coincidence_block(cols, n, self.k);
+        for (o, x) in self.o.iter_mut().zip(&b.o) {
+            *o += *x;
         }
-        self.n_units += units;
-        self.n_rated_units += rated;
-        self.n_pairable_units += pairable;
-        self.n_values += values;
-        self.n_pairs += pairs;
+        self.n_units += n as u64;
+        self.n_rated_units += b.rated;
+        self.n_pairable_units += b.pairable;
+        self.n_values += b.values;
+        self.n_pairs += b.pairs;
     }
 
     /// Accumulate a `raters x units` code matrix ([`super::MISSING`] = absent) over fixed unit
@@ -214,58 +197,11 @@ impl Coincidence {
                 ),
             ));
         }
-        let n_units = values.len() / n_raters;
-        // One pass over memory: each chunk of units scans its own slices (still in cache) for
-        // their range, counts over that range, and partial results are re-based onto the union
-        // range when merged. Anything but narrow whole-number scales takes the coding path.
-        let chunk = UNIT_CHUNK;
-        let part = par::tree_map_reduce(
-            par::n_chunks(n_units, chunk),
-            &|ci| {
-                let (u0, u1) = (ci * chunk, ((ci + 1) * chunk).min(n_units));
-                let (mut lo, mut hi, mut ok) = (f64::INFINITY, f64::NEG_INFINITY, true);
-                for r in 0..n_raters {
-                    let (l, h, w) = super::scan_slice(&values[r * n_units + u0..r * n_units + u1]);
-                    lo = lo.min(l);
-                    hi = hi.max(h);
-                    ok &= w;
-                }
-                if !ok {
-                    return Part::Fallback;
-                }
-                if lo > hi {
-                    return Part::Empty(Coincidence {
-                        n_units: (u1 - u0) as u64,
-                        ..Coincidence::zeros(0)
-                    });
-                }
-                let span = (hi - lo) as usize + 1;
-                if span > super::DIRECT_SPAN {
-                    return Part::Fallback;
-                }
-                let mut buf = Vec::new();
-                super::unit_counts_block_span(
-                    values, lo, span, n_raters, n_units, u0, u1, &mut buf,
-                );
-                let mut s = Coincidence::zeros(span);
-                s.add_counts_strided(&buf, span + 1);
-                let mut t = vec![0u64; span];
-                super::column_totals(&buf, span + 1, span, &mut t);
-                Part::Range(lo, s, t)
-            },
-            &Part::merge,
-        )
-        .expect("at least one unit");
-        match part {
-            Part::Fallback => {
-                let (codes, labels) = super::code_f64(values, n_units)?;
+        match super::fused::accumulate::<Coincidence>(values, n_raters) {
+            Some(done) => Ok(done),
+            None => {
+                let (codes, labels) = super::code_f64(values, values.len() / n_raters)?;
                 Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels))
-            }
-            Part::Empty(s) => Ok((s, Vec::new())),
-            Part::Range(lo, stat, totals) => {
-                let keep: Vec<usize> = (0..totals.len()).filter(|&c| totals[c] > 0).collect();
-                let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
-                Ok((stat.select(&keep), labels))
             }
         }
     }
@@ -427,43 +363,34 @@ impl Coincidence {
     }
 }
 
-/// A partial statistic of the fused float path: over whole numbers `lo..lo + k`, all missing,
-/// or "use the coding path".
-enum Part {
-    Fallback,
-    Empty(Coincidence),
-    Range(f64, Coincidence, Vec<u64>),
-}
-
-impl Part {
-    fn merge(a: Part, b: Part) -> Part {
-        match (a, b) {
-            (Part::Fallback, _) | (_, Part::Fallback) => Part::Fallback,
-            (Part::Empty(x), Part::Empty(y)) => Part::Empty(x.merge(y).expect("k = 0")),
-            (Part::Empty(e), Part::Range(lo, s, t)) | (Part::Range(lo, s, t), Part::Empty(e)) => {
-                let mut s = s;
-                s.n_units += e.n_units;
-                Part::Range(lo, s, t)
-            }
-            (Part::Range(la, sa, ta), Part::Range(lb, sb, tb)) => {
-                let lo = la.min(lb);
-                let hi = (la + ta.len() as f64).max(lb + tb.len() as f64);
-                let n = (hi - lo) as usize;
-                if n > super::DIRECT_SPAN {
-                    return Part::Fallback;
-                }
-                let (oa, ob) = ((la - lo) as usize, (lb - lo) as usize);
-                let mut t = vec![0u64; n];
-                for (i, x) in ta.iter().enumerate() {
-                    t[i + oa] += x;
-                }
-                for (i, x) in tb.iter().enumerate() {
-                    t[i + ob] += x;
-                }
-                let s = sa.embed(oa, n).merge(sb.embed(ob, n)).expect("same n");
-                Part::Range(lo, s, t)
-            }
+impl super::fused::SpanStat for Coincidence {
+    fn from_block(k: usize, counts: &[u32], stride: usize) -> Self {
+        let mut s = Coincidence::zeros(k);
+        s.add_counts_strided(counts, stride);
+        s
+    }
+    fn from_columns(k: usize, cols: &[f64], n: usize) -> Self {
+        let mut s = Coincidence::zeros(k);
+        s.add_columns(cols, n);
+        s
+    }
+    fn embed(&self, off: usize, n: usize) -> Self {
+        Coincidence::embed(self, off, n)
+    }
+    fn add(self, other: Self) -> Self {
+        self.merge(other).expect("same k")
+    }
+    fn select(&self, keep: &[usize]) -> Self {
+        Coincidence::select(self, keep)
+    }
+    fn empty(n: u64) -> Self {
+        Coincidence {
+            n_units: n,
+            ..Coincidence::zeros(0)
         }
+    }
+    fn add_empty(&mut self, n: u64) {
+        self.n_units += n;
     }
 }
 

@@ -328,42 +328,28 @@ impl UnitTable {
         }
     }
 
-    /// Branch-free update for few categories (see `Coincidence::add_counts_dense`).
+    /// Dense update for few categories, through the column layout of [`Self::add_columns`].
     fn add_counts_dense(&mut self, counts: &[u32], stride: usize) {
-        let q = self.q;
-        let mut a = [0.0f64; DENSE_Q * DENSE_Q];
-        let mut pi = [0.0f64; DENSE_Q];
-        let (mut s1, mut rated, mut pairable) = (0.0, 0.0, 0.0);
-        let mut n = [0.0f64; DENSE_Q];
-        for row in counts.chunks_exact(stride) {
-            let mut r = 0u64;
-            for c in 0..q {
-                r += row[c] as u64;
-                n[c] = row[c] as f64;
-            }
-            let rf = r as f64;
-            let inv_r = if r > 0 { 1.0 / rf } else { 0.0 };
-            let inv2 = if r > 1 { 1.0 / (rf * (rf - 1.0)) } else { 0.0 };
-            rated += (r > 0) as u8 as f64;
-            pairable += (r > 1) as u8 as f64;
-            s1 += if r > 1 { 1.0 / (rf - 1.0) } else { 0.0 };
-            for i in 0..q {
-                pi[i] += n[i] * inv_r;
-                let ni = n[i] * inv2;
-                for j in 0..q {
-                    a[i * DENSE_Q + j] += ni * n[j];
-                }
-            }
+        for block in counts.chunks(super::dense::TILE * stride) {
+            let cols = super::dense::columns(block, stride, self.q);
+            self.add_columns(&cols, block.len() / stride);
         }
-        for i in 0..q {
-            self.pi_sum[i] += pi[i];
-            for j in 0..q {
-                self.a[i * q + j] += a[i * DENSE_Q + j];
-            }
+    }
+
+    /// Add a block of `n` units given as `q` columns of value counts (`cols[c * n + j]`: unit
+    /// `j`'s count of category `c`); entries are dot products over the units with eight
+    /// independent accumulators (see `Coincidence::add_columns`).
+    pub(crate) fn add_columns(&mut self, cols: &[f64], n: usize) {
+        let b = super::dense::unit_table_block(cols, n, self.q);
+        for (x, y) in self.a.iter_mut().zip(&b.a) {
+            *x += *y;
         }
-        self.s1 += s1;
-        self.n_rated += rated;
-        self.n_pairable += pairable;
+        for (x, y) in self.pi_sum.iter_mut().zip(&b.pi) {
+            *x += *y;
+        }
+        self.s1 += b.s1;
+        self.n_rated += b.rated;
+        self.n_pairable += b.pairable;
     }
 
     /// Accumulate a `raters x units` code matrix over fixed unit chunks in parallel.
@@ -398,39 +384,31 @@ impl UnitTable {
                 ),
             ));
         }
-        let n_units = values.len() / n_raters;
-        let (lo, span) = match super::scan_range(values, n_units)? {
-            super::Range::Whole { lo, span } if span <= super::DIRECT_SPAN => (lo, span),
-            _ => {
-                let (codes, labels) = super::code_f64(values, n_units)?;
-                return Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels));
+        match super::fused::accumulate::<UnitTable>(values, n_raters) {
+            Some(done) => Ok(done),
+            None => {
+                let (codes, labels) = super::code_f64(values, values.len() / n_raters)?;
+                Ok((Self::from_codes(&codes, n_raters, labels.len())?, labels))
             }
-        };
-        let (stat, totals) = par::tree_map_reduce(
-            par::n_chunks(n_units, UNIT_CHUNK),
-            &|ci| {
-                let (u0, u1) = (ci * UNIT_CHUNK, ((ci + 1) * UNIT_CHUNK).min(n_units));
-                let mut buf = Vec::new();
-                super::unit_counts_block_span(
-                    values, lo, span, n_raters, n_units, u0, u1, &mut buf,
-                );
-                let mut s = UnitTable::zeros(span);
-                s.add_counts_strided(&buf, span + 1);
-                let mut t = vec![0u64; span];
-                super::column_totals(&buf, span + 1, span, &mut t);
-                (s, t)
-            },
-            &|(a, mut ta), (b, tb)| {
-                for (x, y) in ta.iter_mut().zip(&tb) {
-                    *x += *y;
-                }
-                (a.merge(b).expect("same q"), ta)
-            },
-        )
-        .expect("at least one unit");
-        let keep: Vec<usize> = (0..span).filter(|&c| totals[c] > 0).collect();
-        let labels = keep.iter().map(|&c| lo + c as f64 + 0.0).collect();
-        Ok((stat.select(&keep), labels))
+        }
+    }
+
+    /// This statistic over `n` categories, its own at `off..off + q`.
+    fn embed(&self, off: usize, n: usize) -> UnitTable {
+        let mut a = vec![0.0; n * n];
+        let mut pi_sum = vec![0.0; n];
+        for i in 0..self.q {
+            pi_sum[i + off] = self.pi_sum[i];
+            for j in 0..self.q {
+                a[(i + off) * n + j + off] = self.a[i * self.q + j];
+            }
+        }
+        UnitTable {
+            q: n,
+            a,
+            pi_sum,
+            ..self.clone()
+        }
     }
 
     /// The statistic restricted to the categories `keep` (unused categories only).
@@ -544,6 +522,32 @@ impl UnitTable {
         };
         Ok(finish(coef, p_o, p_e, self.n_pairable, self.n_rated == 0.0))
     }
+}
+
+impl super::fused::SpanStat for UnitTable {
+    fn from_block(k: usize, counts: &[u32], stride: usize) -> Self {
+        let mut s = UnitTable::zeros(k);
+        s.add_counts_strided(counts, stride);
+        s
+    }
+    fn from_columns(k: usize, cols: &[f64], n: usize) -> Self {
+        let mut s = UnitTable::zeros(k);
+        s.add_columns(cols, n);
+        s
+    }
+    fn embed(&self, off: usize, n: usize) -> Self {
+        UnitTable::embed(self, off, n)
+    }
+    fn add(self, other: Self) -> Self {
+        self.merge(other).expect("same q")
+    }
+    fn select(&self, keep: &[usize]) -> Self {
+        UnitTable::select(self, keep)
+    }
+    fn empty(_: u64) -> Self {
+        UnitTable::zeros(0)
+    }
+    fn add_empty(&mut self, _: u64) {}
 }
 
 /// Rater-by-rater matrix (`R x R`, row-major) of a two-rater coefficient; pairs run in parallel

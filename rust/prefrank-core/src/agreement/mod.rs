@@ -8,6 +8,8 @@
 
 pub mod alpha;
 pub mod bootstrap;
+mod dense;
+mod fused;
 pub mod items;
 pub mod kappa;
 pub mod models;
@@ -17,6 +19,7 @@ pub use alpha::{alpha, Alpha, Coincidence, Metric};
 pub use kappa::{Coefficient, Confusion, UnitTable, Weights};
 
 use crate::error::{Error, Result};
+use fused::slot;
 
 /// Code of a missing rating in a `raters x units` code matrix.
 pub const MISSING: u32 = u32::MAX;
@@ -115,14 +118,6 @@ pub fn unit_counts(codes: &[u32], n_raters: usize, k: usize) -> Result<Vec<u32>>
 
 const F64_CHUNK: usize = 1 << 16;
 
-/// Lookup slot of `v` in a domain starting at `lo` with `span` values; NaN goes to slot `span`.
-#[inline(always)]
-fn slot(v: f64, lo: f64, span: usize) -> usize {
-    let nan = v.is_nan() as usize;
-    // `as usize` saturates (NaN -> 0), so this is in bounds for every scanned value.
-    ((v - lo) as usize) * (1 - nan) + span * nan
-}
-
 /// The value domain of a float matrix whose non-missing values are whole numbers in a span of
 /// fewer than 2^20: a lookup table from `v - lo` to the code of `v` (sorted order).
 #[derive(Debug, Clone)]
@@ -219,28 +214,18 @@ pub enum Range {
 /// One parallel pass: range, integrality and the first infinity (an error).
 pub fn scan_range(values: &[f64], n_cols: usize) -> Result<Range> {
     use rayon::prelude::*;
-    const LIM: f64 = (1u64 << 52) as f64;
     let scan: Vec<(f64, f64, bool, Option<usize>)> = values
         .par_chunks(F64_CHUNK)
         .enumerate()
         .map(|(ci, ch)| {
-            let (mut lo, mut hi, mut whole, mut any_inf) =
-                (f64::INFINITY, f64::NEG_INFINITY, true, false);
-            for &v in ch {
-                // f64::min/max ignore NaN; `&`/`|` keep the loop free of branches.
-                lo = lo.min(v);
-                hi = hi.max(v);
-                let a = v.abs();
-                any_inf |= a == f64::INFINITY;
-                // (a + 2^52) - 2^52 rounds a to an integer: plain arithmetic, vectorisable.
-                whole &= v.is_nan() | ((a < LIM) & ((a + LIM) - LIM == a));
-            }
-            let inf = if any_inf {
+            let (lo, hi, whole) = fused::scan_slice(ch);
+            // Only a chunk that is not all whole numbers can hold an infinity.
+            let inf = if whole {
+                None
+            } else {
                 ch.iter()
                     .position(|v| v.is_infinite())
                     .map(|j| ci * F64_CHUNK + j)
-            } else {
-                None
             };
             (lo, hi, whole, inf)
         })
@@ -265,56 +250,6 @@ pub fn scan_range(values: &[f64], n_cols: usize) -> Result<Range> {
         span: (hi - lo) as usize + 1,
     })
 }
-
-/// Range of one slice's non-missing values and whether they are all whole numbers below 2^52
-/// (an infinity makes them not whole, so the caller falls back to the checked coding path).
-pub(crate) fn scan_slice(ch: &[f64]) -> (f64, f64, bool) {
-    const LIM: f64 = (1u64 << 52) as f64;
-    let (mut lo, mut hi, mut whole) = (f64::INFINITY, f64::NEG_INFINITY, true);
-    for &v in ch {
-        lo = lo.min(v);
-        hi = hi.max(v);
-        let a = v.abs();
-        whole &= v.is_nan() | ((a < LIM) & ((a + LIM) - LIM == a));
-    }
-    (lo, hi, whole)
-}
-
-/// Per-unit counts over the whole-number slots `lo..lo + span` of units `u0..u1` (row stride
-/// `span + 1`, last column: missing). Used without a lookup table for narrow scales.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn unit_counts_block_span(
-    values: &[f64],
-    lo: f64,
-    span: usize,
-    n_raters: usize,
-    n_units: usize,
-    u0: usize,
-    u1: usize,
-    out: &mut Vec<u32>,
-) {
-    let w = span + 1;
-    out.clear();
-    out.resize((u1 - u0) * w, 0);
-    for r in 0..n_raters {
-        let row = &values[r * n_units + u0..r * n_units + u1];
-        for (j, &v) in row.iter().enumerate() {
-            out[j * w + slot(v, lo, span)] += 1;
-        }
-    }
-}
-
-/// Column totals of a count block with row stride `w` (first `k` columns).
-pub(crate) fn column_totals(counts: &[u32], w: usize, k: usize, totals: &mut [u64]) {
-    for row in counts.chunks_exact(w) {
-        for (t, &x) in totals.iter_mut().zip(&row[..k]) {
-            *t += x as u64;
-        }
-    }
-}
-
-/// Widest scale counted directly over its slots (no presence pass).
-pub(crate) const DIRECT_SPAN: usize = 64;
 
 /// Code a float matrix whose NaN entries are missing: returns codes (with [`MISSING`]) and the
 /// sorted distinct values. `-0.0` and `0.0` are one value; infinities are rejected.
