@@ -132,3 +132,21 @@ def test_fragility_section_without_a_change():
     assert "No removal of comparisons within the search budget" in text and "rests on" not in text
     # A reason (message or exception) instead of a result is shown, escaped.
     assert "too many items &lt;1500&gt;" in fragility_html(ValueError("too many items <1500>"))
+
+
+def test_report_draws_an_interval_that_excludes_the_estimate(tmp_path, monkeypatch):
+    # Percentile intervals from few rounds may lie wholly on one side of the score; the chart must
+    # still draw (it used to pass negative error bars to matplotlib).
+    pytest.importorskip("matplotlib")
+    import prefrank as pr
+    from prefrank.ranking import Ranking
+    from prefrank.report.leaderboard import write_html
+
+    r = pr.bradley_terry(arena_2023_path(), a="model_a", b="model_b", outcome="winner", bootstrap=4, seed=0)
+    table = r.to_pandas()
+    table.loc[0, "lower"] = table.loc[0, "score"] + 5.0
+    table.loc[0, "upper"] = table.loc[0, "score"] + 9.0
+    assert table.loc[0, "lower"] > table.loc[0, "score"]
+    monkeypatch.setattr(Ranking, "to_pandas", lambda self, level=0.95: table)
+    write_html(r, tmp_path / "r.html")
+    assert (tmp_path / "r.html").read_text().count("data:image/png;base64,") == 2

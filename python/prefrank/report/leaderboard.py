@@ -35,8 +35,12 @@ def figures(ranking: Any, level: float = 0.95) -> dict[str, Any]:
     fig1, ax = plt.subplots(figsize=(7, 0.28 * n + 1.2))
     y = np.arange(n)[::-1]
     if "lower" in table:
-        err = np.vstack([table["score"] - table["lower"], table["upper"] - table["score"]])
-        ax.errorbar(table["score"], y, xerr=err, fmt="o", color="#1f4e79", ecolor="#7fa7cf", capsize=3)
+        # A percentile interval need not contain the estimate (few rounds, skewed resamples), so
+        # draw it from its ends rather than as errors around the score.
+        ax.hlines(y, table["lower"], table["upper"], color="#7fa7cf")
+        ax.plot(table["lower"], y, "|", color="#7fa7cf")
+        ax.plot(table["upper"], y, "|", color="#7fa7cf")
+        ax.plot(table["score"], y, "o", color="#1f4e79")
     else:
         ax.plot(table["score"], y, "o", color="#1f4e79")
     ax.set_yticks(y)
