@@ -370,3 +370,12 @@ def test_non_streaming_entry_points_read_a_directory_whole(tmp_path, crowd):
     one = pr.elo(pr.comparisons(crowd, **cols), seed=0)
     many = pr.elo(pr.comparisons(str(root / "*"), **cols), seed=0)
     pd.testing.assert_series_equal(many.scores, one.scores)
+
+
+def test_robust_ranking_streams_pair_counts(tmp_path, crowd):
+    root = _split_files(crowd, tmp_path / "d")
+    cols = dict(a="left", b="right", outcome="winner")
+    stats = ComparisonStats.scan(root, batch_rows=1000, position="left", **cols)
+    one = pr.robust_ranking(pr.comparisons(crowd, position="left", **cols))
+    many = pr.robust_ranking(stats)
+    pd.testing.assert_series_equal(many.scores, one.scores)

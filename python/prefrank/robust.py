@@ -224,8 +224,12 @@ def robust_ranking(
     the pairs observed).
     """
     _check_choice("scale", scale, _SCALES)
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-    counts = comps.pair_counts()
+    from prefrank.ranking import _pair_counts_of
+
+    # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
+    counts, items = _pair_counts_of(
+        data, None, None, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
@@ -255,10 +259,10 @@ def robust_ranking(
         "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
         int(out["iterations"]),
     )
-    games, wins = _games_and_wins(counts, comps.n_items)
+    games, wins = _games_and_wins(counts, len(items))
     rank = Ranking(
         method="robust_btl",
-        items=comps.items,
+        items=items,
         theta=out["theta"],
         scale=scale,
         offset=float(offset),
@@ -270,7 +274,7 @@ def robust_ranking(
         counts=counts,
     )
     return RobustRanking(
-        items=comps.items,
+        items=items,
         theta=out["theta"],
         i=out["i"],
         j=out["j"],
