@@ -379,3 +379,17 @@ def test_robust_ranking_streams_pair_counts(tmp_path, crowd):
     one = pr.robust_ranking(pr.comparisons(crowd, position="left", **cols))
     many = pr.robust_ranking(stats)
     pd.testing.assert_series_equal(many.scores, one.scores)
+
+
+def test_elo_streams_in_row_order(tmp_path, crowd):
+    df = crowd.astype({"model_x": str, "model_y": str})
+    root = _split_files(df, tmp_path / "d", kinds=("parquet", "csv"))
+    cols = dict(a="model_x", b="model_y", outcome="winner", outcomes={"left": "a", "right": "b", "tie": "tie"})
+    one = pr.elo(df, **cols)
+    many = pr.elo(root, batch_rows=700, **cols)
+    pd.testing.assert_series_equal(many.scores, one.scores)
+    np.testing.assert_array_equal(np.asarray(many.games), np.asarray(one.games))
+    bad = df.copy()
+    bad.loc[4466 + 4, "winner"] = "??"  # row 4 of the second file
+    with pytest.raises(pr.PrefrankError, match=r"part-1\.csv: row 4\b"):
+        pr.elo(_split_files(bad, tmp_path / "bad", kinds=("parquet", "csv")), **cols)

@@ -122,6 +122,7 @@ def elo_ratings(
     base: float = 10.0,
     shuffles: int = 0,
     seed: int = 0,
+    start: npt.NDArray[np.float64] | None = None,
 ) -> npt.NDArray[np.float64]: ...
 
 # --- consistency ---

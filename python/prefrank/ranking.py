@@ -541,6 +541,7 @@ def elo(
     weight: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
+    batch_rows: int | None = None,
     k: float = 4.0,
     initial: float = 1000.0,
     scale: float = 400.0,
@@ -551,11 +552,29 @@ def elo(
     """Online Elo in row order (``shuffles=0``, FastChat's ``compute_online_elo`` with its defaults
     k=4, scale=400, base=10, initial=1000) or averaged over ``shuffles`` seeded random orders.
 
-    The result's ``scale`` is ``"elo"`` and its scores are the ratings.
+    The result's ``scale`` is ``"elo"`` and its scores are the ratings. A directory or glob of files
+    (or a file with ``batch_rows=``) is read in batches in row order with the ratings carried from
+    batch to batch, which gives the ratings of one pass; ``shuffles`` need all rows in memory.
     """
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    from prefrank.stream import elo_stream, is_multi_source
+
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
+    if shuffles == 0 and isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+        opts = {"k": float(k), "initial": float(initial), "scale": float(scale), "base": float(base)}
+        ratings, counts = elo_stream(
+            data,
+            batch_rows=batch_rows,
+            elo_options=opts,
+            a=a,
+            b=b,
+            outcome=outcome,
+            weight=weight,
+            outcomes=outcomes,
+            drop_self=drop_self,
+        )
+        return _elo_ranking(ratings, counts, float(initial))
+    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
     ratings = _core.elo_ratings(
         comps.n_items,
         comps.a,
@@ -570,17 +589,19 @@ def elo(
         int(shuffles),
         int(seed),
     )
+    return _elo_ranking(ratings, comps.pair_counts(), float(initial))
+
+
+def _elo_ranking(ratings: np.ndarray, counts: PairCounts, initial: float) -> Ranking:
     # Stored so that the Elo scale with offset=initial gives back the ratings exactly; theta equals
     # the log-strengths when scale=400 and base=10.
-    theta = (ratings - initial) / ELO_FACTOR
-    counts = comps.pair_counts()
-    games, wins = _games_and_wins(counts, comps.n_items)
+    games, wins = _games_and_wins(counts, len(counts.items))
     return Ranking(
         method="elo",
-        items=comps.items,
-        theta=theta,
+        items=counts.items,
+        theta=(ratings - initial) / ELO_FACTOR,
         scale="elo",
-        offset=float(initial),
+        offset=initial,
         games=games,
         wins=wins,
         counts=counts,

@@ -309,3 +309,55 @@ def accumulate_ratings(
         # run codes units and raters exactly as a whole-file run.
         batch_rows=batch_rows,
     )
+
+
+def elo_stream(
+    source: str | os.PathLike[str], *, batch_rows: int | None, elo_options: dict[str, float], **columns: Any
+) -> tuple[Any, Any]:
+    """Online Elo over a file, directory or glob in row order, batch by batch, with the ratings
+    carried from batch to batch (the ratings of one pass over all rows). Returns the ratings by
+    sorted label and the merged :class:`~prefrank.PairCounts`."""
+    import numpy as np
+
+    from prefrank import _core
+    from prefrank.data import comparisons
+
+    cols = {k: v for k, v in columns.items() if v is not None}
+    for k, v in cols.items():
+        if k not in {"outcomes", "drop_self"} and not isinstance(v, str):
+            raise PrefrankError(f"{k}= must name a column when the data is a file, directory or glob")
+    names = _needed(*(cols.get(k) for k in ("a", "b", "outcome", "weight", "position")))
+    strings = _label_columns(*(cols.get(k) for k in ("a", "b", "position")))
+    index: dict[Any, int] = {}
+    ratings = np.empty(0)
+    merger = _Merger()
+    initial = float(elo_options["initial"])
+    for path, row, table in scan(
+        source, batch_rows=batch_rows or DEFAULT_BATCH_ROWS, columns=names, string_columns=strings
+    ):
+        if table.num_rows == 0:
+            continue
+        try:
+            tbl = comparisons(table, **cols)
+            where = np.fromiter((index.setdefault(x, len(index)) for x in tbl.items.tolist()), np.int64)
+            if len(index) > len(ratings):
+                ratings = np.concatenate([ratings, np.full(len(index) - len(ratings), initial)])
+            out = _core.elo_ratings(
+                tbl.n_items,
+                tbl.a,
+                tbl.b,
+                tbl.p,
+                tbl.tie,
+                tbl.weight,
+                k=elo_options["k"],
+                initial=initial,
+                scale=elo_options["scale"],
+                base=elo_options["base"],
+                start=np.ascontiguousarray(ratings[where]),
+            )
+            ratings[where] = out
+            merger.push(tbl.pair_counts())
+        except PrefrankError as e:
+            raise located(e, path, row) from None
+    counts = merger.result()
+    return np.array([ratings[index[x]] for x in counts.items.tolist()]), counts

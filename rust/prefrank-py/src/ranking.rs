@@ -155,7 +155,7 @@ fn bt_bootstrap<'py>(
 
 /// Online Elo ratings in row order (shuffles = 0) or averaged over seeded shuffles.
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight=None, k=4.0, initial=1000.0, scale=400.0, base=10.0, shuffles=0, seed=0))]
+#[pyo3(signature = (n_items, a, b, p, tie, weight=None, k=4.0, initial=1000.0, scale=400.0, base=10.0, shuffles=0, seed=0, start=None))]
 #[allow(clippy::too_many_arguments)]
 fn elo_ratings<'py>(
     py: Python<'py>,
@@ -171,6 +171,7 @@ fn elo_ratings<'py>(
     base: f64,
     shuffles: usize,
     seed: u64,
+    start: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let c = ComparisonsRef {
         n_items,
@@ -189,8 +190,12 @@ fn elo_ratings<'py>(
         scale,
         base,
     };
+    let opt_start = match &start {
+        Some(s) => Some(s.as_slice()?),
+        None => None,
+    };
     let r = py
-        .detach(|| elo::elo(&c, &o, shuffles, seed))
+        .detach(|| elo::elo(&c, &o, shuffles, seed, opt_start))
         .map_err(|e| to_py(py, e))?;
     Ok(r.into_pyarray(py))
 }

@@ -29,8 +29,13 @@ impl Default for EloOptions {
     }
 }
 
-fn run_order(c: &ComparisonsRef<'_>, o: &EloOptions, order: Option<&[u32]>) -> Vec<f64> {
-    let mut r = vec![o.initial; c.n_items];
+fn run_order(
+    c: &ComparisonsRef<'_>,
+    o: &EloOptions,
+    order: Option<&[u32]>,
+    start: Option<&[f64]>,
+) -> Vec<f64> {
+    let mut r = start.map_or_else(|| vec![o.initial; c.n_items], <[f64]>::to_vec);
     let ln_base = o.base.ln();
     let mut step = |row: usize| {
         let (a, b) = (c.a[row] as usize, c.b[row] as usize);
@@ -47,9 +52,17 @@ fn run_order(c: &ComparisonsRef<'_>, o: &EloOptions, order: Option<&[u32]>) -> V
     r
 }
 
-/// Elo ratings. With `shuffles == 0` the rows are processed once in their order; otherwise the
-/// ratings are averaged over `shuffles` seeded random orders (shuffle `s` uses `chunk_rng(seed, s)`).
-pub fn elo(c: &ComparisonsRef<'_>, o: &EloOptions, shuffles: usize, seed: u64) -> Result<Vec<f64>> {
+/// Elo ratings. With `shuffles == 0` the rows are processed once in their order, from `start`
+/// (ratings carried over from earlier rows, so a stream read in batches gives the ratings of one
+/// pass) or from `initial`; otherwise the ratings are averaged over `shuffles` seeded random orders
+/// (shuffle `s` uses `chunk_rng(seed, s)`), which needs all rows and no `start`.
+pub fn elo(
+    c: &ComparisonsRef<'_>,
+    o: &EloOptions,
+    shuffles: usize,
+    seed: u64,
+    start: Option<&[f64]>,
+) -> Result<Vec<f64>> {
     if !(o.k.is_finite() && o.k > 0.0) {
         return Err(Error::invalid("k", format!("must be > 0, got {}", o.k)));
     }
@@ -59,13 +72,27 @@ pub fn elo(c: &ComparisonsRef<'_>, o: &EloOptions, shuffles: usize, seed: u64) -
             "scale must be > 0 and base > 1",
         ));
     }
+    if let Some(st) = start {
+        if st.len() != c.n_items {
+            return Err(Error::invalid(
+                "start",
+                format!("has {} ratings for {} items", st.len(), c.n_items),
+            ));
+        }
+        if shuffles > 0 {
+            return Err(Error::invalid(
+                "start",
+                "carried-over ratings need rows in order (shuffles = 0)",
+            ));
+        }
+    }
     if shuffles == 0 {
-        return Ok(run_order(c, o, None));
+        return Ok(run_order(c, o, None, start));
     }
     let map = |s: usize| {
         let mut ord: Vec<u32> = (0..c.len() as u32).collect();
         ord.shuffle(&mut chunk_rng(seed, s as u64));
-        run_order(c, o, Some(&ord))
+        run_order(c, o, Some(&ord), None)
     };
     let merge = |mut a: Vec<f64>, b: Vec<f64>| {
         crate::simd::add_assign(&mut a, &b);
@@ -98,10 +125,11 @@ mod tests {
             },
             0,
             0,
+            None,
         )
         .unwrap();
         assert!((r[0] - 1016.0).abs() < 1e-12 && (r[1] - 984.0).abs() < 1e-12);
-        let avg = elo(&c, &EloOptions::default(), 3, 1).unwrap();
+        let avg = elo(&c, &EloOptions::default(), 3, 1, None).unwrap();
         assert!((avg[0] - 1002.0).abs() < 1e-12);
         assert!(elo(
             &c,
@@ -110,8 +138,42 @@ mod tests {
                 ..Default::default()
             },
             0,
-            0
+            0,
+            None
         )
         .is_err());
+    }
+
+    #[test]
+    fn ratings_carried_over_equal_one_pass() {
+        let (a, b, p, t) = (
+            [0u32, 1, 2, 0],
+            [1u32, 2, 0, 2],
+            [1.0, 0.0, 0.5, 1.0],
+            [0u8, 0, 1, 0],
+        );
+        let whole = ComparisonsRef {
+            n_items: 3,
+            a: &a,
+            b: &b,
+            p: &p,
+            tie: &t,
+            weight: None,
+        };
+        let o = EloOptions::default();
+        let one = elo(&whole, &o, 0, 0, None).unwrap();
+        let half = |lo: usize, hi: usize| ComparisonsRef {
+            n_items: 3,
+            a: &a[lo..hi],
+            b: &b[lo..hi],
+            p: &p[lo..hi],
+            tie: &t[lo..hi],
+            weight: None,
+        };
+        let first = elo(&half(0, 2), &o, 0, 0, None).unwrap();
+        let both = elo(&half(2, 4), &o, 0, 0, Some(&first)).unwrap();
+        assert_eq!(one, both);
+        assert!(elo(&whole, &o, 0, 0, Some(&[1000.0])).is_err());
+        assert!(elo(&whole, &o, 2, 0, Some(&one)).is_err());
     }
 }
