@@ -313,8 +313,10 @@ class LabelNoise:
 
     ``posterior[r]`` is the probability that row ``r``'s recorded outcome is the true one (NaN for ties
     and zero-weight rows). ``epsilon`` is the expected share of decisive judgments that are flipped,
-    with a ``level`` interval ``epsilon_ci`` (Wald, theta held at its estimate, clipped to [0, 1/2]);
-    pass it as ``epsilon`` to robust-DPO style losses.
+    with a ``level`` interval ``epsilon_ci`` (Wald from the joint observed information of theta and the
+    flip rates, profiled over theta, clipped to [0, 1/2]; ``joint_intervals`` is False when the problem was
+    too large for that and theta was held at its estimate, which gives narrower intervals); pass it as
+    ``epsilon`` to robust-DPO style losses.
     """
 
     comparisons: Comparisons
@@ -330,6 +332,7 @@ class LabelNoise:
     iterations: int
     converged: bool
     ranking: Ranking
+    joint_intervals: bool = True
 
     @property
     def items(self) -> np.ndarray:
@@ -491,6 +494,7 @@ def label_noise(
         iterations=int(out["iterations"]),
         converged=bool(out["converged"]),
         ranking=rank,
+        joint_intervals=bool(out["joint_intervals"]),
     )
 
 

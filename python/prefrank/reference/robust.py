@@ -442,3 +442,49 @@ def curate_scores(
                 eps = np.clip(e0 - 2 * step * r1 + step * step * v, EPS_MIN, EPS_MAX)
             hist = [eps.copy()]
     return {"judge_epsilon": eps, "theta": theta, "iterations": it, "converged": converged}
+
+
+def label_noise_eps_covariance(
+    n_items: int,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: np.ndarray,
+    tie: np.ndarray,
+    judge: np.ndarray,
+    theta: np.ndarray,
+    eps: np.ndarray,
+    h: float = 1e-4,
+) -> np.ndarray:
+    """Twin of the joint-information intervals of ``noise::label_noise``, derived independently: the
+    covariance of the judges' flip rates as the eps-block of the inverse of the negative Hessian of the
+    observed log-likelihood in (theta with sum-to-zero gauge, eps), by central finite differences."""
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    p, tie, judge = np.asarray(p, float), np.asarray(tie, bool), np.asarray(judge, np.int64)
+    nj = len(eps)
+
+    def loglik(v: np.ndarray) -> float:
+        th = np.append(v[: n_items - 1], -v[: n_items - 1].sum())
+        e = v[n_items - 1 :][judge]
+        s = _sigmoid(th[a] - th[b])
+        q = e + (1 - 2 * e) * s  # P(record "a beat b")
+        dec = ~tie
+        ll = np.sum(p[dec] * np.log(q[dec]) + (1 - p[dec]) * np.log(1 - q[dec]))
+        return float(ll + np.sum(0.5 * (np.log(s[tie]) + np.log(1 - s[tie]))))
+
+    th0 = np.asarray(theta, float) - np.mean(theta)
+    v0 = np.concatenate([th0[: n_items - 1], np.asarray(eps, float)])
+    m = len(v0)
+    hess = np.zeros((m, m))
+    for r in range(m):
+        for c in range(r, m):
+
+            def f(dr: float, dc: float, r: int = r, c: int = c) -> float:
+                v = v0.copy()
+                v[r] += dr
+                v[c] += dc
+                return loglik(v)
+
+            val = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h * h)
+            hess[r, c] = hess[c, r] = val
+    cov = np.linalg.inv(-hess)
+    return cov[n_items - 1 :, n_items - 1 :][:nj, :nj]

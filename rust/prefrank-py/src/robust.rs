@@ -75,6 +75,7 @@ fn robust_label_noise<'py>(
     d.set_item("loglik", f.loglik)?;
     d.set_item("iterations", f.iterations)?;
     d.set_item("converged", f.converged)?;
+    d.set_item("joint_intervals", f.joint_intervals)?;
     Ok(d)
 }
 

@@ -10,8 +10,10 @@
 //!   (shrinkage of rarely seen judges towards the pool; `shrink = 0` is the plain MLE).
 //!
 //! Ties are kept as half a win each way and carry no flip information. Intervals for `eps` are
-//! Wald intervals from the observed information of the marginal likelihood in `eps` with theta held
-//! at its estimate, clipped to `[0, 1/2]`.
+//! Wald intervals, clipped to `[0, 1/2]`, from the joint observed information of (theta, eps)
+//! profiled over theta (the inverse of its Schur complement) for problems up to `JOINT_MAX_*`;
+//! beyond that, or when the joint information is not definite, from the information in `eps` with
+//! theta held at its estimate (narrower: it ignores the uncertainty of theta).
 
 use super::{sigmoid, EPS_MAX, EPS_MIN};
 use crate::data::ComparisonsRef;
@@ -66,6 +68,102 @@ pub struct NoiseFit {
     pub loglik: f64,
     pub iterations: usize,
     pub converged: bool,
+    /// True when the intervals account for the uncertainty of theta (the joint observed information,
+    /// profiled over theta); false when theta was held at its estimate (problem too large, or the
+    /// joint information was not positive definite).
+    pub joint_intervals: bool,
+}
+
+/// Largest problems whose intervals use the joint information: `n^2 * judges` for the solves with the
+/// items' block, `judges^3` for the judges' block.
+const JOINT_MAX_WORK: f64 = 2e8;
+const JOINT_MAX_JUDGES: usize = 1000;
+
+/// Covariance of the judges' flip rates from the joint observed information of (theta, eps): the
+/// inverse of the Schur complement `J_ee - J_et J_tt^-1 J_te`. The items' block is made definite by a
+/// multiple of `1 1^T` (the gauge): `J_et 1 = 0`, so the complement does not depend on it. None when
+/// the problem is too large or a block is not positive definite.
+///
+/// Judges whose rate sits at a bound (`slot[g] == usize::MAX`) keep their rate fixed; the covariance
+/// is over the others, row `slot[g]` for judge `g`.
+fn joint_covariance(
+    jc: &JudgeCells,
+    theta: &[f64],
+    eps: &[f64],
+    alpha: f64,
+    slot: &[usize],
+) -> Option<Vec<f64>> {
+    use crate::rank::linalg::{cholesky, cholesky_solve};
+    let n = theta.len();
+    let nj = slot.iter().filter(|&&v| v != usize::MAX).count();
+    if nj > JOINT_MAX_JUDGES || (n * n) as f64 * nj as f64 > JOINT_MAX_WORK || n == 0 {
+        return None;
+    }
+    let mut jtt = vec![0.0; n * n];
+    let mut jte = vec![0.0; n * nj]; // column g holds d2/(dtheta deps_g)
+    let mut jee = vec![0.0; nj];
+    for k in 0..jc.len() {
+        let p = jc.pair[k] as usize;
+        let judge = jc.judge[k] as usize;
+        let (i, j) = (jc.pi[p] as usize, jc.pj[p] as usize);
+        let e = eps[judge];
+        let s = sigmoid(theta[i] - theta[j]);
+        let sp = s * (1.0 - s);
+        let q = e + (1.0 - 2.0 * e) * s;
+        let (x, y, t) = (jc.x[k], jc.y[k], jc.t[k]);
+        // log-likelihood x ln q + y ln(1 - q) (+ ties: 0.5 t ln(s (1 - s))), q = P(record "i beat j").
+        let a = x / q - y / (1.0 - q);
+        let b = -x / (q * q) - y / ((1.0 - q) * (1.0 - q));
+        let q_t = (1.0 - 2.0 * e) * sp;
+        let q_tt = q_t * (1.0 - 2.0 * s);
+        let q_e = 1.0 - 2.0 * s;
+        let q_te = -2.0 * sp;
+        let h_ii = b * q_t * q_t + a * q_tt - t * sp;
+        jtt[i * n + i] -= h_ii;
+        jtt[j * n + j] -= h_ii;
+        jtt[i * n + j] += h_ii;
+        jtt[j * n + i] += h_ii;
+        let g = slot[judge];
+        if g == usize::MAX {
+            continue;
+        }
+        let h_ie = b * q_t * q_e + a * q_te;
+        jte[g * n + i] -= h_ie;
+        jte[g * n + j] += h_ie;
+        jee[g] -= b * q_e * q_e;
+    }
+    let scale = (0..n).map(|i| jtt[i * n + i]).sum::<f64>() / n as f64;
+    for i in 0..n {
+        for j in 0..n {
+            jtt[i * n + j] += scale.max(1.0) / n as f64;
+        }
+        jtt[i * n + i] += alpha;
+    }
+    if !cholesky(&mut jtt, n) {
+        return None;
+    }
+    // S = J_ee - J_et J_tt^-1 J_te.
+    let mut solved = jte.clone();
+    for g in 0..nj {
+        cholesky_solve(&jtt, n, &mut solved[g * n..(g + 1) * n]);
+    }
+    let mut schur = vec![0.0; nj * nj];
+    for g in 0..nj {
+        for h in 0..nj {
+            let dot: f64 = (0..n).map(|i| jte[g * n + i] * solved[h * n + i]).sum();
+            schur[g * nj + h] = if g == h { jee[g] } else { 0.0 } - dot;
+        }
+    }
+    if !cholesky(&mut schur, nj) {
+        return None;
+    }
+    let mut cov = vec![0.0; nj * nj];
+    for g in 0..nj {
+        let col = &mut cov[g * nj..(g + 1) * nj];
+        col[g] = 1.0;
+        cholesky_solve(&schur, nj, col);
+    }
+    Some(cov)
 }
 
 /// Pair-outcome cells per judge, with the map back to rows.
@@ -306,20 +404,58 @@ pub fn label_noise(
     let mut judge_lo = vec![0.0; n_j];
     let mut judge_hi = vec![0.5; n_j];
     let mut var_pool = 0.0;
+    let weights: Vec<f64> = tot
+        .iter()
+        .map(|&v| if total > 0.0 { v / total } else { 0.0 })
+        .collect();
+    // A rate pinned at a bound (or without information) is held fixed in the joint system, which
+    // would otherwise be singular; its interval comes from its own information.
+    let mut slot = vec![usize::MAX; n_j];
+    let mut n_free = 0;
     for g in 0..n_j {
-        let se = if info[g] > 0.0 {
-            1.0 / info[g].sqrt()
-        } else {
-            f64::INFINITY
-        };
-        judge_lo[g] = clip(eps[g] - o.z * se);
-        judge_hi[g] = clip(eps[g] + o.z * se);
-        if total > 0.0 {
-            let w = tot[g] / total;
-            var_pool += w * w * se * se;
+        if eps[g] > EPS_MIN && eps[g] < EPS_MAX && info[g] > 0.0 {
+            slot[g] = n_free;
+            n_free += 1;
         }
     }
-    let se_pool = var_pool.sqrt();
+    let joint = if n_free > 0 {
+        joint_covariance(&jc, &theta, &eps, o.alpha, &slot)
+    } else {
+        None
+    };
+    let joint_intervals = joint.is_some();
+    let fixed_var = |g: usize| {
+        if info[g] > 0.0 {
+            1.0 / info[g]
+        } else {
+            f64::INFINITY
+        }
+    };
+    let var_of = |g: usize, h: usize| -> f64 {
+        match (&joint, slot[g], slot[h]) {
+            (Some(cov), a, b) if a != usize::MAX && b != usize::MAX => cov[a * n_free + b],
+            _ if g == h => fixed_var(g),
+            _ => 0.0,
+        }
+    };
+    for g in 0..n_j {
+        let var = var_of(g, g);
+        let se = var.max(0.0).sqrt();
+        judge_lo[g] = clip(eps[g] - o.z * se);
+        judge_hi[g] = clip(eps[g] + o.z * se);
+    }
+    // Pooled rate: the decisive-weight average of the judges' rates (their covariances when joint).
+    for g in 0..n_j {
+        if weights[g] == 0.0 {
+            continue;
+        }
+        for h in 0..n_j {
+            if weights[h] != 0.0 && (g == h || joint_intervals) {
+                var_pool += weights[g] * weights[h] * var_of(g, h);
+            }
+        }
+    }
+    let se_pool = var_pool.max(0.0).sqrt();
     let mut post = vec![f64::NAN; c.len()];
     for (r, out) in post.iter_mut().enumerate() {
         let k = jc.row_cell[r];
@@ -348,5 +484,6 @@ pub fn label_noise(
         loglik: ll,
         iterations,
         converged,
+        joint_intervals,
     })
 }
