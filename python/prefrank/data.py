@@ -686,6 +686,22 @@ class Comparisons:
         )
 
 
+def union_labels(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Sorted union of two sorted label tables (codes follow sorted labels), and the code map of
+    each side onto it (None where a side's codes are unchanged). Merging any statistic goes through
+    this, so after any merge tree codes are the sorted order of all labels."""
+    if len(x) == len(y) and np.array_equal(x, y):
+        return x, None, None
+    lx, ly = x.tolist(), y.tolist()
+    union = sorted(set(lx) | set(ly), key=_sort_key)
+    labels = np.empty(len(union), dtype=x.dtype if x.dtype == y.dtype else object)
+    labels[:] = union
+    index = {v: k for k, v in enumerate(union)}
+    mx = np.fromiter((index[v] for v in lx), np.uint32, len(lx))
+    my = np.fromiter((index[v] for v in ly), np.uint32, len(ly))
+    return labels, (None if len(union) == len(lx) else mx), (None if len(union) == len(ly) else my)
+
+
 class PairCounts:
     """The mergeable pair-count table, keyed by labels.
 
@@ -718,16 +734,16 @@ class PairCounts:
 
     def merge(self, other: PairCounts) -> PairCounts:
         """Add two tables; labels are united when they differ."""
-        if len(self.items) == len(other.items) and np.array_equal(self.items, other.items):
-            return PairCounts(self._core.merge(other._core), self.items)
-        union = sorted(set(self.items.tolist()) | set(other.items.tolist()), key=_sort_key)
-        items = np.empty(len(union), dtype=self.items.dtype if self.items.dtype == other.items.dtype else object)
-        items[:] = union
-        return self._recode(items).merge(other._recode(items))
+        items, ms, mo = union_labels(self.items, other.items)
+        return self._recode(items, ms)._merge_same(other._recode(items, mo))
 
-    def _recode(self, items: np.ndarray) -> PairCounts:
-        index = {v: k for k, v in enumerate(items.tolist())}
-        lut = np.array([index[v] for v in self.items.tolist()], np.uint32)
+    def _merge_same(self, other: PairCounts) -> PairCounts:
+        """Add two tables over the same labels."""
+        return PairCounts(self._core.merge(other._core), self.items)
+
+    def _recode(self, items: np.ndarray, lut: np.ndarray | None) -> PairCounts:
+        if lut is None:
+            return self
         i, j, x, y, t = self.cells()
         core = _core.PairCounts.from_cells(len(items), lut[i], lut[j], x, y, t, self.is_dense)
         return PairCounts(core, items)

@@ -25,6 +25,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefrank.exceptions import PrefrankError
+from prefrank.stream import COMPARISON_OPTIONS as _COMPARISON_COLUMNS
+from prefrank.stream import comparison_options
 
 __all__ = [
     "audit",
@@ -39,8 +41,6 @@ __all__ = [
     "ratings_stats",
     "transitivity",
 ]
-
-_COMPARISON_COLUMNS = ("a", "b", "outcome", "weight", "group", "judge", "position", "outcomes", "drop_self")
 
 
 def _dask() -> Any:
@@ -106,11 +106,8 @@ def _result(stat: Any) -> Any:
 
 
 def _columns(kw: dict[str, Any]) -> dict[str, Any]:
-    cols = {k: v for k, v in kw.items() if v is not None}
-    for k, v in cols.items():
-        if k not in _COMPARISON_COLUMNS:
-            raise PrefrankError(f"unexpected option {k}={v!r}")
-    return cols
+    # Partitions are DataFrames, so columns may be named or (unusually) given otherwise.
+    return comparison_options(kw, names_only=False)
 
 
 def pair_counts(ddf: Any, *, split_every: int = 8, **columns: Any) -> Any:

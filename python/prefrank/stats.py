@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import Comparisons, PairCounts, _sort_key, as_comparisons
+from prefrank.data import Comparisons, PairCounts, as_comparisons, union_labels
 from prefrank.exceptions import PrefrankError
 
 __all__ = ["ComparisonStats", "RatingsStats"]
@@ -38,20 +38,10 @@ _CELL_VALUES = ("lo_won", "hi_won", "tie", "q_lo", "q_hi")
 
 
 def _union(x: np.ndarray | None, y: np.ndarray | None) -> tuple[np.ndarray | None, Any, Any]:
-    """Sorted union of two sorted label tables and the code maps (None when unchanged)."""
+    """:func:`prefrank.data.union_labels` for optional label tables (None: the column was not given)."""
     if x is None or y is None:
         return None, None, None
-    if len(x) == len(y) and np.array_equal(x, y):
-        return x, None, None
-    lx, ly = x.tolist(), y.tolist()
-    union = sorted(set(lx) | set(ly), key=_sort_key)
-    dtype = x.dtype if x.dtype == y.dtype and x.dtype.kind in "iu" else object
-    labels = np.empty(len(union), dtype=dtype)
-    labels[:] = union
-    index = {v: k for k, v in enumerate(union)}
-    mx = np.fromiter((index[v] for v in lx), np.uint32, len(lx))
-    my = np.fromiter((index[v] for v in ly), np.uint32, len(ly))
-    return labels, (None if len(union) == len(lx) else mx), (None if len(union) == len(ly) else my)
+    return union_labels(x, y)
 
 
 def _recode_monotone(

@@ -268,6 +268,28 @@ def accumulate(
     return merger.result()
 
 
+COMPARISON_OPTIONS = ("a", "b", "outcome", "weight", "group", "judge", "position", "outcomes", "drop_self")
+_LABEL_ROLES = ("a", "b", "group", "judge", "position")
+
+
+def comparison_options(columns: dict[str, Any], *, names_only: bool = True) -> dict[str, Any]:
+    """The given column options of :func:`prefrank.comparisons` (None dropped); unknown options are an
+    error, and with ``names_only`` every column must be named (a file's columns cannot be arrays)."""
+    cols = {k: v for k, v in columns.items() if v is not None}
+    for k, v in cols.items():
+        if k not in COMPARISON_OPTIONS:
+            raise PrefrankError(f"unexpected option {k}={v!r}")
+        if names_only and k not in {"outcomes", "drop_self"} and not isinstance(v, str):
+            raise PrefrankError(f"{k}= must name a column when the data is a file, directory or glob")
+    return cols
+
+
+def _read_columns(cols: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """The columns to read for these options, and which of them hold labels (read as text)."""
+    names = _needed(*(cols.get(k) for k in COMPARISON_OPTIONS[:7]))
+    return names, _label_columns(*(cols.get(k) for k in _LABEL_ROLES))
+
+
 def accumulate_comparisons(
     source: str | os.PathLike[str], *, batch_rows: int | None = None, pairs_only: bool = False, **columns: Any
 ) -> Any:
@@ -276,14 +298,8 @@ def accumulate_comparisons(
     from prefrank.data import comparisons
     from prefrank.stats import ComparisonStats
 
-    cols = {k: v for k, v in columns.items() if v is not None}
-    for k, v in cols.items():
-        if k not in {"a", "b", "outcome", "weight", "group", "judge", "position", "outcomes", "drop_self"}:
-            raise PrefrankError(f"unexpected option {k}={v!r}")
-        if k not in {"outcomes", "drop_self"} and not isinstance(v, str):
-            raise PrefrankError(f"{k}= must name a column when the data is a file, directory or glob")
-    names = _needed(*(cols.get(k) for k in ("a", "b", "outcome", "weight", "group", "judge", "position")))
-    strings = _label_columns(*(cols.get(k) for k in ("a", "b", "group", "judge", "position")))
+    cols = comparison_options(columns)
+    names, strings = _read_columns(cols)
 
     def build(table: Any) -> Any:
         tbl = comparisons(table, **cols)
@@ -322,12 +338,8 @@ def elo_stream(
     from prefrank import _core
     from prefrank.data import comparisons
 
-    cols = {k: v for k, v in columns.items() if v is not None}
-    for k, v in cols.items():
-        if k not in {"outcomes", "drop_self"} and not isinstance(v, str):
-            raise PrefrankError(f"{k}= must name a column when the data is a file, directory or glob")
-    names = _needed(*(cols.get(k) for k in ("a", "b", "outcome", "weight", "position")))
-    strings = _label_columns(*(cols.get(k) for k in ("a", "b", "position")))
+    cols = comparison_options(columns)
+    names, strings = _read_columns(cols)
     index: dict[Any, int] = {}
     ratings = np.empty(0)
     merger = _Merger()
