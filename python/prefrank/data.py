@@ -493,18 +493,18 @@ def _decode_outcome(
         if arr.dtype.kind == "b":
             return arr.astype(np.float64), np.zeros(len(arr), np.uint8)
         p = np.ascontiguousarray(arr, dtype=np.float64)
-        bad = ~np.isfinite(p)
-        if bad.any():
-            row = int(np.argmax(bad))
-            raise PrefrankError(f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a finite number")
-        out = (p < 0) | (p > 1)
-        if out.any():
-            row = int(np.argmax(out))
+        try:
+            tie = _core.numeric_outcome_ties(p)
+        except PrefrankError as e:
+            row = e.row  # type: ignore[attr-defined]
+            if getattr(e, "kind", None) == "non_finite":
+                raise PrefrankError(
+                    f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a finite number"
+                ) from None
             raise PrefrankError(
                 f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a probability in [0, 1] "
                 "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)"
-            )
-        tie = (p == 0.5).astype(np.uint8)
+            ) from None
         return p, tie
     # Categorical outcomes: code the distinct values, map each through the vocabulary.
     (codes,), uniques = code_labels(values if arr is None else arr, names=[name])

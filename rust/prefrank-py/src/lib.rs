@@ -87,6 +87,18 @@ fn validate_comparisons<'py>(
     }
 }
 
+/// Tie flags of a numeric outcome column; raises naming the first row not a probability.
+#[pyfunction]
+fn numeric_outcome_ties<'py>(
+    py: Python<'py>,
+    p: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<u8>>> {
+    let p = p.as_slice()?;
+    py.detach(|| prefrank_core::data::numeric_outcome_ties(p))
+        .map(|t| t.into_pyarray(py))
+        .map_err(|e| to_py(py, e))
+}
+
 /// The mergeable pair-count table (see prefrank-core `data::pairs`).
 #[pyclass(module = "prefrank._core", frozen, skip_from_py_object)]
 #[derive(Clone)]
@@ -264,6 +276,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         py.get_type::<NotIdentifiableError>(),
     )?;
     m.add_function(wrap_pyfunction!(validate_comparisons, m)?)?;
+    m.add_function(wrap_pyfunction!(numeric_outcome_ties, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_str_objects, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_ucs4, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_i64, m)?)?;

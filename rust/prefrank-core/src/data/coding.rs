@@ -161,31 +161,58 @@ pub fn code_ucs4(columns: &[(&[u32], usize)]) -> Result<(Vec<Vec<u32>>, Vec<Stri
 
 /// Code integer labels. Several columns share one coding; labels come back sorted.
 pub fn code_i64(columns: &[&[i64]]) -> Result<(Vec<Vec<u32>>, Vec<i64>)> {
-    // A dense lookup table beats hashing when the labels span a small range.
-    let (mut lo, mut hi) = (i64::MAX, i64::MIN);
-    for col in columns {
-        for &x in col.iter() {
-            lo = lo.min(x);
-            hi = hi.max(x);
-        }
-    }
+    use crate::par::{tree_map_reduce, ROW_CHUNK};
+    use rayon::prelude::*;
+    // Fixed row chunks of all columns, for the parallel passes below.
+    let chunks: Vec<&[i64]> = columns
+        .iter()
+        .flat_map(|col| col.chunks(ROW_CHUNK))
+        .collect();
+    let range = tree_map_reduce(
+        chunks.len(),
+        &|k| {
+            chunks[k]
+                .iter()
+                .fold((i64::MAX, i64::MIN), |(l, h), &x| (l.min(x), h.max(x)))
+        },
+        &|x: (i64, i64), y: (i64, i64)| (x.0.min(y.0), x.1.max(y.1)),
+    );
     let total: usize = columns.iter().map(|c| c.len()).sum();
-    if total > 0 {
+    // A dense lookup table beats hashing when the labels span a small range.
+    if let Some((lo, hi)) = range.filter(|_| total > 0) {
         let span = (hi as i128 - lo as i128) as u128 + 1;
         if span <= (1u128 << 24).max(total as u128) {
             let span = span as usize;
-            let mut present = vec![u32::MAX; span];
-            for col in columns {
-                for &x in col.iter() {
-                    present[(x - lo) as usize] = 0;
+            // Which values occur: per-chunk flags OR-ed together when the table is small, one
+            // sequential pass otherwise (a chunk's flags would cost more than its rows).
+            let present: Vec<bool> = if span <= 1 << 16 {
+                tree_map_reduce(
+                    chunks.len(),
+                    &|k| {
+                        let mut seen = vec![false; span];
+                        for &x in chunks[k] {
+                            seen[(x - lo) as usize] = true;
+                        }
+                        seen
+                    },
+                    &|mut x: Vec<bool>, y: Vec<bool>| {
+                        x.iter_mut().zip(&y).for_each(|(u, v)| *u |= *v);
+                        x
+                    },
+                )
+                .unwrap_or_default()
+            } else {
+                let mut seen = vec![false; span];
+                for &x in columns.iter().flat_map(|c| c.iter()) {
+                    seen[(x - lo) as usize] = true;
                 }
-            }
+                seen
+            };
+            let mut code_of = vec![u32::MAX; span];
             let mut labels = Vec::new();
-            for (k, slot) in present.iter_mut().enumerate() {
-                if *slot == 0 {
-                    *slot = labels.len() as u32;
-                    labels.push(lo + k as i64);
-                }
+            for (k, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+                code_of[k] = labels.len() as u32;
+                labels.push(lo + k as i64);
             }
             if labels.len() > u32::MAX as usize {
                 return Err(Error::TooManyLabels {
@@ -194,7 +221,18 @@ pub fn code_i64(columns: &[&[i64]]) -> Result<(Vec<Vec<u32>>, Vec<i64>)> {
             }
             let out = columns
                 .iter()
-                .map(|col| col.iter().map(|&x| present[(x - lo) as usize]).collect())
+                .map(|col| {
+                    let mut codes = vec![0u32; col.len()];
+                    codes
+                        .par_chunks_mut(ROW_CHUNK)
+                        .zip(col.par_chunks(ROW_CHUNK))
+                        .for_each(|(out, xs)| {
+                            for (o, &x) in out.iter_mut().zip(xs) {
+                                *o = code_of[(x - lo) as usize];
+                            }
+                        });
+                    codes
+                })
                 .collect();
             return Ok((out, labels));
         }

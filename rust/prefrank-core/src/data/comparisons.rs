@@ -65,6 +65,10 @@ pub fn validate_comparisons(c: &ComparisonsRef<'_>, drop_self: bool) -> Result<O
         let lo = k * ROW_CHUNK;
         let hi = (lo + ROW_CHUNK).min(n);
         let mut selfs = Vec::new();
+        if chunk_is_clean(c, lo, hi) {
+            return Ok(selfs);
+        }
+        // Something in the chunk fails or is a self-comparison: find it row by row.
         for r in lo..hi {
             check_row(c, r)?;
             if c.a[r] == c.b[r] {
@@ -96,6 +100,52 @@ pub fn validate_comparisons(c: &ComparisonsRef<'_>, drop_self: bool) -> Result<O
         keep[r] = false;
     }
     Ok(Some(keep))
+}
+
+/// Tie flags of a numeric outcome column (1 = a won, 0 = b won, 0.5 = tie, else the probability
+/// that a won): `tie[r] = (p[r] == 0.5)`. Errors name the first row that is not finite or not in
+/// [0, 1]. One pass in parallel over fixed chunks.
+pub fn numeric_outcome_ties(p: &[f64]) -> Result<Vec<u8>> {
+    use rayon::prelude::*;
+    let mut tie = vec![0u8; p.len()];
+    let clean = tie
+        .par_chunks_mut(ROW_CHUNK)
+        .zip(p.par_chunks(ROW_CHUNK))
+        .map(|(t, q)| {
+            let mut bad = false;
+            for (t, &q) in t.iter_mut().zip(q) {
+                *t = (q == 0.5) as u8;
+                bad |= !(0.0..=1.0).contains(&q);
+            }
+            !bad
+        })
+        .collect::<Vec<bool>>();
+    if let Some(k) = clean.iter().position(|ok| !ok) {
+        for r in k * ROW_CHUNK..p.len() {
+            check_outcome_weight(p, None, r)?;
+        }
+    }
+    Ok(tie)
+}
+
+/// Rows `lo..hi` hold codes in range, probabilities in [0, 1], finite non-negative weights and no
+/// self-comparison. A branch-free scan (it vectorises) that lets valid chunks skip the row-by-row
+/// checks, which only run to name the first offending row.
+fn chunk_is_clean(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> bool {
+    // Saturating: a code equal to u32::MAX is then flagged and the row-by-row check decides.
+    let n = u32::try_from(c.n_items).unwrap_or(u32::MAX);
+    let (a, b, p) = (&c.a[lo..hi], &c.b[lo..hi], &c.p[lo..hi]);
+    let mut bad = false;
+    for ((&x, &y), &q) in a.iter().zip(b).zip(p) {
+        // `!(0 <= q <= 1)` is also true for NaN.
+        bad |= (x >= n) | (y >= n) | (x == y) | !((0.0..=1.0).contains(&q));
+    }
+    if let Some(w) = c.weight {
+        for &x in &w[lo..hi] {
+            bad |= !(0.0..f64::INFINITY).contains(&x);
+        }
+    }
+    !bad
 }
 
 #[inline]
@@ -167,6 +217,51 @@ mod tests {
     }
 
     #[test]
+    fn the_first_bad_row_of_a_later_chunk_is_named() {
+        // Clean chunks skip the row-by-row checks; the error must still be the earliest bad row.
+        let n = 3 * ROW_CHUNK + 17;
+        let a: Vec<u32> = (0..n).map(|r| (r % 3) as u32).collect();
+        let b: Vec<u32> = (0..n).map(|r| ((r + 1) % 3) as u32).collect();
+        let mut p = vec![1.0; n];
+        let tie = vec![0u8; n];
+        assert_eq!(
+            validate_comparisons(&table(&a, &b, &p, &tie), false),
+            Ok(None)
+        );
+        p[2 * ROW_CHUNK + 5] = -0.5;
+        p[3 * ROW_CHUNK + 1] = f64::NAN;
+        let e = validate_comparisons(&table(&a, &b, &p, &tie), false).unwrap_err();
+        assert!(matches!(e, Error::OutOfUnitInterval { row, .. } if row == 2 * ROW_CHUNK + 5));
+        let mut b2 = b.clone();
+        b2[ROW_CHUNK + 3] = a[ROW_CHUNK + 3];
+        let keep = validate_comparisons(&table(&a, &b2, &vec![1.0; n], &tie), true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(keep.iter().filter(|k| !**k).count(), 1);
+        assert!(!keep[ROW_CHUNK + 3]);
+    }
+
+    #[test]
+    fn numeric_outcomes_flag_ties_and_name_the_bad_row() {
+        assert_eq!(
+            numeric_outcome_ties(&[1.0, 0.5, 0.0, 0.25]),
+            Ok(vec![0, 1, 0, 0])
+        );
+        let mut p = vec![1.0; 2 * ROW_CHUNK + 3];
+        p[ROW_CHUNK + 7] = f64::INFINITY;
+        p[2 * ROW_CHUNK + 1] = 2.0;
+        assert!(matches!(
+            numeric_outcome_ties(&p),
+            Err(Error::NonFinite { row, .. }) if row == ROW_CHUNK + 7
+        ));
+        p[ROW_CHUNK + 7] = 0.5;
+        assert!(matches!(
+            numeric_outcome_ties(&p),
+            Err(Error::OutOfUnitInterval { row, .. }) if row == 2 * ROW_CHUNK + 1
+        ));
+    }
+
+    #[test]
     fn errors_name_the_row() {
         let e = validate_comparisons(&table(&[0, 1], &[1, 1], &[1.0, 0.0], &[0, 0]), false)
             .unwrap_err();
@@ -189,6 +284,11 @@ mod tests {
         c.weight = Some(&w);
         let e = validate_comparisons(&c, false).unwrap_err();
         assert!(matches!(e, Error::Negative { row: 1, .. }));
+        let mut c = table(&[0, 1], &[1, 2], &[1.0, 0.0], &[0, 0]);
+        let w = [1.0, f64::INFINITY];
+        c.weight = Some(&w);
+        let e = validate_comparisons(&c, false).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { row: 1, .. }));
         let c = table(&[0, 7], &[1, 2], &[1.0, 0.0], &[0, 0]);
         assert!(matches!(
             validate_comparisons(&c, false).unwrap_err(),

@@ -177,23 +177,36 @@ impl PairCounts {
     fn count_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Self> {
         let n = c.n_items;
         let slots = 3 * n_pairs(n);
-        let mut keys: Vec<u32> = Vec::with_capacity(hi - lo);
-        for r in lo..hi {
-            let (a, b) = (c.a[r] as usize, c.b[r] as usize);
-            let (i, j) = if a < b { (a, b) } else { (b, a) };
-            let p = c.p[r];
-            // Slot 0: i beat j, 1: j beat i, 2: tie.
-            let slot = if c.tie[r] != 0 {
-                2
-            } else if p == 1.0 || p == 0.0 {
-                ((p == 1.0) != (a < b)) as usize
-            } else {
-                return None;
-            };
-            keys.push((3 * tri(n, i, j) + slot) as u32);
-        }
         // Each bucket covers 2^15 slots (128 KiB of counters), which stays in cache.
         const WINDOW_BITS: u32 = 15;
+        let mut hist = vec![0u32; slots];
+        if slots <= 4 << WINDOW_BITS {
+            // A histogram this small stays in cache: count straight into it, branch-free, and
+            // check for soft outcomes once at the end.
+            let rows = c.a[lo..hi]
+                .iter()
+                .zip(&c.b[lo..hi])
+                .zip(&c.p[lo..hi])
+                .zip(&c.tie[lo..hi]);
+            let mut soft = false;
+            for (((&a, &b), &p), &t) in rows {
+                let (a, b) = (a as usize, b as usize);
+                let (i, j) = (a.min(b), a.max(b));
+                let tie = t != 0;
+                soft |= !(tie | (p == 1.0) | (p == 0.0));
+                let slot = if tie {
+                    2
+                } else {
+                    ((p == 1.0) != (a < b)) as usize
+                };
+                hist[3 * tri(n, i, j) + slot] += 1;
+            }
+            return (!soft).then(|| Self::dense_from_hist(n, &hist));
+        }
+        let mut keys: Vec<u32> = Vec::with_capacity(hi - lo);
+        for r in lo..hi {
+            keys.push(Self::slot_key(c, r)?);
+        }
         let shift = WINDOW_BITS;
         let buckets = (slots >> shift) + 1;
         let mut start = vec![0usize; buckets + 1];
@@ -211,20 +224,40 @@ impl PairCounts {
             pos[b] += 1;
         }
         drop(keys);
-        let mut hist = vec![0u32; slots];
         for b in 0..buckets {
             for &k in &sorted[start[b]..start[b + 1]] {
                 hist[k as usize] += 1;
             }
         }
+        Some(Self::dense_from_hist(n, &hist))
+    }
+
+    /// Row `r`'s histogram slot `3 * pair + k` (k = 0: i beat j, 1: j beat i, 2: tie), or None
+    /// for a soft outcome.
+    #[inline(always)]
+    fn slot_key(c: &ComparisonsRef<'_>, r: usize) -> Option<u32> {
+        let (a, b) = (c.a[r] as usize, c.b[r] as usize);
+        let (i, j) = if a < b { (a, b) } else { (b, a) };
+        let p = c.p[r];
+        let slot = if c.tie[r] != 0 {
+            2
+        } else if p == 1.0 || p == 0.0 {
+            ((p == 1.0) != (a < b)) as usize
+        } else {
+            return None;
+        };
+        Some((3 * tri(c.n_items, i, j) + slot) as u32)
+    }
+
+    fn dense_from_hist(n: usize, hist: &[u32]) -> Self {
         let cells = hist
             .chunks_exact(3)
             .map(|h| [h[0] as f64, h[1] as f64, h[2] as f64])
             .collect();
-        Some(PairCounts {
+        PairCounts {
             n,
             store: Store::Dense { cells },
-        })
+        }
     }
 
     fn count_sparse(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
@@ -578,6 +611,52 @@ mod tests {
             }
         );
         assert_eq!(d.total(), 5.0);
+    }
+
+    #[test]
+    fn hard_outcome_histograms_match_the_general_counter() {
+        // Unweighted win/loss/tie rows take the integer histogram (direct for small n, partitioned
+        // for large n); unit weights force the general floating-point counter on the same rows.
+        for n in [7usize, 60, 700] {
+            let rows = 50_000;
+            let mut s = 12345u64;
+            let mut next = || {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (s >> 33) as usize
+            };
+            let mut a = Vec::new();
+            let mut b = Vec::new();
+            let mut p = Vec::new();
+            let mut t = Vec::new();
+            for _ in 0..rows {
+                let x = next() % n;
+                let y = (x + 1 + next() % (n - 1)) % n;
+                a.push(x as u32);
+                b.push(y as u32);
+                let k = next() % 3;
+                p.push([1.0, 0.0, 0.5][k]);
+                t.push((k == 2) as u8);
+            }
+            let ones = vec![1.0; rows];
+            let hard = ComparisonsRef {
+                n_items: n,
+                a: &a,
+                b: &b,
+                p: &p,
+                tie: &t,
+                weight: None,
+            };
+            let general = ComparisonsRef {
+                weight: Some(&ones),
+                ..hard
+            };
+            let h = PairCounts::from_comparisons(&hard, None, Some(true));
+            let g = PairCounts::from_comparisons(&general, None, Some(true));
+            assert_eq!(h, g, "n = {n}");
+            assert_eq!(h.total(), rows as f64);
+        }
     }
 
     #[test]

@@ -589,20 +589,36 @@ pub(crate) fn assemble(
     let m = n + tp as usize;
     h.iter_mut().for_each(|v| *v = 0.0);
     g.iter_mut().for_each(|v| *v = 0.0);
-    let ee = if tp { p[n] } else { 0.0 };
-    for k in 0..cells.len() {
-        let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
-        let tm = cell_terms(
-            ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], ee, true,
-        );
-        // Objective = -LL: negate gradient and Hessian.
-        g[i] -= tm.ga;
-        g[j] += tm.ga;
-        h[i * m + i] -= tm.haa;
-        h[j * m + j] -= tm.haa;
-        h[i * m + j] += tm.haa;
-        h[j * m + i] += tm.haa;
-        if tp {
+    if !tp {
+        // Half/drop ties: all the cells' win probabilities in one vectorised pass, then the scatter.
+        let mut s = Vec::with_capacity(cells.len());
+        win_probabilities(cells, p, &mut s);
+        for (k, &sk) in s.iter().enumerate() {
+            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+            let (x, y) = (cells.x[k], cells.y[k]);
+            let ga = x - (x + y) * sk;
+            let haa = (x + y) * sk * (1.0 - sk);
+            g[i] -= ga;
+            g[j] += ga;
+            h[i * m + i] += haa;
+            h[j * m + j] += haa;
+            h[i * m + j] -= haa;
+            h[j * m + i] -= haa;
+        }
+    } else {
+        let ee = p[n];
+        for k in 0..cells.len() {
+            let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
+            let tm = cell_terms(
+                ties, cells.x[k], cells.y[k], cells.t[k], p[i], p[j], ee, true,
+            );
+            // Objective = -LL: negate gradient and Hessian.
+            g[i] -= tm.ga;
+            g[j] += tm.ga;
+            h[i * m + i] -= tm.haa;
+            h[j * m + j] -= tm.haa;
+            h[i * m + j] += tm.haa;
+            h[j * m + i] += tm.haa;
             g[n] -= tm.ge;
             h[i * m + n] -= tm.hae;
             h[n * m + i] -= tm.hae;
@@ -720,6 +736,11 @@ impl Chord {
 }
 
 /// Damped Newton with the analytic Hessian. Returns (iterations, converged).
+///
+/// With half/drop ties the objective is convex and the full step is first taken without
+/// evaluating the objective (its logarithms cost more than the gradient); the next gradient checks
+/// it: if its largest component did not shrink, the step is undone and searched with objective
+/// values as usual.
 fn newton(
     cells: &Cells,
     ties: Ties,
@@ -740,16 +761,30 @@ fn newton(
         p.push(*e);
     }
     let mut scratch = vec![0.0; m];
-    let mut value = objective(cells, ties, alpha, gauge, &p, &mut scratch);
+    let mut value: Option<f64> = None;
+    // The point before an unchecked full step, and its largest gradient component.
+    let mut unchecked: Option<(Vec<f64>, f64)> = None;
+    let finish = |p: &[f64], theta: &mut [f64], e: &mut f64| {
+        theta.copy_from_slice(&p[..n]);
+        if tp {
+            *e = p[n];
+        }
+    };
     for it in 0..max_iter {
         assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
-        let gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+        let mut gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
         if gmax <= gtol {
-            theta.copy_from_slice(&p[..n]);
-            if tp {
-                *e = p[n];
-            }
+            finish(&p, theta, e);
             return (it, true);
+        }
+        let mut checked = tp;
+        if let Some((before, gmax_before)) = unchecked.take() {
+            if gmax.partial_cmp(&gmax_before) != Some(std::cmp::Ordering::Less) {
+                p = before;
+                assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
+                gmax = gmax_before;
+                checked = true;
+            }
         }
         // Levenberg-style fallback when the Hessian is not positive definite.
         let mut step = g.clone();
@@ -772,36 +807,48 @@ fn newton(
             };
             step.copy_from_slice(&g);
             if damp > 1e12 {
-                theta.copy_from_slice(&p[..n]);
+                finish(&p, theta, e);
                 return (it, false);
             }
         }
+        if !checked && damp == 0.0 {
+            let next: Vec<f64> = p.iter().zip(&step).map(|(a, s)| a - s).collect();
+            unchecked = Some((std::mem::replace(&mut p, next), gmax));
+            value = None;
+            continue;
+        }
+        let v0 =
+            *value.get_or_insert_with(|| objective(cells, ties, alpha, gauge, &p, &mut scratch));
         let mut t = 1.0;
         let mut moved = false;
         for _ in 0..50 {
             let cand: Vec<f64> = p.iter().zip(&step).map(|(a, s)| a - t * s).collect();
             let v = objective(cells, ties, alpha, gauge, &cand, &mut scratch);
-            if v.is_finite() && v <= value + 1e-12 * value.abs().max(1.0) {
+            if v.is_finite() && v <= v0 + 1e-12 * v0.abs().max(1.0) {
                 p = cand;
-                value = v;
+                value = Some(v);
                 moved = true;
                 break;
             }
             t *= 0.5;
         }
         if !moved {
-            theta.copy_from_slice(&p[..n]);
-            if tp {
-                *e = p[n];
-            }
+            finish(&p, theta, e);
             let ok = gmax <= gtol.sqrt() * gtol.sqrt().max(1e-3);
             return (it + 1, ok);
         }
     }
-    theta.copy_from_slice(&p[..n]);
-    if tp {
-        *e = p[n];
+    // An unchecked last step is kept only if it was no worse than the point before it.
+    if let Some((before, gmax_before)) = unchecked {
+        let mut gl = vec![0.0; m];
+        let mut sc = Vec::new();
+        gradient_with(cells, ties, alpha, gauge, &p, &mut gl, &mut sc, None);
+        let gmax = gl.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+        if gmax.partial_cmp(&gmax_before) != Some(std::cmp::Ordering::Less) {
+            p = before;
+        }
     }
+    finish(&p, theta, e);
     (max_iter, false)
 }
 
@@ -1016,6 +1063,48 @@ mod tests {
                 f.theta
             );
             assert!(f.theta[0].abs() - f.theta[1].abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn newton_recovers_from_overshooting_full_steps() {
+        // From a start far from the optimum, unchecked full Newton steps overshoot (the gradient
+        // grows) and must be undone and line-searched; the fit still matches MM.
+        let c = counts(
+            3,
+            &[
+                (0, 1, 9.0, 1.0, 0.0),
+                (1, 2, 9.0, 1.0, 0.0),
+                (0, 2, 1.0, 1.0, 0.0),
+            ],
+        );
+        let mm = fit(
+            &c,
+            &BtOptions {
+                method: Method::MM,
+                tol: 1e-13,
+                ..Default::default()
+            },
+            None,
+        )
+        .unwrap();
+        for start in [[30.0, -30.0, 0.0], [-40.0, 0.0, 40.0], [0.0, 25.0, -25.0]] {
+            let nt = fit(
+                &c,
+                &BtOptions {
+                    method: Method::Newton,
+                    ..Default::default()
+                },
+                Some(&start),
+            )
+            .unwrap();
+            assert!(nt.converged, "{start:?}");
+            for k in 0..3 {
+                assert!(
+                    (nt.theta[k] - mm.theta[k]).abs() < 1e-7,
+                    "{start:?} {nt:?} {mm:?}"
+                );
+            }
         }
     }
 
