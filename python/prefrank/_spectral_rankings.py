@@ -47,6 +47,9 @@ def _fit(
             float(alpha),
             int(max_iter),
             float(tol),
+            # Merging identical observations costs more than one pass over them: only ILSR, which
+            # makes many passes, gains from it (the estimate is the same either way).
+            dedup=kind == "ilsr",
         )
     except NotIdentifiableError as e:
         if "no observation has a choice stage" in str(e):
