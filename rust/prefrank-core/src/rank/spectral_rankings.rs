@@ -86,8 +86,8 @@ fn for_stages<F>(
                     z += p[o[t] as usize];
                     suffix[t] = z;
                 }
-                for s in 0..k {
-                    f(o, s, w / suffix[s]);
+                for (s, z) in suffix[..k].iter().enumerate() {
+                    f(o, s, w / z);
                 }
             }
         }
