@@ -62,6 +62,71 @@ def test_pl_large_choix(benchmark: Any) -> None:
     benchmark.pedantic(choix.ilsr_rankings, args=(50, PL_LARGE), kwargs={"tol": 1e-10}, rounds=1, iterations=1)
 
 
+# LSR / ILSR on rankings (same data as the Plackett-Luce groups). choix's ILSR stops at an L1 change
+# of tol * n_items, prefrank's at tol: prefrank gets tol * n_items so both stop at the same test.
+PL_SMALL_OBS = [(r, len(r)) for r in PL_SMALL]
+PL_LARGE_OBS = [(r, len(r)) for r in PL_LARGE]
+
+
+@pytest.mark.benchmark(group="lsr-rankings-1k")
+def test_lsr_rankings_small_prefrank(benchmark: Any) -> None:
+    benchmark(pr.lsr_rankings, PL_SMALL, scale="log")
+
+
+@pytest.mark.benchmark(group="lsr-rankings-1k")
+def test_lsr_rankings_small_choix(benchmark: Any) -> None:
+    benchmark(choix.lsr_rankings, 10, PL_SMALL)
+
+
+@pytest.mark.benchmark(group="lsr-rankings-1k")
+def test_lsr_rankings_small_reference(benchmark: Any) -> None:
+    benchmark.pedantic(ref.lsr_rankings, args=(10, PL_SMALL_OBS), rounds=3, iterations=1)
+
+
+@pytest.mark.benchmark(group="ilsr-rankings-1k")
+def test_ilsr_rankings_small_prefrank(benchmark: Any) -> None:
+    r = benchmark(pr.ilsr_rankings, PL_SMALL, scale="log", tol=1e-10 * 10)
+    assert r.converged
+
+
+@pytest.mark.benchmark(group="ilsr-rankings-1k")
+def test_ilsr_rankings_small_choix(benchmark: Any) -> None:
+    benchmark(choix.ilsr_rankings, 10, PL_SMALL, tol=1e-10)
+
+
+@pytest.mark.benchmark(group="ilsr-rankings-1k")
+def test_ilsr_rankings_small_reference(benchmark: Any) -> None:
+    benchmark.pedantic(ref.ilsr_rankings, args=(10, PL_SMALL_OBS), kwargs={"tol": 1e-9}, rounds=1, iterations=1)
+
+
+@pytest.mark.benchmark(group="lsr-rankings-100k")
+def test_lsr_rankings_large_prefrank(benchmark: Any) -> None:
+    benchmark.pedantic(pr.lsr_rankings, args=(PL_LARGE,), kwargs={"scale": "log"}, rounds=3, iterations=1)
+
+
+@pytest.mark.benchmark(group="lsr-rankings-100k")
+def test_lsr_rankings_large_choix(benchmark: Any) -> None:
+    benchmark.pedantic(choix.lsr_rankings, args=(50, PL_LARGE), rounds=3, iterations=1)
+
+
+@pytest.mark.benchmark(group="lsr-rankings-100k")
+def test_lsr_rankings_large_reference(benchmark: Any) -> None:
+    benchmark.pedantic(ref.lsr_rankings, args=(50, PL_LARGE_OBS), rounds=1, iterations=1)
+
+
+@pytest.mark.benchmark(group="ilsr-rankings-100k")
+def test_ilsr_rankings_large_prefrank(benchmark: Any) -> None:
+    r = benchmark.pedantic(
+        pr.ilsr_rankings, args=(PL_LARGE,), kwargs={"scale": "log", "tol": 1e-10 * 50}, rounds=3, iterations=1
+    )
+    assert r.converged
+
+
+@pytest.mark.benchmark(group="ilsr-rankings-100k")
+def test_ilsr_rankings_large_choix(benchmark: Any) -> None:
+    benchmark.pedantic(choix.ilsr_rankings, args=(50, PL_LARGE), kwargs={"tol": 1e-10}, rounds=1, iterations=1)
+
+
 def _pairs(n: int, rows: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
     s = rng.normal(size=n)

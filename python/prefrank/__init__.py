@@ -18,6 +18,7 @@ from prefrank._ranking_more import (
     plackett_luce_groups,
     rank_centrality,
 )
+from prefrank._spectral_rankings import ilsr_rankings, lsr_rankings
 from prefrank.agreement import (
     brennan_prediger,
     cohen_kappa,
@@ -66,11 +67,13 @@ __all__ = [
     "fleiss_kappa",
     "gwet_ac",
     "ilsr_pairwise",
+    "ilsr_rankings",
     "item_disagreement",
     "judge_agreement",
     "krippendorff_alpha",
     "label_noise",
     "lsr_pairwise",
+    "lsr_rankings",
     "model_disagreement",
     "percent_agreement",
     "plackett_luce",

@@ -479,3 +479,20 @@ class Game:
     ) -> _SampledOut: ...
 
 # --- end attribution ---
+
+# --- spectral rankings (LSR / ILSR on Plackett-Luce observations) ---
+def spectral_rankings_fit(
+    n_items: int,
+    offsets: npt.NDArray[np.uint64],
+    items: npt.NDArray[np.uint32],
+    n_ranked: npt.NDArray[np.uint32],
+    kind: str,
+    weight: npt.NDArray[np.float64] | None = None,
+    alpha: float = 0.0,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    dense: bool | None = None,
+    dedup: bool = True,
+) -> dict[str, _t.Any]: ...
+
+# --- end spectral rankings ---

@@ -200,6 +200,27 @@ def _pl_message(obs: _Obs) -> str:
     return "; ".join(parts)
 
 
+def _observations(data: Any, group: Any, item: Any, rank: Any, weight: Any, anchor: Any) -> _Obs:
+    """Observations from a long-form table or a list of rankings (see :func:`plackett_luce`)."""
+    if data is None:
+        raise PrefrankError("no data: pass a long-form table (group, item, rank) or a list of rankings")
+    if _is_ranking_list(data):
+        obs = _obs_from_lists(data, weight)
+    else:
+        obs = _obs_from_table(data, group, item, rank, weight)
+    if anchor is not None:
+        _index_of(obs.items, anchor[0])
+    return obs
+
+
+def _raise_weight_error(obs: _Obs, e: PrefrankError) -> None:
+    """Re-raise the core's bad-weight error naming the observation's label (else return)."""
+    row = getattr(e, "row", None)
+    if row is not None and obs.weight is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
+        where = f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
+        raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
+
+
 def plackett_luce(
     data: Any = None,
     *,
@@ -239,14 +260,7 @@ def plackett_luce(
     """
     _check_common(scale, alpha)
     _check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
-    if data is None:
-        raise PrefrankError("no data: pass a long-form table (group, item, rank) or a list of rankings")
-    if _is_ranking_list(data):
-        obs = _obs_from_lists(data, weight)
-    else:
-        obs = _obs_from_table(data, group, item, rank, weight)
-    if anchor is not None:
-        _index_of(obs.items, anchor[0])
+    obs = _observations(data, group, item, rank, weight, anchor)
     try:
         fit = _core.pl_fit(
             len(obs.items),
@@ -264,10 +278,7 @@ def plackett_luce(
             raise
         raise NotIdentifiableError(_pl_message(obs)) from None
     except PrefrankError as e:
-        row = getattr(e, "row", None)
-        if row is not None and obs.weight is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
-            where = f"group {_plain(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
-            raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
+        _raise_weight_error(obs, e)
         raise
     if not fit["converged"]:
         warnings.warn(

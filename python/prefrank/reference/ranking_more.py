@@ -1,4 +1,4 @@
-"""Reference twins of prefrank-core's `rank::{plackett_luce, spectral, batched, contextual}`.
+"""Reference twins of prefrank-core's `rank::{plackett_luce, spectral, spectral_rankings, batched, contextual}`.
 
 Plain loops and numpy, written for clarity: the test oracle and the "pure Python" benchmark
 baseline. Items are integer codes ``0..n-1``; every function returns centred log-strengths when no
@@ -15,7 +15,9 @@ __all__ = [
     "bradley_terry_groups",
     "contextual_bradley_terry",
     "ilsr_pairwise",
+    "ilsr_rankings",
     "lsr_pairwise",
+    "lsr_rankings",
     "plackett_luce",
     "plackett_luce_loglik",
     "rank_centrality",
@@ -136,18 +138,65 @@ def lsr_pairwise(n_items: int, wins: np.ndarray, *, alpha: float = 0.0, params: 
     return _log_centre(_statdist(chain))
 
 
-def ilsr_pairwise(
-    n_items: int, wins: np.ndarray, *, alpha: float = 0.0, tol: float = 1e-12, max_iter: int = 10_000
-) -> np.ndarray:
-    """LSR iterated to its fixed point (the Bradley-Terry MLE when ``alpha = 0``)."""
+def _iterate_lsr(step, n_items: int, tol: float, max_iter: int) -> np.ndarray:
+    """Repeat ``step(params)`` from zeros until the L1 change is at most ``tol``."""
     params = np.zeros(n_items)
     for it in range(max_iter):
-        new = lsr_pairwise(n_items, wins, alpha=alpha, params=params)
+        new = step(params)
         done = it > 0 and np.abs(new - params).sum() <= tol
         params = new
         if done:
             break
     return params
+
+
+def ilsr_pairwise(
+    n_items: int, wins: np.ndarray, *, alpha: float = 0.0, tol: float = 1e-12, max_iter: int = 10_000
+) -> np.ndarray:
+    """LSR iterated to its fixed point (the Bradley-Terry MLE when ``alpha = 0``)."""
+    return _iterate_lsr(lambda p: lsr_pairwise(n_items, wins, alpha=alpha, params=p), n_items, tol, max_iter)
+
+
+def lsr_rankings(
+    n_items: int,
+    observations: Sequence[tuple[Sequence[int], int]],
+    *,
+    weights: Sequence[float] | None = None,
+    alpha: float = 0.0,
+    params: np.ndarray | None = None,
+) -> np.ndarray:
+    """One LSR step on Plackett-Luce observations ``(members best first, number ranked)`` from
+    strengths ``exp(params)`` (ones by default): every choice stage adds ``weight / (sum of the
+    remaining members' strengths)`` to the rate from each other remaining member to the winner."""
+    w = np.ones(n_items) if params is None else np.exp(params - params.mean())
+    w = w * n_items / w.sum()  # choix's exp_transform
+    chain = np.full((n_items, n_items), float(alpha))
+    for r, (members, k) in enumerate(observations):
+        weight = 1.0 if weights is None else weights[r]
+        for s in range(min(k, len(members) - 1)):
+            remaining = members[s:]
+            z = sum(w[i] for i in remaining)
+            for loser in remaining[1:]:
+                chain[loser, members[s]] += weight / z
+    np.fill_diagonal(chain, 0.0)
+    return _log_centre(_statdist(chain))
+
+
+def ilsr_rankings(
+    n_items: int,
+    observations: Sequence[tuple[Sequence[int], int]],
+    *,
+    weights: Sequence[float] | None = None,
+    alpha: float = 0.0,
+    tol: float = 1e-12,
+    max_iter: int = 10_000,
+) -> np.ndarray:
+    """LSR on rankings iterated to its fixed point (the Plackett-Luce MLE when ``alpha = 0``)."""
+
+    def step(p: np.ndarray) -> np.ndarray:
+        return lsr_rankings(n_items, observations, weights=weights, alpha=alpha, params=p)
+
+    return _iterate_lsr(step, n_items, tol, max_iter)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ use prefrank_core::rank::bt::{Cells, Ties};
 use prefrank_core::rank::contextual::{self, ContextualOptions};
 use prefrank_core::rank::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
 use prefrank_core::rank::spectral::{self, SpectralOptions};
+use prefrank_core::rank::spectral_rankings;
 use prefrank_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
@@ -173,6 +174,62 @@ fn spectral_fit<'py>(
     Ok(d)
 }
 
+/// Spectral estimate from observations in flat form (as `pl_fit`): kind is 'lsr' or 'ilsr'.
+/// Returns a dict with theta, loglik (Plackett-Luce, at theta), iterations, converged, wins
+/// (weighted stages won) and games (weighted appearances).
+#[pyfunction]
+#[pyo3(signature = (n_items, offsets, items, n_ranked, kind, weight=None, alpha=0.0, max_iter=10_000, tol=1e-10, dense=None, dedup=true))]
+#[allow(clippy::too_many_arguments)]
+fn spectral_rankings_fit<'py>(
+    py: Python<'py>,
+    n_items: usize,
+    offsets: PyReadonlyArray1<'py, u64>,
+    items: PyReadonlyArray1<'py, u32>,
+    n_ranked: PyReadonlyArray1<'py, u32>,
+    kind: &str,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+    dense: Option<bool>,
+    dedup: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
+    let opts = SpectralOptions {
+        alpha,
+        max_iter,
+        tol,
+        dense,
+    };
+    let (f, ll, wins, games) = py
+        .detach(|| -> Result<_, Error> {
+            let rk = Rankings::new(n, o, it, k, w)?;
+            let rk = if dedup { rk.dedup() } else { rk };
+            let (wins, games) = rk.wins_and_games();
+            let f = match kind {
+                "lsr" => spectral_rankings::lsr_rankings(&rk, &opts, None)?,
+                "ilsr" => spectral_rankings::ilsr_rankings(&rk, &opts)?,
+                other => {
+                    return Err(Error::invalid(
+                        "kind",
+                        format!("{other:?} is not one of 'lsr', 'ilsr'"),
+                    ))
+                }
+            };
+            let ll = pl::loglik(&rk, &f.theta);
+            Ok((f, ll, wins, games))
+        })
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("theta", f.theta.into_pyarray(py))?;
+    d.set_item("loglik", ll)?;
+    d.set_item("iterations", f.iterations)?;
+    d.set_item("converged", f.converged)?;
+    d.set_item("wins", wins.into_pyarray(py))?;
+    d.set_item("games", games.into_pyarray(py))?;
+    Ok(d)
+}
+
 /// One Bradley-Terry fit per group. Returns a dict with offsets, items, theta, converged,
 /// identifiable, iterations (per group).
 #[pyfunction]
@@ -320,5 +377,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bt_groups, m)?)?;
     m.add_function(wrap_pyfunction!(pl_groups, m)?)?;
     m.add_function(wrap_pyfunction!(contextual_bt_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(spectral_rankings_fit, m)?)?;
     Ok(())
 }

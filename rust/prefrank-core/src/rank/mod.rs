@@ -12,3 +12,4 @@ pub mod optim;
 pub mod plackett_luce;
 pub mod robust;
 pub mod spectral;
+pub mod spectral_rankings;

@@ -52,7 +52,7 @@ impl Default for SpectralOptions {
 }
 
 /// Off-diagonal transition rates: `base` between every ordered pair plus sparse extra rates.
-struct Chain {
+pub(crate) struct Chain {
     n: usize,
     base: f64,
     from: Vec<u32>,
@@ -61,7 +61,7 @@ struct Chain {
 }
 
 impl Chain {
-    fn with_capacity(n: usize, base: f64, cap: usize) -> Self {
+    pub(crate) fn with_capacity(n: usize, base: f64, cap: usize) -> Self {
         Chain {
             n,
             base,
@@ -72,7 +72,7 @@ impl Chain {
     }
 
     #[inline]
-    fn push(&mut self, from: u32, to: u32, rate: f64) {
+    pub(crate) fn push(&mut self, from: u32, to: u32, rate: f64) {
         if rate != 0.0 {
             self.from.push(from);
             self.to.push(to);
@@ -81,7 +81,8 @@ impl Chain {
     }
 }
 
-fn check(cells: &Cells, opts: &SpectralOptions) -> Result<()> {
+/// `alpha` finite and >= 0, `tol` > 0.
+pub(crate) fn check_options(opts: &SpectralOptions) -> Result<()> {
     if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
         return Err(Error::invalid(
             "alpha",
@@ -94,6 +95,11 @@ fn check(cells: &Cells, opts: &SpectralOptions) -> Result<()> {
             format!("must be > 0, got {}", opts.tol),
         ));
     }
+    Ok(())
+}
+
+fn check(cells: &Cells, opts: &SpectralOptions) -> Result<()> {
+    check_options(opts)?;
     if cells.n == 0 {
         return Err(Error::Empty {
             what: "the item set".into(),
@@ -185,11 +191,19 @@ fn lsr_step(
 /// (with choix's `alpha` regularisation when `alpha > 0`).
 pub fn ilsr(cells: &Cells, opts: &SpectralOptions) -> Result<SpectralFit> {
     check(cells, opts)?;
-    let n = cells.n;
+    iterate_lsr(cells.n, opts, |w| lsr_step(cells, opts, Some(w)))
+}
+
+/// The ILSR loop shared by pair counts and rankings: `step(strengths)` is one LSR solve returning
+/// `(pi, iterations, converged)`; it is repeated from its own (exp-transformed) estimate.
+pub(crate) fn iterate_lsr<F>(n: usize, opts: &SpectralOptions, mut step: F) -> Result<SpectralFit>
+where
+    F: FnMut(&[f64]) -> Result<(Vec<f64>, usize, bool)>,
+{
     let mut theta = vec![0.0; n];
     let mut w = vec![1.0; n];
     for it in 0..opts.max_iter {
-        let (pi, _, ok) = lsr_step(cells, opts, Some(&w))?;
+        let (pi, _, ok) = step(&w)?;
         let new = log_centre(&pi);
         let change: f64 = new.iter().zip(&theta).map(|(a, b)| (a - b).abs()).sum();
         theta = new;
@@ -221,7 +235,7 @@ pub fn ilsr(cells: &Cells, opts: &SpectralOptions) -> Result<SpectralFit> {
     })
 }
 
-fn log_centre(pi: &[f64]) -> Vec<f64> {
+pub(crate) fn log_centre(pi: &[f64]) -> Vec<f64> {
     let mut t: Vec<f64> = pi.iter().map(|p| p.ln()).collect();
     let mean = t.iter().sum::<f64>() / t.len() as f64;
     t.iter_mut().for_each(|v| *v -= mean);
@@ -229,7 +243,7 @@ fn log_centre(pi: &[f64]) -> Vec<f64> {
 }
 
 /// Stationary distribution (scaled to sum `n`) of the chain: `(pi, iterations, converged)`.
-fn stationary(
+pub(crate) fn stationary(
     ch: &Chain,
     opts: &SpectralOptions,
     start: Option<&[f64]>,
@@ -244,6 +258,12 @@ fn stationary(
     } else {
         stationary_power(ch, opts.max_iter, opts.tol, start)
     };
+    check_mass(&pi)?;
+    Ok((pi, it, ok))
+}
+
+/// Every item must keep a positive, finite stationary mass.
+pub(crate) fn check_mass(pi: &[f64]) -> Result<()> {
     if let Some(k) = pi.iter().position(|&p| !(p > 0.0 && p.is_finite())) {
         return Err(Error::NotIdentifiable {
             reason: format!(
@@ -251,7 +271,7 @@ fn stationary(
             ),
         });
     }
-    Ok((pi, it, ok))
+    Ok(())
 }
 
 fn stationary_dense(ch: &Chain) -> Result<Vec<f64>> {
@@ -336,19 +356,39 @@ fn stationary_power(
     for k in 0..ch.rate.len() {
         out[ch.from[k] as usize] += ch.rate[k];
     }
+    power_iterate(ch.base, &out, max_iter, tol, start, |pi, inflow| {
+        inflow.iter_mut().for_each(|v| *v = 0.0);
+        for k in 0..ch.rate.len() {
+            inflow[ch.to[k] as usize] += pi[ch.from[k] as usize] * ch.rate[k];
+        }
+    })
+}
+
+/// Uniformised power iteration for a chain given by its total out-rates `out` (including
+/// `base * (n - 1)`) and an operator `inflow(pi, buf)` that writes `sum_j pi_j rate(j -> i)` over
+/// the extra (non-`base`) rates into `buf`. Returns `(pi scaled to sum n, iterations, converged)`.
+pub(crate) fn power_iterate<F>(
+    base: f64,
+    out: &[f64],
+    max_iter: usize,
+    tol: f64,
+    start: Option<&[f64]>,
+    mut inflow_of: F,
+) -> (Vec<f64>, usize, bool)
+where
+    F: FnMut(&[f64], &mut [f64]),
+{
+    let n = out.len();
     let lambda = out.iter().fold(0.0f64, |m, &v| m.max(v)) * 1.05;
     // Warm start (ILSR passes the previous estimate: successive chains have close solutions).
     let mut pi = start.map_or_else(|| vec![1.0; n], |s| s.to_vec());
     let mut inflow = vec![0.0; n];
     for it in 0..max_iter {
         let total: f64 = pi.iter().sum();
-        inflow.iter_mut().for_each(|v| *v = 0.0);
-        for k in 0..ch.rate.len() {
-            inflow[ch.to[k] as usize] += pi[ch.from[k] as usize] * ch.rate[k];
-        }
+        inflow_of(&pi, &mut inflow);
         let mut change = 0.0f64;
         for i in 0..n {
-            let flow = ch.base * (total - pi[i]) + inflow[i] - pi[i] * out[i];
+            let flow = base * (total - pi[i]) + inflow[i] - pi[i] * out[i];
             let new = pi[i] + flow / lambda;
             change = change.max(((new - pi[i]) / new.abs().max(1e-300)).abs());
             pi[i] = new;
