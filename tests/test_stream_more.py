@@ -327,3 +327,17 @@ def test_judge_agreement_stream_errors(tmp_path):
         pr.judge_agreement(jdf, hroot, batch_rows=BATCH, **kw)
     with pytest.raises(pr.PrefrankError, match="column 'nope' not found"):
         pr.judge_agreement(jdf, hroot, batch_rows=BATCH, **dict(kw, human_verdict="nope"))
+
+
+def test_judge_agreement_stream_keeps_missing_judge_verdicts(tmp_path):
+    jdf, hdf = _agreement_tables()
+    jdf.loc[[3, 90, 91], "verdict"] = None
+    jroot = _write_parts(jdf, tmp_path / "judgments", kinds=("parquet", "parquet"))
+    kw = dict(unit="unit", verdict="verdict", judge="judge", rater="rater", human_verdict="label")
+    one = pr.judge_agreement(jdf, hdf, **kw)
+    many = pr.judge_agreement(jroot, hdf, batch_rows=BATCH, **kw)
+    pd.testing.assert_frame_equal(many.judges, one.judges)
+    # A missing verdict is a judgment that misses the majority: it still counts among the units.
+    votes = pd.crosstab(hdf["unit"], hdf["label"])
+    majority = votes.index[votes.max(axis=1) > votes.sum(axis=1) / 2]
+    assert many.judges["units"].sum() == jdf["unit"].isin(majority).sum()

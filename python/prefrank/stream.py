@@ -10,6 +10,12 @@ mergeable statistic and merge the statistics, so the rows never sit in memory to
 ``batch_rows x (bytes per row + 40)``; Parquet also holds one decoded row group) plus the merged
 statistic, whose size depends on the statistic, not the number of rows (see docs/scale.md).
 
+Statistics whose exact state needs every row (Elo over shuffles, label noise, per-group and
+contextual Bradley-Terry, score consistency, Plackett-Luce) merge the batches' *coded rows*
+instead (:func:`comparison_rows`, :func:`ranking_rows`: integer codes and numbers, no text; 16 to
+33 bytes per row, stated by each function); fragility reads the source twice (pair counts, then the
+removed rows) and judge agreement merges row counts per key (:func:`accumulate_key_counts`).
+
 Files are read in sorted path order and rows in file order, so results do not depend on the file
 system's listing order. Streaming needs pyarrow (``pip install 'prefrank[arrow]'``).
 """
@@ -369,8 +375,8 @@ def elo_stream(
 
 # --------------------------------------------------------------------------------------------------
 # Coded rows: for statistics whose exact state needs every row (Elo over shuffles, label noise, per-
-# group and contextual Bradley-Terry, score consistency), each batch is reduced to its coded rows
-# (uint32 codes and numbers, no text) and the batches are concatenated in row order.
+# group and contextual Bradley-Terry, score consistency, Plackett-Luce), each batch is reduced to
+# its coded rows (uint32 codes and numbers, no text) and the batches are concatenated in row order.
 
 
 def wants_stream(data: Any, batch_rows: int | None) -> bool:
@@ -687,7 +693,7 @@ class _KeyCounts:
         import pandas as pd
 
         both = pd.concat([self.counts, other.counts])
-        return _KeyCounts(both.groupby(level=list(range(both.index.nlevels)), sort=False).sum())
+        return _KeyCounts(both.groupby(level=list(range(both.index.nlevels)), sort=False, dropna=False).sum())
 
 
 def key_counts(frame: Any, keys: Sequence[str]) -> Any:
