@@ -129,7 +129,7 @@ def test_label_noise_streams(judged):
         np.testing.assert_array_equal(many.judge_epsilon, one.judge_epsilon)
         np.testing.assert_array_equal(many.judge_ci, one.judge_ci)
         assert (many.epsilon, many.epsilon_ci, many.loglik) == (one.epsilon, one.epsilon_ci, one.loglik)
-        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas())
+        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas(), check_exact=True)
 
 
 def test_bradley_terry_groups_streams_groups_split_across_batches(judged):
@@ -140,8 +140,8 @@ def test_bradley_terry_groups_streams_groups_split_across_batches(judged):
     assert df.assign(part=part).groupby("prompt")["part"].nunique().min() >= 2
     for src in _sources(root):
         many = pr.bradley_terry_groups(src, group="prompt", batch_rows=BATCH, **COLS)
-        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas())
-        pd.testing.assert_frame_equal(many.flags(), one.flags())
+        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas(), check_exact=True)
+        pd.testing.assert_frame_equal(many.flags(), one.flags(), check_exact=True)
     with pytest.raises(pr.PrefrankError, match="missing group="):
         pr.bradley_terry_groups(root, batch_rows=BATCH, **COLS)
 
@@ -152,7 +152,7 @@ def test_contextual_bradley_terry_streams(judged):
     for src in _sources(root):
         many = pr.contextual_bradley_terry(src, covariates="len_diff", weight="w", batch_rows=BATCH, **COLS)
         _assert_ranking_equal(many.ranking, one.ranking)
-        pd.testing.assert_series_equal(many.coefficients, one.coefficients)
+        pd.testing.assert_series_equal(many.coefficients, one.coefficients, check_exact=True)
     with pytest.raises(pr.PrefrankError, match="covariates= must name columns"):
         pr.contextual_bradley_terry(root, covariates=df[["len_diff"]].to_numpy(), **COLS)
     with pytest.raises(pr.PrefrankError, match="named more than once"):
@@ -172,7 +172,7 @@ def test_score_consistency_streams(judged, aggregate):
         many = pr.score_consistency(src, batch_rows=BATCH, **kw)
         assert many.to_dict() == one.to_dict()
         np.testing.assert_array_equal(many.table, one.table)
-        pd.testing.assert_frame_equal(many.by_judge(), one.by_judge())
+        pd.testing.assert_frame_equal(many.by_judge(), one.by_judge(), check_exact=True)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def test_fragility_streams_with_a_second_pass(judged):
         for src in _sources(root):
             many = fragility(src, weight="w", batch_rows=BATCH, **kw, **COLS)
             assert many.to_dict() == one.to_dict()
-            pd.testing.assert_frame_equal(many.removed, one.removed)
+            pd.testing.assert_frame_equal(many.removed, one.removed, check_exact=True)
             np.testing.assert_array_equal(many.theta_after, one.theta_after)
     # The rows number the concatenated files, and each removed row has the reported outcome.
     rows = df.iloc[one.rows]
@@ -245,11 +245,11 @@ def test_plackett_luce_groups_streams(ranked):
     one = pr.plackett_luce_groups(df, group="prompt", ranking="annotator")
     for src in _sources(root):
         many = pr.plackett_luce_groups(src, group="prompt", ranking="annotator", batch_rows=BATCH)
-        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas())
-        pd.testing.assert_frame_equal(many.flags(), one.flags())
+        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas(), check_exact=True)
+        pd.testing.assert_frame_equal(many.flags(), one.flags(), check_exact=True)
     single = pr.plackett_luce_groups(df, group="obs")
     many = pr.plackett_luce_groups(str(root), group="obs", batch_rows=BATCH)
-    pd.testing.assert_frame_equal(many.to_pandas(), single.to_pandas())
+    pd.testing.assert_frame_equal(many.to_pandas(), single.to_pandas(), check_exact=True)
 
 
 def test_plackett_luce_stream_errors(tmp_path, ranked):
@@ -312,8 +312,8 @@ def test_judge_agreement_streams_either_table(tmp_path):
     assert one.units_with_majority > 0 and len(one.judges) == 2 and len(one.annotators) == 5
     for jsrc, hsrc in ((str(jroot), str(hroot / "*")), (str(jroot / "part-*"), hdf), (jdf, str(hroot))):
         many = pr.judge_agreement(jsrc, hsrc, batch_rows=BATCH, **kw)
-        pd.testing.assert_frame_equal(many.judges, one.judges)
-        pd.testing.assert_frame_equal(many.annotators, one.annotators)
+        pd.testing.assert_frame_equal(many.judges, one.judges, check_exact=True)
+        pd.testing.assert_frame_equal(many.annotators, one.annotators, check_exact=True)
         assert many.to_dict() == one.to_dict()
 
 
@@ -336,7 +336,7 @@ def test_judge_agreement_stream_keeps_missing_judge_verdicts(tmp_path):
     kw = dict(unit="unit", verdict="verdict", judge="judge", rater="rater", human_verdict="label")
     one = pr.judge_agreement(jdf, hdf, **kw)
     many = pr.judge_agreement(jroot, hdf, batch_rows=BATCH, **kw)
-    pd.testing.assert_frame_equal(many.judges, one.judges)
+    pd.testing.assert_frame_equal(many.judges, one.judges, check_exact=True)
     # A missing verdict is a judgment that misses the majority: it still counts among the units.
     votes = pd.crosstab(hdf["unit"], hdf["label"])
     majority = votes.index[votes.max(axis=1) > votes.sum(axis=1) / 2]
