@@ -119,17 +119,41 @@ def test_elo_with_shuffles_streams(judged):
     _assert_ranking_equal(pr.elo(first, shuffles=5, batch_rows=BATCH, **COLS), pr.elo(part, shuffles=5, **COLS))
 
 
-def test_label_noise_streams(judged):
+@pytest.mark.parametrize("per_judge", [True, False])
+def test_label_noise_streams_judge_cells(judged, per_judge):
     df, root = judged
-    one = pr.label_noise(df, judge="judge", weight="w", **COLS)
+    one = pr.label_noise(df, judge="judge", weight="w", per_judge=per_judge, **COLS)
+    # Each (judge, pair, verdict) cell row gets the posterior of the rows in it.
+    lo, hi = np.minimum(df["a"], df["b"]), np.maximum(df["a"], df["b"])
+    lo_won = np.where(df["a"] == lo, df["winner"] == "a", df["winner"] == "b")
+    verdict = np.where(df["winner"] == "tie", "tie", np.where(lo_won, "lo", "hi"))
+    keys = list(zip(df["judge"], lo, hi, verdict, strict=True))
     for src in _sources(root):
-        many = pr.label_noise(src, judge="judge", weight="w", batch_rows=BATCH, **COLS)
+        many = pr.label_noise(src, judge="judge", weight="w", per_judge=per_judge, batch_rows=BATCH, **COLS)
         np.testing.assert_array_equal(many.theta, one.theta)
-        np.testing.assert_array_equal(many.posterior, one.posterior)
         np.testing.assert_array_equal(many.judge_epsilon, one.judge_epsilon)
         np.testing.assert_array_equal(many.judge_ci, one.judge_ci)
+        np.testing.assert_array_equal(many.judge_weight, one.judge_weight)
         assert (many.epsilon, many.epsilon_ci, many.loglik) == (one.epsilon, one.epsilon_ci, one.loglik)
-        pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas(), check_exact=True)
+        assert (many.iterations, many.joint_intervals) == (one.iterations, one.joint_intervals)
+        _assert_ranking_equal(many.ranking, one.ranking)
+        cells = many.to_pandas()
+        assert cells["weight"].sum() == df["w"].sum() and len(cells) < len(df)
+        cell_verdict = np.where(cells["tie"], "tie", np.where(cells["p_a"] == 1.0, "lo", "hi"))
+        posterior = dict(
+            zip(zip(cells["judge"], cells["a"], cells["b"], cell_verdict, strict=True), cells["p_correct"])
+        )
+        np.testing.assert_array_equal([posterior[k] for k in keys], one.posterior)
+
+
+def test_label_noise_cells_without_judge_and_with_zero_weights(tmp_path, judged):
+    df = judged[0].assign(w=judged[0]["w"] - 1)  # a third of the rows weigh nothing
+    root = _write_parts(df, tmp_path / "zero")
+    one = pr.label_noise(df, weight="w", **COLS)
+    many = pr.label_noise(str(root / "*"), weight="w", batch_rows=BATCH, **COLS)
+    np.testing.assert_array_equal(many.theta, one.theta)
+    assert (many.epsilon, many.epsilon_ci, many.loglik) == (one.epsilon, one.epsilon_ci, one.loglik)
+    assert many.judges is None and len(many.comparisons) <= 3 * 15
 
 
 def test_bradley_terry_groups_streams_groups_split_across_batches(judged):

@@ -437,18 +437,24 @@ def label_noise(
     precision on strengths (0 = none: the comparison graph must be connected).
 
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
-    ``batch_rows`` rows whose coded rows are concatenated (no text held: 17 bytes per row, + 4 with
-    a judge, + 8 with a weight; see :func:`prefrank.stream.comparison_rows`): the result, per-row
-    ``posterior`` included (rows in file order, files in sorted path order), is the same as for the
-    concatenated table in memory.
+    ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
+    and ties), which are merged: memory is one batch plus 44 bytes per cell, however many rows
+    repeat a cell (:func:`prefrank.stream.label_noise_cells`). The EM sees only these cells, so
+    strengths, flip rates, intervals and log-likelihood equal those of the in-memory fit on the
+    concatenated files (exactly with whole-number weights). ``comparisons`` is then the cell table
+    (one weighted row per cell and verdict, cells in the order the rows first reach them) and
+    ``posterior`` is per cell row: the posterior every judgment in that cell with that verdict has
+    in the in-memory fit.
     """
-    from prefrank.stream import comparisons_of
+    from prefrank.stream import label_noise_cells, wants_stream
 
     _check_choice("scale", scale, _SCALES)
     z = _z(level)
-    comps = comparisons_of(
-        data, batch_rows, a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self
-    )
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self)
+    if wants_stream(data, batch_rows):
+        comps = label_noise_cells(data, batch_rows=batch_rows, **cols)
+    else:
+        comps = as_comparisons(data, **cols)
     jcodes = comps.judge if per_judge else None
     n_judges = len(comps.judges) if (per_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):

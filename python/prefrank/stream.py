@@ -10,11 +10,12 @@ mergeable statistic and merge the statistics, so the rows never sit in memory to
 ``batch_rows x (bytes per row + 40)``; Parquet also holds one decoded row group) plus the merged
 statistic, whose size depends on the statistic, not the number of rows (see docs/scale.md).
 
-Statistics whose exact state needs every row (Elo over shuffles, label noise, per-group and
-contextual Bradley-Terry, score consistency, Plackett-Luce) merge the batches' *coded rows*
-instead (:func:`comparison_rows`, :func:`ranking_rows`: integer codes and numbers, no text; 16 to
-33 bytes per row, stated by each function); fragility reads the source twice (pair counts, then the
-removed rows) and judge agreement merges row counts per key (:func:`accumulate_key_counts`).
+Statistics whose exact state needs every row (Elo over shuffles, per-group and contextual
+Bradley-Terry, score consistency, Plackett-Luce) merge the batches' *coded rows* instead
+(:func:`comparison_rows`, :func:`ranking_rows`: integer codes and numbers, no text; 16 to 33 bytes
+per row, stated by each function); label noise merges (judge, pair) cells
+(:func:`label_noise_cells`), fragility reads the source twice (pair counts, then the removed rows)
+and judge agreement merges row counts per key (:func:`accumulate_key_counts`).
 
 Files are read in sorted path order and rows in file order, so results do not depend on the file
 system's listing order. Streaming needs pyarrow (``pip install 'prefrank[arrow]'``).
@@ -374,9 +375,9 @@ def elo_stream(
 
 
 # --------------------------------------------------------------------------------------------------
-# Coded rows: for statistics whose exact state needs every row (Elo over shuffles, label noise, per-
-# group and contextual Bradley-Terry, score consistency, Plackett-Luce), each batch is reduced to
-# its coded rows (uint32 codes and numbers, no text) and the batches are concatenated in row order.
+# Coded rows: for statistics whose exact state needs every row (Elo over shuffles, per-group and
+# contextual Bradley-Terry, score consistency, Plackett-Luce), each batch is reduced to its coded
+# rows (uint32 codes and numbers, no text) and the batches are concatenated in row order.
 
 
 def wants_stream(data: Any, batch_rows: int | None) -> bool:
@@ -724,3 +725,106 @@ def accumulate_key_counts(
         source, build, columns=_needed(*keys), string_columns=string_columns, batch_rows=batch_rows
     )
     return out.counts
+
+
+# --------------------------------------------------------------------------------------------------
+# Label noise: (judge, pair) cells
+
+
+class _JudgeCells:
+    """Mergeable (judge, lo, hi) cells of comparisons: the weight of "lo won", "hi won" and ties,
+    and the first row (numbered across batches) that reached the cell. Label tables are those of
+    all rows read (zero-weight rows included), united on merge."""
+
+    def __init__(self, items: Any, judges: Any, keys: dict[str, Any], first: Any, mass: Any) -> None:
+        self.items, self.judges, self.keys, self.first, self.mass = items, judges, keys, first, mass
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.first)
+
+    def merge(self, other: _JudgeCells) -> _JudgeCells:
+        import numpy as np
+
+        from prefrank.data import union_labels
+
+        items, mi, oi = union_labels(self.items, other.items)
+        judges, mj, oj = (None, None, None) if self.judges is None else union_labels(self.judges, other.judges)
+        maps = {"judge": (mj, oj), "lo": (mi, oi), "hi": (mi, oi)}
+        keys = {
+            k: np.concatenate([_recode(v, maps[k][0]), _recode(other.keys[k], maps[k][1])])
+            for k, v in self.keys.items()
+        }
+        first = np.concatenate([self.first, other.first])
+        mass = np.concatenate([self.mass, other.mass])
+        return _JudgeCells(items, judges, *_combine_cells(keys, first, mass))
+
+
+def _combine_cells(keys: dict[str, Any], first: Any, mass: Any) -> tuple[dict[str, Any], Any, Any]:
+    """Cells with equal keys summed (in input order) and their first rows kept, sorted by key."""
+    import numpy as np
+
+    if len(first) == 0:
+        return keys, first, mass
+    order = np.lexsort((keys["hi"], keys["lo"], keys["judge"]))
+    sk = {k: v[order] for k, v in keys.items()}
+    new = np.ones(len(order), bool)
+    new[1:] = (sk["judge"][1:] != sk["judge"][:-1]) | (sk["lo"][1:] != sk["lo"][:-1]) | (sk["hi"][1:] != sk["hi"][:-1])
+    starts = np.flatnonzero(new)
+    cell = np.cumsum(new) - 1
+    out = np.zeros((len(starts), 3))
+    # bincount adds in input order, so a cell's weights are summed in row order, as the kernel does.
+    ids = np.empty(len(order), np.int64)
+    ids[order] = cell
+    for c in range(3):
+        out[:, c] = np.bincount(ids, weights=mass[:, c], minlength=len(starts))
+    return {k: v[starts] for k, v in sk.items()}, np.minimum.reduceat(first[order], starts), out
+
+
+def label_noise_cells(source: str | os.PathLike[str], *, batch_rows: int | None = None, **columns: Any) -> Any:
+    """The (judge, pair, verdict) cells of a file, directory or glob read in batches, as a weighted
+    :class:`~prefrank.Comparisons`: one row per cell and verdict class (lo won, hi won, tie) with
+    the summed weight, cells in the order the rows first reach them. The label-noise EM depends on
+    the rows only through these cells (in that order), so the fit on them equals the fit on the
+    rows (exactly with whole-number weights). Memory: one batch plus 44 bytes per cell (at most
+    one cell per row; with repeated judgments of a pair by a judge, far fewer)."""
+    import numpy as np
+
+    from prefrank.data import Comparisons, comparisons
+
+    cols = comparison_options(columns)
+    names, strings = _read_columns(cols)
+    has_judge = cols.get("judge") is not None
+    seen = [0]
+
+    def build(table: Any) -> _JudgeCells:
+        tbl = comparisons(table, **cols)
+        start, seen[0] = seen[0], seen[0] + len(tbl)
+        w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
+        live = np.flatnonzero(w > 0)
+        a, b, p, tie, wl = tbl.a[live], tbl.b[live], tbl.p[live], tbl.tie[live] != 0, w[live]
+        pa = np.where(a < b, p, 1.0 - p)
+        mass = np.column_stack(
+            [np.where(tie, 0.0, wl * pa), np.where(tie, 0.0, wl * (1.0 - pa)), np.where(tie, wl, 0.0)]
+        )
+        keys = {
+            "judge": tbl.judge[live] if tbl.judge is not None else np.zeros(len(live), np.uint32),
+            "lo": np.minimum(a, b),
+            "hi": np.maximum(a, b),
+        }
+        return _JudgeCells(tbl.items, tbl.judges, *_combine_cells(keys, live + start, mass))
+
+    cells: _JudgeCells = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+    order = np.argsort(cells.first, kind="stable")
+    mass = cells.mass[order]
+    idx, cls = np.nonzero(mass > 0)
+    return Comparisons(
+        a=np.ascontiguousarray(cells.keys["lo"][order][idx]),
+        b=np.ascontiguousarray(cells.keys["hi"][order][idx]),
+        p=np.array([1.0, 0.0, 0.5])[cls],
+        tie=np.array([0, 0, 1], np.uint8)[cls],
+        items=cells.items,
+        weight=mass[idx, cls],
+        judge=np.ascontiguousarray(cells.keys["judge"][order][idx]) if has_judge else None,
+        judges=cells.judges if has_judge else None,
+    )
