@@ -170,6 +170,23 @@ def test_bradley_terry_groups_streams_groups_split_across_batches(judged):
         pr.bradley_terry_groups(root, batch_rows=BATCH, **COLS)
 
 
+@pytest.mark.parametrize("ties", ["half", "drop"])
+def test_bradley_terry_groups_cells_keep_soft_outcomes_and_zero_weights(tmp_path, judged, ties):
+    df = judged[0].copy()
+    rng = np.random.default_rng(5)
+    # Soft verdicts (dyadic, so sums in any order are exact), ties, and rows that weigh nothing but
+    # still name their items in the group.
+    df["soft"] = rng.choice([0.0, 0.25, 0.5, 0.75, 1.0], len(df))
+    df["w"] = df["w"] - 1
+    root = _write_parts(df, tmp_path / "soft")
+    kw = dict(a="a", b="b", outcome="soft", weight="w", group="prompt", ties=ties, alpha=0.05)
+    one = pr.bradley_terry_groups(df, **kw)
+    many = pr.bradley_terry_groups(root, batch_rows=BATCH, **kw)
+    pd.testing.assert_frame_equal(many.to_pandas(), one.to_pandas(), check_exact=True)
+    pd.testing.assert_frame_equal(many.flags(), one.flags(), check_exact=True)
+    assert one.flags()["items"].sum() == df.groupby("prompt").apply(lambda g: len(set(g["a"]) | set(g["b"]))).sum()
+
+
 def test_contextual_bradley_terry_streams(judged):
     df, root = judged
     one = pr.contextual_bradley_terry(df, covariates=["len_diff"], weight="w", **COLS)

@@ -620,12 +620,14 @@ def bradley_terry_groups(
     Newton solver; larger groups use the general Bradley-Terry solver. Results are identical for any
     thread count.
 
-    A directory or glob of files (or a file with ``batch_rows=``) is read in batches whose coded
-    rows are concatenated (no text held: 25 bytes per row, + 8 with a weight; see
-    :func:`prefrank.stream.comparison_rows`); a group split across batches or files is fitted as
-    one, and the result equals that of the concatenated table.
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches, each reduced
+    to its (group, pair) cells (the weights of either side winning and of ties), which are merged:
+    one batch plus 44 bytes per cell, however many rows repeat a cell (see
+    :func:`prefrank.stream.pair_cells`). A group's fit depends only on these sums, so a group split
+    across batches or files is fitted as one and the result equals that of the concatenated table
+    (exactly with whole-number weights).
     """
-    from prefrank.stream import comparisons_of
+    from prefrank.stream import pair_cells, wants_stream
 
     _check_common("log", alpha)
     _check_choice("ties", ties, ("half", "drop"))
@@ -634,17 +636,11 @@ def bradley_terry_groups(
     else:
         if group is None:
             raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
-        comps = comparisons_of(
-            data,
-            batch_rows,
-            a=a,
-            b=b,
-            outcome=outcome,
-            weight=weight,
-            outcomes=outcomes,
-            drop_self=drop_self,
-            group=group,
-        )
+        cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self, group=group)
+        if wants_stream(data, batch_rows):
+            comps = pair_cells(data, key="group", batch_rows=batch_rows, **cols)
+        else:
+            comps = as_comparisons(data, **cols)
     if comps.group is None or comps.groups is None:
         raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
     out = _core.bt_groups(

@@ -439,20 +439,20 @@ def label_noise(
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
     ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
     and ties), which are merged: memory is one batch plus 44 bytes per cell, however many rows
-    repeat a cell (:func:`prefrank.stream.label_noise_cells`). The EM sees only these cells, so
+    repeat a cell (:func:`prefrank.stream.pair_cells`). The EM sees only these cells, so
     strengths, flip rates, intervals and log-likelihood equal those of the in-memory fit on the
     concatenated files (exactly with whole-number weights). ``comparisons`` is then the cell table
     (one weighted row per cell and verdict, cells in the order the rows first reach them) and
     ``posterior`` is per cell row: the posterior every judgment in that cell with that verdict has
     in the in-memory fit.
     """
-    from prefrank.stream import label_noise_cells, wants_stream
+    from prefrank.stream import pair_cells, wants_stream
 
     _check_choice("scale", scale, _SCALES)
     z = _z(level)
     cols = dict(a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self)
     if wants_stream(data, batch_rows):
-        comps = label_noise_cells(data, batch_rows=batch_rows, **cols)
+        comps = pair_cells(data, key="judge", batch_rows=batch_rows, **cols)
     else:
         comps = as_comparisons(data, **cols)
     jcodes = comps.judge if per_judge else None

@@ -14,7 +14,7 @@ Statistics whose exact state needs every row (Elo over shuffles, per-group and c
 Bradley-Terry, score consistency, Plackett-Luce) merge the batches' *coded rows* instead
 (:func:`comparison_rows`, :func:`ranking_rows`: integer codes and numbers, no text; 16 to 33 bytes
 per row, stated by each function); label noise merges (judge, pair) cells
-(:func:`label_noise_cells`), fragility reads the source twice (pair counts, then the removed rows)
+(:func:`pair_cells`), fragility reads the source twice (pair counts, then the removed rows)
 and judge agreement merges row counts per key (:func:`accumulate_key_counts`).
 
 Files are read in sorted path order and rows in file order, so results do not depend on the file
@@ -728,36 +728,41 @@ def accumulate_key_counts(
 
 
 # --------------------------------------------------------------------------------------------------
-# Label noise: (judge, pair) cells
+# (key, pair) cells: label noise (keyed by judge), per-group Bradley-Terry (keyed by group)
+
+_NEVER = 2**63 - 1  # the first row of a cell that no positively weighted row reached
 
 
-class _JudgeCells:
-    """Mergeable (judge, lo, hi) cells of comparisons: the weight of "lo won", "hi won" and ties,
-    and the first row (numbered across batches) that reached the cell. Label tables are those of
-    all rows read (zero-weight rows included), united on merge."""
+class _PairCells:
+    """Mergeable (key, lo, hi) cells of comparisons (the key: a judge or group code, or 0): the
+    weights of "lo won", "hi won" (``w * p`` oriented, so soft outcomes are kept) and ties, and the
+    first row with a positive weight (numbered across batches) that reached the cell. Zero-weight
+    rows keep their cell (it names the items). Label tables are those of all rows read."""
 
-    def __init__(self, items: Any, judges: Any, keys: dict[str, Any], first: Any, mass: Any) -> None:
-        self.items, self.judges, self.keys, self.first, self.mass = items, judges, keys, first, mass
+    def __init__(self, items: Any, keys_labels: Any, keys: dict[str, Any], first: Any, mass: Any) -> None:
+        self.items, self.keys_labels, self.keys, self.first, self.mass = items, keys_labels, keys, first, mass
 
     @property
     def n_cells(self) -> int:
         return len(self.first)
 
-    def merge(self, other: _JudgeCells) -> _JudgeCells:
+    def merge(self, other: _PairCells) -> _PairCells:
         import numpy as np
 
         from prefrank.data import union_labels
 
         items, mi, oi = union_labels(self.items, other.items)
-        judges, mj, oj = (None, None, None) if self.judges is None else union_labels(self.judges, other.judges)
-        maps = {"judge": (mj, oj), "lo": (mi, oi), "hi": (mi, oi)}
+        labels, mk, ok = (None, None, None)
+        if self.keys_labels is not None:
+            labels, mk, ok = union_labels(self.keys_labels, other.keys_labels)
+        maps = {"key": (mk, ok), "lo": (mi, oi), "hi": (mi, oi)}
         keys = {
             k: np.concatenate([_recode(v, maps[k][0]), _recode(other.keys[k], maps[k][1])])
             for k, v in self.keys.items()
         }
         first = np.concatenate([self.first, other.first])
         mass = np.concatenate([self.mass, other.mass])
-        return _JudgeCells(items, judges, *_combine_cells(keys, first, mass))
+        return _PairCells(items, labels, *_combine_cells(keys, first, mass))
 
 
 def _combine_cells(keys: dict[str, Any], first: Any, mass: Any) -> tuple[dict[str, Any], Any, Any]:
@@ -766,58 +771,65 @@ def _combine_cells(keys: dict[str, Any], first: Any, mass: Any) -> tuple[dict[st
 
     if len(first) == 0:
         return keys, first, mass
-    order = np.lexsort((keys["hi"], keys["lo"], keys["judge"]))
+    order = np.lexsort((keys["hi"], keys["lo"], keys["key"]))
     sk = {k: v[order] for k, v in keys.items()}
     new = np.ones(len(order), bool)
-    new[1:] = (sk["judge"][1:] != sk["judge"][:-1]) | (sk["lo"][1:] != sk["lo"][:-1]) | (sk["hi"][1:] != sk["hi"][:-1])
+    new[1:] = (sk["key"][1:] != sk["key"][:-1]) | (sk["lo"][1:] != sk["lo"][:-1]) | (sk["hi"][1:] != sk["hi"][:-1])
     starts = np.flatnonzero(new)
-    cell = np.cumsum(new) - 1
-    out = np.zeros((len(starts), 3))
-    # bincount adds in input order, so a cell's weights are summed in row order, as the kernel does.
+    # bincount adds in input order, so a cell's weights are summed in row order, as the kernels do.
     ids = np.empty(len(order), np.int64)
-    ids[order] = cell
-    for c in range(3):
-        out[:, c] = np.bincount(ids, weights=mass[:, c], minlength=len(starts))
+    ids[order] = np.cumsum(new) - 1
+    out = np.column_stack([np.bincount(ids, weights=mass[:, c], minlength=len(starts)) for c in range(3)])
     return {k: v[starts] for k, v in sk.items()}, np.minimum.reduceat(first[order], starts), out
 
 
-def label_noise_cells(source: str | os.PathLike[str], *, batch_rows: int | None = None, **columns: Any) -> Any:
-    """The (judge, pair, verdict) cells of a file, directory or glob read in batches, as a weighted
-    :class:`~prefrank.Comparisons`: one row per cell and verdict class (lo won, hi won, tie) with
-    the summed weight, cells in the order the rows first reach them. The label-noise EM depends on
-    the rows only through these cells (in that order), so the fit on them equals the fit on the
-    rows (exactly with whole-number weights). Memory: one batch plus 44 bytes per cell (at most
-    one cell per row; with repeated judgments of a pair by a judge, far fewer)."""
+def pair_cells(
+    source: str | os.PathLike[str], *, key: str | None, batch_rows: int | None = None, **columns: Any
+) -> Any:
+    """The (key, pair) cells of a file, directory or glob read in batches, as a weighted
+    :class:`~prefrank.Comparisons`: per cell one row per verdict class with weight (lo won: p=1,
+    hi won: p=0, tie), or one zero-weight tie row for a cell without weight; ``key`` names the column
+    option that keys the cells (``"judge"`` or ``"group"``; None: pairs only) and becomes the table's
+    judge or group. Cells come in the order the first positively weighted row reaches them.
+
+    A kernel that reads the rows only through these sums (the label-noise EM, which also follows the
+    first-reached order; per-group Bradley-Terry) gives the same result on this table as on the rows
+    (exactly with whole-number weights; fractional ones summed in another order may differ in the
+    last bits). Memory: one batch plus 44 bytes per cell (at most one per row), then the table (29
+    bytes per row, at most three rows per cell)."""
     import numpy as np
 
     from prefrank.data import Comparisons, comparisons
 
     cols = comparison_options(columns)
     names, strings = _read_columns(cols)
-    has_judge = cols.get("judge") is not None
+    role = key if key is not None and cols.get(key) is not None else None
     seen = [0]
 
-    def build(table: Any) -> _JudgeCells:
+    def build(table: Any) -> _PairCells:
         tbl = comparisons(table, **cols)
         start, seen[0] = seen[0], seen[0] + len(tbl)
         w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
-        live = np.flatnonzero(w > 0)
-        a, b, p, tie, wl = tbl.a[live], tbl.b[live], tbl.p[live], tbl.tie[live] != 0, w[live]
-        pa = np.where(a < b, p, 1.0 - p)
-        mass = np.column_stack(
-            [np.where(tie, 0.0, wl * pa), np.where(tie, 0.0, wl * (1.0 - pa)), np.where(tie, wl, 0.0)]
-        )
+        pa = np.where(tbl.a < tbl.b, tbl.p, 1.0 - tbl.p)
+        tie = tbl.tie != 0
+        mass = np.column_stack([np.where(tie, 0.0, w * pa), np.where(tie, 0.0, w * (1.0 - pa)), np.where(tie, w, 0.0)])
+        codes = getattr(tbl, role) if role else None
         keys = {
-            "judge": tbl.judge[live] if tbl.judge is not None else np.zeros(len(live), np.uint32),
-            "lo": np.minimum(a, b),
-            "hi": np.maximum(a, b),
+            "key": codes if codes is not None else np.zeros(len(tbl), np.uint32),
+            "lo": np.minimum(tbl.a, tbl.b),
+            "hi": np.maximum(tbl.a, tbl.b),
         }
-        return _JudgeCells(tbl.items, tbl.judges, *_combine_cells(keys, live + start, mass))
+        first = np.where(w > 0, np.arange(start, start + len(tbl)), _NEVER)
+        labels = getattr(tbl, role + "s") if role else None
+        return _PairCells(tbl.items, labels, *_combine_cells(keys, first, mass))
 
-    cells: _JudgeCells = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+    cells: _PairCells = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
     order = np.argsort(cells.first, kind="stable")
     mass = cells.mass[order]
-    idx, cls = np.nonzero(mass > 0)
+    keep = mass > 0
+    keep[:, 2] |= ~keep.any(axis=1)
+    idx, cls = np.nonzero(keep)
+    key_codes = np.ascontiguousarray(cells.keys["key"][order][idx])
     return Comparisons(
         a=np.ascontiguousarray(cells.keys["lo"][order][idx]),
         b=np.ascontiguousarray(cells.keys["hi"][order][idx]),
@@ -825,6 +837,5 @@ def label_noise_cells(source: str | os.PathLike[str], *, batch_rows: int | None 
         tie=np.array([0, 0, 1], np.uint8)[cls],
         items=cells.items,
         weight=mass[idx, cls],
-        judge=np.ascontiguousarray(cells.keys["judge"][order][idx]) if has_judge else None,
-        judges=cells.judges if has_judge else None,
+        **({role: key_codes, role + "s": cells.keys_labels} if role else {}),
     )
