@@ -1100,13 +1100,53 @@ def score_consistency(
     (the both-orders merge), rows of the same pair (within group and judge) are merged first and
     their scores averaged, so the reduction in inconsistency from each rule can be measured.
 
-    A directory or glob of files (or a file with ``batch_rows=``) is read in batches whose coded
-    rows and scores are concatenated (no text held: 33 bytes per row, + 8 with a weight, + 4 per
-    group / judge, + 1 with a position; see :func:`prefrank.stream.comparison_rows`);
-    ``score_a`` / ``score_b`` must then name columns, and the result equals that of the
-    concatenated table.
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches; ``score_a`` /
+    ``score_b`` must then name columns. With ``aggregate=None`` each batch is reduced to its 3 x 3
+    table per judge, which are added (memory: one batch plus 72 bytes per judge; see
+    :func:`prefrank.stream.judge_tables`); with an ``aggregate`` rule, whose cells average scores
+    over rows that batches may split, the coded rows and scores are concatenated (no text held: 33
+    bytes per row, + 8 with a weight, + 4 per group / judge, + 1 with a position; see
+    :func:`prefrank.stream.comparison_rows`). The result equals that of the concatenated table
+    (with whole-number weights; fractional ones summed in another order may differ in the last bits).
     """
-    from prefrank.stream import comparison_rows, wants_stream
+    from prefrank.stream import comparison_rows, judge_tables, wants_stream
+
+    def relation(tbl: Comparisons, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per row: score relation and verdict (a, tie, b), weight and judge code."""
+        v = _verdict(tbl.p, tbl.tie)
+        verdict = np.where(v == 0, 0, np.where(v == 1, 2, 1))  # to (a, tie, b) order
+        d = scores[:, 0] - scores[:, 1]
+        srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
+        w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
+        return srel, verdict, w, (tbl.judge.astype(np.int64) if tbl.judge is not None else None)
+
+    def finish(table: np.ndarray, per_judge: tuple[np.ndarray, ...] | None) -> ScoreConsistency:
+        """The result from the 3 x 3 table and, per judge, (labels, weight, conflicts, reversals)."""
+        total = float(table.sum())
+        off = total - float(np.trace(table))
+        rev = float(table[0, 2] + table[2, 0])
+        per = None
+        jl = None
+        if per_judge is not None:
+            judges, n_j, c_j, r_j = per_judge
+            present = n_j > 0
+            per = {
+                "n_pairs": n_j[present],
+                "conflict_rate": _rate(c_j, n_j)[present],
+                "reversal_rate": _rate(r_j, n_j)[present],
+            }
+            jl = judges[present]
+        table_out = table.astype(np.int64) if np.all(table == np.round(table)) else table
+        return ScoreConsistency(
+            n_pairs=round(total),
+            conflict_rate=off / total if total else math.nan,
+            reversal_rate=rev / total if total else math.nan,
+            table=table_out,
+            tolerance=float(tolerance),
+            aggregate=aggregate,
+            _by_judge=per,
+            _judge_labels=jl,
+        )
 
     if aggregate is not None:
         _check_aggregate(aggregate, margin)
@@ -1115,8 +1155,14 @@ def score_consistency(
     if score_a is None or score_b is None:
         raise PrefrankError("score_consistency needs score_a= and score_b=")
     options = dict(a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge, position=position)
+    extra = {"score_a": score_a, "score_b": score_b}
+    if wants_stream(data, batch_rows) and aggregate is None:
+        judges, tables = judge_tables(data, relation, batch_rows=batch_rows, extra=extra, outcomes=outcomes, **options)
+        n_all = tables.sum(axis=(1, 2))
+        off_all = n_all - np.trace(tables, axis1=1, axis2=2)
+        reversals = tables[:, 0, 2] + tables[:, 2, 0]
+        return finish(tables.sum(axis=0), None if judges is None else (judges, n_all, off_all, reversals))
     if wants_stream(data, batch_rows):
-        extra = {"score_a": score_a, "score_b": score_b}
         tbl, scores = comparison_rows(data, batch_rows=batch_rows, extra=extra, outcomes=outcomes, **options)
         data, score_a, score_b = None, scores[:, 0], scores[:, 1]
     else:
@@ -1176,45 +1222,21 @@ def score_consistency(
                     np.where((mass[:, 0] == 0) & (mass[:, 2] == 0), 2, 1),
                 )
         d = msa - msb
+        srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
         weights = np.ones(n_cells)
         jcell = cols[1][new] if jc is not None else None
     else:
-        v = _verdict(p, tie)
-        verdict = np.where(v == 0, 0, np.where(v == 1, 2, 1))  # to (a, tie, b) order
-        d = sa - sb
-        weights = w
-        jcell = jc
-    srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
+        srel, verdict, weights, jcell = relation(tbl, np.column_stack([sa, sb]))
     table = np.zeros((3, 3))
     np.add.at(table, (srel, verdict), weights)
-    total = float(table.sum())
-    off = total - float(np.trace(table))
-    rev = float(table[0, 2] + table[2, 0])
-    per = None
-    jl = None
+    per_judge = None
     if jcell is not None and tbl.judges is not None:
         nj = len(tbl.judges)
         n_j = np.bincount(jcell, weights=weights, minlength=nj)
         c_j = np.bincount(jcell, weights=weights * (srel != verdict), minlength=nj)
         r_j = np.bincount(jcell, weights=weights * (np.abs(srel - verdict) == 2), minlength=nj)
-        present = n_j > 0
-        per = {
-            "n_pairs": n_j[present],
-            "conflict_rate": _rate(c_j, n_j)[present],
-            "reversal_rate": _rate(r_j, n_j)[present],
-        }
-        jl = tbl.judges[present]
-    table_out = table.astype(np.int64) if np.all(table == np.round(table)) else table
-    return ScoreConsistency(
-        n_pairs=round(total),
-        conflict_rate=off / total if total else math.nan,
-        reversal_rate=rev / total if total else math.nan,
-        table=table_out,
-        tolerance=float(tolerance),
-        aggregate=aggregate,
-        _by_judge=per,
-        _judge_labels=jl,
-    )
+        per_judge = (tbl.judges, n_j, c_j, r_j)
+    return finish(table, per_judge)
 
 
 _ = UndefinedStatisticWarning  # re-exported for users catching NaN warnings

@@ -10,12 +10,13 @@ mergeable statistic and merge the statistics, so the rows never sit in memory to
 ``batch_rows x (bytes per row + 40)``; Parquet also holds one decoded row group) plus the merged
 statistic, whose size depends on the statistic, not the number of rows (see docs/scale.md).
 
-Statistics whose exact state needs every row (Elo over shuffles, per-group and contextual
-Bradley-Terry, score consistency, Plackett-Luce) merge the batches' *coded rows* instead
+Statistics whose exact state needs every row (Elo over shuffles, contextual Bradley-Terry, score
+consistency with an aggregation rule, Plackett-Luce) merge the batches' *coded rows* instead
 (:func:`comparison_rows`, :func:`ranking_rows`: integer codes and numbers, no text; 16 to 33 bytes
-per row, stated by each function); label noise merges (judge, pair) cells
-(:func:`pair_cells`), fragility reads the source twice (pair counts, then the removed rows)
-and judge agreement merges row counts per key (:func:`accumulate_key_counts`).
+per row, stated by each function); label noise and per-group Bradley-Terry merge (key, pair)
+cells (:func:`pair_cells`), score consistency per-judge tables (:func:`judge_tables`), fragility
+reads the source twice (pair counts, then the removed rows) and judge agreement merges row counts
+per key (:func:`accumulate_key_counts`).
 
 Files are read in sorted path order and rows in file order, so results do not depend on the file
 system's listing order. Streaming needs pyarrow (``pip install 'prefrank[arrow]'``).
@@ -375,9 +376,9 @@ def elo_stream(
 
 
 # --------------------------------------------------------------------------------------------------
-# Coded rows: for statistics whose exact state needs every row (Elo over shuffles, per-group and
-# contextual Bradley-Terry, score consistency, Plackett-Luce), each batch is reduced to its coded
-# rows (uint32 codes and numbers, no text) and the batches are concatenated in row order.
+# Coded rows: for statistics whose exact state needs every row (Elo over shuffles, contextual
+# Bradley-Terry, score consistency with an aggregation rule, Plackett-Luce), each batch is reduced
+# to its coded rows (uint32 codes and numbers, no text) and the batches are concatenated in order.
 
 
 def wants_stream(data: Any, batch_rows: int | None) -> bool:
@@ -486,20 +487,17 @@ def _is_float(v: Any) -> bool:
     return v is not None
 
 
-def comparison_rows(
+def accumulate_with_extra(
     source: str | os.PathLike[str],
+    make: Any,
     *,
     batch_rows: int | None = None,
     extra: Mapping[str, str] | None = None,
     **columns: Any,
-) -> tuple[Any, Any]:
-    """The coded :class:`~prefrank.Comparisons` of a file, directory or glob, read in batches and
-    concatenated in row order, and the ``extra`` numeric columns (``{role: column}``, e.g.
-    ``{"score_a": "sa"}``) as a rows x k float64 matrix (each value must be a finite number).
-
-    Identical to ``comparisons(read_table(source), ...)``, but no text is held: the state is
-    17 bytes per row (a, b, p, tie) + 8 with a weight + 4 per group / judge + 1 with a position +
-    8 per extra column, and a merge holds both sides and the result (at most twice the final rows)."""
+) -> Any:
+    """Stream ``source`` in batches, code each as :func:`prefrank.comparisons` does (``columns``),
+    read its ``extra`` numeric columns (``{role: column}``, e.g. ``{"score_a": "sa"}``) as a rows x k
+    float64 matrix (each value must be a finite number), and merge ``make(comparisons, matrix)``."""
     import numpy as np
 
     extra = dict(extra or {})
@@ -512,17 +510,83 @@ def comparison_rows(
     names, strings = _read_columns(cols)
     names += [c for c in extra.values() if c not in names]
 
-    def build(table: Any) -> _ComparisonRows:
+    def build(table: Any) -> Any:
         from prefrank.data import comparisons
 
         tbl = comparisons(table, **cols)
         x = np.empty((len(tbl), len(extra)))
         for k, (role, col) in enumerate(extra.items()):
             x[:, k] = _numeric_column(table, col, role)
-        return _ComparisonRows(tbl, x)
+        return make(tbl, x)
 
-    out: _ComparisonRows = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+    return accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+
+
+def comparison_rows(
+    source: str | os.PathLike[str],
+    *,
+    batch_rows: int | None = None,
+    extra: Mapping[str, str] | None = None,
+    **columns: Any,
+) -> tuple[Any, Any]:
+    """The coded :class:`~prefrank.Comparisons` of a file, directory or glob, read in batches and
+    concatenated in row order, and the ``extra`` numeric columns as a rows x k float64 matrix (see
+    :func:`accumulate_with_extra`).
+
+    Identical to ``comparisons(read_table(source), ...)``, but no text is held: the state is
+    17 bytes per row (a, b, p, tie) + 8 with a weight + 4 per group / judge + 1 with a position +
+    8 per extra column, and a merge holds both sides and the result (at most twice the final rows)."""
+    out: _ComparisonRows = accumulate_with_extra(source, _ComparisonRows, batch_rows=batch_rows, extra=extra, **columns)
     return out.comps, out.extra
+
+
+class _JudgeTables:
+    """Mergeable 3 x 3 weight tables per judge (``judges`` None: one table for all rows)."""
+
+    def __init__(self, judges: Any, tables: Any) -> None:
+        self.judges, self.tables = judges, tables
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.tables)
+
+    def merge(self, other: _JudgeTables) -> _JudgeTables:
+        import numpy as np
+
+        from prefrank.data import union_labels
+
+        if self.judges is None:
+            return _JudgeTables(None, self.tables + other.tables)
+        judges, mx, my = union_labels(self.judges, other.judges)
+        out = np.zeros((len(judges), *self.tables.shape[1:]))
+        out[_recode(np.arange(len(self.tables)), mx)] += self.tables
+        out[_recode(np.arange(len(other.tables)), my)] += other.tables
+        return _JudgeTables(judges, out)
+
+
+def judge_tables(
+    source: str | os.PathLike[str],
+    relation: Any,
+    *,
+    batch_rows: int | None = None,
+    extra: Mapping[str, str] | None = None,
+    **columns: Any,
+) -> tuple[Any, Any]:
+    """Per judge (labels, or None without ``judge=``) a 3 x 3 table of weights over
+    ``relation(comparisons, extra_matrix) -> (row_class, column_class, weight, judge_codes)`` of a
+    file, directory or glob read in batches (see :func:`accumulate_with_extra`). Memory: one batch
+    plus 72 bytes per judge."""
+    import numpy as np
+
+    def make(tbl: Any, x: Any) -> _JudgeTables:
+        r, c, w, j = relation(tbl, x)
+        n = len(tbl.judges) if j is not None and tbl.judges is not None else 1
+        tables = np.zeros((n, 3, 3))
+        np.add.at(tables, (j if j is not None else 0, r, c), w)
+        return _JudgeTables(tbl.judges if j is not None else None, tables)
+
+    out: _JudgeTables = accumulate_with_extra(source, make, batch_rows=batch_rows, extra=extra, **columns)
+    return out.judges, out.tables
 
 
 def comparisons_of(data: Any, batch_rows: int | None, **columns: Any) -> Any:
