@@ -96,6 +96,28 @@ def test_comparison_rows_errors_name_file_and_row(tmp_path, judged):
         pr.score_consistency(root, score_a=df["score_a"], score_b="score_b", **COLS)
 
 
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda src: pr.elo(src, shuffles=3, batch_rows=BATCH, **COLS),
+        lambda src: pr.label_noise(src, judge="judge", batch_rows=BATCH, **COLS),
+        lambda src: pr.bradley_terry_groups(src, group="prompt", batch_rows=BATCH, **COLS),
+        lambda src: fragility(src, batch_rows=BATCH, **COLS),
+        lambda src: pr.score_consistency(src, score_a="score_a", score_b="score_b", batch_rows=BATCH, **COLS),
+        lambda src: pr.contextual_bradley_terry(src, covariates="len_diff", batch_rows=BATCH, **COLS),
+    ],
+    ids=["elo", "label_noise", "bt_groups", "fragility", "score_consistency", "contextual"],
+)
+def test_bad_verdict_names_file_and_row(tmp_path_factory, judged, call):
+    root = tmp_path_factory.getbasetemp() / "bad-verdict"
+    if not root.exists():
+        df = judged[0].copy()
+        df.loc[420, "winner"] = "maybe"
+        _write_parts(df, root, kinds=("csv", "csv"))
+    with pytest.raises(pr.PrefrankError, match=r"part-1\.csv: row 170: outcome 'maybe'"):
+        call(str(root))
+
+
 # --------------------------------------------------------------------------------------------------
 # Rankings
 
@@ -238,6 +260,15 @@ def test_fragility_streams_with_a_second_pass(judged):
     rows = df.iloc[one.rows]
     won = np.where(rows["winner"] == "a", rows["a"], rows["b"])
     assert list(won) == list(one.winner) and (rows["winner"] != "tie").all()
+
+
+def test_fragility_streams_positional_verdicts(tmp_path):
+    crowd = pd.read_csv(Path(__file__).parent / "data" / "llmfao-crowd.csv", dtype=str)
+    root = _write_parts(crowd, tmp_path / "crowd", kinds=("parquet", "csv"))
+    kw = dict(a="left", b="right", outcome="winner", position="left")
+    one = fragility(crowd, **kw)
+    many = fragility(str(root / "*"), batch_rows=1000, **kw)
+    assert one.found and many.to_dict() == one.to_dict()
 
 
 def test_fragility_stream_rejects_fractional_weights(tmp_path, judged):

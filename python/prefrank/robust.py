@@ -786,6 +786,7 @@ def fragility(
     max_remove: int = 1000,
     alpha: float = 0.0,
     batch_rows: int | None = None,
+    position: Any = None,
 ) -> Fragility:
     """Find a small set of comparisons whose removal changes the Bradley-Terry top item (or, with
     ``pair=(x, y)``, the order of ``x`` and ``y``). Ties count half; only decisive comparisons are
@@ -796,10 +797,12 @@ def fragility(
     for the pair counts the search needs (memory: the merged :class:`PairCounts` and one batch),
     once to find the removed rows (stopping when all are found). ``rows`` then number the rows of
     the files in sorted path order, as in the concatenated table, and the result is the same.
+    ``position`` (as in :func:`prefrank.comparisons`) lets positional verdicts ("left", "right")
+    be read from a file.
     """
     from prefrank.stream import comparison_batches, decisive_rows, pair_counts_and_rows, wants_stream
 
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self, position=position)
 
     def whole_weights(tbl: Comparisons) -> None:
         if tbl.weight is not None and not np.all(tbl.weight == np.round(tbl.weight)):
