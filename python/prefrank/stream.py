@@ -826,19 +826,31 @@ class _PairCells:
         }
         first = np.concatenate([self.first, other.first])
         mass = np.concatenate([self.mass, other.mass])
-        return _PairCells(items, labels, *_combine_cells(keys, first, mass))
+        return _PairCells(items, labels, *_combine_cells(keys, first, mass, len(items)))
 
 
-def _combine_cells(keys: dict[str, Any], first: Any, mass: Any) -> tuple[dict[str, Any], Any, Any]:
+def _combine_cells(keys: dict[str, Any], first: Any, mass: Any, n_items: int) -> tuple[dict[str, Any], Any, Any]:
     """Cells with equal keys summed (in input order) and their first rows kept, sorted by key."""
     import numpy as np
 
     if len(first) == 0:
         return keys, first, mass
-    order = np.lexsort((keys["hi"], keys["lo"], keys["key"]))
+    if n_items <= 1 << 16:
+        # One 64-bit key: a stable sort of two sorted runs (a merge) is then linear.
+        packed = (keys["key"].astype(np.uint64) << np.uint64(32)) | (
+            keys["lo"].astype(np.uint64) * np.uint64(n_items) + keys["hi"]
+        )
+        order = np.argsort(packed, kind="stable")
+        sp = packed[order]
+        del packed
+        new = np.ones(len(order), bool)
+        new[1:] = sp[1:] != sp[:-1]
+        del sp
+    else:
+        order = np.lexsort((keys["hi"], keys["lo"], keys["key"]))
+        new = np.ones(len(order), bool)
+        new[1:] = np.any([np.diff(keys[k][order]) != 0 for k in ("key", "lo", "hi")], axis=0)
     sk = {k: v[order] for k, v in keys.items()}
-    new = np.ones(len(order), bool)
-    new[1:] = (sk["key"][1:] != sk["key"][:-1]) | (sk["lo"][1:] != sk["lo"][:-1]) | (sk["hi"][1:] != sk["hi"][:-1])
     starts = np.flatnonzero(new)
     # bincount adds in input order, so a cell's weights are summed in row order, as the kernels do.
     ids = np.empty(len(order), np.int64)
@@ -885,7 +897,7 @@ def pair_cells(
         }
         first = np.where(w > 0, np.arange(start, start + len(tbl)), _NEVER)
         labels = getattr(tbl, role + "s") if role else None
-        return _PairCells(tbl.items, labels, *_combine_cells(keys, first, mass))
+        return _PairCells(tbl.items, labels, *_combine_cells(keys, first, mass, len(tbl.items)))
 
     cells: _PairCells = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
     order = np.argsort(cells.first, kind="stable")
