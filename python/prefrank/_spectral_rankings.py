@@ -31,11 +31,12 @@ def _fit(
     anchor: tuple[Any, float] | None,
     max_iter: int,
     tol: float,
+    batch_rows: int | None,
 ) -> Ranking:
     _check_common(scale, alpha)
     if not (isinstance(max_iter, int) and max_iter >= 1):
         raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    obs = _observations(data, group, item, rank, weight, anchor)
+    obs = _observations(data, group, item, rank, weight, anchor, batch_rows)
     try:
         fit = _core.spectral_rankings_fit(
             len(obs.items),
@@ -93,12 +94,14 @@ def lsr_rankings(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 10_000,
     tol: float = 1e-10,
+    batch_rows: int | None = None,
 ) -> Ranking:
     """Luce Spectral Ranking (one step, from equal strengths) on rankings and choice sets.
 
     Same data arguments as :func:`prefrank.plackett_luce`: a long-form table (``group``, ``item``,
     ``rank``; NaN rank = an unranked member, so a choice set ranks one member and a top-k ranking k)
-    or a list of rankings (labels best first); ``weight`` per observation.
+    or a list of rankings (labels best first); ``weight`` per observation. A directory or glob of
+    files (or a file with ``batch_rows=``) is read in batches of coded rows, as there.
 
     Each choice stage (winner chosen from the members still remaining) adds
     ``weight / (number remaining)`` to the Markov-chain rate from every other remaining member to
@@ -112,7 +115,7 @@ def lsr_rankings(
     Returns a :class:`Ranking` (``method="lsr_rankings"``; ``loglik`` is the Plackett-Luce
     log-likelihood at the estimate, ``games``/``wins`` as for :func:`plackett_luce`).
     """
-    return _fit("lsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol)
+    return _fit("lsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)
 
 
 def ilsr_rankings(
@@ -128,6 +131,7 @@ def ilsr_rankings(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 10_000,
     tol: float = 1e-10,
+    batch_rows: int | None = None,
 ) -> Ranking:
     """Iterated LSR on rankings and choice sets: LSR repeated from its own estimate (rates
     ``weight / (sum of the remaining members' strengths)``) until the L1 change of the centred
@@ -140,4 +144,4 @@ def ilsr_rankings(
     :class:`ConvergenceWarning` and ``converged=False`` when reached). Returns a :class:`Ranking`
     (``method="ilsr_rankings"``).
     """
-    return _fit("ilsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol)
+    return _fit("ilsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)

@@ -1084,6 +1084,7 @@ def score_consistency(
     tolerance: float = 0.0,
     aggregate: str | None = None,
     margin: float = 0.0,
+    batch_rows: int | None = None,
 ) -> ScoreConsistency:
     """How often pairwise verdicts contradict pointwise scores (TrustJudge's score-comparison
     inconsistency).
@@ -1098,24 +1099,74 @@ def score_consistency(
     likelihood-aware aggregation: the mean verdict probability over both orders) or ``"unanimous"``
     (the both-orders merge), rows of the same pair (within group and judge) are merged first and
     their scores averaged, so the reduction in inconsistency from each rule can be measured.
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches; ``score_a`` /
+    ``score_b`` must then name columns. With ``aggregate=None`` each batch is reduced to its 3 x 3
+    table per judge, which are added (memory: one batch plus 72 bytes per judge; see
+    :func:`prefrank.stream.judge_tables`); with an ``aggregate`` rule, whose cells average scores
+    over rows that batches may split, the coded rows and scores are concatenated (no text held: 33
+    bytes per row, + 8 with a weight, + 4 per group / judge, + 1 with a position; see
+    :func:`prefrank.stream.comparison_rows`). The result equals that of the concatenated table
+    (with whole-number weights; fractional ones summed in another order may differ in the last bits).
     """
+    from prefrank.stream import comparison_rows, judge_tables, wants_stream
+
+    def relation(tbl: Comparisons, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per row: score relation and verdict (a, tie, b), weight and judge code."""
+        v = _verdict(tbl.p, tbl.tie)
+        verdict = np.where(v == 0, 0, np.where(v == 1, 2, 1))  # to (a, tie, b) order
+        d = scores[:, 0] - scores[:, 1]
+        srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
+        w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
+        return srel, verdict, w, (tbl.judge.astype(np.int64) if tbl.judge is not None else None)
+
+    def finish(table: np.ndarray, per_judge: tuple[np.ndarray, ...] | None) -> ScoreConsistency:
+        """The result from the 3 x 3 table and, per judge, (labels, weight, conflicts, reversals)."""
+        total = float(table.sum())
+        off = total - float(np.trace(table))
+        rev = float(table[0, 2] + table[2, 0])
+        per = None
+        jl = None
+        if per_judge is not None:
+            judges, n_j, c_j, r_j = per_judge
+            present = n_j > 0
+            per = {
+                "n_pairs": n_j[present],
+                "conflict_rate": _rate(c_j, n_j)[present],
+                "reversal_rate": _rate(r_j, n_j)[present],
+            }
+            jl = judges[present]
+        table_out = table.astype(np.int64) if np.all(table == np.round(table)) else table
+        return ScoreConsistency(
+            n_pairs=round(total),
+            conflict_rate=off / total if total else math.nan,
+            reversal_rate=rev / total if total else math.nan,
+            table=table_out,
+            tolerance=float(tolerance),
+            aggregate=aggregate,
+            _by_judge=per,
+            _judge_labels=jl,
+        )
+
     if aggregate is not None:
         _check_aggregate(aggregate, margin)
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0 and math.isfinite(tolerance)):
         raise PrefrankError(f"tolerance={tolerance!r} must be a finite non-negative number")
     if score_a is None or score_b is None:
         raise PrefrankError("score_consistency needs score_a= and score_b=")
-    tbl = _table(
-        data,
-        a=a,
-        b=b,
-        outcome=outcome,
-        weight=weight,
-        group=group,
-        judge=judge,
-        position=position,
-        outcomes=outcomes,
-    )
+    options = dict(a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge, position=position)
+    extra = {"score_a": score_a, "score_b": score_b}
+    if wants_stream(data, batch_rows) and aggregate is None:
+        judges, tables = judge_tables(data, relation, batch_rows=batch_rows, extra=extra, outcomes=outcomes, **options)
+        n_all = tables.sum(axis=(1, 2))
+        off_all = n_all - np.trace(tables, axis1=1, axis2=2)
+        reversals = tables[:, 0, 2] + tables[:, 2, 0]
+        return finish(tables.sum(axis=0), None if judges is None else (judges, n_all, off_all, reversals))
+    if wants_stream(data, batch_rows):
+        tbl, scores = comparison_rows(data, batch_rows=batch_rows, extra=extra, outcomes=outcomes, **options)
+        data, score_a, score_b = None, scores[:, 0], scores[:, 1]
+    else:
+        tbl = _table(data, outcomes=outcomes, **options)
     from prefrank.data import _source, _to_numpy
 
     src = _source(None if isinstance(data, Comparisons) else data)
@@ -1171,45 +1222,21 @@ def score_consistency(
                     np.where((mass[:, 0] == 0) & (mass[:, 2] == 0), 2, 1),
                 )
         d = msa - msb
+        srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
         weights = np.ones(n_cells)
         jcell = cols[1][new] if jc is not None else None
     else:
-        v = _verdict(p, tie)
-        verdict = np.where(v == 0, 0, np.where(v == 1, 2, 1))  # to (a, tie, b) order
-        d = sa - sb
-        weights = w
-        jcell = jc
-    srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
+        srel, verdict, weights, jcell = relation(tbl, np.column_stack([sa, sb]))
     table = np.zeros((3, 3))
     np.add.at(table, (srel, verdict), weights)
-    total = float(table.sum())
-    off = total - float(np.trace(table))
-    rev = float(table[0, 2] + table[2, 0])
-    per = None
-    jl = None
+    per_judge = None
     if jcell is not None and tbl.judges is not None:
         nj = len(tbl.judges)
         n_j = np.bincount(jcell, weights=weights, minlength=nj)
         c_j = np.bincount(jcell, weights=weights * (srel != verdict), minlength=nj)
         r_j = np.bincount(jcell, weights=weights * (np.abs(srel - verdict) == 2), minlength=nj)
-        present = n_j > 0
-        per = {
-            "n_pairs": n_j[present],
-            "conflict_rate": _rate(c_j, n_j)[present],
-            "reversal_rate": _rate(r_j, n_j)[present],
-        }
-        jl = tbl.judges[present]
-    table_out = table.astype(np.int64) if np.all(table == np.round(table)) else table
-    return ScoreConsistency(
-        n_pairs=round(total),
-        conflict_rate=off / total if total else math.nan,
-        reversal_rate=rev / total if total else math.nan,
-        table=table_out,
-        tolerance=float(tolerance),
-        aggregate=aggregate,
-        _by_judge=per,
-        _judge_labels=jl,
-    )
+        per_judge = (tbl.judges, n_j, c_j, r_j)
+    return finish(table, per_judge)
 
 
 _ = UndefinedStatisticWarning  # re-exported for users catching NaN warnings
@@ -1501,6 +1528,7 @@ def judge_agreement(
     judge: str | None = None,
     rater: str | None = None,
     human_verdict: str | None = None,
+    batch_rows: int | None = None,
 ) -> JudgeAgreement:
     """Agreement of LLM judges with human labels on the same units.
 
@@ -1509,53 +1537,75 @@ def judge_agreement(
     be named by ``human_verdict``). ``judge`` names the judge column (one judge if omitted), ``rater`` the
     annotator column (needed for the per-annotator summary). Verdicts are compared as labels, so both tables
     must use the same vocabulary and item order (map them to the winning item's label first otherwise).
+
+    Either table may be a directory or glob of files (or a file with ``batch_rows=``): it is read
+    in batches of ``batch_rows`` rows, each reduced to its row counts per distinct (unit, verdict,
+    judge) or (unit, verdict, rater), which are merged. Memory: one batch plus the counts (one
+    entry per distinct key, at most one per row); Cohen's kappa of a judge then takes two label
+    arrays over that judge's judgments of units with a human majority (16 bytes each). The result
+    equals that of the in-memory call.
     """
     import pandas as pd
 
     from prefrank.agreement import cohen_kappa
+    from prefrank.stream import accumulate_key_counts, key_counts, wants_stream
 
-    def frame(data: Any) -> Any:
+    hv = human_verdict or verdict
+    strings = [c for c in (unit, judge, rater) if c]
+
+    def check_humans(df: Any) -> None:
+        if df[hv].isna().any():
+            row = int(np.flatnonzero(df[hv].isna().to_numpy())[0])
+            raise PrefrankError(f"humans: row {row}: verdict is missing")
+
+    def counts_of(name: str, data: Any, cols: list[str], check: Any = None) -> Any:
+        """Rows per distinct (unit, verdict, judge or rater): all that the statistics need."""
+        if wants_stream(data, batch_rows):
+            return accumulate_key_counts(data, cols, batch_rows=batch_rows, string_columns=strings, check=check)
         if isinstance(data, pd.DataFrame):
-            return data
-        if isinstance(data, (str, os.PathLike)):
+            df = data
+        elif isinstance(data, (str, os.PathLike)):
             from prefrank.data import read_table
 
-            data = read_table(data, string_columns=[c for c in (unit, judge, rater) if c])
-        if hasattr(data, "to_pandas"):
-            return data.to_pandas()
-        return pd.DataFrame(data)
-
-    jdf, hdf = frame(judgments), frame(humans)
-    hv = human_verdict or verdict
-    for name, df, cols in (("judgments", jdf, [unit, verdict, judge]), ("humans", hdf, [unit, hv, rater])):
-        missing = [c for c in cols if c is not None and c not in df.columns]
+            df = read_table(data, string_columns=strings)
+            df = df.to_pandas() if hasattr(df, "to_pandas") else pd.DataFrame(df)
+        else:
+            df = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+        missing = [c for c in cols if c not in df.columns]
         if missing:
             raise PrefrankError(
                 f"{name}: column {missing[0]!r} not found; available columns: {', '.join(map(str, df.columns))}"
             )
-    if len(hdf) == 0 or len(jdf) == 0:
+        if check is not None and len(df):
+            check(df)
+        return key_counts(df, cols)
+
+    jn = counts_of("judgments", judgments, [unit, verdict] + ([judge] if judge else []))
+    hn = counts_of("humans", humans, [unit, hv] + ([rater] if rater else []), check_humans)
+    if len(hn) == 0 or len(jn) == 0:
         raise PrefrankError("judge_agreement needs non-empty judgments and humans tables")
-    hdf = hdf[[unit, hv] + ([rater] if rater else [])].rename(columns={hv: "_v"})
-    if hdf["_v"].isna().any():
-        row = int(np.flatnonzero(hdf["_v"].isna().to_numpy())[0])
-        raise PrefrankError(f"humans: row {row}: verdict is missing")
+    hdf = hn.rename("_n").reset_index().rename(columns={hv: "_v"})
     # Label counts per unit (vectorised); the majority must exceed half of the unit's labels.
-    counts = pd.crosstab(hdf[unit], hdf["_v"])
+    counts = pd.crosstab(hdf[unit], hdf["_v"], values=hdf["_n"], aggfunc="sum").fillna(0).astype(np.int64)
     totals = counts.sum(axis=1)
     top = counts.max(axis=1)
     has_majority = top > totals / 2
     majority = counts.idxmax(axis=1)[has_majority]
 
-    jcols = [unit, verdict] + ([judge] if judge else [])
-    j = jdf[jcols].rename(columns={verdict: "_v"})
+    j = jn.rename("_n").reset_index().rename(columns={verdict: "_v"})
     j["_judge"] = j[judge] if judge else "judge"
     j = j[j[unit].isin(majority.index)]
     rows = []
     for name, g in j.groupby("_judge", sort=True):
         truth = majority.loc[g[unit]].to_numpy()
         pred = g["_v"].to_numpy()
-        kappa = cohen_kappa(np.array([pred, truth], dtype=object), undefined=np.nan).value if len(g) else np.nan
-        rows.append({"judge": name, "units": len(g), "accuracy": float(np.mean(pred == truth)), "kappa": kappa})
+        n = g["_n"].to_numpy()
+        units = int(n.sum())
+        # Kappa needs only the confusion table, which the counted rows give in any order.
+        pairs = np.array([np.repeat(pred, n), np.repeat(truth, n)], dtype=object)
+        kappa = cohen_kappa(pairs, undefined=np.nan).value if units else np.nan
+        accuracy = float(n[pred == truth].sum() / units)
+        rows.append({"judge": name, "units": units, "accuracy": accuracy, "kappa": kappa})
     judges_df = pd.DataFrame(rows, columns=["judge", "units", "accuracy", "kappa"]).set_index("judge")
 
     ann_rows = []
@@ -1569,7 +1619,8 @@ def judge_agreement(
         ok = best > rest / 2
         loo = counts.columns.to_numpy()[own.argmax(axis=1)]
         agree = (loo == hdf["_v"].to_numpy()) & ok
-        tmp = pd.DataFrame({"annotator": hdf[rater].to_numpy(), "ok": ok, "agree": agree})
+        n_h = hdf["_n"].to_numpy()
+        tmp = pd.DataFrame({"annotator": hdf[rater].to_numpy(), "ok": ok * n_h, "agree": agree * n_h})
         for name, g in tmp.groupby("annotator", sort=True):
             n = int(g["ok"].sum())
             ann_rows.append({"annotator": name, "units": n, "accuracy": float(g["agree"].sum() / n) if n else np.nan})

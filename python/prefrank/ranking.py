@@ -554,27 +554,20 @@ def elo(
 
     The result's ``scale`` is ``"elo"`` and its scores are the ratings. A directory or glob of files
     (or a file with ``batch_rows=``) is read in batches in row order with the ratings carried from
-    batch to batch, which gives the ratings of one pass; ``shuffles`` need all rows in memory.
+    batch to batch, which gives the ratings of one pass. With ``shuffles`` every order needs every
+    row: the batches are reduced to their coded rows (17 bytes per row, 25 with a weight; see
+    :func:`prefrank.stream.comparison_rows`), which give the same ratings as one call.
     """
-    from prefrank.stream import elo_stream, is_multi_source
+    from prefrank.stream import comparisons_of, elo_stream, wants_stream
 
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
-    if shuffles == 0 and isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    if shuffles == 0 and wants_stream(data, batch_rows):
         opts = {"k": float(k), "initial": float(initial), "scale": float(scale), "base": float(base)}
-        ratings, counts = elo_stream(
-            data,
-            batch_rows=batch_rows,
-            elo_options=opts,
-            a=a,
-            b=b,
-            outcome=outcome,
-            weight=weight,
-            outcomes=outcomes,
-            drop_self=drop_self,
-        )
+        ratings, counts = elo_stream(data, batch_rows=batch_rows, elo_options=opts, **cols)
         return _elo_ranking(ratings, counts, float(initial))
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    comps = comparisons_of(data, batch_rows, **cols)
     ratings = _core.elo_ratings(
         comps.n_items,
         comps.a,

@@ -416,6 +416,7 @@ def label_noise(
     judge: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
+    batch_rows: int | None = None,
     per_judge: bool = True,
     shrink: float = 10.0,
     alpha: float = 0.0,
@@ -434,12 +435,26 @@ def label_noise(
     built with ``judge=``); ``per_judge=False`` fits one shared rate. ``shrink`` pseudo-votes pull
     rarely seen judges towards the pooled rate (0 = plain MLE). ``alpha`` is the Gaussian prior
     precision on strengths (0 = none: the comparison graph must be connected).
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
+    ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
+    and ties), which are merged: memory is one batch plus 44 bytes per cell, however many rows
+    repeat a cell (:func:`prefrank.stream.pair_cells`). The EM sees only these cells, so
+    strengths, flip rates, intervals and log-likelihood equal those of the in-memory fit on the
+    concatenated files (exactly with whole-number weights). ``comparisons`` is then the cell table
+    (one weighted row per cell and verdict, cells in the order the rows first reach them) and
+    ``posterior`` is per cell row: the posterior every judgment in that cell with that verdict has
+    in the in-memory fit.
     """
+    from prefrank.stream import pair_cells, wants_stream
+
     _check_choice("scale", scale, _SCALES)
     z = _z(level)
-    comps = as_comparisons(
-        data, a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self
-    )
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self)
+    if wants_stream(data, batch_rows):
+        comps = pair_cells(data, key="judge", batch_rows=batch_rows, **cols)
+    else:
+        comps = as_comparisons(data, **cols)
     jcodes = comps.judge if per_judge else None
     n_judges = len(comps.judges) if (per_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):
@@ -770,47 +785,69 @@ def fragility(
     pair: tuple[Any, Any] | None = None,
     max_remove: int = 1000,
     alpha: float = 0.0,
+    batch_rows: int | None = None,
+    position: Any = None,
 ) -> Fragility:
     """Find a small set of comparisons whose removal changes the Bradley-Terry top item (or, with
     ``pair=(x, y)``, the order of ``x`` and ``y``). Ties count half; only decisive comparisons are
     removed. Greedy by influence (one Newton step), each removal confirmed by an exact refit, then
     pruned and confirmed by a refit from scratch. Supports up to 1,500 items.
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read twice in batches: once
+    for the pair counts the search needs (memory: the merged :class:`PairCounts` and one batch),
+    once to find the removed rows (stopping when all are found). ``rows`` then number the rows of
+    the files in sorted path order, as in the concatenated table, and the result is the same.
+    ``position`` (as in :func:`prefrank.comparisons`) lets positional verdicts ("left", "right")
+    be read from a file.
     """
-    comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
-    if comps.weight is not None and not np.all(comps.weight == np.round(comps.weight)):
-        raise PrefrankError("fragility removes whole comparisons: weights must be whole numbers")
+    from prefrank.stream import comparison_batches, decisive_rows, pair_counts_and_rows, wants_stream
+
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self, position=position)
+
+    def whole_weights(tbl: Comparisons) -> None:
+        if tbl.weight is not None and not np.all(tbl.weight == np.round(tbl.weight)):
+            raise PrefrankError("fragility removes whole comparisons: weights must be whole numbers")
+
+    if wants_stream(data, batch_rows):
+        counts, total = pair_counts_and_rows(data, batch_rows=batch_rows, check=whole_weights, **cols)
+
+        def batches() -> Any:
+            return (tbl for _, _, tbl in comparison_batches(data, batch_rows=batch_rows, **cols))
+    else:
+        comps = as_comparisons(data, **cols)
+        whole_weights(comps)
+        counts, total = comps.pair_counts(), len(comps)
+
+        def batches() -> Any:
+            return iter([comps])
+
+    items = counts.items
     codes = None
     if pair is not None:
         from prefrank.ranking import _index_of
 
-        codes = (_index_of(comps.items, pair[0]), _index_of(comps.items, pair[1]))
-    out = _core.robust_fragility(comps.pair_counts()._core, codes, int(max_remove), float(alpha))
+        codes = (_index_of(items, pair[0]), _index_of(items, pair[1]))
+    out = _core.robust_fragility(counts._core, codes, int(max_remove), float(alpha))
     # Map each removed (pair, direction) to a distinct decisive row with that outcome.
-    won_a = (comps.tie == 0) & (comps.p == 1.0)
-    won_b = (comps.tie == 0) & (comps.p == 0.0)
-    used: set[int] = set()
-    rows, win, lose = [], [], []
-    for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist(), strict=True):
-        w, l_ = (i, j) if iw else (j, i)
-        cand = np.flatnonzero(((comps.a == w) & (comps.b == l_) & won_a) | ((comps.a == l_) & (comps.b == w) & won_b))
-        pick = next((int(k) for k in cand if int(k) not in used), None)
-        if pick is None:
-            continue
-        used.add(pick)
-        rows.append(pick)
-        win.append(comps.items[w])
-        lose.append(comps.items[l_])
+    directions = [
+        (i, j) if iw else (j, i)
+        for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist(), strict=True)
+    ]
+    picked = decisive_rows(batches(), items, directions)
+    rows = [r for r, _, _ in picked]
+    win = [items[w] for _, w, _ in picked]
+    lose = [items[l_] for _, _, l_ in picked]
     t = out["target"]
     return Fragility(
-        items=comps.items,
+        items=items,
         rows=np.asarray(rows, dtype=np.int64),
         winner=np.asarray(win, dtype=object),
         loser=np.asarray(lose, dtype=object),
-        target=(comps.items[t[0]], comps.items[t[1]]),
-        top_before=comps.items[out["top_before"]],
-        top_after=comps.items[out["top_after"]],
+        target=(items[t[0]], items[t[1]]),
+        top_before=items[out["top_before"]],
+        top_after=items[out["top_after"]],
         theta_before=out["theta_before"],
         theta_after=out["theta_after"],
         found=bool(out["found"]),
-        total=len(comps),
+        total=total,
     )
