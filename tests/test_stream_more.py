@@ -316,6 +316,14 @@ def test_plackett_luce_streams_observations_split_across_files(ranked):
         assert (many.loglik, many.iterations) == (one.loglik, one.iterations)
 
 
+@pytest.mark.parametrize("fit", [pr.lsr_rankings, pr.ilsr_rankings])
+def test_spectral_rankings_stream_like_plackett_luce(ranked, fit):
+    df, root = ranked
+    one = fit(df, group="obs", weight="w")
+    for src in _sources(root):
+        _assert_ranking_equal(fit(src, group="obs", weight="w", batch_rows=BATCH), one)
+
+
 def test_plackett_luce_groups_streams(ranked):
     df, root = ranked
     one = pr.plackett_luce_groups(df, group="prompt", ranking="annotator")

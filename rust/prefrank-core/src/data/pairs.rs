@@ -120,6 +120,19 @@ impl PairCounts {
         } else {
             ROW_CHUNK
         };
+        if dense && keep.is_none() && c.weight.is_none() && rows <= u32::MAX as usize {
+            // Unweighted win/loss/tie rows: integer histograms merged as integers, converted to
+            // weights once (None: a soft outcome somewhere, counted by the general path below).
+            let map = |k: usize| Self::hist_dense_hard(c, k * chunk, ((k + 1) * chunk).min(rows));
+            let merge = |x: Option<Vec<u32>>, y: Option<Vec<u32>>| {
+                let (mut x, y) = (x?, y?);
+                x.iter_mut().zip(&y).for_each(|(u, v)| *u += v);
+                Some(x)
+            };
+            if let Some(hist) = tree_map_reduce(n_chunks(rows, chunk), &map, &merge).flatten() {
+                return Self::dense_from_hist(n, &hist);
+            }
+        }
         let map = |k: usize| {
             let lo = k * chunk;
             let hi = (lo + chunk).min(rows);
@@ -136,11 +149,6 @@ impl PairCounts {
 
     fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
         let n = c.n_items;
-        if keep.is_none() && c.weight.is_none() {
-            if let Some(t) = Self::count_dense_hard(c, lo, hi) {
-                return t;
-            }
-        }
         let mut cells = vec![[0.0f64; 3]; n_pairs(n)];
         for r in lo..hi {
             if keep.is_some_and(|k| !k[r]) {
@@ -169,43 +177,47 @@ impl PairCounts {
         }
     }
 
-    /// Unweighted win/loss/tie rows: a `u32` histogram over (pair, outcome) slots. Incrementing a
-    /// multi-megabyte histogram at random is bound by cache misses, so the row keys are first
-    /// partitioned by their high bits (a counting-sort scatter with sequential writes) and each
-    /// partition is then counted into a cache-sized window of the histogram.
-    /// Returns None (caller takes the general path) when a row has a soft outcome.
-    fn count_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Self> {
+    /// Unweighted win/loss/tie rows `lo..hi`: a `u32` histogram over (pair, outcome) slots
+    /// `3 * pair + k` (k = 0: i beat j, 1: j beat i, 2: tie), or None when a row has a soft
+    /// outcome. Incrementing a multi-megabyte histogram at random is bound by cache misses, so for
+    /// many items the slots are first partitioned by their high bits (a counting-sort scatter with
+    /// sequential writes) and each partition is then counted into a cache-sized window.
+    fn hist_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Vec<u32>> {
         let n = c.n_items;
         let slots = 3 * n_pairs(n);
         // Each bucket covers 2^15 slots (128 KiB of counters), which stays in cache.
         const WINDOW_BITS: u32 = 15;
         let mut hist = vec![0u32; slots];
+        let rows = c.a[lo..hi]
+            .iter()
+            .zip(&c.b[lo..hi])
+            .zip(&c.p[lo..hi])
+            .zip(&c.tie[lo..hi]);
+        // Branch-free: soft outcomes are checked once at the end.
+        let mut soft = false;
+        let mut slot_of = |a: u32, b: u32, p: f64, t: u8| -> usize {
+            let (a, b) = (a as usize, b as usize);
+            let tie = t != 0;
+            soft |= !(tie | (p == 1.0) | (p == 0.0));
+            let k = if tie {
+                2
+            } else {
+                ((p == 1.0) != (a < b)) as usize
+            };
+            3 * tri(n, a.min(b), a.max(b)) + k
+        };
         if slots <= 4 << WINDOW_BITS {
-            // A histogram this small stays in cache: count straight into it, branch-free, and
-            // check for soft outcomes once at the end.
-            let rows = c.a[lo..hi]
-                .iter()
-                .zip(&c.b[lo..hi])
-                .zip(&c.p[lo..hi])
-                .zip(&c.tie[lo..hi]);
-            let mut soft = false;
+            // A histogram this small stays in cache: count straight into it.
             for (((&a, &b), &p), &t) in rows {
-                let (a, b) = (a as usize, b as usize);
-                let (i, j) = (a.min(b), a.max(b));
-                let tie = t != 0;
-                soft |= !(tie | (p == 1.0) | (p == 0.0));
-                let slot = if tie {
-                    2
-                } else {
-                    ((p == 1.0) != (a < b)) as usize
-                };
-                hist[3 * tri(n, i, j) + slot] += 1;
+                hist[slot_of(a, b, p, t)] += 1;
             }
-            return (!soft).then(|| Self::dense_from_hist(n, &hist));
+            return (!soft).then_some(hist);
         }
-        let mut keys: Vec<u32> = Vec::with_capacity(hi - lo);
-        for r in lo..hi {
-            keys.push(Self::slot_key(c, r)?);
+        let keys: Vec<u32> = rows
+            .map(|(((&a, &b), &p), &t)| slot_of(a, b, p, t) as u32)
+            .collect();
+        if soft {
+            return None;
         }
         let shift = WINDOW_BITS;
         let buckets = (slots >> shift) + 1;
@@ -229,24 +241,7 @@ impl PairCounts {
                 hist[k as usize] += 1;
             }
         }
-        Some(Self::dense_from_hist(n, &hist))
-    }
-
-    /// Row `r`'s histogram slot `3 * pair + k` (k = 0: i beat j, 1: j beat i, 2: tie), or None
-    /// for a soft outcome.
-    #[inline(always)]
-    fn slot_key(c: &ComparisonsRef<'_>, r: usize) -> Option<u32> {
-        let (a, b) = (c.a[r] as usize, c.b[r] as usize);
-        let (i, j) = if a < b { (a, b) } else { (b, a) };
-        let p = c.p[r];
-        let slot = if c.tie[r] != 0 {
-            2
-        } else if p == 1.0 || p == 0.0 {
-            ((p == 1.0) != (a < b)) as usize
-        } else {
-            return None;
-        };
-        Some((3 * tri(c.n_items, i, j) + slot) as u32)
+        Some(hist)
     }
 
     fn dense_from_hist(n: usize, hist: &[u32]) -> Self {
