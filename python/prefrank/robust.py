@@ -217,8 +217,8 @@ def robust_ranking(
     deviance residual is computed, pairs above ``threshold`` robust scales are set aside (largest
     first, at most ``refit_fraction`` of each item's pairs), and this repeats until the set is stable
     (at most ``refit_max_iter`` rounds). The default ``refit_fraction=0.49`` is the breakdown limit of
-    the per-item model: an item can be recovered while a majority of its pairs are clean. ``refit=False`` returns the matrix step alone (the behaviour
-    before the refit existed).
+    the per-item model: an item can be recovered while a majority of its pairs are clean.
+    ``refit=False`` returns the matrix step alone (the behaviour before the refit existed).
 
     Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is
     too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of
