@@ -280,7 +280,7 @@ def robust_btl_fit(
     max_iter: int = 100,
     min_degree: int = 3,
     refit: bool = True,
-    refit_fraction: float = 0.4,
+    refit_fraction: float = 0.49,
     alpha: float = 0.0,
     refit_max_iter: int = 50,
 ) -> dict[str, Any]: ...

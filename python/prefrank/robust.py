@@ -17,7 +17,7 @@
 Defaults: ties count half a win each way; ``level=0.95``; ``shrink=10`` pseudo-votes pull a judge's
 flip rate towards the pooled rate; ``threshold=3`` robust standard deviations; at most
 ``max_corrupt_fraction=0.25`` of an item's observed pairs may be set aside by the matrix step and
-``refit_fraction=0.4`` by the trimmed refit (``refit=True``, maximum likelihood: ``alpha=0``);
+``refit_fraction=0.49`` (just under half) by the trimmed refit (``refit=True``, maximum likelihood: ``alpha=0``);
 ``alpha=1`` prior precision per prompt in :func:`curate`.
 """
 
@@ -198,7 +198,7 @@ def robust_ranking(
     max_iter: int = 100,
     min_degree: int = 3,
     refit: bool = True,
-    refit_fraction: float = 0.4,
+    refit_fraction: float = 0.49,
     alpha: float = 0.0,
     refit_max_iter: int = 50,
     scale: str = "elo",
@@ -216,8 +216,9 @@ def robust_ranking(
     likelihood (prior precision ``alpha``; 0 = none) on the pairs not set aside, every pair's signed
     deviance residual is computed, pairs above ``threshold`` robust scales are set aside (largest
     first, at most ``refit_fraction`` of each item's pairs), and this repeats until the set is stable
-    (at most ``refit_max_iter`` rounds). ``refit=False`` returns the matrix step alone (the behaviour
-    before the refit existed).
+    (at most ``refit_max_iter`` rounds). The default ``refit_fraction=0.49`` is the breakdown limit of
+    the per-item model: an item can be recovered while a majority of its pairs are clean.
+    ``refit=False`` returns the matrix step alone (the behaviour before the refit existed).
 
     Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is
     too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of

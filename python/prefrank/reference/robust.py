@@ -165,7 +165,7 @@ def robust_btl(
     decay: float = 0.5,
     max_iter: int = 100,
     refit: bool = True,
-    refit_fraction: float = 0.4,
+    refit_fraction: float = 0.49,
     alpha: float = 0.0,
     refit_max_iter: int = 50,
 ) -> dict[str, Any]:
@@ -318,7 +318,7 @@ def trimmed_refit(
     theta0: np.ndarray,
     corrupted0: np.ndarray,
     threshold: float = 3.0,
-    max_corrupt_fraction: float = 0.4,
+    max_corrupt_fraction: float = 0.49,
     alpha: float = 0.0,
     fallback_alpha: float = 1e-6,
     max_iter: int = 50,

@@ -82,7 +82,7 @@ fn robust_label_noise<'py>(
 /// Robust BTL recovery from a pair-count table (ties count half); with `refit`, followed by the
 /// trimmed Bradley-Terry refit (`rank::robust::refit`).
 #[pyfunction]
-#[pyo3(signature = (counts, threshold=3.0, max_corrupt_fraction=0.25, pseudo=0.5, decay=0.5, max_iter=100, min_degree=3, refit=true, refit_fraction=0.4, alpha=0.0, refit_max_iter=50))]
+#[pyo3(signature = (counts, threshold=3.0, max_corrupt_fraction=0.25, pseudo=0.5, decay=0.5, max_iter=100, min_degree=3, refit=true, refit_fraction=0.49, alpha=0.0, refit_max_iter=50))]
 #[allow(clippy::too_many_arguments)]
 fn robust_btl_fit<'py>(
     py: Python<'py>,
