@@ -446,7 +446,7 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
         if all(o.dtype == np.int32 for o, _ in cols):
             utf8_codes, utf8_labels = _core.code_utf8_32(cols)
         else:
-            utf8_codes, utf8_labels = _core.code_utf8([(o.astype(np.int64), d) for o, d in cols])
+            utf8_codes, utf8_labels = _core.code_utf8([(o.astype(np.int64, copy=False), d) for o, d in cols])
         arr = np.empty(len(utf8_labels), dtype=object)
         arr[:] = utf8_labels
         return list(utf8_codes), arr
