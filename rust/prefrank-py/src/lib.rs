@@ -99,6 +99,22 @@ fn numeric_outcome_ties<'py>(
         .map_err(|e| to_py(py, e))
 }
 
+/// `(p_of[codes], tie_of[codes])` for a categorical outcome column, in parallel.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn outcomes_from_codes<'py>(
+    py: Python<'py>,
+    codes: PyReadonlyArray1<'py, u32>,
+    p_of: PyReadonlyArray1<'py, f64>,
+    tie_of: PyReadonlyArray1<'py, u8>,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u8>>)> {
+    let (c, p, t) = (codes.as_slice()?, p_of.as_slice()?, tie_of.as_slice()?);
+    let (p, t) = py
+        .detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
+        .map_err(|e| to_py(py, e))?;
+    Ok((p.into_pyarray(py), t.into_pyarray(py)))
+}
+
 /// The mergeable pair-count table (see prefrank-core `data::pairs`).
 #[pyclass(module = "prefrank._core", frozen, skip_from_py_object)]
 #[derive(Clone)]
@@ -277,6 +293,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add_function(wrap_pyfunction!(validate_comparisons, m)?)?;
     m.add_function(wrap_pyfunction!(numeric_outcome_ties, m)?)?;
+    m.add_function(wrap_pyfunction!(outcomes_from_codes, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_str_objects, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_ucs4, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_i64, m)?)?;

@@ -9,8 +9,7 @@
 use crate::error::{Error, Result};
 use rustc_hash::FxHashMap;
 use std::borrow::Borrow;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hash, Hasher};
+use std::hash::Hash;
 
 /// The result of coding: sorted labels and `remap[provisional] = final`.
 #[derive(Debug, Clone, PartialEq)]
@@ -436,17 +435,12 @@ pub fn code_utf8_offsets<O: Offset>(
             if lo + 16 <= d.len() {
                 // One unaligned 16-byte load, bytes past the label masked off.
                 let word = u128::from_be_bytes(d[lo..lo + 16].try_into().expect("16 bytes"));
-                let keep = if len == 0 {
-                    0
-                } else {
-                    word & (!0u128 << (128 - 8 * len))
-                };
-                (keep & !0xFFu128) | len as u128
+                (word & PREFIX_MASK[len & 15]) | len as u128
             } else {
                 pack16(&d[lo..hi])
             }
         };
-        let (codes, packed) = code_parallel_by_value(&rows, packed_at)?;
+        let (codes, packed) = code_packed(&rows, packed_at)?;
         (codes, packed.into_iter().map(unpack16).collect::<Vec<_>>())
     } else {
         let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, slice)?;
@@ -463,6 +457,18 @@ pub fn code_utf8_offsets<O: Offset>(
     Ok((codes, labels))
 }
 
+/// `PREFIX_MASK[len]` keeps the first `len` bytes of a big-endian 16-byte word (never the last,
+/// which holds the length).
+const PREFIX_MASK: [u128; 16] = {
+    let mut m = [0u128; 16];
+    let mut len = 1;
+    while len < 16 {
+        m[len] = (!0u128 << (128 - 8 * len)) & !0xFF;
+        len += 1;
+    }
+    m
+};
+
 /// Pack up to 15 bytes and their length into an integer whose order equals the byte-string order.
 #[inline]
 fn pack16(b: &[u8]) -> u128 {
@@ -477,93 +483,8 @@ fn unpack16(x: u128) -> Vec<u8> {
     buf[..buf[15] as usize].to_vec()
 }
 
-/// [`code_parallel`] for labels given by value (small `Copy` keys such as packed strings).
-pub fn code_parallel_by_value<K, G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<K>)>
-where
-    K: Hash + Eq + Ord + Copy + Send + Sync + ToOwnedKey<K>,
-    G: Fn(usize, usize) -> K + Sync,
-{
-    use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
-    let mut tasks = Vec::new();
-    for (col, &len) in rows.iter().enumerate() {
-        for k in 0..n_chunks(len, ROW_CHUNK) {
-            tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
-        }
-    }
-    let map = |t: usize| -> Vec<(Vec<u32>, Vec<K>)> {
-        let (col, lo, hi) = tasks[t];
-        let mut local: HashMap<K, u32, BuildHasherDefault<MixHasher>> = HashMap::default();
-        let mut seen: Vec<K> = Vec::new();
-        let mut codes = Vec::with_capacity(hi - lo);
-        // A direct-mapped cache in front of the map: most rows hit it without probing.
-        const BITS: u32 = 12;
-        let mut cache: Vec<Option<(K, u32)>> = vec![None; 1 << BITS];
-        for r in lo..hi {
-            let key = get(col, r);
-            let mut h = MixHasher::default();
-            key.hash(&mut h);
-            let slot = (h.finish() >> (64 - BITS)) as usize;
-            let code = match cache[slot] {
-                Some((k, c)) if k == key => c,
-                _ => {
-                    let c = *local.entry(key).or_insert_with(|| {
-                        seen.push(key);
-                        (seen.len() - 1) as u32
-                    });
-                    cache[slot] = Some((key, c));
-                    c
-                }
-            };
-            codes.push(code);
-        }
-        vec![(codes, seen)]
-    };
-    let merge = |mut x: Vec<(Vec<u32>, Vec<K>)>, y: Vec<(Vec<u32>, Vec<K>)>| {
-        x.extend(y);
-        x
-    };
-    let parts = tree_map_reduce(tasks.len(), &map, &merge).unwrap_or_default();
-    let mut coder: Coder<K> = Coder::new();
-    let mut local_to_global: Vec<Vec<u32>> = Vec::with_capacity(parts.len());
-    for (_, seen) in &parts {
-        let mut m = Vec::with_capacity(seen.len());
-        for key in seen {
-            m.push(coder.code(key)?);
-        }
-        local_to_global.push(m);
-    }
-    let coded = coder.finish();
-    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
-    {
-        use rayon::prelude::*;
-        // Write each task's final codes straight into its slice of the output.
-        let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
-        for (col, v) in out.iter_mut().enumerate() {
-            let mut rest: &mut [u32] = v.as_mut_slice();
-            for &(c, lo, hi) in tasks.iter().filter(|t| t.0 == col) {
-                debug_assert_eq!(c, col);
-                let (head, tail) = rest.split_at_mut(hi - lo);
-                let _ = lo;
-                slots.push(head);
-                rest = tail;
-            }
-        }
-        slots
-            .into_par_iter()
-            .zip(parts.par_iter().zip(local_to_global.par_iter()))
-            .for_each(|(slot, ((codes, _), l2g))| {
-                for (o, &c) in slot.iter_mut().zip(codes) {
-                    *o = coded.remap[l2g[c as usize] as usize];
-                }
-            });
-    }
-    Ok((out, coded.labels))
-}
-
-/// A hasher for packed keys: FxHash keeps long shared prefixes ("model-0...") in the same buckets,
-/// so the words are mixed with the SplitMix64 finaliser instead.
-#[derive(Default)]
-pub struct MixHasher(u64);
+/// A packed label never equals this: its low byte holds the length, at most 15.
+const EMPTY: u128 = u128::MAX;
 
 #[inline]
 fn mix64(mut z: u64) -> u64 {
@@ -572,34 +493,132 @@ fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-impl Hasher for MixHasher {
-    #[inline]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut w = [0u8; 8];
-            w[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(w));
+/// Open-addressing table of packed labels: linear probing, power-of-two capacity, at most half
+/// full. Labels share long prefixes ("model-0..."), so the folded words go through a SplitMix64
+/// mix (FxHash would keep them in the same buckets).
+struct PackedTable {
+    keys: Vec<u128>,
+    vals: Vec<u32>,
+    len: usize,
+}
+
+impl PackedTable {
+    fn with_capacity(n: usize) -> Self {
+        let cap = (2 * n).next_power_of_two().max(64);
+        PackedTable {
+            keys: vec![EMPTY; cap],
+            vals: vec![0; cap],
+            len: 0,
         }
     }
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        self.0 = mix64(self.0 ^ x.wrapping_add(0x9E37_79B9_7F4A_7C15));
+
+    /// The slot holding `key`, or the empty slot where it would go.
+    #[inline(always)]
+    fn find(&self, key: u128) -> usize {
+        let mask = self.keys.len() - 1;
+        let h = mix64((key as u64) ^ ((key >> 64) as u64).rotate_left(29));
+        let mut i = h as usize & mask;
+        loop {
+            let k = self.keys[i];
+            if k == key || k == EMPTY {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
     }
-    #[inline]
-    fn write_u128(&mut self, x: u128) {
-        self.write_u64(x as u64);
-        self.write_u64((x >> 64) as u64);
+
+    /// Store `key` with `val` in the empty slot `i` found by [`Self::find`].
+    #[inline(always)]
+    fn insert_at(&mut self, i: usize, key: u128, val: u32) {
+        self.keys[i] = key;
+        self.vals[i] = val;
+        self.len += 1;
+        if 2 * self.len > self.keys.len() {
+            let old = std::mem::replace(self, PackedTable::with_capacity(self.keys.len()));
+            for (&k, &v) in old.keys.iter().zip(&old.vals).filter(|(k, _)| **k != EMPTY) {
+                let j = self.find(k);
+                self.insert_at(j, k, v);
+            }
+        }
     }
 }
 
-impl ToOwnedKey<u128> for u128 {
-    fn to_owned_key(&self) -> u128 {
-        *self
+/// Code labels packed into `u128` (see [`code_utf8_offsets`]) in parallel over fixed row chunks:
+/// each chunk codes its rows against a local open-addressing table (provisional codes in order of
+/// first appearance); the sorted union of the chunks' labels gives the final codes, and each chunk's
+/// provisional codes are remapped into the output. The result does not depend on the number of
+/// threads.
+fn code_packed<G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<u128>)>
+where
+    G: Fn(usize, usize) -> u128 + Sync,
+{
+    use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+    use rayon::prelude::*;
+    let mut tasks = Vec::new();
+    for (col, &len) in rows.iter().enumerate() {
+        for k in 0..n_chunks(len, ROW_CHUNK) {
+            tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
+        }
     }
+    let map = |t: usize| -> Vec<(Vec<u32>, Vec<u128>)> {
+        let (col, lo, hi) = tasks[t];
+        let mut table = PackedTable::with_capacity(64);
+        let mut seen: Vec<u128> = Vec::new();
+        let mut codes = Vec::with_capacity(hi - lo);
+        for r in lo..hi {
+            let key = get(col, r);
+            let i = table.find(key);
+            let code = if table.keys[i] == key {
+                table.vals[i]
+            } else {
+                seen.push(key);
+                let c = (seen.len() - 1) as u32;
+                table.insert_at(i, key, c);
+                c
+            };
+            codes.push(code);
+        }
+        vec![(codes, seen)]
+    };
+    let merge = |mut x: Vec<(Vec<u32>, Vec<u128>)>, y: Vec<(Vec<u32>, Vec<u128>)>| {
+        x.extend(y);
+        x
+    };
+    let parts = tree_map_reduce(tasks.len(), &map, &merge).unwrap_or_default();
+    let mut labels: Vec<u128> = parts
+        .iter()
+        .flat_map(|(_, seen)| seen.iter().copied())
+        .collect();
+    labels.sort_unstable();
+    labels.dedup();
+    if labels.len() > u32::MAX as usize {
+        return Err(Error::TooManyLabels {
+            count: labels.len(),
+        });
+    }
+    let finals: Vec<Vec<u32>> = parts
+        .iter()
+        .map(|(_, seen)| {
+            seen.iter()
+                .map(|k| labels.binary_search(k).map_or(0, |c| c as u32))
+                .collect()
+        })
+        .collect();
+    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
+    // Each task's slice of its column's output, in task order.
+    let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
+    for v in out.iter_mut() {
+        slots.extend(v.chunks_mut(ROW_CHUNK));
+    }
+    slots
+        .into_par_iter()
+        .zip(parts.par_iter().zip(finals.par_iter()))
+        .for_each(|(slot, ((codes, _), fin))| {
+            for (o, &c) in slot.iter_mut().zip(codes) {
+                *o = fin[c as usize];
+            }
+        });
+    Ok((out, labels))
 }
 
 #[cfg(test)]
@@ -621,5 +640,49 @@ mod parallel_tests {
         assert_eq!(codes[0], vec![2, 1, 3, 1, 0, 2]);
         assert_eq!(codes[1], vec![2, 1]);
         assert!(code_utf8_offsets(&[(&[0, 5], b"ab")]).is_err());
+    }
+
+    #[test]
+    fn packed_labels_code_like_the_sequential_coder_across_chunks() {
+        // Several chunks per column, thousands of labels (the tables grow), shared prefixes,
+        // empty strings and labels of every length up to 15 bytes; the last column is empty.
+        let rows = 2 * crate::par::ROW_CHUNK + 77;
+        let mut s = 99u64;
+        let mut columns: Vec<(Vec<i32>, Vec<u8>)> = Vec::new();
+        let mut words: Vec<Vec<String>> = Vec::new();
+        for col in 0..3 {
+            let n = if col == 2 { 0 } else { rows - col * 1000 };
+            let (mut offsets, mut data, mut ws) = (vec![0i32], Vec::new(), Vec::new());
+            for _ in 0..n {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                let k = (s >> 40) % 7000;
+                let w = match k % 4 {
+                    0 => format!("model-{k:04}"),
+                    1 => format!("{k}"),
+                    2 => "é".repeat((k % 7) as usize),
+                    _ => format!("x{:014}", k),
+                };
+                data.extend_from_slice(w.as_bytes());
+                offsets.push(data.len() as i32);
+                ws.push(w);
+            }
+            columns.push((offsets, data));
+            words.push(ws);
+        }
+        let views: Vec<(&[i32], &[u8])> = columns
+            .iter()
+            .map(|(o, d)| (o.as_slice(), d.as_slice()))
+            .collect();
+        let (codes, labels) = code_utf8_offsets(&views).unwrap();
+        let mut want: Vec<&String> = words.iter().flatten().collect();
+        want.sort();
+        want.dedup();
+        assert_eq!(labels.iter().collect::<Vec<_>>(), want);
+        for (c, ws) in codes.iter().zip(&words) {
+            assert_eq!(c.len(), ws.len());
+            assert!(c.iter().zip(ws).all(|(&k, w)| &labels[k as usize] == w));
+        }
     }
 }

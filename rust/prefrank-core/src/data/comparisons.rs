@@ -128,6 +128,43 @@ pub fn numeric_outcome_ties(p: &[f64]) -> Result<Vec<u8>> {
     Ok(tie)
 }
 
+/// Outcomes of a categorical outcome column from its codes: `p[r] = p_of[codes[r]]`,
+/// `tie[r] = tie_of[codes[r]]`, in parallel over fixed chunks. Codes must index the tables.
+pub fn outcomes_from_codes(
+    codes: &[u32],
+    p_of: &[f64],
+    tie_of: &[u8],
+) -> Result<(Vec<f64>, Vec<u8>)> {
+    use rayon::prelude::*;
+    if p_of.len() != tie_of.len() {
+        return Err(Error::LengthMismatch {
+            left: "p_of".into(),
+            left_len: p_of.len(),
+            right: "tie_of".into(),
+            right_len: tie_of.len(),
+        });
+    }
+    if let Some(r) = codes.iter().position(|&c| c as usize >= p_of.len()) {
+        return Err(Error::CodeOutOfRange {
+            row: r,
+            code: codes[r],
+            n_items: p_of.len(),
+        });
+    }
+    let mut p = vec![0.0; codes.len()];
+    let mut tie = vec![0u8; codes.len()];
+    p.par_chunks_mut(ROW_CHUNK)
+        .zip(tie.par_chunks_mut(ROW_CHUNK))
+        .zip(codes.par_chunks(ROW_CHUNK))
+        .for_each(|((p, t), c)| {
+            for ((p, t), &c) in p.iter_mut().zip(t.iter_mut()).zip(c) {
+                *p = p_of[c as usize];
+                *t = tie_of[c as usize];
+            }
+        });
+    Ok((p, tie))
+}
+
 /// Rows `lo..hi` hold codes in range, probabilities in [0, 1], finite non-negative weights and no
 /// self-comparison. A branch-free scan (it vectorises) that lets valid chunks skip the row-by-row
 /// checks, which only run to name the first offending row.
@@ -239,6 +276,25 @@ mod tests {
             .unwrap();
         assert_eq!(keep.iter().filter(|k| !**k).count(), 1);
         assert!(!keep[ROW_CHUNK + 3]);
+    }
+
+    #[test]
+    fn outcomes_gather_from_codes_and_check_them() {
+        let (p, t) = outcomes_from_codes(&[2, 0, 1, 2], &[1.0, 0.0, 0.5], &[0, 0, 1]).unwrap();
+        assert_eq!(p, vec![0.5, 1.0, 0.0, 0.5]);
+        assert_eq!(t, vec![1, 0, 0, 1]);
+        assert!(matches!(
+            outcomes_from_codes(&[0, 3], &[1.0, 0.0, 0.5], &[0, 0, 1]),
+            Err(Error::CodeOutOfRange {
+                row: 1,
+                code: 3,
+                ..
+            })
+        ));
+        assert!(matches!(
+            outcomes_from_codes(&[0], &[1.0], &[0, 0]),
+            Err(Error::LengthMismatch { .. })
+        ));
     }
 
     #[test]

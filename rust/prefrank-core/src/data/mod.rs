@@ -5,5 +5,7 @@ pub mod comparisons;
 pub mod pairs;
 
 pub use coding::{Coded, Coder};
-pub use comparisons::{numeric_outcome_ties, validate_comparisons, ComparisonsRef};
+pub use comparisons::{
+    numeric_outcome_ties, outcomes_from_codes, validate_comparisons, ComparisonsRef,
+};
 pub use pairs::PairCounts;
