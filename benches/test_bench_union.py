@@ -69,3 +69,67 @@ def test_union_int_prefrank(benchmark, int_tables):
 def test_union_int_generic(benchmark, int_tables):
     labels, _, _ = benchmark.pedantic(_union_labels_generic, args=int_tables, rounds=3, iterations=1)
     assert len(labels) == len(np.union1d(*int_tables))
+
+
+# --------------------------------------------------------------------------------------------------
+# End to end (opt-in: PREFRANK_BENCH_UNION_E2E=1): the streamed per-prompt fit of docs/scale.md
+# (4,000,000 judgments of 50 models, 200,000 prompts, 4 Parquet files, batches of 250,000 rows),
+# whose cell merges unite ~200,000 prompt labels each, with union_labels and with the generic path.
+
+E2E = os.environ.get("PREFRANK_BENCH_UNION_E2E") == "1"
+E2E_ROWS = int(os.environ.get("PREFRANK_BENCH_UNION_E2E_ROWS", 4_000_000))
+
+
+@pytest.fixture(scope="module")
+def prompts_dir(tmp_path_factory):
+    if not E2E:
+        pytest.skip("set PREFRANK_BENCH_UNION_E2E=1 to run the end-to-end merge benchmark")
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    models = np.array([f"model-{i:02d}" for i in range(50)], dtype=object)
+    a = rng.integers(0, 50, E2E_ROWS)
+    b = (a + rng.integers(1, 50, E2E_ROWS)) % 50
+    df = pd.DataFrame(
+        {
+            "a": models[a],
+            "b": models[b],
+            "winner": rng.choice(np.array(["a", "b", "tie"], dtype=object), E2E_ROWS, p=[0.45, 0.45, 0.1]),
+            "prompt": np.char.add("prompt-", rng.integers(0, 200_000, E2E_ROWS).astype(str)).astype(object),
+        }
+    )
+    root = tmp_path_factory.mktemp("prompts")
+    for k, idx in enumerate(np.array_split(np.arange(E2E_ROWS), 4)):
+        df.iloc[idx].to_parquet(root / f"part-{k}.parquet", index=False)
+    return str(root), df["prompt"].nunique()
+
+
+def _groups(root):
+    import prefrank as pr
+
+    return pr.bradley_terry_groups(root, a="a", b="b", outcome="winner", group="prompt", batch_rows=250_000)
+
+
+@pytest.mark.benchmark(group="union-e2e-groups")
+def test_union_e2e_prefrank(benchmark, prompts_dir):
+    root, n_prompts = prompts_dir
+    res = benchmark.pedantic(_groups, args=(root,), rounds=1, iterations=1)
+    assert res.n_groups == n_prompts
+
+
+@pytest.mark.benchmark(group="union-e2e-groups")
+def test_union_e2e_generic(benchmark, prompts_dir, monkeypatch):
+    import prefrank.data
+    import prefrank.stats
+
+    slow = prefrank.data._union_labels_generic
+
+    def generic(x, y):
+        if len(x) == len(y) and np.array_equal(x, y):
+            return x, None, None
+        return slow(x, y)
+
+    monkeypatch.setattr(prefrank.data, "union_labels", generic)
+    monkeypatch.setattr(prefrank.stats, "union_labels", generic)
+    root, n_prompts = prompts_dir
+    res = benchmark.pedantic(_groups, args=(root,), rounds=1, iterations=1)
+    assert res.n_groups == n_prompts
