@@ -72,8 +72,8 @@ def _leaderboard_parser(sub: Any) -> None:
         action="store_true",
         help="also find how many comparisons the top item rests on (the fewest whose removal changes the "
         "Bradley-Terry top item; ties count half) and show it in the --html report and the JSON output. "
-        "Needs the rows, so a directory, glob or --batch-rows input is read whole; at most 1,500 items and "
-        "whole-number weights, otherwise the report says why",
+        "A directory, glob or --batch-rows input is read twice in batches (pair counts, then the removed "
+        "rows); at most 1,500 items and whole-number weights, otherwise the report says why",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_batch_rows(p)
@@ -120,7 +120,8 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
         seed=args.seed,
         progress=False if args.no_progress else None,
     )
-    # --fragility on one file: read the rows once and fit the board from them too.
+    # --fragility on one file: read the rows once and fit the board from them too. A directory, glob
+    # or --batch-rows input streams (the board here, the fragility search in _leaderboard_fragility).
     comps = None
     if args.fragility and args.batch_rows is None and not is_multi_source(path):
         comps = _leaderboard_rows(args, path)
@@ -156,12 +157,9 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
     return 0
 
 
-def _leaderboard_rows(args: argparse.Namespace, path: Any) -> Any:
-    """The leaderboard's comparisons read whole (a directory or glob too), with its column options."""
-    from prefrank.data import comparisons
-
-    return comparisons(
-        path,
+def _leaderboard_columns(args: argparse.Namespace) -> dict[str, Any]:
+    """The leaderboard's column options, as :func:`prefrank.comparisons` takes them."""
+    return dict(
         a=args.a,
         b=args.b,
         outcome=args.outcome,
@@ -171,15 +169,23 @@ def _leaderboard_rows(args: argparse.Namespace, path: Any) -> Any:
     )
 
 
+def _leaderboard_rows(args: argparse.Namespace, path: Any) -> Any:
+    """The leaderboard's comparisons from one file, read whole, with its column options."""
+    from prefrank.data import comparisons
+
+    return comparisons(path, **_leaderboard_columns(args))
+
+
 def _leaderboard_fragility(args: argparse.Namespace, path: Any, comps: Any) -> Any:
-    """:func:`prefrank.robust.fragility` on the leaderboard's comparisons, or the message of the
-    :class:`PrefrankError` that prevented it (the report then says why)."""
+    """:func:`prefrank.robust.fragility` on the leaderboard's comparisons (``comps``, read whole from
+    one file), or streamed from ``path`` in batches (a directory, a glob, or ``--batch-rows``); or the
+    message of the :class:`PrefrankError` that prevented it (the report then says why)."""
     from prefrank.robust import fragility
 
     try:
-        if comps is None:
-            comps = _leaderboard_rows(args, path)
-        return fragility(comps, alpha=args.alpha)
+        if comps is not None:
+            return fragility(comps, alpha=args.alpha)
+        return fragility(path, batch_rows=args.batch_rows, alpha=args.alpha, **_leaderboard_columns(args))
     except PrefrankError as e:
         return str(e)
 
@@ -189,14 +195,7 @@ def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
     from prefrank.ranking import bradley_terry
     from prefrank.stream import accumulate_comparisons, is_multi_source
 
-    cols = dict(
-        a=args.a,
-        b=args.b,
-        outcome=args.outcome,
-        weight=args.weight,
-        position=args.position,
-        drop_self=args.drop_self,
-    )
+    cols = _leaderboard_columns(args)
     if args.batch_rows is not None or is_multi_source(path):
         comps: Any = accumulate_comparisons(path, batch_rows=args.batch_rows, pairs_only=True, **cols)
     else:

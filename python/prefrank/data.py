@@ -691,9 +691,20 @@ class Comparisons:
 def union_labels(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Sorted union of two sorted label tables (codes follow sorted labels), and the code map of
     each side onto it (None where a side's codes are unchanged). Merging any statistic goes through
-    this, so after any merge tree codes are the sorted order of all labels."""
+    this, so after any merge tree codes are the sorted order of all labels.
+
+    Tables of only strings or only integers (numpy ``U``/integer arrays, or object arrays holding
+    exactly ``str`` or exactly ``int``) are merged with numpy; other tables (mixed types, floats,
+    bytes, bools, ``str`` subclasses) go through :func:`_union_labels_generic`, which orders them
+    by :func:`_sort_key`. Both give the same labels, dtype and code maps."""
     if len(x) == len(y) and np.array_equal(x, y):
         return x, None, None
+    fast = _union_labels_numpy(x, y)
+    return fast if fast is not None else _union_labels_generic(x, y)
+
+
+def _union_labels_generic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """:func:`union_labels` for any hashable labels: a Python sort by :func:`_sort_key`."""
     lx, ly = x.tolist(), y.tolist()
     union = sorted(set(lx) | set(ly), key=_sort_key)
     labels = np.empty(len(union), dtype=x.dtype if x.dtype == y.dtype else object)
@@ -702,6 +713,59 @@ def union_labels(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray |
     mx = np.fromiter((index[v] for v in lx), np.uint32, len(lx))
     my = np.fromiter((index[v] for v in ly), np.uint32, len(ly))
     return labels, (None if len(union) == len(lx) else mx), (None if len(union) == len(ly) else my)
+
+
+def _label_family(a: np.ndarray) -> str | None:
+    """'str' or 'int' for a table of only those (exact types, so the order is the one
+    :func:`_sort_key` gives: code points, numeric value), 'empty', or None (anything else)."""
+    if len(a) == 0:
+        return "empty"
+    kind = a.dtype.kind
+    if kind == "U":
+        return "str"
+    if kind in "iu":
+        return "int"
+    if kind == "O":
+        types = set(map(type, a))
+        if types == {str}:
+            return "str"
+        if types == {int}:
+            return "int"
+    return None
+
+
+def _union_labels_numpy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None] | None:
+    """:func:`union_labels` for homogeneous str or int tables, or None to fall back.
+
+    A stable sort of the two concatenated tables (two sorted runs: timsort merges them in linear
+    time), a mask of first occurrences, and the inverse permutation as the code maps. numpy compares
+    ``U`` strings by code point and Python ints (object arrays) by value, as ``_sort_key`` does;
+    a ``U`` array cannot hold a trailing NUL, and ``tolist()`` (the generic path) strips it too."""
+    fx, fy = _label_family(x), _label_family(y)
+    if fx is None or fy is None:
+        return None
+    if "empty" not in (fx, fy) and fx != fy:
+        return None
+    sides = [a for a in (x, y) if len(a)]  # an empty side adds no labels (nor its dtype)
+    if not sides:
+        return None
+    if any(a.dtype.kind == "O" for a in sides) or np.result_type(*sides).kind not in "iuU":
+        # U with object-of-str, numpy ints with object-of-int, or int64 with uint64: compare as
+        # Python objects (exact, and what the generic path compares).
+        sides = [a.astype(object) for a in sides]
+    both = np.concatenate(sides) if len(sides) > 1 else sides[0]
+    order = np.argsort(both, kind="stable")
+    ordered = both[order]
+    first = np.empty(len(ordered), dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    inverse = np.empty(len(ordered), dtype=np.uint32)
+    inverse[order] = np.cumsum(first, dtype=np.int64) - 1
+    union = ordered[first]
+    if x.dtype != y.dtype and union.dtype != object:
+        union = union.astype(object)  # Python str / int elements, as the generic path stores
+    n = len(union)
+    return union, (None if n == len(x) else inverse[: len(x)]), (None if n == len(y) else inverse[len(x) :])
 
 
 class PairCounts:
