@@ -63,6 +63,37 @@ def test_matches_choix(case: dict, kind: str) -> None:
     assert r.method == f"{kind}_rankings"
 
 
+TOP1 = [c for c in GOLDEN["cases"] if c["kind"] == "top1"]
+
+
+@pytest.mark.parametrize("case", TOP1, ids=lambda c: f"alpha{c['alpha']}")
+@pytest.mark.parametrize("kind", ["lsr", "ilsr"])
+def test_choix_top1_list_form(case: dict, kind: str) -> None:
+    # choix's own top-1 form, [(winner, [losers]), ...], equals the long table and choix.
+    data = [(m[0], m[1:]) for m, k in _golden_obs(case) if k == 1]
+    assert len(data) == len(case["observations"])
+    r = FUNCS[kind](data, alpha=case["alpha"], scale="log", tol=1e-13)
+    np.testing.assert_allclose(r.theta, case[kind], atol=1e-6)
+    pl = pr.plackett_luce(data, scale="log")
+    np.testing.assert_allclose(pl.theta, pr.plackett_luce(_table(_golden_obs(case)), scale="log").theta, atol=1e-12)
+
+
+def test_choice_lists_mix_with_rankings_and_check_duplicates() -> None:
+    mixed = [["a", "b", "c"], ("b", ["a", "c"]), ("c", ("a",)), ["c", "a"]]
+    long = pd.DataFrame(
+        {
+            "group": [0, 0, 0, 1, 1, 1, 2, 2, 3, 3],
+            "item": ["a", "b", "c", "b", "a", "c", "c", "a", "c", "a"],
+            "rank": [1, 2, 3, 1, np.nan, np.nan, 1, np.nan, 1, 2],
+        }
+    )
+    np.testing.assert_allclose(
+        pr.plackett_luce(mixed, scale="log").theta, pr.plackett_luce(long, scale="log").theta, atol=1e-12
+    )
+    with pytest.raises(pr.PrefrankError, match="ranking 1: item 'a' appears more than once"):
+        pr.lsr_rankings([["a", "b"], ("a", ["a", "b"])])
+
+
 def test_golden_covers_all_kinds() -> None:
     assert GOLDEN["peers"]["choix"]
     assert {(c["kind"], c["alpha"]) for c in GOLDEN["cases"]} == {

@@ -81,9 +81,19 @@ def _is_ranking_list(data: Any) -> bool:
     return isinstance(first, (list, tuple, np.ndarray)) and not isinstance(first, Mapping)
 
 
+def _members(obs: Sequence[Any]) -> tuple[list[Any], int]:
+    """(members best first, number ranked) of one listed observation: a ranking (labels best first,
+    all ranked) or, as in choix's top-1 data, a choice ``(winner, [losers])`` (one ranked)."""
+    if len(obs) == 2 and isinstance(obs[1], (list, tuple, np.ndarray)) and not isinstance(obs[0], (list, np.ndarray)):
+        return [obs[0], *obs[1]], 1
+    return list(obs), len(obs)
+
+
 def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
-    sizes = np.fromiter((len(r) for r in rankings), np.int64, len(rankings))
-    flat = [v for r in rankings for v in r]
+    parts = [_members(r) for r in rankings]
+    sizes = np.fromiter((len(m) for m, _ in parts), np.int64, len(parts))
+    n_ranked = np.fromiter((k for _, k in parts), np.uint32, len(parts))
+    flat = [v for m, _ in parts for v in m]
     if not flat:
         raise PrefrankError("empty input: the rankings hold no items")
     (codes,), items = code_labels(_to_numpy(flat), names=["item"])
@@ -94,7 +104,7 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
         w = np.ascontiguousarray(weight, dtype=np.float64)
         if w.shape != (len(rankings),):
             raise PrefrankError(f"weight has {w.size} values, but there are {len(rankings)} rankings")
-    obs = _Obs(items, offsets, codes, sizes.astype(np.uint32), w, None)
+    obs = _Obs(items, offsets, codes, n_ranked, w, None)
     _check_duplicates(obs)
     return obs
 
@@ -255,8 +265,9 @@ def plackett_luce(
       better; NaN / None = an unranked member of the choice set). A full ranking ranks every member,
       a top-k ranking ranks k of them, a choice set (one winner chosen from a set) ranks one.
       ``weight`` names a column that is constant within each observation; or
-    - a list of rankings, each a list of labels best first (full rankings over the listed items);
-      ``weight`` is then a sequence with one weight per ranking.
+    - a list of rankings, each a list of labels best first (full rankings over the listed items),
+      or choices ``(winner, [losers])`` as in choix's top-1 data (a choice set); ``weight`` is then a
+      sequence with one weight per observation.
 
     ``alpha`` is the precision of a Gaussian prior (L2 penalty ``alpha/2 * sum theta^2``); with
     ``alpha=0`` (plain MLE) every item must be ranked above and below others through a chain of

@@ -100,8 +100,9 @@ def lsr_rankings(
 
     Same data arguments as :func:`prefrank.plackett_luce`: a long-form table (``group``, ``item``,
     ``rank``; NaN rank = an unranked member, so a choice set ranks one member and a top-k ranking k)
-    or a list of rankings (labels best first); ``weight`` per observation. A directory or glob of
-    files (or a file with ``batch_rows=``) is read in batches of coded rows, as there.
+    or a list of rankings (labels best first) or of choices ``(winner, [losers])`` (choix's top-1
+    form); ``weight`` per observation. A directory or glob of files (or a file with
+    ``batch_rows=``) is read in batches of coded rows, as there.
 
     Each choice stage (winner chosen from the members still remaining) adds
     ``weight / (number remaining)`` to the Markov-chain rate from every other remaining member to
