@@ -512,11 +512,15 @@ impl PackedTable {
         }
     }
 
-    /// The slot holding `key`, or the empty slot where it would go.
     #[inline(always)]
-    fn find(&self, key: u128) -> usize {
+    fn hash(key: u128) -> u64 {
+        mix64((key as u64) ^ ((key >> 64) as u64).rotate_left(29))
+    }
+
+    /// The slot holding `key` (whose [`Self::hash`] is `h`), or the empty slot where it would go.
+    #[inline(always)]
+    fn find(&self, key: u128, h: u64) -> usize {
         let mask = self.keys.len() - 1;
-        let h = mix64((key as u64) ^ ((key >> 64) as u64).rotate_left(29));
         let mut i = h as usize & mask;
         loop {
             let k = self.keys[i];
@@ -536,7 +540,7 @@ impl PackedTable {
         if 2 * self.len > self.keys.len() {
             let old = std::mem::replace(self, PackedTable::with_capacity(self.keys.len()));
             for (&k, &v) in old.keys.iter().zip(&old.vals).filter(|(k, _)| **k != EMPTY) {
-                let j = self.find(k);
+                let j = self.find(k, Self::hash(k));
                 self.insert_at(j, k, v);
             }
         }
@@ -565,15 +569,28 @@ where
         let mut table = PackedTable::with_capacity(64);
         let mut seen: Vec<u128> = Vec::new();
         let mut codes = Vec::with_capacity(hi - lo);
+        // A direct-mapped cache (high hash bits) in front of the table (low bits): most rows
+        // hit it with one comparison and no probing loop.
+        const BITS: u32 = 12;
+        let mut cache = vec![(EMPTY, 0u32); 1 << BITS];
         for r in lo..hi {
             let key = get(col, r);
-            let i = table.find(key);
-            let code = if table.keys[i] == key {
-                table.vals[i]
+            let h = PackedTable::hash(key);
+            let slot = (h >> (64 - BITS)) as usize;
+            let (k, c) = cache[slot];
+            let code = if k == key {
+                c
             } else {
-                seen.push(key);
-                let c = (seen.len() - 1) as u32;
-                table.insert_at(i, key, c);
+                let i = table.find(key, h);
+                let c = if table.keys[i] == key {
+                    table.vals[i]
+                } else {
+                    seen.push(key);
+                    let c = (seen.len() - 1) as u32;
+                    table.insert_at(i, key, c);
+                    c
+                };
+                cache[slot] = (key, c);
                 c
             };
             codes.push(code);
