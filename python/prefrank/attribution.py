@@ -245,6 +245,7 @@ def majority_game(
     rater: Any = "rater",
     label: Any = "label",
     reference: Any,
+    batch_rows: int | None = None,
 ) -> Game:
     """Majority-label agreement game: players are annotators or judges.
 
@@ -255,19 +256,35 @@ def majority_game(
     majority label among ``S``'s ratings of the unit with its reference label: 1 when the majority is
     the reference, ``1/t`` when ``t`` labels tie for the majority and the reference is one of them,
     0 otherwise and 0 when no member of ``S`` rated the unit. ``v(empty) = 0``.
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
+    ``batch_rows`` rows (default 1,000,000); ``unit``, ``rater`` and ``label`` must then name
+    columns. Each batch is reduced to its coded ratings (unit, rater and label codes, labels united
+    on merge): memory is one batch plus 12 bytes per rating (a merge holds at most twice that),
+    then the game's 8 bytes per rating of a unit with a reference. The game equals the one built
+    from the concatenated table; an error names the file and the row within it.
     """
-    src = _source(data)
-    cols = [_to_numpy(src.get(c, role)) for c, role in ((unit, "unit"), (rater, "rater"), (label, "label"))]
-    if not (len(cols[0]) == len(cols[1]) == len(cols[2])):
-        raise PrefrankError("unit, rater and label columns must have the same length")
-    if len(cols[0]) == 0:
-        raise PrefrankError("empty input: no ratings")
+    from prefrank.stream import wants_stream
+
+    roles = {"unit": unit, "rater": rater, "label": label}
+    if wants_stream(data, batch_rows):
+        codes, tables = _streamed_ratings(data, batch_rows, roles)
+    else:
+        src = _source(data)
+        cols = [_to_numpy(src.get(c, role)) for role, c in roles.items()]
+        if not (len(cols[0]) == len(cols[1]) == len(cols[2])):
+            raise PrefrankError("unit, rater and label columns must have the same length")
+        if len(cols[0]) == 0:
+            raise PrefrankError("empty input: no ratings")
+        cols[2] = cols[2] if cols[2].dtype == object else np.asarray(cols[2], dtype=object)
+        codes, tables = {}, {}
+        for role, col in zip(roles, cols):
+            (codes[role],), tables[role] = code_labels(col, names=[role])
     if hasattr(reference, "to_dict") and callable(reference.to_dict):
         reference = reference.to_dict()
     if not isinstance(reference, Mapping):
         raise PrefrankError("reference must map each unit to its reference label (a dict or a Series)")
-    (unit_codes,), units = code_labels(cols[0], names=["unit"])
-    (rater_codes,), raters = code_labels(cols[1], names=["rater"])
+    units, raters = tables["unit"], tables["rater"]
     unit_list = list(units)
     ref_vals = [reference.get(u) for u in unit_list]
     has = np.array([v is not None for v in ref_vals], dtype=bool)
@@ -275,17 +292,42 @@ def majority_game(
         raise PrefrankError("no rated unit has a reference label (check the keys of reference)")
     ref_col = np.empty(int(has.sum()), dtype=object)
     ref_col[:] = [v for v in ref_vals if v is not None]
-    lab_col = cols[2] if cols[2].dtype == object else np.asarray(cols[2], dtype=object)
-    (label_codes, ref_codes), labels = code_labels(lab_col, ref_col, names=["label", "reference"])
+    # The rating labels and the reference labels share one table (codes in sorted label order).
+    seen = tables["label"] if tables["label"].dtype == object else np.asarray(tables["label"], dtype=object)
+    (seen_codes, ref_codes), labels = code_labels(seen, ref_col, names=["label", "reference"])
+    label_codes = seen_codes[codes["label"]]
     ref = np.full(len(unit_list), _NO_REFERENCE, dtype=np.uint32)
     ref[has] = ref_codes
-    core = _core.Game.majority(unit_codes, rater_codes, label_codes, ref, len(raters), max(len(labels), 1))
+    core = _core.Game.majority(codes["unit"], codes["rater"], label_codes, ref, len(raters), max(len(labels), 1))
     return Game(
         core,
         tuple(raters.tolist()),
         "majority-label agreement",
         {"n_units": int(has.sum()), "labels": tuple(labels.tolist())},
     )
+
+
+def _streamed_ratings(
+    source: Any, batch_rows: int | None, roles: Mapping[str, Any]
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The coded ratings of a file, directory or glob read in batches: per role (unit, rater,
+    label) the uint32 codes of every row, in row order, and the sorted label table."""
+    from prefrank.stream import _check_batch_rows, _LongRows, _needed, accumulate
+
+    if batch_rows is not None:
+        _check_batch_rows(batch_rows)
+    for role, col in roles.items():
+        if not isinstance(col, str):
+            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+
+    def build(table: Any) -> _LongRows:
+        codes, tables = {}, {}
+        for role, col in roles.items():
+            (codes[role],), tables[role] = code_labels(_to_numpy(table.column(col)), names=[role])
+        return _LongRows(codes, tables, {})
+
+    state: _LongRows = accumulate(source, build, columns=_needed(*roles.values()), batch_rows=batch_rows)
+    return state.codes, state.labels
 
 
 _TARGETS = ("score", "rank", "gap", "kendall_tau")
@@ -309,6 +351,7 @@ def slice_game(
     alpha: float = 0.01,
     max_iter: int = 10_000,
     tol: float = 1e-8,
+    batch_rows: int | None = None,
 ) -> Game:
     """Leaderboard-slices game: players are slices of the comparisons; ``v(S)`` comes from a
     Bradley-Terry fit (prefrank-core ``rank::bt``) on the comparisons of the slices in ``S``.
@@ -331,8 +374,20 @@ def slice_game(
     miss some items, or whose comparison graph is not strongly connected, still fit; with
     ``alpha=0`` such a coalition is an error naming its slices. The empty coalition's value is the
     value at all-equal scores (score 0, gap 0, rank ``(n + 1) / 2``, tau 0).
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
+    ``batch_rows`` rows (default 1,000,000); ``slice`` and the other columns must then name
+    columns. The game needs only per-slice pair counts, so each batch is reduced to its (slice,
+    pair) cells, the weights of either side winning and of ties, which are merged (see
+    :func:`prefrank.stream.pair_cells`): memory is one batch plus 44 bytes per (slice, pair) cell,
+    then the cell table (29 bytes per cell row, at most three per cell), however many rows repeat a
+    cell; the game itself holds 24 bytes per slice and observed pair, streamed or not. With
+    ``weight=`` the item column is read once more to count the rows (``n_comparisons``). The game
+    equals the one built from the concatenated table (exactly with whole-number weights;
+    fractional ones summed in another order may differ in the last bits).
     """
     from prefrank.data import Comparisons, as_comparisons
+    from prefrank.stream import wants_stream
 
     if target not in _TARGETS:
         raise PrefrankError(f"target must be one of {', '.join(_TARGETS)}; got {target!r}")
@@ -346,17 +401,14 @@ def slice_game(
                 raise PrefrankError(f"the Comparisons table has no {slice} column")
         else:
             (codes,), labels = code_labels(_to_numpy(slice), names=["slice"])
+        n_rows = len(comps)
     else:
-        comps = as_comparisons(
-            data,
-            a=a,
-            b=b,
-            outcome=outcome,
-            weight=weight,
-            group=slice,
-            outcomes=outcomes,
-            drop_self=drop_self,
-        )
+        cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+        if wants_stream(data, batch_rows):
+            comps, n_rows = _streamed_slice_cells(data, batch_rows, slice=slice, **cols)
+        else:
+            comps = as_comparisons(data, group=slice, **cols)
+            n_rows = len(comps)
         codes, labels = comps.group, comps.groups
     assert codes is not None and labels is not None
     if len(codes) != len(comps):
@@ -409,8 +461,39 @@ def slice_game(
         core,
         tuple(labels.tolist()),
         f"leaderboard slices, {desc.get(target, 'Kendall tau with the reference')}",
-        {"target": target, "n_comparisons": len(comps)},
+        {"target": target, "n_comparisons": n_rows},
     )
+
+
+def _streamed_slice_cells(
+    source: Any, batch_rows: int | None, *, slice: Any, weight: Any, drop_self: bool, **columns: Any
+) -> tuple[Any, int]:
+    """The (slice, pair) cells of a file, directory or glob read in batches, as a weighted
+    :class:`~prefrank.data.Comparisons` whose group is the slice, and the number of rows."""
+    from prefrank.stream import DEFAULT_BATCH_ROWS, _check_batch_rows, _needed, pair_cells, scan
+
+    if batch_rows is not None:
+        _check_batch_rows(batch_rows)
+    if not isinstance(slice, str):
+        raise PrefrankError("slice= must name a column when the data is a file, directory or glob")
+    cells = pair_cells(
+        source, key="group", batch_rows=batch_rows, group=slice, weight=weight, drop_self=drop_self, **columns
+    )
+    if weight is None:
+        # Every row weighs 1, so the cells' weights add up to the number of rows (exactly).
+        return cells, round(float(cells.weight.sum()))
+    # Weighted rows: count them on a second read of the item columns (a self-comparison, dropped
+    # with drop_self=True, is not counted).
+    a, b = columns.get("a"), columns.get("b")
+    n_rows = 0
+    names = _needed(a, b)
+    for _, _, table in scan(source, batch_rows=batch_rows or DEFAULT_BATCH_ROWS, columns=names, string_columns=names):
+        n_rows += table.num_rows
+        if drop_self:
+            import pyarrow.compute as pc
+
+            n_rows -= int(pc.sum(pc.equal(table.column(a), table.column(b))).as_py() or 0)
+    return cells, n_rows
 
 
 # --------------------------------------------------------------------------------------------------
@@ -801,12 +884,15 @@ def slice_attribution(
     max_evaluations: int | None = None,
     seed: int = 0,
     max_memory: int | None = None,
+    batch_rows: int | None = None,
 ) -> Attribution:
     """Which slices of the comparisons (prompt categories, judges, annotators) drive a leaderboard?
 
     Shapley (or Banzhaf) values of :func:`slice_game` (see there for ``slice``, ``target``,
     ``item``, ``other``, ``reference``, ``ties``, ``alpha``). Exact (Gray-code walk, warm-started
     refits) up to 20 slices by default, sampled beyond (``method`` as in :func:`shapley`).
+    ``data`` may be a directory or glob of files (or a file with ``batch_rows=``): it is read in
+    batches and reduced to per-slice pair counts (memory bound in :func:`slice_game`).
     """
     g = slice_game(
         data,
@@ -823,6 +909,7 @@ def slice_attribution(
         reference=reference,
         ties=ties,
         alpha=alpha,
+        batch_rows=batch_rows,
     )
     if kind == "shapley":
         return shapley(

@@ -1323,6 +1323,28 @@ class Audit:
         return html
 
 
+def _audit_scores(data: Any, batch_rows: int | None, score_a: Any, score_b: Any) -> bool:
+    """Whether the audit checks score consistency; refuses, before any work, a bad ``batch_rows``
+    and scores that a :class:`~prefrank.ComparisonStats` or a streamed source cannot give."""
+    from prefrank.stats import ComparisonStats
+    from prefrank.stream import _check_batch_rows, wants_stream
+
+    if batch_rows is not None:
+        _check_batch_rows(batch_rows)
+    if score_a is None or score_b is None:
+        return False
+    if isinstance(data, ComparisonStats):
+        raise PrefrankError(
+            "score consistency needs the rows themselves: it cannot run on merged statistics "
+            "(pass the files, a directory or a glob instead: they are read in batches)"
+        )
+    if wants_stream(data, batch_rows):
+        for role, col in (("score_a", score_a), ("score_b", score_b)):
+            if not isinstance(col, str):
+                raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+    return True
+
+
 def audit(
     data: Any = None,
     *,
@@ -1359,8 +1381,14 @@ def audit(
     (default: when stderr is a terminal and the table has at least 1,000,000 rows).
 
     ``data`` may also be a :class:`~prefrank.ComparisonStats` (merged from batches or workers) or a
-    directory / glob of files (or a file with ``batch_rows=``), streamed in batches; score
-    consistency needs the rows themselves and is then skipped.
+    directory / glob of files (or a file with ``batch_rows=``), streamed in batches of ``batch_rows``
+    rows (default 1,000,000) and reduced to a :class:`~prefrank.ComparisonStats` (57 bytes per
+    verdict cell: per (group, judge, pair, presentation order), at most one per row). With
+    ``score_a=`` / ``score_b=`` (which must then name columns) a streamed source is read a second
+    time for :func:`score_consistency`, each batch reduced to its 3 x 3 table (score relation x
+    verdict) per judge (72 bytes per judge), so the whole audit holds one batch plus these
+    statistics and equals the audit of the concatenated table. Score consistency cannot run on a
+    :class:`~prefrank.ComparisonStats` (it has no scores).
 
     Judge-vs-human agreement is not part of the audit yet (it needs prefrank's agreement module).
     """
@@ -1377,6 +1405,7 @@ def audit(
         position=position,
         outcomes=outcomes,
     )
+    scores = _audit_scores(data, batch_rows, score_a, score_b)
     st = _stats(data, batch_rows, cols)
     # Merged statistics: the verdict cells as weighted rows (one table serves the census and the
     # tournament; position bias reads the cells themselves).
@@ -1445,11 +1474,12 @@ def audit(
         notes.append("no position= column: position bias was skipped")
     step("position bias")
     sc = None
-    if score_a is not None and score_b is not None and st is not None:
-        raise PrefrankError(
-            "score consistency needs the rows themselves: it cannot run on merged statistics or streamed files"
+    if scores and st is not None:
+        # A streamed source: a second pass reduces each batch to its 3 x 3 table per judge.
+        sc = score_consistency(
+            data, score_a=score_a, score_b=score_b, tolerance=tolerance, batch_rows=batch_rows, **cols
         )
-    if score_a is not None and score_b is not None:
+    elif scores:
         src_data = None if isinstance(data, Comparisons) else data
         if isinstance(data, (str,)) or hasattr(data, "__fspath__"):
             from prefrank.data import read_table
