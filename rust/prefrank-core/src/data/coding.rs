@@ -379,17 +379,26 @@ where
 /// An Arrow offset type (`int32` for `string`, `int64` for `large_string`).
 pub trait Offset: Copy + Sync {
     fn index(self) -> Option<usize>;
+    fn to_i64(self) -> i64;
 }
 impl Offset for i32 {
     #[inline]
     fn index(self) -> Option<usize> {
         usize::try_from(self).ok()
     }
+    #[inline]
+    fn to_i64(self) -> i64 {
+        self as i64
+    }
 }
 impl Offset for i64 {
     #[inline]
     fn index(self) -> Option<usize> {
         usize::try_from(self).ok()
+    }
+    #[inline]
+    fn to_i64(self) -> i64 {
+        self
     }
 }
 
@@ -402,21 +411,38 @@ pub fn code_utf8_offsets<O: Offset>(
         let corrupt = || Error::Corrupt {
             reason: format!("column {ci}: string offsets are not monotone within the data buffer"),
         };
-        if offsets.is_empty() {
+        let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
+            return Err(corrupt());
+        };
+        let (Some(_), Some(end)) = (first.index(), last.index()) else {
+            return Err(corrupt());
+        };
+        if end > data.len() {
             return Err(corrupt());
         }
-        let mut prev = offsets[0].index().ok_or_else(corrupt)?;
-        for o in &offsets[1..] {
-            let cur = o.index().ok_or_else(corrupt)?;
-            if cur < prev {
-                return Err(corrupt());
-            }
-            longest = longest.max(cur - prev);
-            prev = cur;
-        }
-        if prev > data.len() {
+        // Steps between neighbours, in parallel over fixed chunks: all >= 0 (with the ends in
+        // range, every offset then is) and the longest label.
+        use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+        let steps = offsets.len() - 1;
+        let span = |k: usize| {
+            let (lo, hi) = (k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(steps));
+            let w = &offsets[lo..=hi];
+            w[..w.len() - 1]
+                .iter()
+                .zip(&w[1..])
+                .fold((true, 0i64), |(ok, m), (a, b)| {
+                    let (a, b) = (a.to_i64(), b.to_i64());
+                    (ok & (b >= a), m.max(b.wrapping_sub(a)))
+                })
+        };
+        let (ok, m) = tree_map_reduce(n_chunks(steps, ROW_CHUNK), &span, &|x, y| {
+            (x.0 & y.0, x.1.max(y.1))
+        })
+        .unwrap_or((true, 0));
+        if !ok {
             return Err(corrupt());
         }
+        longest = longest.max(m as usize);
     }
     let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
     #[allow(clippy::type_complexity)]
@@ -549,14 +575,14 @@ impl PackedTable {
 
 /// Code labels packed into `u128` (see [`code_utf8_offsets`]) in parallel over fixed row chunks:
 /// each chunk codes its rows against a local open-addressing table (provisional codes in order of
-/// first appearance); the sorted union of the chunks' labels gives the final codes, and each chunk's
-/// provisional codes are remapped into the output. The result does not depend on the number of
-/// threads.
+/// first appearance, written straight into the output); the sorted union of the chunks' labels
+/// gives the final codes, and each chunk's provisional codes are remapped in place. The result does
+/// not depend on the number of threads.
 fn code_packed<G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<u128>)>
 where
     G: Fn(usize, usize) -> u128 + Sync,
 {
-    use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
+    use crate::par::{n_chunks, ROW_CHUNK};
     use rayon::prelude::*;
     let mut tasks = Vec::new();
     for (col, &len) in rows.iter().enumerate() {
@@ -564,48 +590,48 @@ where
             tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
         }
     }
-    let map = |t: usize| -> Vec<(Vec<u32>, Vec<u128>)> {
-        let (col, lo, hi) = tasks[t];
-        let mut table = PackedTable::with_capacity(64);
-        let mut seen: Vec<u128> = Vec::new();
-        let mut codes = Vec::with_capacity(hi - lo);
-        // A direct-mapped cache (high hash bits) in front of the table (low bits): most rows
-        // hit it with one comparison and no probing loop.
-        const BITS: u32 = 12;
-        let mut cache = vec![(EMPTY, 0u32); 1 << BITS];
-        for r in lo..hi {
-            let key = get(col, r);
-            let h = PackedTable::hash(key);
-            let slot = (h >> (64 - BITS)) as usize;
-            let (k, c) = cache[slot];
-            let code = if k == key {
-                c
-            } else {
-                let i = table.find(key, h);
-                let c = if table.keys[i] == key {
-                    table.vals[i]
+    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
+    // Each task's slice of its column's output, in task order: provisional codes are written
+    // there and remapped in place (no per-chunk buffers).
+    let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
+    for v in out.iter_mut() {
+        slots.extend(v.chunks_mut(ROW_CHUNK));
+    }
+    let seen: Vec<Vec<u128>> = slots
+        .par_iter_mut()
+        .zip(tasks.par_iter())
+        .map(|(slot, &(col, lo, _))| {
+            let mut table = PackedTable::with_capacity(64);
+            let mut seen: Vec<u128> = Vec::new();
+            // A direct-mapped cache (high hash bits) in front of the table (low bits): most
+            // rows hit it with one comparison and no probing loop.
+            const BITS: u32 = 12;
+            let mut cache = vec![(EMPTY, 0u32); 1 << BITS];
+            for (r, o) in (lo..).zip(slot.iter_mut()) {
+                let key = get(col, r);
+                let h = PackedTable::hash(key);
+                let cs = (h >> (64 - BITS)) as usize;
+                let (k, c) = cache[cs];
+                *o = if k == key {
+                    c
                 } else {
-                    seen.push(key);
-                    let c = (seen.len() - 1) as u32;
-                    table.insert_at(i, key, c);
+                    let i = table.find(key, h);
+                    let c = if table.keys[i] == key {
+                        table.vals[i]
+                    } else {
+                        seen.push(key);
+                        let c = (seen.len() - 1) as u32;
+                        table.insert_at(i, key, c);
+                        c
+                    };
+                    cache[cs] = (key, c);
                     c
                 };
-                cache[slot] = (key, c);
-                c
-            };
-            codes.push(code);
-        }
-        vec![(codes, seen)]
-    };
-    let merge = |mut x: Vec<(Vec<u32>, Vec<u128>)>, y: Vec<(Vec<u32>, Vec<u128>)>| {
-        x.extend(y);
-        x
-    };
-    let parts = tree_map_reduce(tasks.len(), &map, &merge).unwrap_or_default();
-    let mut labels: Vec<u128> = parts
-        .iter()
-        .flat_map(|(_, seen)| seen.iter().copied())
+            }
+            seen
+        })
         .collect();
+    let mut labels: Vec<u128> = seen.iter().flatten().copied().collect();
     labels.sort_unstable();
     labels.dedup();
     if labels.len() > u32::MAX as usize {
@@ -613,26 +639,16 @@ where
             count: labels.len(),
         });
     }
-    let finals: Vec<Vec<u32>> = parts
-        .iter()
-        .map(|(_, seen)| {
-            seen.iter()
-                .map(|k| labels.binary_search(k).map_or(0, |c| c as u32))
-                .collect()
-        })
-        .collect();
-    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
-    // Each task's slice of its column's output, in task order.
-    let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
-    for v in out.iter_mut() {
-        slots.extend(v.chunks_mut(ROW_CHUNK));
-    }
     slots
         .into_par_iter()
-        .zip(parts.par_iter().zip(finals.par_iter()))
-        .for_each(|(slot, ((codes, _), fin))| {
-            for (o, &c) in slot.iter_mut().zip(codes) {
-                *o = fin[c as usize];
+        .zip(seen.par_iter())
+        .for_each(|(slot, seen)| {
+            let fin: Vec<u32> = seen
+                .iter()
+                .map(|k| labels.binary_search(k).map_or(0, |c| c as u32))
+                .collect();
+            for o in slot.iter_mut() {
+                *o = fin[*o as usize];
             }
         });
     Ok((out, labels))
@@ -657,6 +673,17 @@ mod parallel_tests {
         assert_eq!(codes[0], vec![2, 1, 3, 1, 0, 2]);
         assert_eq!(codes[1], vec![2, 1]);
         assert!(code_utf8_offsets(&[(&[0, 5], b"ab")]).is_err());
+        // Decreasing offsets anywhere, even where a difference would overflow, are corrupt.
+        assert!(code_utf8_offsets(&[(&[0i64, 2, 1, 2], b"ab")]).is_err());
+        let huge = [
+            0i64,
+            5_000_000_000_000_000_000,
+            -5_000_000_000_000_000_000,
+            2,
+        ];
+        assert!(code_utf8_offsets(&[(&huge, b"ab")]).is_err());
+        assert!(code_utf8_offsets(&[(&[-1i32, 1], b"ab")]).is_err());
+        assert!(code_utf8_offsets::<i32>(&[(&[], b"ab")]).is_err());
     }
 
     #[test]
