@@ -425,3 +425,28 @@ def test_judge_agreement_stream_keeps_missing_judge_verdicts(tmp_path):
     votes = pd.crosstab(hdf["unit"], hdf["label"])
     majority = votes.index[votes.max(axis=1) > votes.sum(axis=1) / 2]
     assert many.judges["units"].sum() == jdf["unit"].isin(majority).sum()
+
+
+@pytest.mark.parametrize("fit", [pr.rank_centrality, pr.lsr_pairwise, pr.ilsr_pairwise])
+def test_pairwise_spectral_fits_stream_files_in_batches(tmp_path, judged, fit):
+    df, root = judged
+    one = fit(df, **COLS)
+    single = tmp_path / "all.csv"
+    df.to_csv(single, index=False)
+    for src, rows in ((str(root), None), (str(root / "part-*"), BATCH), (str(single), BATCH)):
+        _assert_ranking_equal(fit(src, batch_rows=rows, **COLS), one)
+
+
+@pytest.mark.parametrize("bad", [0, -3, 2.5, True])
+def test_batch_rows_must_be_a_positive_integer_everywhere(judged, bad):
+    # A bad count is an error, never silently the default, whatever the input.
+    df, root = judged
+    for call in (
+        lambda: pr.bradley_terry(root, batch_rows=bad, **COLS),
+        lambda: pr.bradley_terry(df, batch_rows=bad, **COLS),
+        lambda: pr.lsr_pairwise(root, batch_rows=bad, **COLS),
+        lambda: pr.transitivity(root, batch_rows=bad, **COLS),
+        lambda: pr.elo(root, batch_rows=bad, shuffles=2, **COLS),
+    ):
+        with pytest.raises(pr.PrefrankError, match=rf"batch_rows={bad!r} must be a positive integer"):
+            call()

@@ -349,11 +349,20 @@ def _spectral(
     anchor: tuple[Any, float] | None,
     max_iter: int,
     tol: float,
+    batch_rows: int | None,
 ) -> Ranking:
     _check_common(scale, alpha)
     _check_choice("ties", ties, ("half", "drop"))
     counts, items = _pair_counts_of(
-        data, anchor, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+        data,
+        anchor,
+        batch_rows,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        outcomes=outcomes,
+        drop_self=drop_self,
     )
     try:
         fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
@@ -401,11 +410,13 @@ def rank_centrality(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 10_000,
     tol: float = 1e-10,
+    batch_rows: int | None = None,
 ) -> Ranking:
     """Rank Centrality (Negahban, Oh & Shah): the stationary distribution of a random walk that moves
     from each item to the items that beat it, at the share of their games they won.
 
-    Same data arguments as :func:`prefrank.bradley_terry` (or a :class:`PairCounts`). ``ties``:
+    Same data arguments as :func:`prefrank.bradley_terry` (or a :class:`PairCounts`; a directory,
+    glob or file with ``batch_rows=`` is read in batches of pair counts). ``ties``:
     ``"half"`` (a tie is half a win each way; default) or ``"drop"``. ``alpha`` adds ``alpha`` to
     every pair's counts as choix's ``rank_centrality(alpha=...)`` does (needed when the comparison
     graph is not strongly connected). Scores are centred log-stationary-probabilities; up to
@@ -427,6 +438,7 @@ def rank_centrality(
         anchor,
         max_iter,
         tol,
+        batch_rows,
     )
 
 
@@ -446,6 +458,7 @@ def lsr_pairwise(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 10_000,
     tol: float = 1e-10,
+    batch_rows: int | None = None,
 ) -> Ranking:
     """Luce Spectral Ranking (one step, from equal strengths): choix's ``lsr_pairwise`` with the same
     ``alpha``. See :func:`rank_centrality` for the arguments."""
@@ -465,6 +478,7 @@ def lsr_pairwise(
         anchor,
         max_iter,
         tol,
+        batch_rows,
     )
 
 
@@ -484,6 +498,7 @@ def ilsr_pairwise(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 10_000,
     tol: float = 1e-10,
+    batch_rows: int | None = None,
 ) -> Ranking:
     """Iterated LSR: LSR repeated from its own estimate until the L1 change of the centred
     log-strengths is at most ``tol``. It converges to the Bradley-Terry MLE (with ``alpha=0``, the
@@ -505,6 +520,7 @@ def ilsr_pairwise(
         anchor,
         max_iter,
         tol,
+        batch_rows,
     )
 
 

@@ -470,7 +470,7 @@ def _streamed_slice_cells(
 ) -> tuple[Any, int]:
     """The (slice, pair) cells of a file, directory or glob read in batches, as a weighted
     :class:`~prefrank.data.Comparisons` whose group is the slice, and the number of rows."""
-    from prefrank.stream import DEFAULT_BATCH_ROWS, _check_batch_rows, _needed, pair_cells, scan
+    from prefrank.stream import _check_batch_rows, _needed, _rows, pair_cells, scan
 
     if batch_rows is not None:
         _check_batch_rows(batch_rows)
@@ -487,7 +487,7 @@ def _streamed_slice_cells(
     a, b = columns.get("a"), columns.get("b")
     n_rows = 0
     names = _needed(a, b)
-    for _, _, table in scan(source, batch_rows=batch_rows or DEFAULT_BATCH_ROWS, columns=names, string_columns=names):
+    for _, _, table in scan(source, batch_rows=_rows(batch_rows), columns=names, string_columns=names):
         n_rows += table.num_rows
         if drop_self:
             import pyarrow.compute as pc

@@ -71,14 +71,14 @@ def _stats(data: Any, batch_rows: int | None, cols: dict[str, Any]) -> Any:
     """The :class:`~prefrank.ComparisonStats` of ``data`` when it is one already, or a directory /
     glob (or a file with ``batch_rows=``) to stream; None for in-memory data."""
     from prefrank.stats import ComparisonStats
-    from prefrank.stream import accumulate_comparisons, is_multi_source
+    from prefrank.stream import accumulate_comparisons, wants_stream
 
     if isinstance(data, ComparisonStats):
         extra = [k for k, v in cols.items() if v is not None and k not in {"drop_self", "outcomes"}]
         if extra:
             raise PrefrankError(f"data is already a ComparisonStats; do not pass column options ({', '.join(extra)})")
         return data
-    if isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+    if wants_stream(data, batch_rows):
         return accumulate_comparisons(data, batch_rows=batch_rows, **cols)
     return None
 

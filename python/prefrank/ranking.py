@@ -17,7 +17,6 @@ Defaults (see docs/ranking.md for the mapping to choix, FastChat, evalica and sc
 from __future__ import annotations
 
 import math
-import os
 import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
@@ -292,13 +291,13 @@ def _pair_counts_of(
     :class:`~prefrank.ComparisonStats` (merged from batches or workers) is used as it is, and a
     directory, glob or ``batch_rows=`` streams the files in batches. Checks that an ``anchor`` exists."""
     from prefrank.stats import ComparisonStats
-    from prefrank.stream import accumulate_comparisons, is_multi_source
+    from prefrank.stream import accumulate_comparisons, wants_stream
 
     if isinstance(data, ComparisonStats):
         data = data.pairs
     if isinstance(data, PairCounts):
         counts, items = data, data.items
-    elif isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data)):
+    elif wants_stream(data, batch_rows):
         counts = accumulate_comparisons(data, batch_rows=batch_rows, pairs_only=True, **columns)
         items = counts.items
     else:

@@ -264,9 +264,7 @@ def accumulate(
 ) -> Any:
     """Stream ``source`` in batches, ``build(table)`` a statistic from each, and merge them."""
     merger = _Merger()
-    for path, row, table in scan(
-        source, batch_rows=batch_rows or DEFAULT_BATCH_ROWS, columns=columns, string_columns=string_columns
-    ):
+    for path, row, table in scan(source, batch_rows=_rows(batch_rows), columns=columns, string_columns=string_columns):
         if table.num_rows == 0:
             continue
         try:
@@ -381,8 +379,16 @@ def elo_stream(
 # to its coded rows (uint32 codes and numbers, no text) and the batches are concatenated in order.
 
 
+def _rows(batch_rows: int | None) -> int:
+    """``batch_rows`` checked, or the default when None (0 or a negative count is an error, not the default)."""
+    return DEFAULT_BATCH_ROWS if batch_rows is None else _check_batch_rows(batch_rows)
+
+
 def wants_stream(data: Any, batch_rows: int | None) -> bool:
-    """True when ``data`` is read in batches: a directory or glob, or any path with ``batch_rows=``."""
+    """True when ``data`` is read in batches: a directory or glob, or any path with ``batch_rows=``
+    (which must be a positive integer whatever the input)."""
+    if batch_rows is not None:
+        _check_batch_rows(batch_rows)
     return isinstance(data, (str, os.PathLike)) and (batch_rows is not None or is_multi_source(data))
 
 
@@ -395,9 +401,7 @@ def comparison_batches(
 
     cols = comparison_options(columns)
     names, strings = _read_columns(cols)
-    for path, row, table in scan(
-        source, batch_rows=batch_rows or DEFAULT_BATCH_ROWS, columns=names, string_columns=strings
-    ):
+    for path, row, table in scan(source, batch_rows=_rows(batch_rows), columns=names, string_columns=strings):
         if table.num_rows == 0:
             continue
         try:
