@@ -191,6 +191,15 @@ def _codes(draw: st.DrawFn) -> tuple[np.ndarray, ...]:
 @given(data=st.data(), alpha=st.floats(0.3, 3.0), iters=st.integers(1, 8))
 def test_curate_pairs_matches_reference(data: st.DataObject, alpha: float, iters: int) -> None:
     prompt, a, b, judge, vote, (n_p, n_i, n_j) = data.draw(st.composite(_codes)())
+    # Vote patterns: per judge, (c + 1)(c + 2) / 2 states for at most c decisive votes on one pair (c >= 1).
+    dec = vote != 0
+    keys = np.stack([prompt, np.minimum(a, b), np.maximum(a, b), judge])[:, dec]
+    uniq, counts = np.unique(keys, axis=1, return_counts=True)
+    most = np.array([max([1, *counts[uniq[3] == r]]) for r in range(int(n_j))], dtype=np.int64)
+    if np.prod((most + 1) * (most + 2) // 2) > 65536:
+        with pytest.raises(PrefrankError, match="patterns"):
+            _core.robust_curate_pairs(prompt, a, b, judge, vote, int(n_p), int(n_i), int(n_j))
+        return
     o = _core.robust_curate_pairs(prompt, a, b, judge, vote, int(n_p), int(n_i), int(n_j), alpha, 0.2, iters, 1e-300)
     r = ref.curate_pairs(prompt, a, b, judge, vote, int(n_j), alpha=alpha, eps_init=0.2, max_iter=iters, tol=1e-300)
     items = np.where(o["items"] == np.iinfo(np.uint32).max, -1, o["items"].astype(np.int64))
@@ -257,6 +266,10 @@ def test_curate_pairs_errors() -> None:
     big = {"p": ["q"] * 255, "a": [f"r{k}" for k in range(255)], "b": [f"r{k + 1}" for k in range(255)]}
     with pytest.raises(PrefrankError, match="256 responses"):
         curate({**big, "o": ["a"] * 255}, prompt="p", a="a", b="b", outcome="o")
+    # More than 10 judges (as for a score tensor).
+    many_j = {"p": ["q"] * 11, "a": ["x"] * 11, "b": ["y"] * 11, "j": [f"j{k}" for k in range(11)], "o": ["a"] * 11}
+    with pytest.raises(PrefrankError, match="1 to 10 judges"):
+        curate(many_j, prompt="p", a="a", b="b", judge="j", outcome="o")
     # A judge judging one pair hundreds of times: too many vote patterns.
     rep = {"p": ["q"] * 400, "a": ["x"] * 400, "b": ["y"] * 400, "o": ["a"] * 400}
     with pytest.raises(PrefrankError, match="patterns"):

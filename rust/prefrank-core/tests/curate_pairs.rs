@@ -216,6 +216,8 @@ fn curate_pairs_errors() {
     assert!(e.contains("row 1") && e.contains("code 2"), "{e}");
     assert!(run(&ok, 0, 3, 1).is_err());
     assert!(run(&ok, 1, 3, 0).is_err());
+    let e = run(&ok, 1, 3, 11).unwrap_err().to_string();
+    assert!(e.contains("1 to 10 judges"), "{e}");
     let mut badv = ok.clone();
     badv.4[0] = 2;
     let e = run(&badv, 1, 3, 1).unwrap_err().to_string();

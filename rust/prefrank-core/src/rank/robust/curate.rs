@@ -405,8 +405,11 @@ fn check_pairs(v: &PairVotes) -> Result<()> {
             format!("at most {} rows, got {n}", u32::MAX),
         ));
     }
-    if v.n_judges == 0 {
-        return Err(Error::invalid("judges", "need at least one judge"));
+    if v.n_judges == 0 || v.n_judges > MAX_JUDGES {
+        return Err(Error::invalid(
+            "judges",
+            format!("need 1 to {MAX_JUDGES} judges, got {}", v.n_judges),
+        ));
     }
     for i in 0..n {
         let (a, b) = (v.a[i], v.b[i]);
@@ -443,6 +446,15 @@ fn check_pairs(v: &PairVotes) -> Result<()> {
     Ok(())
 }
 
+/// One judgment, packed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rec {
+    a: u32,
+    b: u32,
+    judge: u16,
+    vote: i8,
+}
+
 /// Pair index of local responses `lo < hi` among `n` (lexicographic order of `(lo, hi)`).
 #[inline]
 fn pair_idx(lo: usize, hi: usize, n: usize) -> usize {
@@ -474,7 +486,8 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
     check_options(o)?;
     check_pairs(v)?;
     let (n_prompts, nj) = (v.n_prompts, v.n_judges);
-    // Rows grouped by prompt (counting sort, stable).
+    // Rows grouped by prompt (counting sort, stable), packed as contiguous records so that the two
+    // passes below read each prompt's rows in one run (rows already grouped by prompt are only packed).
     let mut start = vec![0usize; n_prompts + 1];
     for &p in v.prompt {
         start[p as usize + 1] += 1;
@@ -482,15 +495,24 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
     for p in 0..n_prompts {
         start[p + 1] += start[p];
     }
-    let mut order = vec![0u32; v.prompt.len()];
-    {
+    let pack = |i: usize| Rec {
+        a: v.a[i],
+        b: v.b[i],
+        judge: v.judge[i] as u16,
+        vote: v.vote[i],
+    };
+    let recs: Vec<Rec> = if v.prompt.windows(2).all(|w| w[0] <= w[1]) {
+        (0..v.prompt.len()).into_par_iter().map(pack).collect()
+    } else {
+        let mut recs = vec![Rec::default(); v.prompt.len()];
         let mut fill = start.clone();
         for (i, &p) in v.prompt.iter().enumerate() {
-            order[fill[p as usize]] = i as u32;
+            recs[fill[p as usize]] = pack(i);
             fill[p as usize] += 1;
         }
-    }
-    let (start, order) = (&start, &order);
+        recs
+    };
+    let (start, recs) = (&start, &recs);
     let n_chunks = n_prompts.div_ceil(PROMPT_CHUNK);
     // Pass 1, per chunk of prompts: the sorted responses of each prompt and the most decisive votes
     // any judge gives one pair.
@@ -503,11 +525,11 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
             let mut maxv = vec![0u32; nj];
             let mut cnt: Vec<u32> = Vec::new();
             for p in c * PROMPT_CHUNK..((c + 1) * PROMPT_CHUNK).min(n_prompts) {
-                let rows = &order[start[p]..start[p + 1]];
+                let rows = &recs[start[p]..start[p + 1]];
                 let s0 = flat.len();
-                for &i in rows {
-                    flat.push(v.a[i as usize]);
-                    flat.push(v.b[i as usize]);
+                for r in rows {
+                    flat.push(r.a);
+                    flat.push(r.b);
                 }
                 flat[s0..].sort_unstable();
                 let mut w = s0;
@@ -529,13 +551,12 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
                 }
                 cnt.clear();
                 cnt.resize(ng * ng.saturating_sub(1) / 2 * nj, 0);
-                for &i in rows {
-                    let i = i as usize;
-                    if v.vote[i] == 0 {
+                for row in rows {
+                    if row.vote == 0 {
                         continue;
                     }
-                    let (lo, hi, _) = local_pair(list, v.a[i], v.b[i]);
-                    let r = v.judge[i] as usize;
+                    let (lo, hi, _) = local_pair(list, row.a, row.b);
+                    let r = row.judge as usize;
                     let e = &mut cnt[pair_idx(lo, hi, ng) * nj + r];
                     *e += 1;
                     maxv[r] = maxv[r].max(*e);
@@ -584,14 +605,13 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
                 let list = &flat[offs[q]..offs[q + 1]];
                 its[..list.len()].copy_from_slice(list);
                 t[..list.len()].iter_mut().for_each(|x| *x = 0.0);
-                for &i in &order[start[p]..start[p + 1]] {
-                    let i = i as usize;
-                    if v.vote[i] == 0 {
+                for row in &recs[start[p]..start[p + 1]] {
+                    if row.vote == 0 {
                         continue;
                     }
-                    let (lo, hi, first) = local_pair(list, v.a[i], v.b[i]);
-                    let e = pair_idx(lo, hi, n_resp) * nj + v.judge[i] as usize;
-                    if first == (v.vote[i] > 0) {
+                    let (lo, hi, first) = local_pair(list, row.a, row.b);
+                    let e = pair_idx(lo, hi, n_resp) * nj + row.judge as usize;
+                    if first == (row.vote > 0) {
                         n1[e] += 1;
                     } else {
                         n2[e] += 1;
