@@ -8,8 +8,8 @@
 - :func:`label_noise`: Bradley-Terry with a per-judge label-flip probability fitted by EM: the
   posterior probability that each comparison is correct, a flip rate ``epsilon`` with an interval (the
   epsilon of robust DPO) and per-judge reliability.
-- :func:`curate`: millions of small per-prompt problems (responses scored by several judges) in one
-  parallel call, returning cleaned ``(chosen, rejected, weight)`` pairs and ``epsilon`` for
+- :func:`curate`: millions of small per-prompt problems (responses scored by several judges, or their
+  pairwise verdicts) in one parallel call, returning cleaned ``(chosen, rejected, weight)`` pairs and ``epsilon`` for
   ``prefrank.losses``.
 - :func:`fragility`: a small set of comparisons whose removal changes the top item (or the order of a
   pair), found greedily by influence and confirmed by refitting.
