@@ -449,6 +449,7 @@ fn check_pairs(v: &PairVotes) -> Result<()> {
 /// One judgment, packed.
 #[derive(Debug, Clone, Copy, Default)]
 struct Rec {
+    prompt: u32,
     a: u32,
     b: u32,
     judge: u16,
@@ -486,8 +487,11 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
     check_options(o)?;
     check_pairs(v)?;
     let (n_prompts, nj) = (v.n_prompts, v.n_judges);
-    // Rows grouped by prompt (counting sort, stable), packed as contiguous records so that the two
-    // passes below read each prompt's rows in one run (rows already grouped by prompt are only packed).
+    // Rows grouped by prompt (a stable counting sort), packed as contiguous records so that the two
+    // passes below read each prompt's rows in one run. In two steps, so that the scattered writes stay
+    // in cache: rows into their chunk of prompts (few buckets), then, per chunk in parallel, into
+    // their prompt. The result is the order of one stable counting sort by prompt.
+    let n_chunks = n_prompts.div_ceil(PROMPT_CHUNK);
     let mut start = vec![0usize; n_prompts + 1];
     for &p in v.prompt {
         start[p as usize + 1] += 1;
@@ -495,25 +499,44 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
     for p in 0..n_prompts {
         start[p + 1] += start[p];
     }
-    let pack = |i: usize| Rec {
-        a: v.a[i],
-        b: v.b[i],
-        judge: v.judge[i] as u16,
-        vote: v.vote[i],
-    };
-    let recs: Vec<Rec> = if v.prompt.windows(2).all(|w| w[0] <= w[1]) {
-        (0..v.prompt.len()).into_par_iter().map(pack).collect()
-    } else {
-        let mut recs = vec![Rec::default(); v.prompt.len()];
-        let mut fill = start.clone();
+    let mut recs = vec![Rec::default(); v.prompt.len()];
+    {
+        let mut fill: Vec<usize> = (0..n_chunks).map(|c| start[c * PROMPT_CHUNK]).collect();
         for (i, &p) in v.prompt.iter().enumerate() {
-            recs[fill[p as usize]] = pack(i);
-            fill[p as usize] += 1;
+            let f = &mut fill[p as usize / PROMPT_CHUNK];
+            recs[*f] = Rec {
+                prompt: p,
+                a: v.a[i],
+                b: v.b[i],
+                judge: v.judge[i] as u16,
+                vote: v.vote[i],
+            };
+            *f += 1;
         }
-        recs
-    };
+    }
+    let mut slices: Vec<&mut [Rec]> = Vec::with_capacity(n_chunks);
+    let mut rest: &mut [Rec] = &mut recs;
+    for c in 0..n_chunks {
+        let len = start[((c + 1) * PROMPT_CHUNK).min(n_prompts)] - start[c * PROMPT_CHUNK];
+        let (head, tail) = rest.split_at_mut(len);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().enumerate().for_each(|(c, sl)| {
+        let p0 = c * PROMPT_CHUNK;
+        let base = start[p0];
+        let mut fill: Vec<usize> = start[p0..((c + 1) * PROMPT_CHUNK).min(n_prompts)]
+            .iter()
+            .map(|s| s - base)
+            .collect();
+        let tmp = sl.to_vec();
+        for r in tmp {
+            let f = &mut fill[r.prompt as usize - p0];
+            sl[*f] = r;
+            *f += 1;
+        }
+    });
     let (start, recs) = (&start, &recs);
-    let n_chunks = n_prompts.div_ceil(PROMPT_CHUNK);
     // Pass 1, per chunk of prompts: the sorted responses of each prompt and the most decisive votes
     // any judge gives one pair.
     type Lists = (Vec<usize>, Vec<u32>, Vec<u32>);
