@@ -90,6 +90,64 @@ def test_curate_reference(benchmark: object) -> None:
     assert out["converged"]
 
 
+# ---- batched curation from pairwise verdicts: 4 responses per prompt, all 6 pairs judged by 3 judges
+# (18 verdict rows per prompt: 18 M rows at 1,000,000 prompts), vs the same fit from the score tensor the
+# verdicts come from (same model, same result) and vs the reference twin.
+P_PAIRS = 1_000_000 if FULL else 100_000
+
+
+def _pair_verdicts(prompts: int, seed: int = 0) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Scores ``prompts x 4 x 3`` and the verdict table they imply (one row per judge per pair, shuffled)."""
+    rng = np.random.default_rng(seed)
+    q = rng.normal(size=(prompts, 4, 1))
+    s = q + rng.normal(size=(prompts, 4, 3)) * np.array([0.3, 1.0, 0.5])
+    ia, ib = np.triu_indices(4, 1)
+    # rows ordered (prompt, pair, judge)
+    d = s[:, ia, :] - s[:, ib, :]
+    n = d.size
+    prompt = np.repeat(np.arange(prompts, dtype=np.uint32), 18)
+    a = np.tile(np.repeat(ia, 3), prompts).astype(np.uint32)
+    b = np.tile(np.repeat(ib, 3), prompts).astype(np.uint32)
+    judge = np.tile(np.arange(3, dtype=np.uint32), prompts * 6)
+    vote = np.sign(d).astype(np.int8).ravel()
+    order = rng.permutation(n)
+    cols = {"prompt": prompt, "a": a, "b": b, "judge": judge, "vote": vote}
+    return s, {k: v[order] for k, v in cols.items()}
+
+
+@pytest.mark.benchmark(group="robust-curate-pairs")
+def test_curate_pairs_prefrank_kernel(benchmark: object) -> None:
+    _, c = _pair_verdicts(P_PAIRS)
+    args = (c["prompt"], c["a"], c["b"], c["judge"], c["vote"], P_PAIRS, 4, 3)
+    out = benchmark.pedantic(_core.robust_curate_pairs, args=args, rounds=3, iterations=1)  # type: ignore[attr-defined]
+    assert out["converged"]
+
+
+@pytest.mark.benchmark(group="robust-curate-pairs")
+def test_curate_pairs_prefrank_table(benchmark: object) -> None:
+    # End to end from a table of numeric columns (outcome 1 = a won, 0 = b won): decoding + kernel + labels.
+    _, c = _pair_verdicts(P_PAIRS)
+    table = {"prompt": c["prompt"], "a": c["a"], "b": c["b"], "judge": c["judge"], "won": (c["vote"] > 0) * 1.0}
+    kw = {"prompt": "prompt", "a": "a", "b": "b", "judge": "judge", "outcome": "won"}
+    out = benchmark.pedantic(pr.robust.curate, args=(table,), kwargs=kw, rounds=3, iterations=1)  # type: ignore[attr-defined]
+    assert out.converged
+
+
+@pytest.mark.benchmark(group="robust-curate-pairs")
+def test_curate_pairs_from_scores_same_data(benchmark: object) -> None:
+    s, _ = _pair_verdicts(P_PAIRS)
+    out = benchmark.pedantic(_core.robust_curate, args=(s,), rounds=3, iterations=1)  # type: ignore[attr-defined]
+    assert out["converged"]
+
+
+@pytest.mark.benchmark(group="robust-curate-pairs")
+def test_curate_pairs_reference(benchmark: object) -> None:
+    _, c = _pair_verdicts(2000)
+    args = (c["prompt"], c["a"], c["b"], c["judge"], c["vote"], 3)
+    out = benchmark.pedantic(ref.curate_pairs, args=args, rounds=1, iterations=1)  # type: ignore[attr-defined]
+    assert out["converged"]
+
+
 # ---- label-noise EM on real data (LLMFAO crowd, 124 workers) vs plain BT
 CROWD = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "llmfao-crowd.csv")
 

@@ -499,3 +499,24 @@ def spectral_rankings_fit(
 ) -> dict[str, _t.Any]: ...
 
 # --- end spectral rankings ---
+
+# --- curate pairs ---
+
+def robust_curate_pairs(
+    prompt: npt.NDArray[np.uint32],
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    judge: npt.NDArray[np.uint32],
+    vote: npt.NDArray[np.int8],
+    n_prompts: int,
+    n_items: int,
+    n_judges: int,
+    alpha: float = 1.0,
+    eps_init: float = 0.1,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+    pairs: str = "all",
+    min_weight: float = 0.5,
+) -> dict[str, Any]: ...
+
+# --- end curate pairs ---

@@ -8,8 +8,8 @@
 - :func:`label_noise`: Bradley-Terry with a per-judge label-flip probability fitted by EM: the
   posterior probability that each comparison is correct, a flip rate ``epsilon`` with an interval (the
   epsilon of robust DPO) and per-judge reliability.
-- :func:`curate`: millions of small per-prompt problems (responses scored by several judges) in one
-  parallel call, returning cleaned ``(chosen, rejected, weight)`` pairs and ``epsilon`` for
+- :func:`curate`: millions of small per-prompt problems (responses scored by several judges, or their
+  pairwise verdicts) in one parallel call, returning cleaned ``(chosen, rejected, weight)`` pairs and ``epsilon`` for
   ``prefrank.losses``.
 - :func:`fragility`: a small set of comparisons whose removal changes the top item (or the order of a
   pair), found greedily by influence and confirmed by refitting.
@@ -27,7 +27,7 @@ import math
 import warnings
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -651,6 +651,11 @@ def curate(
     response: Any = None,
     judge: Any = None,
     score: Any = None,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    position: Any = None,
+    outcomes: Any = None,
     judges: Any = None,
     pairs: str = "all",
     min_weight: float = 0.5,
@@ -669,12 +674,35 @@ def curate(
     shared across prompts (Dawid-Skene with a BT prior), fitted by one parallel EM over all prompts.
     ``pairs="all"`` emits every scored pair, ``"best_worst"`` one pair per prompt; pairs with
     ``weight < min_weight`` are dropped.
+
+    Pairwise verdicts instead of scores: a long table with one row per judge per judged pair, columns
+    ``prompt``, ``a``, ``b``, ``outcome`` and optionally ``judge`` (without it, one judge) and
+    ``position``, decoded as by :func:`prefrank.comparisons` (``"a"`` / ``"b"`` / ``"tie"``,
+    ``left`` / ``right`` with ``position=``, 1 / 0 / 0.5, booleans, ``outcomes={...}``). A verdict is a
+    vote for ``a`` when the decoded probability that ``a`` won is above 1/2, for ``b`` when below; ties
+    (1/2) carry no information, like equal scores. Responses are labels within a prompt (the same
+    label under two prompts is two responses). A judge may judge the same pair several times: each
+    judgment is a separate vote, flipped independently with the judge's rate. The verdicts implied by
+    a score table give the same result as the scores.
     """
     _check_choice("pairs", pairs, ("all", "best_worst"))
     if not 0.0 <= min_weight <= 1.0:
         raise PrefrankError(f"min_weight must be in [0, 1], got {min_weight!r}")
     if not (math.isfinite(alpha) and alpha > 0):
         raise PrefrankError(f"alpha must be a finite number > 0, got {alpha!r}")
+    if any(v is not None for v in (a, b, outcome, position, outcomes)):
+        return _curate_pairs(
+            data,
+            prompt=prompt,
+            a=a,
+            b=b,
+            judge=judge,
+            outcome=outcome,
+            position=position,
+            outcomes=outcomes,
+            extra={"response": response, "score": score, "judges": judges},
+            core_args=(float(alpha), float(eps_init), int(max_iter), float(tol), pairs, float(min_weight)),
+        )
     long_form = any(v is not None for v in (prompt, response, judge, score))
     if long_form:
         if any(v is None for v in (prompt, response, judge, score)):
@@ -711,6 +739,80 @@ def curate(
         judge_epsilon=out["judge_epsilon"],
         judge_votes=out["judge_votes"],
         judges=np.asarray(judge_labels),
+        theta=out["theta"],
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
+    )
+
+
+def _curate_pairs(
+    data: Any,
+    *,
+    prompt: Any,
+    a: Any,
+    b: Any,
+    judge: Any,
+    outcome: Any,
+    position: Any,
+    outcomes: Any,
+    extra: dict[str, Any],
+    core_args: tuple[float, float, int, float, str, float],
+) -> Curation:
+    """:func:`curate` on pairwise verdicts (one row per judge per judged pair)."""
+    from prefrank.data import comparisons
+
+    given = [k for k, v in extra.items() if v is not None]
+    if given:
+        raise PrefrankError(
+            f"pairwise verdicts (a=, b=, outcome=) cannot be combined with {', '.join(k + '=' for k in given)}: "
+            "pass either scores (response=, score=) or verdicts"
+        )
+    if prompt is None:
+        raise PrefrankError("pairwise verdicts need prompt=: the column naming each verdict's prompt")
+    for role, v in (("a", a), ("b", b), ("outcome", outcome)):
+        if v is None:
+            raise PrefrankError(f"pairwise verdicts need {role}=: name the column (or pass the values) for {role}")
+    try:
+        cmp = comparisons(
+            data, a=a, b=b, outcome=outcome, group=prompt, judge=judge, position=position, outcomes=outcomes
+        )
+    except PrefrankError as e:
+        # comparisons() calls the prompt column its group.
+        raise PrefrankError(str(e).replace("(for group=)", "(for prompt=)")) from None
+    vote = np.zeros(len(cmp.p), dtype=np.int8)
+    vote[cmp.p > 0.5] = 1
+    vote[cmp.p < 0.5] = -1
+    vote[np.asarray(cmp.tie, dtype=bool)] = 0
+    # group= is given, so comparisons() filled group and groups.
+    groups = cast(np.ndarray, cmp.groups)
+    if cmp.judge is None:
+        judge_codes = np.zeros(len(vote), dtype=np.uint32)
+        judge_labels = np.array([0])
+    else:
+        judge_codes, judge_labels = cmp.judge, np.asarray(cmp.judges)
+    out = _core.robust_curate_pairs(
+        np.ascontiguousarray(cast(np.ndarray, cmp.group), dtype=np.uint32),
+        np.ascontiguousarray(cmp.a, dtype=np.uint32),
+        np.ascontiguousarray(cmp.b, dtype=np.uint32),
+        np.ascontiguousarray(judge_codes, dtype=np.uint32),
+        vote,
+        len(groups),
+        len(cmp.items),
+        len(judge_labels),
+        *core_args,
+    )
+    _warn(bool(out["converged"]), "batched curation EM", int(out["iterations"]))
+    p, items = out["prompt"], out["items"]
+    return Curation(
+        prompt=groups[p],
+        chosen=cmp.items[items[p, out["chosen"]]],
+        rejected=cmp.items[items[p, out["rejected"]]],
+        weight=out["weight"],
+        epsilon=float(out["epsilon"]),
+        label_epsilon=float(out["label_epsilon"]),
+        judge_epsilon=out["judge_epsilon"],
+        judge_votes=out["judge_votes"],
+        judges=judge_labels,
         theta=out["theta"],
         iterations=int(out["iterations"]),
         converged=bool(out["converged"]),

@@ -10,7 +10,7 @@ import numpy as np
 
 EPS_MIN, EPS_MAX = 1e-9, 0.49
 
-__all__ = ["curate_scores", "deviance_residual", "label_noise", "robust_btl", "trimmed_refit"]
+__all__ = ["curate_pairs", "curate_scores", "deviance_residual", "label_noise", "robust_btl", "trimmed_refit"]
 
 
 def _sigmoid(z: np.ndarray | float) -> Any:
@@ -382,16 +382,67 @@ def curate_scores(
 ) -> dict[str, Any]:
     """Twin of ``curate::curate_scores`` (the EM part): per-judge flip rates and per-prompt strengths."""
     scores = np.asarray(scores, float)
-    n_p, n_r, n_j = scores.shape
+    n_r = scores.shape[1]
     theta = np.where(np.all(np.isnan(scores), axis=2), np.nan, 0.0)
-    eps = np.full(n_j, eps_init)
     ia, ib = np.triu_indices(n_r, 1)
     # votes[p, pair, judge]: +1 first preferred, -1 second, 0 none.
     with np.errstate(invalid="ignore"):
         votes = np.sign(scores[:, ia, :] - scores[:, ib, :])
     votes = np.nan_to_num(votes)
-    decisive = np.any(votes != 0, axis=2)
-    n_votes = np.abs(votes).sum(axis=(0, 1))
+    return _curate_em((votes > 0).astype(float), (votes < 0).astype(float), theta, alpha, eps_init, max_iter, tol)
+
+
+def curate_pairs(
+    prompt: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    judge: np.ndarray,
+    vote: np.ndarray,
+    n_judges: int,
+    alpha: float = 1.0,
+    eps_init: float = 0.1,
+    max_iter: int = 100,
+    tol: float = 1e-4,
+) -> dict[str, Any]:
+    """Twin of ``curate::curate_pairs`` (the EM part) on coded verdicts (vote 1: ``a``, -1: ``b``, 0: tie).
+
+    A prompt's responses are the responses of its rows, in the order of their codes; every row is a
+    separate vote. Returns the EM result and ``items[p, local]`` (response code, -1 for padding)."""
+    prompt, a, b, judge, vote = (np.asarray(x, dtype=np.int64) for x in (prompt, a, b, judge, vote))
+    n_p = int(prompt.max()) + 1
+    lists = [np.unique(np.concatenate([a[prompt == p], b[prompt == p]])) for p in range(n_p)]
+    n_r = max(2, max(len(x) for x in lists))
+    items = np.full((n_p, n_r), -1, dtype=np.int64)
+    theta = np.full((n_p, n_r), np.nan)
+    for p, x in enumerate(lists):
+        items[p, : len(x)] = x
+        theta[p, : len(x)] = 0.0
+    pair_of = {(int(i), int(j)): k for k, (i, j) in enumerate(zip(*np.triu_indices(n_r, 1), strict=True))}
+    n1 = np.zeros((n_p, len(pair_of), n_judges))
+    n2 = np.zeros_like(n1)
+    for p, x, y, r, v in zip(prompt, a, b, judge, vote, strict=True):
+        if v == 0:
+            continue
+        lx, ly = int(np.searchsorted(lists[p], x)), int(np.searchsorted(lists[p], y))
+        first = (lx < ly) == (v > 0)
+        (n1 if first else n2)[p, pair_of[(min(lx, ly), max(lx, ly))], r] += 1
+    out = _curate_em(n1, n2, theta, alpha, eps_init, max_iter, tol)
+    out["items"] = items
+    return out
+
+
+def _curate_em(
+    n1: np.ndarray, n2: np.ndarray, theta: np.ndarray, alpha: float, eps_init: float, max_iter: int, tol: float
+) -> dict[str, Any]:
+    """The batched EM: ``n1[p, pair, judge]`` / ``n2``: votes for the first / second response of each
+    pair ``(i < j)`` (``np.triu_indices`` order), ``theta``: 0 for responses, NaN for absent ones."""
+    n_p, n_r = theta.shape
+    n_j = n1.shape[2]
+    eps = np.full(n_j, eps_init)
+    ia, ib = np.triu_indices(n_r, 1)
+    net = n1 - n2
+    decisive = np.any(n1 + n2 > 0, axis=2)
+    n_votes = (n1 + n2).sum(axis=(0, 1))
     converged = False
     it = 0
     hist = [eps.copy()]
@@ -403,11 +454,10 @@ def curate_scores(
             th = theta[p]
             d = th[ia] - th[ib]
             s = _sigmoid(d)
-            mu = _sigmoid(d + votes[p] @ lo)
+            mu = _sigmoid(d + net[p] @ lo)
             mu = np.where(decisive[p], mu, 0.0)
             for r in range(n_j):
-                v = votes[p, :, r]
-                wrong[r] += np.sum(np.where(v > 0, 1 - mu, 0) + np.where(v < 0, mu, 0))
+                wrong[r] += np.sum(n1[p, :, r] * (1 - mu) + n2[p, :, r] * mu)
             g = np.zeros(n_r)
             h = np.zeros((n_r, n_r))
             gr = np.where(decisive[p], mu - s, 0.0)

@@ -6,7 +6,9 @@ use numpy::{
 };
 use prefrank_core::data::ComparisonsRef;
 use prefrank_core::rank::bt::{Cells, Ties};
-use prefrank_core::rank::robust::curate::{curate_scores, CurateOptions, PairMode};
+use prefrank_core::rank::robust::curate::{
+    curate_pairs, curate_scores, CurateOptions, Curated, PairMode, PairVotes,
+};
 use prefrank_core::rank::robust::fragility::{fragility, FragilityOptions};
 use prefrank_core::rank::robust::matrix::{robust_btl, MatrixOptions};
 use prefrank_core::rank::robust::noise::{label_noise, NoiseOptions};
@@ -160,7 +162,95 @@ fn robust_curate<'py>(
     pairs: &str,
     min_weight: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mode = match pairs {
+    let o = options(py, alpha, eps_init, max_iter, tol, pairs, min_weight)?;
+    let shape = scores.shape().to_vec();
+    let s = scores.as_slice()?;
+    let r = py
+        .detach(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
+        .map_err(|e| to_py(py, e))?;
+    curated_dict(py, r, shape[0], shape[1])
+}
+
+/// The fields of a [`Curated`] as a dict (`theta` as `prompts x responses`).
+fn curated_dict(
+    py: Python<'_>,
+    r: Curated,
+    n_prompts: usize,
+    n_resp: usize,
+) -> PyResult<Bound<'_, PyDict>> {
+    let d = PyDict::new(py);
+    d.set_item("prompt", r.prompt.into_pyarray(py))?;
+    d.set_item("chosen", r.chosen.into_pyarray(py))?;
+    d.set_item("rejected", r.rejected.into_pyarray(py))?;
+    d.set_item("weight", r.weight.into_pyarray(py))?;
+    d.set_item("judge_epsilon", r.judge_epsilon.into_pyarray(py))?;
+    d.set_item("judge_votes", r.judge_votes.into_pyarray(py))?;
+    d.set_item("label_epsilon", r.label_epsilon)?;
+    d.set_item("epsilon", r.epsilon)?;
+    d.set_item(
+        "theta",
+        r.theta.into_pyarray(py).reshape([n_prompts, n_resp])?,
+    )?;
+    d.set_item("iterations", r.iterations)?;
+    d.set_item("converged", r.converged)?;
+    Ok(d)
+}
+
+/// Batched per-prompt curation of pairwise judgments (vote 1: `a` preferred, -1: `b`, 0: tie).
+#[pyfunction]
+#[pyo3(signature = (prompt, a, b, judge, vote, n_prompts, n_items, n_judges, alpha=1.0, eps_init=0.1, max_iter=100, tol=1e-4, pairs="all", min_weight=0.5))]
+#[allow(clippy::too_many_arguments)]
+fn robust_curate_pairs<'py>(
+    py: Python<'py>,
+    prompt: PyReadonlyArray1<'py, u32>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    judge: PyReadonlyArray1<'py, u32>,
+    vote: PyReadonlyArray1<'py, i8>,
+    n_prompts: usize,
+    n_items: usize,
+    n_judges: usize,
+    alpha: f64,
+    eps_init: f64,
+    max_iter: usize,
+    tol: f64,
+    pairs: &str,
+    min_weight: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let o = options(py, alpha, eps_init, max_iter, tol, pairs, min_weight)?;
+    let v = PairVotes {
+        prompt: prompt.as_slice()?,
+        a: a.as_slice()?,
+        b: b.as_slice()?,
+        judge: judge.as_slice()?,
+        vote: vote.as_slice()?,
+        n_prompts,
+        n_items,
+        n_judges,
+    };
+    let out = py
+        .detach(|| curate_pairs(&v, &o))
+        .map_err(|e| to_py(py, e))?;
+    let d = curated_dict(py, out.curated, n_prompts, out.n_resp)?;
+    d.set_item(
+        "items",
+        out.items
+            .into_pyarray(py)
+            .reshape([n_prompts, out.n_resp])?,
+    )?;
+    Ok(d)
+}
+
+fn options(
+    py: Python<'_>,
+    alpha: f64,
+    eps_init: f64,
+    max_iter: usize,
+    tol: f64,
+    pairs: &str,
+    min_weight: f64,
+) -> PyResult<CurateOptions> {
+    let pairs = match pairs {
         "all" => PairMode::All,
         "best_worst" => PairMode::BestWorst,
         other => {
@@ -173,35 +263,14 @@ fn robust_curate<'py>(
             ))
         }
     };
-    let shape = scores.shape().to_vec();
-    let s = scores.as_slice()?;
-    let o = CurateOptions {
+    Ok(CurateOptions {
         alpha,
         eps_init,
         max_iter,
         tol,
-        pairs: mode,
+        pairs,
         min_weight,
-    };
-    let r = py
-        .detach(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
-        .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("prompt", r.prompt.into_pyarray(py))?;
-    d.set_item("chosen", r.chosen.into_pyarray(py))?;
-    d.set_item("rejected", r.rejected.into_pyarray(py))?;
-    d.set_item("weight", r.weight.into_pyarray(py))?;
-    d.set_item("judge_epsilon", r.judge_epsilon.into_pyarray(py))?;
-    d.set_item("judge_votes", r.judge_votes.into_pyarray(py))?;
-    d.set_item("label_epsilon", r.label_epsilon)?;
-    d.set_item("epsilon", r.epsilon)?;
-    d.set_item(
-        "theta",
-        r.theta.into_pyarray(py).reshape([shape[0], shape[1]])?,
-    )?;
-    d.set_item("iterations", r.iterations)?;
-    d.set_item("converged", r.converged)?;
-    Ok(d)
+    })
 }
 
 /// Fragility of the top item (or of the order of `pair`) of a Bradley-Terry fit (ties count half).
@@ -245,6 +314,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(robust_label_noise, m)?)?;
     m.add_function(wrap_pyfunction!(robust_btl_fit, m)?)?;
     m.add_function(wrap_pyfunction!(robust_curate, m)?)?;
+    m.add_function(wrap_pyfunction!(robust_curate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(robust_fragility, m)?)?;
     Ok(())
 }

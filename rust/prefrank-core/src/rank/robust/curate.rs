@@ -11,8 +11,14 @@
 //! prompt's strengths on those soft outcomes, and re-estimates `eps` from the pooled expected flips. Prompts are processed in fixed chunks in parallel; the
 //! per-judge sums are reduced in chunk order, so results are identical for any thread count.
 //!
-//! A pair's votes are coded as one base-3 pattern (none, first, second per judge), so each EM pass
-//! costs two exponentials per pair and the per-judge sums reduce to sums per pattern.
+//! [`curate_pairs`] takes pairwise judgments instead (one row per judge per judged pair: `a` preferred,
+//! `b` preferred or a tie); a pair's votes enter the same model, and the verdicts implied by a score
+//! tensor give exactly the [`curate_scores`] fit. A judge may judge a pair several times: each
+//! judgment is a separate vote with the judge's flip rate.
+//!
+//! A pair's votes are coded as one pattern (per judge: its counts of votes for the first and for the
+//! second response; base 3, none / first / second, when every judge votes at most once per pair),
+//! so each EM pass costs two exponentials per pair and the per-judge sums reduce to sums per pattern.
 //!
 //! Output pairs `(prompt, chosen, rejected, weight)` (pairs with at least one decisive vote):
 //! `weight` is the posterior probability that
@@ -139,12 +145,6 @@ fn prompt_step(
     }
 }
 
-/// Vote of judge `r` in pattern `k`: 0 none/tie, 1 first response preferred, 2 second.
-#[inline]
-fn vote(k: usize, r: usize) -> usize {
-    (k / 3usize.pow(r as u32)) % 3
-}
-
 /// Validate the tensor: finite or NaN, dimensions consistent.
 fn check(
     scores: &[f64],
@@ -186,6 +186,10 @@ fn check(
             value: scores[k],
         });
     }
+    check_options(o)
+}
+
+fn check_options(o: &CurateOptions) -> Result<()> {
     if !(o.alpha > 0.0 && o.alpha.is_finite()) {
         return Err(Error::invalid(
             "alpha",
@@ -213,7 +217,83 @@ fn check(
     Ok(())
 }
 
-/// Fit the batched model and emit cleaned pairs.
+/// Most distinct vote patterns of a pair (patterns are stored as `u16`).
+pub const MAX_PATTERNS: usize = 1 << 16;
+
+/// How the votes on one pair are coded as one pattern. Judge `r` contributes its state times
+/// `mult[r]`; a state is the judge's vote counts `(n_first, n_second)` on the pair, enumerated by
+/// total then by `n_second`: `(0,0), (1,0), (0,1), (2,0), (1,1), (0,2), ...`. With at most one vote per
+/// judge and pair the states are none / first / second and the coding is base 3.
+struct Coding {
+    n_judges: usize,
+    mult: Vec<usize>,
+    n_pat: usize,
+    /// Votes of judge `r` for the first (`n1`) and second (`n2`) response in pattern `k`, at
+    /// `k * n_judges + r`.
+    n1: Vec<u32>,
+    n2: Vec<u32>,
+}
+
+/// States of a judge that votes at most `c` times on one pair.
+fn n_states(c: u64) -> u64 {
+    (c + 1) * (c + 2) / 2
+}
+
+#[inline]
+fn state(n1: u32, n2: u32) -> usize {
+    let t = (n1 + n2) as usize;
+    t * (t + 1) / 2 + n2 as usize
+}
+
+impl Coding {
+    /// `max_votes[r]`: most decisive votes judge `r` gives one pair (at least base 3 per judge).
+    fn new(max_votes: &[u32]) -> Result<Coding> {
+        let n_judges = max_votes.len();
+        let mut mult = Vec::with_capacity(n_judges);
+        let mut radix = Vec::with_capacity(n_judges);
+        let mut n_pat: u64 = 1;
+        for &c in max_votes {
+            let s = n_states(u64::from(c.max(1)));
+            mult.push(n_pat as usize);
+            radix.push(s as usize);
+            n_pat = n_pat.saturating_mul(s);
+            if n_pat > MAX_PATTERNS as u64 {
+                return Err(Error::invalid(
+                    "judges",
+                    format!(
+                        "the votes on one pair take more than {MAX_PATTERNS} patterns (most decisive \
+                         votes on one pair per judge code: {max_votes:?}); aggregate a judge's repeated \
+                         votes on a pair or pass fewer judges"
+                    ),
+                ));
+            }
+        }
+        let n_pat = n_pat as usize;
+        let mut n1 = vec![0u32; n_pat * n_judges];
+        let mut n2 = vec![0u32; n_pat * n_judges];
+        for k in 0..n_pat {
+            for r in 0..n_judges {
+                let s = (k / mult[r]) % radix[r];
+                let mut t = 0usize;
+                while (t + 1) * (t + 2) / 2 <= s {
+                    t += 1;
+                }
+                let b = s - t * (t + 1) / 2;
+                n1[k * n_judges + r] = (t - b) as u32;
+                n2[k * n_judges + r] = b as u32;
+            }
+        }
+        Ok(Coding {
+            n_judges,
+            mult,
+            n_pat,
+            n1,
+            n2,
+        })
+    }
+}
+
+/// Fit the batched model on a score tensor and emit cleaned pairs.
 pub fn curate_scores(
     scores: &[f64],
     n_prompts: usize,
@@ -224,16 +304,13 @@ pub fn curate_scores(
     check(scores, n_prompts, n_resp, n_judges, o)?;
     let stride = n_resp * n_judges;
     let npairs = n_resp * (n_resp - 1) / 2;
-    let n_pat = 3usize.pow(n_judges as u32);
     // Vote pattern of every (prompt, pair); theta = 0 for scored responses, NaN otherwise.
     let mut pat = vec![0u16; n_prompts * npairs];
     let mut theta = vec![0.0; n_prompts * n_resp];
-    let counts: Vec<Vec<f64>> = pat
-        .par_chunks_mut(PROMPT_CHUNK * npairs)
+    pat.par_chunks_mut(PROMPT_CHUNK * npairs)
         .zip(theta.par_chunks_mut(PROMPT_CHUNK * n_resp))
         .enumerate()
-        .map(|(c, (pp, th))| {
-            let mut cnt = vec![0.0; n_pat];
+        .for_each(|(c, (pp, th))| {
             let p0 = c * PROMPT_CHUNK;
             for (q, (pq, t)) in pp
                 .chunks_exact_mut(npairs)
@@ -264,10 +341,342 @@ pub fn curate_scores(
                             m *= 3;
                         }
                         pq[idx] = k as u16;
-                        cnt[k] += 1.0;
                         idx += 1;
                     }
                 }
+            }
+        });
+    let coding = Coding::new(&vec![1; n_judges])?;
+    Ok(fit(pat, theta, n_prompts, n_resp, &coding, o))
+}
+
+/// Pairwise judgments, one row per judge per judged pair, as codes.
+#[derive(Debug, Clone, Copy)]
+pub struct PairVotes<'a> {
+    /// Prompt code of each row (`< n_prompts`).
+    pub prompt: &'a [u32],
+    /// Response codes (`< n_items`); responses are labels within a prompt: the same code in two
+    /// prompts is two different responses.
+    pub a: &'a [u32],
+    pub b: &'a [u32],
+    /// Judge code of each row (`< n_judges`).
+    pub judge: &'a [u32],
+    /// `1`: the judge prefers `a`; `-1`: `b`; `0`: a tie (no information, like equal scores).
+    pub vote: &'a [i8],
+    pub n_prompts: usize,
+    pub n_items: usize,
+    pub n_judges: usize,
+}
+
+/// [`curate_pairs`] output: the fit, with responses as local codes `0..n_resp` per prompt, and
+/// `items[p * n_resp + local]`, the response code of each local code (`u32::MAX`: padding).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CuratedPairs {
+    pub curated: Curated,
+    pub n_resp: usize,
+    pub items: Vec<u32>,
+}
+
+fn check_pairs(v: &PairVotes) -> Result<()> {
+    let n = v.prompt.len();
+    for (name, len) in [
+        ("a", v.a.len()),
+        ("b", v.b.len()),
+        ("judge", v.judge.len()),
+        ("vote", v.vote.len()),
+    ] {
+        if len != n {
+            return Err(Error::LengthMismatch {
+                left: "prompt".into(),
+                left_len: n,
+                right: name.into(),
+                right_len: len,
+            });
+        }
+    }
+    if n == 0 {
+        return Err(Error::Empty {
+            what: "the pairwise judgment table".into(),
+        });
+    }
+    if n > u32::MAX as usize {
+        return Err(Error::invalid(
+            "prompt",
+            format!("at most {} rows, got {n}", u32::MAX),
+        ));
+    }
+    if v.n_judges == 0 || v.n_judges > MAX_JUDGES {
+        return Err(Error::invalid(
+            "judges",
+            format!("need 1 to {MAX_JUDGES} judges, got {}", v.n_judges),
+        ));
+    }
+    for i in 0..n {
+        let (a, b) = (v.a[i], v.b[i]);
+        let bad = if v.prompt[i] as usize >= v.n_prompts {
+            Some(("prompt", v.prompt[i] as i64, v.n_prompts))
+        } else if a as usize >= v.n_items {
+            Some(("a", a as i64, v.n_items))
+        } else if b as usize >= v.n_items {
+            Some(("b", b as i64, v.n_items))
+        } else if v.judge[i] as usize >= v.n_judges {
+            Some(("judge", v.judge[i] as i64, v.n_judges))
+        } else {
+            None
+        };
+        if let Some((name, code, n_codes)) = bad {
+            return Err(Error::invalid(
+                name,
+                format!("row {i}: code {code} is not below {n_codes}"),
+            ));
+        }
+        if !(-1..=1).contains(&v.vote[i]) {
+            return Err(Error::invalid(
+                "vote",
+                format!("row {i}: vote {} is not -1, 0 or 1", v.vote[i]),
+            ));
+        }
+        if a == b {
+            return Err(Error::invalid(
+                "b",
+                format!("row {i}: response {a} is compared with itself"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// One judgment, packed.
+#[derive(Debug, Clone, Copy, Default)]
+struct Rec {
+    prompt: u32,
+    a: u32,
+    b: u32,
+    judge: u16,
+    vote: i8,
+}
+
+/// Pair index of local responses `lo < hi` among `n` (lexicographic order of `(lo, hi)`).
+#[inline]
+fn pair_idx(lo: usize, hi: usize, n: usize) -> usize {
+    lo * n - lo * (lo + 1) / 2 + (hi - lo - 1)
+}
+
+/// Local codes of a row's responses in the sorted list, smaller first, and the vote re-oriented
+/// (`true`: the first of the two is preferred).
+#[inline]
+fn local_pair(list: &[u32], a: u32, b: u32) -> (usize, usize, bool) {
+    let la = list.partition_point(|&x| x < a);
+    let lb = list.partition_point(|&x| x < b);
+    if la < lb {
+        (la, lb, true)
+    } else {
+        (lb, la, false)
+    }
+}
+
+/// Fit the batched model on pairwise judgments and emit cleaned pairs.
+///
+/// Same model as [`curate_scores`]: a row with vote `+1` is judge `judge` reporting that `a` beats
+/// `b`, `-1` the reverse, `0` (a tie) carries no information. Several rows of one judge on one pair
+/// are separate votes, each flipped independently with the judge's rate (so the log-likelihood
+/// ratio of a pair sums `(n_first - n_second) ln((1-eps)/eps)` over judges). A prompt's responses
+/// are the responses of its rows, given local codes in the order of their codes; the results do
+/// not depend on the order of the rows.
+pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
+    check_options(o)?;
+    check_pairs(v)?;
+    let (n_prompts, nj) = (v.n_prompts, v.n_judges);
+    // Rows grouped by prompt (a stable counting sort), packed as contiguous records so that the two
+    // passes below read each prompt's rows in one run. In two steps, so that the scattered writes stay
+    // in cache: rows into their chunk of prompts (few buckets), then, per chunk in parallel, into
+    // their prompt. The result is the order of one stable counting sort by prompt.
+    let n_chunks = n_prompts.div_ceil(PROMPT_CHUNK);
+    let mut start = vec![0usize; n_prompts + 1];
+    for &p in v.prompt {
+        start[p as usize + 1] += 1;
+    }
+    for p in 0..n_prompts {
+        start[p + 1] += start[p];
+    }
+    let mut recs = vec![Rec::default(); v.prompt.len()];
+    {
+        let mut fill: Vec<usize> = (0..n_chunks).map(|c| start[c * PROMPT_CHUNK]).collect();
+        for (i, &p) in v.prompt.iter().enumerate() {
+            let f = &mut fill[p as usize / PROMPT_CHUNK];
+            recs[*f] = Rec {
+                prompt: p,
+                a: v.a[i],
+                b: v.b[i],
+                judge: v.judge[i] as u16,
+                vote: v.vote[i],
+            };
+            *f += 1;
+        }
+    }
+    let mut slices: Vec<&mut [Rec]> = Vec::with_capacity(n_chunks);
+    let mut rest: &mut [Rec] = &mut recs;
+    for c in 0..n_chunks {
+        let len = start[((c + 1) * PROMPT_CHUNK).min(n_prompts)] - start[c * PROMPT_CHUNK];
+        let (head, tail) = rest.split_at_mut(len);
+        slices.push(head);
+        rest = tail;
+    }
+    slices.into_par_iter().enumerate().for_each(|(c, sl)| {
+        let p0 = c * PROMPT_CHUNK;
+        let base = start[p0];
+        let mut fill: Vec<usize> = start[p0..((c + 1) * PROMPT_CHUNK).min(n_prompts)]
+            .iter()
+            .map(|s| s - base)
+            .collect();
+        let tmp = sl.to_vec();
+        for r in tmp {
+            let f = &mut fill[r.prompt as usize - p0];
+            sl[*f] = r;
+            *f += 1;
+        }
+    });
+    let (start, recs) = (&start, &recs);
+    // Pass 1, per chunk of prompts: the sorted responses of each prompt and the most decisive votes
+    // any judge gives one pair.
+    type Lists = (Vec<usize>, Vec<u32>, Vec<u32>);
+    let lists: Vec<Result<Lists>> = (0..n_chunks)
+        .into_par_iter()
+        .map(|c| {
+            let mut offs = vec![0usize];
+            let mut flat: Vec<u32> = Vec::new();
+            let mut maxv = vec![0u32; nj];
+            let mut cnt: Vec<u32> = Vec::new();
+            for p in c * PROMPT_CHUNK..((c + 1) * PROMPT_CHUNK).min(n_prompts) {
+                let rows = &recs[start[p]..start[p + 1]];
+                let s0 = flat.len();
+                for r in rows {
+                    flat.push(r.a);
+                    flat.push(r.b);
+                }
+                flat[s0..].sort_unstable();
+                let mut w = s0;
+                for k in s0..flat.len() {
+                    if k == s0 || flat[k] != flat[w - 1] {
+                        flat[w] = flat[k];
+                        w += 1;
+                    }
+                }
+                flat.truncate(w);
+                offs.push(w);
+                let list = &flat[s0..];
+                let ng = list.len();
+                if ng > 255 {
+                    return Err(Error::invalid(
+                        "responses",
+                        format!("prompt code {p} has {ng} responses; at most 255 per prompt"),
+                    ));
+                }
+                cnt.clear();
+                cnt.resize(ng * ng.saturating_sub(1) / 2 * nj, 0);
+                for row in rows {
+                    if row.vote == 0 {
+                        continue;
+                    }
+                    let (lo, hi, _) = local_pair(list, row.a, row.b);
+                    let r = row.judge as usize;
+                    let e = &mut cnt[pair_idx(lo, hi, ng) * nj + r];
+                    *e += 1;
+                    maxv[r] = maxv[r].max(*e);
+                }
+            }
+            Ok((offs, flat, maxv))
+        })
+        .collect();
+    let mut chunks: Vec<Lists> = Vec::with_capacity(n_chunks);
+    for l in lists {
+        chunks.push(l?);
+    }
+    let mut maxv = vec![0u32; nj];
+    let mut n_resp = 2;
+    for (offs, _, m) in &chunks {
+        for (x, y) in maxv.iter_mut().zip(m) {
+            *x = (*x).max(*y);
+        }
+        for w in offs.windows(2) {
+            n_resp = n_resp.max(w[1] - w[0]);
+        }
+    }
+    let coding = Coding::new(&maxv)?;
+    let npairs = n_resp * (n_resp - 1) / 2;
+    let mut pat = vec![0u16; n_prompts * npairs];
+    let mut theta = vec![f64::NAN; n_prompts * n_resp];
+    let mut items = vec![u32::MAX; n_prompts * n_resp];
+    let chunks = &chunks;
+    let coding_ref = &coding;
+    // Pass 2: every pair's vote pattern.
+    pat.par_chunks_mut(PROMPT_CHUNK * npairs)
+        .zip(theta.par_chunks_mut(PROMPT_CHUNK * n_resp))
+        .zip(items.par_chunks_mut(PROMPT_CHUNK * n_resp))
+        .enumerate()
+        .for_each(|(c, ((pp, th), it))| {
+            let (offs, flat, _) = &chunks[c];
+            let mut n1 = vec![0u32; npairs * nj];
+            let mut n2 = vec![0u32; npairs * nj];
+            for (q, ((pq, t), its)) in pp
+                .chunks_exact_mut(npairs)
+                .zip(th.chunks_exact_mut(n_resp))
+                .zip(it.chunks_exact_mut(n_resp))
+                .enumerate()
+            {
+                let p = c * PROMPT_CHUNK + q;
+                let list = &flat[offs[q]..offs[q + 1]];
+                its[..list.len()].copy_from_slice(list);
+                t[..list.len()].iter_mut().for_each(|x| *x = 0.0);
+                for row in &recs[start[p]..start[p + 1]] {
+                    if row.vote == 0 {
+                        continue;
+                    }
+                    let (lo, hi, first) = local_pair(list, row.a, row.b);
+                    let e = pair_idx(lo, hi, n_resp) * nj + row.judge as usize;
+                    if first == (row.vote > 0) {
+                        n1[e] += 1;
+                    } else {
+                        n2[e] += 1;
+                    }
+                }
+                for (k, pk) in pq.iter_mut().enumerate() {
+                    let mut code = 0usize;
+                    for r in 0..nj {
+                        let e = k * nj + r;
+                        code += state(n1[e], n2[e]) * coding_ref.mult[r];
+                        n1[e] = 0;
+                        n2[e] = 0;
+                    }
+                    *pk = code as u16;
+                }
+            }
+        });
+    let curated = fit(pat, theta, n_prompts, n_resp, &coding, o);
+    Ok(CuratedPairs {
+        curated,
+        n_resp,
+        items,
+    })
+}
+
+/// Generalised EM over the coded pairs, then the emitted pairs.
+fn fit(
+    pat: Vec<u16>,
+    mut theta: Vec<f64>,
+    n_prompts: usize,
+    n_resp: usize,
+    cd: &Coding,
+    o: &CurateOptions,
+) -> Curated {
+    let npairs = n_resp * (n_resp - 1) / 2;
+    let (n_pat, n_judges) = (cd.n_pat, cd.n_judges);
+    let counts: Vec<Vec<f64>> = pat
+        .par_chunks(PROMPT_CHUNK * npairs)
+        .map(|pp| {
+            let mut cnt = vec![0.0; n_pat];
+            for &k in pp {
+                cnt[k as usize] += 1.0;
             }
             cnt
         })
@@ -276,11 +685,13 @@ pub fn curate_scores(
     for c in &counts {
         crate::simd::add_assign(&mut cnt, c);
     }
+    let (n1, n2) = (&cd.n1, &cd.n2);
     let mut votes = vec![0.0; n_judges];
     for (k, &ck) in cnt.iter().enumerate().skip(1) {
         for (r, v) in votes.iter_mut().enumerate() {
-            if vote(k, r) != 0 {
-                *v += ck;
+            let t = n1[k * n_judges + r] + n2[k * n_judges + r];
+            if t != 0 {
+                *v += f64::from(t) * ck;
             }
         }
     }
@@ -289,10 +700,13 @@ pub fn curate_scores(
         (0..n_pat)
             .map(|k| {
                 (0..n_judges)
-                    .map(|r| match vote(k, r) {
-                        1 => lo[r],
-                        2 => -lo[r],
-                        _ => 0.0,
+                    .map(|r| {
+                        let d = i64::from(n1[k * n_judges + r]) - i64::from(n2[k * n_judges + r]);
+                        if d == 0 {
+                            0.0
+                        } else {
+                            d as f64 * lo[r]
+                        }
                     })
                     .sum()
             })
@@ -330,10 +744,12 @@ pub fn curate_scores(
             // Expected wrong votes: a vote for the first response is wrong with P(second > first).
             let mut wrong = 0.0;
             for k in 1..n_pat {
-                match vote(k, r) {
-                    1 => wrong += cnt[k] - post[k],
-                    2 => wrong += post[k],
-                    _ => {}
+                let (a, b) = (n1[k * n_judges + r], n2[k * n_judges + r]);
+                if a != 0 {
+                    wrong += f64::from(a) * (cnt[k] - post[k]);
+                }
+                if b != 0 {
+                    wrong += f64::from(b) * post[k];
                 }
             }
             let v = if votes[r] > 0.0 {
@@ -464,5 +880,5 @@ pub fn curate_scores(
     } else {
         0.0
     };
-    Ok(res)
+    res
 }
