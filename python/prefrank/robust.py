@@ -777,8 +777,9 @@ def _curate_pairs(
             data, a=a, b=b, outcome=outcome, group=prompt, judge=judge, position=position, outcomes=outcomes
         )
     except PrefrankError as e:
-        # comparisons() calls the prompt column its group.
-        raise PrefrankError(str(e).replace("(for group=)", "(for prompt=)")) from None
+        # comparisons() calls the prompt column its group, and curate has no drop_self=.
+        msg = str(e).replace("(for group=)", "(for prompt=)")
+        raise PrefrankError(msg.replace("pass drop_self=True to drop such rows", "drop such rows first")) from None
     vote = np.zeros(len(cmp.p), dtype=np.int8)
     vote[cmp.p > 0.5] = 1
     vote[cmp.p < 0.5] = -1
