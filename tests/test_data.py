@@ -450,3 +450,42 @@ def test_repr_and_to_pandas():
     assert df.a.tolist() == A
     with pytest.raises(pr.PrefrankError, match="mask has 2 rows"):
         c.subset(np.array([True, False]))
+
+
+@given(
+    st.lists(
+        st.tuples(st.integers(-5, 12), st.integers(-5, 12), st.sampled_from([1.0, 0.0, 0.5, 0.3, np.nan])),
+        min_size=1,
+        max_size=60,
+    ),
+    st.sampled_from([np.int64, np.int32, np.uint16]),
+)
+@settings(max_examples=150, deadline=None)
+def test_fused_integer_pair_counts_equal_the_general_path(rows, dtype):
+    from prefrank.data import _int_pair_counts
+
+    if dtype is np.uint16:
+        rows = [(abs(x), abs(y), q) for x, y, q in rows]
+    a = np.array([r[0] for r in rows], dtype=dtype)
+    b = np.array([r[1] for r in rows], dtype=dtype)
+    p = np.array([r[2] for r in rows])
+    fused = _int_pair_counts(a, b, p)
+    hard = all(q in (0.0, 0.5, 1.0) for q in p) and all(x != y for x, y in zip(a, b))
+    # The fused pass applies exactly when every row is a valid win/loss/tie between two labels.
+    assert (fused is not None) == hard
+    if fused is not None:
+        general = pr.comparisons(a=a, b=b, outcome=p).pair_counts()
+        assert fused == general
+        np.testing.assert_array_equal(fused.items, general.items)
+
+
+def test_bradley_terry_from_integer_arrays_keeps_the_general_errors():
+    a, b = np.array([0, 1, 2, 2]), np.array([1, 2, 0, 2])
+    with pytest.raises(pr.PrefrankError, match="row 3: item 2 is compared with itself"):
+        pr.bradley_terry(a=a, b=b, outcome=np.ones(4))
+    with pytest.raises(pr.PrefrankError, match="row 1: outcome nan in column 'outcome' is not a finite number"):
+        pr.bradley_terry(a=a[:3], b=b[:3], outcome=np.array([1.0, np.nan, 0.0]))
+    # Soft outcomes and weights take the general path and give its result.
+    soft = pr.bradley_terry(a=a[:3], b=b[:3], outcome=np.array([0.7, 0.4, 0.9]), alpha=0.1)
+    general = pr.bradley_terry(pr.comparisons(a=a[:3], b=b[:3], outcome=np.array([0.7, 0.4, 0.9])), alpha=0.1)
+    np.testing.assert_array_equal(soft.theta, general.theta)

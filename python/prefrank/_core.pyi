@@ -39,6 +39,10 @@ def code_i64(
 @final
 class PairCounts:
     @staticmethod
+    def from_i64_hard(
+        a: npt.NDArray[np.int64], b: npt.NDArray[np.int64], p: npt.NDArray[np.float64]
+    ) -> tuple[PairCounts, npt.NDArray[np.int64]] | None: ...
+    @staticmethod
     def from_comparisons(
         n_items: int,
         a: npt.NDArray[np.uint32],

@@ -975,6 +975,27 @@ def comparisons(
     return table
 
 
+def _int_pair_counts(a: Any, b: Any, outcome: Any) -> PairCounts | None:
+    """The pair counts of integer label arrays with 1 / 0 / 0.5 (or boolean) outcomes, counted in one
+    fused Rust pass without building a :class:`Comparisons`; None when the input is anything else
+    (the general path then codes, validates, names any bad row and counts)."""
+    arrays = (a, b, outcome)
+    if not all(isinstance(x, np.ndarray) and x.ndim == 1 for x in arrays):
+        return None
+    if not all(x.dtype.kind == "i" or (x.dtype.kind == "u" and x.dtype.itemsize < 8) for x in (a, b)):
+        return None
+    if outcome.dtype.kind not in "biuf" or not (len(a) == len(b) == len(outcome)):
+        return None
+    fused = _core.PairCounts.from_i64_hard(
+        np.require(a, np.int64, ["C", "A"]),
+        np.require(b, np.int64, ["C", "A"]),
+        np.require(outcome, np.float64, ["C", "A"]),
+    )
+    if fused is None:
+        return None
+    return PairCounts(fused[0], fused[1])
+
+
 def _length(col: Any) -> int:
     try:
         return len(col)

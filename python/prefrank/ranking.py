@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import PairCounts, as_comparisons
+from prefrank.data import PairCounts, _int_pair_counts, as_comparisons
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 
 __all__ = ["Ranking", "bradley_terry", "elo"]
@@ -301,11 +301,22 @@ def _pair_counts_of(
         counts = accumulate_comparisons(data, batch_rows=batch_rows, pairs_only=True, **columns)
         items = counts.items
     else:
-        comps = as_comparisons(data, **columns)
-        counts, items = comps.pair_counts(), comps.items
+        fast = None
+        plain = columns.get("weight") is None and columns.get("outcomes") is None and not columns.get("drop_self")
+        if data is None and set(columns) <= _PLAIN_COLUMNS and plain:
+            # Integer labels with win/loss/tie outcomes (the most common numpy input): one fused pass.
+            fast = _int_pair_counts(columns.get("a"), columns.get("b"), columns.get("outcome"))
+        if fast is not None:
+            counts, items = fast, fast.items
+        else:
+            comps = as_comparisons(data, **columns)
+            counts, items = comps.pair_counts(), comps.items
     if anchor is not None:
         _index_of(items, anchor[0])
     return counts, items
+
+
+_PLAIN_COLUMNS = {"a", "b", "outcome", "weight", "outcomes", "drop_self"}
 
 
 def _check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:

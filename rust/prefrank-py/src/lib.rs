@@ -124,6 +124,21 @@ pub(crate) struct PairCounts {
 
 #[pymethods]
 impl PairCounts {
+    /// Counts straight from integer labels for unweighted win/loss/tie rows (see prefrank-core
+    /// `PairCounts::from_i64_hard`); None when the input needs the general path.
+    #[staticmethod]
+    #[allow(clippy::type_complexity)]
+    fn from_i64_hard<'py>(
+        py: Python<'py>,
+        a: PyReadonlyArray1<'py, i64>,
+        b: PyReadonlyArray1<'py, i64>,
+        p: PyReadonlyArray1<'py, f64>,
+    ) -> PyResult<Option<(Self, Bound<'py, PyArray1<i64>>)>> {
+        let (a, b, p) = (a.as_slice()?, b.as_slice()?, p.as_slice()?);
+        let out = py.detach(|| CorePairCounts::from_i64_hard(a, b, p));
+        Ok(out.map(|(inner, labels)| (PairCounts { inner }, labels.into_pyarray(py))))
+    }
+
     #[staticmethod]
     #[pyo3(signature = (n_items, a, b, p, tie, weight=None, keep=None, dense=None))]
     #[allow(clippy::too_many_arguments)]

@@ -13,6 +13,9 @@ use super::comparisons::ComparisonsRef;
 use crate::error::{Error, Result};
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
+/// Up to this many items [`PairCounts::from_i64_hard`] counts (its histogram stays in cache).
+pub const FUSED_MAX_ITEMS: usize = 256;
+
 /// Up to this many items the table is dense by default.
 pub const DENSE_MAX_ITEMS: usize = 2048;
 
@@ -242,6 +245,95 @@ impl PairCounts {
             }
         }
         Some(hist)
+    }
+
+    /// The common case in one fused pass, straight from integer labels: unweighted rows with
+    /// outcomes 1 (a won), 0 (b won) or 0.5 (tie), labels spanning at most 2^16 consecutive values,
+    /// at most [`FUSED_MAX_ITEMS`] distinct labels, no self-comparison. Returns the table and the
+    /// sorted labels, or None when any of that does not hold (the caller then codes, validates and
+    /// counts step by step, which also names any bad row). The same table as coding the labels
+    /// (sorted order) and counting, without materialising the codes.
+    pub fn from_i64_hard(a: &[i64], b: &[i64], p: &[f64]) -> Option<(Self, Vec<i64>)> {
+        let rows = a.len();
+        if rows == 0 || b.len() != rows || p.len() != rows || rows > u32::MAX as usize {
+            return None;
+        }
+        let chunks = n_chunks(rows, ROW_CHUNK);
+        let bounds = |k: usize| (k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(rows));
+        let (lo, hi) = tree_map_reduce(
+            chunks,
+            &|k| {
+                let (s, e) = bounds(k);
+                a[s..e]
+                    .iter()
+                    .chain(&b[s..e])
+                    .fold((i64::MAX, i64::MIN), |(l, h), &x| (l.min(x), h.max(x)))
+            },
+            &|x: (i64, i64), y: (i64, i64)| (x.0.min(y.0), x.1.max(y.1)),
+        )?;
+        let span = usize::try_from(hi.checked_sub(lo)?).ok()? + 1;
+        if span > 1 << 16 {
+            return None;
+        }
+        let present = tree_map_reduce(
+            chunks,
+            &|k| {
+                let (s, e) = bounds(k);
+                let mut seen = vec![false; span];
+                for &x in a[s..e].iter().chain(&b[s..e]) {
+                    seen[(x - lo) as usize] = true;
+                }
+                seen
+            },
+            &|mut x: Vec<bool>, y: Vec<bool>| {
+                x.iter_mut().zip(&y).for_each(|(u, v)| *u |= *v);
+                x
+            },
+        )?;
+        let mut code_of = vec![0u32; span];
+        let mut labels = Vec::new();
+        for (k, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+            code_of[k] = labels.len() as u32;
+            labels.push(lo + k as i64);
+        }
+        let n = labels.len();
+        // One label means every row compares it with itself.
+        if !(2..=FUSED_MAX_ITEMS).contains(&n) {
+            return None;
+        }
+        let slots = 3 * n_pairs(n);
+        let count = |k: usize| -> Option<Vec<u32>> {
+            let (s, e) = bounds(k);
+            let mut hist = vec![0u32; slots];
+            // Branch-free; anything unusual is flagged and checked once per chunk.
+            let mut odd = false;
+            for ((&x, &y), &q) in a[s..e].iter().zip(&b[s..e]).zip(&p[s..e]) {
+                let (ca, cb) = (
+                    code_of[(x - lo) as usize] as usize,
+                    code_of[(y - lo) as usize] as usize,
+                );
+                let tie = q == 0.5;
+                odd |= (ca == cb) | !(tie | (q == 1.0) | (q == 0.0));
+                let slot = if tie {
+                    2
+                } else {
+                    ((q == 1.0) != (ca < cb)) as usize
+                };
+                let (i, j) = (ca.min(cb), ca.max(cb));
+                // A self-comparison would index out of the triangle: send it to slot 0 (the
+                // chunk is discarded anyway).
+                let t = if i < j { tri(n, i, j) } else { 0 };
+                hist[3 * t + slot] += 1;
+            }
+            (!odd).then_some(hist)
+        };
+        let merge = |x: Option<Vec<u32>>, y: Option<Vec<u32>>| {
+            let (mut x, y) = (x?, y?);
+            x.iter_mut().zip(&y).for_each(|(u, v)| *u += v);
+            Some(x)
+        };
+        let hist = tree_map_reduce(chunks, &count, &merge)??;
+        Some((Self::dense_from_hist(n, &hist), labels))
     }
 
     fn dense_from_hist(n: usize, hist: &[u32]) -> Self {
@@ -652,6 +744,57 @@ mod tests {
             assert_eq!(h, g, "n = {n}");
             assert_eq!(h.total(), rows as f64);
         }
+    }
+
+    #[test]
+    fn fused_integer_counting_equals_coding_then_counting() {
+        let labels = [7i64, -3, 12, 40, 9];
+        let mut s = 5u64;
+        let mut next = || {
+            s = s
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (s >> 33) as usize
+        };
+        let (mut a, mut b, mut p) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..(2 * ROW_CHUNK + 31) {
+            let x = next() % 5;
+            let y = (x + 1 + next() % 4) % 5;
+            a.push(labels[x]);
+            b.push(labels[y]);
+            p.push([1.0, 0.0, 0.5][next() % 3]);
+        }
+        let (fused, got) = PairCounts::from_i64_hard(&a, &b, &p).unwrap();
+        let (codes, want) = crate::data::coding::code_i64(&[&a, &b]).unwrap();
+        assert_eq!(got, want);
+        let tie: Vec<u8> = p.iter().map(|&q| (q == 0.5) as u8).collect();
+        let c = ComparisonsRef {
+            n_items: want.len(),
+            a: &codes[0],
+            b: &codes[1],
+            p: &p,
+            tie: &tie,
+            weight: None,
+        };
+        assert_eq!(fused, PairCounts::from_comparisons(&c, None, Some(true)));
+        // Soft outcomes, a self-comparison, a wide span or too many labels: not for this path.
+        let mut soft = p.clone();
+        soft[ROW_CHUNK + 3] = 0.25;
+        assert!(PairCounts::from_i64_hard(&a, &b, &soft).is_none());
+        let mut same = b.clone();
+        same[17] = a[17];
+        assert!(PairCounts::from_i64_hard(&a, &same, &p).is_none());
+        let mut nan = p.clone();
+        nan[5] = f64::NAN;
+        assert!(PairCounts::from_i64_hard(&a, &b, &nan).is_none());
+        let wide = [0i64, 1 << 20];
+        assert!(PairCounts::from_i64_hard(&wide, &[1, 0], &[1.0, 0.0]).is_none());
+        let many: Vec<i64> = (0..300).collect();
+        let other: Vec<i64> = (1..301).collect();
+        assert!(PairCounts::from_i64_hard(&many, &other, &vec![1.0; 300]).is_none());
+        assert!(PairCounts::from_i64_hard(&[], &[], &[]).is_none());
+        assert!(PairCounts::from_i64_hard(&[i64::MIN], &[i64::MAX], &[1.0]).is_none());
+        assert!(PairCounts::from_i64_hard(&[3, 3], &[3, 3], &[1.0, 0.0]).is_none());
     }
 
     #[test]
