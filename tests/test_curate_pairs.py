@@ -298,3 +298,35 @@ def test_not_converged_warns() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert curate(verdicts, prompt="prompt", a="a", b="b", judge="judge", outcome="verdict").converged
+
+
+def test_curate_streams_scores_and_verdicts_from_files(tmp_path) -> None:
+    from tests.test_scale import _split_files
+
+    scores = _score_table(80, 5, 3, 11)
+    verdicts = _implied_verdicts(scores, 12)
+    kinds = ("parquet", "csv", "jsonl")
+    s_root = _split_files(scores, tmp_path / "scores", kinds)
+    v_root = _split_files(verdicts, tmp_path / "verdicts", kinds)
+    score_cols = dict(prompt="prompt", response="response", judge="judge", score="score")
+    verdict_cols = dict(prompt="prompt", a="a", b="b", judge="judge", outcome="verdict")
+    one_s = curate(scores, **score_cols)
+    one_v = curate(verdicts, **verdict_cols)
+    for src in (str(s_root), str(s_root / "part-*")):
+        _assert_same(curate(src, batch_rows=23, **score_cols), one_s, tol=0.0)
+    for src in (str(v_root), str(v_root / "part-*")):
+        _assert_same(curate(src, batch_rows=23, **verdict_cols), one_v, tol=0.0)
+    single = tmp_path / "verdicts.parquet"
+    verdicts.to_parquet(single, index=False)
+    _assert_same(curate(single, batch_rows=50, **verdict_cols), one_v, tol=0.0)
+    # Errors name the file and the row within it; bad options fail before reading.
+    bad = verdicts.copy()
+    bad.loc[len(bad) - 2, "verdict"] = "maybe"
+    b_root = _split_files(bad, tmp_path / "bad", ("csv", "csv"))
+    row = len(bad) - 2 - len(np.array_split(np.arange(len(bad)), 2)[0])
+    with pytest.raises(PrefrankError, match=rf"part-1\.csv: row {row}: outcome 'maybe'"):
+        curate(b_root, batch_rows=23, **verdict_cols)
+    with pytest.raises(PrefrankError, match="batch_rows=0 must be a positive integer"):
+        curate(v_root, batch_rows=0, **verdict_cols)
+    with pytest.raises(PrefrankError, match="score= must name a column"):
+        curate(s_root, prompt="prompt", response="response", judge="judge", score=scores["score"].to_numpy())

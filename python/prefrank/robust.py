@@ -663,6 +663,7 @@ def curate(
     eps_init: float = 0.1,
     max_iter: int = 100,
     tol: float = 1e-4,
+    batch_rows: int | None = None,
 ) -> Curation:
     """Clean preference pairs for many prompts at once (2-255 responses each, several judges).
 
@@ -684,13 +685,27 @@ def curate(
     label under two prompts is two responses). A judge may judge the same pair several times: each
     judgment is a separate vote, flipped independently with the judge's rate. The verdicts implied by
     a score table give the same result as the scores.
+
+    A long table given as a directory or glob of files (or a file with ``batch_rows=``) is read in
+    batches whose rows are kept coded (no text; a prompt may span batches and files): 12 bytes per
+    score row + 8 for the score, or 17 bytes per verdict row + 8 per prompt/judge code (see
+    :func:`prefrank.stream.comparison_rows`); the result equals that of the concatenated table.
     """
+    from prefrank.stream import comparison_rows, ranking_rows, wants_stream
+
     _check_choice("pairs", pairs, ("all", "best_worst"))
     if not 0.0 <= min_weight <= 1.0:
         raise PrefrankError(f"min_weight must be in [0, 1], got {min_weight!r}")
     if not (math.isfinite(alpha) and alpha > 0):
         raise PrefrankError(f"alpha must be a finite number > 0, got {alpha!r}")
+    stream = wants_stream(data, batch_rows)
     if any(v is not None for v in (a, b, outcome, position, outcomes)):
+        if stream and not any(v is None for v in (prompt, a, b, outcome)):
+            cols = dict(a=a, b=b, outcome=outcome, group=prompt, judge=judge, position=position, outcomes=outcomes)
+            try:
+                data = comparison_rows(data, batch_rows=batch_rows, **cols)[0]
+            except PrefrankError as e:
+                raise PrefrankError(str(e).replace("(for group=)", "(for prompt=)")) from None
         return _curate_pairs(
             data,
             prompt=prompt,
@@ -707,6 +722,9 @@ def curate(
     if long_form:
         if any(v is None for v in (prompt, response, judge, score)):
             raise PrefrankError("long-form input needs prompt=, response=, judge= and score=")
+        if stream:
+            labels = {"prompt": prompt, "response": response, "judge": judge}
+            data = ranking_rows(data, batch_rows=batch_rows, labels=labels, values={"score": score})
         tensor, prompt_labels, resp_labels, judge_labels = _pivot_scores(data, prompt, response, judge, score)
     else:
         tensor = np.asarray(data)

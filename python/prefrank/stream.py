@@ -708,24 +708,31 @@ def ranking_rows(
     *,
     batch_rows: int | None = None,
     labels: Mapping[str, Any],
-    rank: Any,
+    rank: Any = None,
     weight: Any = None,
+    values: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The long-form ranking table (``labels``: role -> label column, e.g. group and item; ``rank``;
-    optional ``weight``) of a file, directory or glob, read in batches whose rows are kept coded
-    (4 bytes per label column and 8 per number per row, no text) and concatenated in row order.
-    Returns the columns by name, labels rebuilt as arrays of the (shared) label objects (8 bytes
-    per row each), for the in-memory fit; the rows equal those of the concatenated files."""
+    optional ``weight``; ``values``: role -> any other numeric column, e.g. scores) of a file,
+    directory or glob, read in batches whose rows are kept coded (4 bytes per label column and 8
+    per number per row, no text) and concatenated in row order. Returns the columns by name,
+    labels rebuilt as arrays of the (shared) label objects (8 bytes per row each), for the
+    in-memory fit; the rows equal those of the concatenated files."""
     import numpy as np
 
     from prefrank.data import _to_numpy, code_labels
 
-    roles = {**labels, "rank": rank, "weight": weight}
+    values = dict(values or {})
+    roles = {**labels, "rank": rank, "weight": weight, **values}
     for role, v in roles.items():
         if v is not None and not isinstance(v, str):
             raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
     label_cols = [c for c in labels.values() if c is not None]
-    numbers = {rank: "rank"} | ({weight: "weight"} if weight is not None else {})
+    numbers = (
+        ({rank: "rank"} if rank is not None else {})
+        | ({weight: "weight"} if weight is not None else {})
+        | {col: role for role, col in values.items()}
+    )
 
     def build(table: Any) -> _LongRows:
         codes, tables = {}, {}
@@ -739,7 +746,7 @@ def ranking_rows(
             try:
                 nums[col] = np.asarray(_to_numpy(table.column(col)), dtype=np.float64)
             except (TypeError, ValueError):
-                raise PrefrankError(f"column {col!r} (weight) is not numeric") from None
+                raise PrefrankError(f"column {col!r} ({role}) is not numeric") from None
         return _LongRows(codes, tables, nums)
 
     state: _LongRows = accumulate(source, build, columns=_needed(*label_cols, *numbers), batch_rows=batch_rows)
