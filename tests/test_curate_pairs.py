@@ -206,7 +206,10 @@ def test_curate_pairs_matches_reference(data: st.DataObject, alpha: float, iters
     np.testing.assert_array_equal(items, r["items"])
     np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(o["theta"], r["theta"], rtol=1e-9, atol=1e-9)
-    assert o["iterations"] == r["iterations"]
+    # With tol=1e-300 only an exact fixed point (a change of 0.0) stops early; rounding may reach it
+    # one step apart in the two implementations, whose values agree above.
+    its = sorted((int(o["iterations"]), int(r["iterations"])))
+    assert its[0] == its[1] or (its[1] - its[0] == 1 and its[0] < iters), its
 
 
 def test_reference_pairs_equal_reference_scores() -> None:
