@@ -187,7 +187,7 @@ def test_robust_matches_reference(n: int, missing: float, seed: int, refit: bool
         o = _core.robust_btl_fit(counts._core, refit=refit)
     except NotIdentifiableError:
         return
-    r = ref.robust_btl(n, o["i"], o["j"], o["wins_i"], o["wins_j"], refit=refit)
+    r = ref.robust_btl(counts.n_items, o["i"], o["j"], o["wins_i"], o["wins_j"], refit=refit)
     np.testing.assert_array_equal(o["corrupted"], r["corrupted"])
     np.testing.assert_array_equal(o["matrix_corrupted"], r["matrix_corrupted"])
     tol = 1e-6 if o["alpha_used"] == 0 else 1e-3  # see test_robust_refit_matches_reference_random
