@@ -314,16 +314,13 @@ def plackett_luce(
             ConvergenceWarning,
             stacklevel=2,
         )
-    return Ranking(
-        method="plackett_luce",
-        items=obs.items,
-        theta=fit["theta"],
-        scale=scale,
-        offset=float(offset),
-        anchor=anchor,
-        converged=bool(fit["converged"]),
-        iterations=int(fit["iterations"]),
-        loglik=float(fit["loglik"]),
+    return Ranking.from_fit(
+        "plackett_luce",
+        obs.items,
+        fit,
+        scale,
+        offset,
+        anchor,
         games=fit["games"],
         wins=fit["wins"],
     )
@@ -378,15 +375,13 @@ def _spectral(
             stacklevel=3,
         )
     games, wins = _games_and_wins(counts, len(items))
-    return Ranking(
-        method=kind,
-        items=items,
-        theta=fit["theta"],
-        scale=scale,
-        offset=float(offset),
-        anchor=anchor,
-        converged=bool(fit["converged"]),
-        iterations=int(fit["iterations"]),
+    return Ranking.from_fit(
+        kind,
+        items,
+        fit,
+        scale,
+        offset,
+        anchor,
         ties=ties,
         games=games,
         wins=wins,
@@ -962,16 +957,13 @@ def contextual_bradley_terry(
             stacklevel=2,
         )
     games, wins = _games_and_wins(counts, comps.n_items)
-    ranking = Ranking(
-        method="contextual_bradley_terry",
-        items=comps.items,
-        theta=fit["theta"],
-        scale=scale,
-        offset=float(offset),
-        anchor=anchor,
-        converged=bool(fit["converged"]),
-        iterations=int(fit["iterations"]),
-        loglik=float(fit["loglik"]),
+    ranking = Ranking.from_fit(
+        "contextual_bradley_terry",
+        comps.items,
+        fit,
+        scale,
+        offset,
+        anchor,
         ties=ties,
         games=games,
         wins=wins,

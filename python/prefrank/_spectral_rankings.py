@@ -66,16 +66,13 @@ def _fit(
             ConvergenceWarning,
             stacklevel=3,
         )
-    return Ranking(
-        method=name,
-        items=obs.items,
-        theta=fit["theta"],
-        scale=scale,
-        offset=float(offset),
-        anchor=anchor,
-        converged=bool(fit["converged"]),
-        iterations=int(fit["iterations"]),
-        loglik=float(fit["loglik"]),
+    return Ranking.from_fit(
+        name,
+        obs.items,
+        fit,
+        scale,
+        offset,
+        anchor,
         games=fit["games"],
         wins=fit["wins"],
     )

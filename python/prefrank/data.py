@@ -540,10 +540,7 @@ def _decode_outcome(
                 raise PrefrankError(f"outcomes mapping: {u!r} -> {target!r} is not in [0, 1]")
             target = (tf, tf == 0.5)
         p_u[k], tie_u[k] = target[0], target[1]
-    if codes.dtype == np.uint32 and codes.flags.c_contiguous:
-        p, tie = _core.outcomes_from_codes(codes, p_u, tie_u)
-    else:
-        p, tie = p_u[codes], tie_u[codes]
+    p, tie = _core.outcomes_from_codes(np.ascontiguousarray(codes, np.uint32), p_u, tie_u)
     if (pos_u >= 0).any():
         positional = pos_u[codes]
         rows = positional >= 0

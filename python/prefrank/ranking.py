@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
@@ -60,6 +61,33 @@ class Ranking:
     bootstrap_theta: np.ndarray | None = None
     bootstrap_info: dict[str, Any] = field(default_factory=dict)
     counts: PairCounts | None = None
+
+    @classmethod
+    def from_fit(
+        cls,
+        method: str,
+        items: np.ndarray,
+        fit: Mapping[str, Any],
+        scale: str,
+        offset: float,
+        anchor: Any,
+        **extra: Any,
+    ) -> Ranking:
+        """The result of a core fit's dict: ``theta``, ``converged``, ``iterations`` and, when the fit
+        reports it, ``loglik``; ``extra`` sets the other fields."""
+        loglik = fit.get("loglik")
+        return cls(
+            method=method,
+            items=items,
+            theta=fit["theta"],
+            scale=scale,
+            offset=float(offset),
+            anchor=anchor,
+            converged=bool(fit["converged"]),
+            iterations=int(fit["iterations"]),
+            loglik=None if loglik is None else float(loglik),
+            **extra,
+        )
 
     # ---- scales ---------------------------------------------------------------------------------
     def transform(self, theta: np.ndarray) -> np.ndarray:
@@ -465,16 +493,13 @@ def bradley_terry(
             counts._core, fit["theta"], ties, float(alpha), fit["tie_param"], anchor_index
         )
     games, wins = _games_and_wins(counts, len(items))
-    return Ranking(
-        method="bradley_terry",
-        items=items,
-        theta=fit["theta"],
-        scale=scale,
-        offset=float(offset),
-        anchor=anchor,
-        converged=bool(fit["converged"]),
-        iterations=int(fit["iterations"]),
-        loglik=float(fit["loglik"]),
+    return Ranking.from_fit(
+        "bradley_terry",
+        items,
+        fit,
+        scale,
+        offset,
+        anchor,
         ties=ties,
         tie_param=fit["tie_param"],
         games=games,

@@ -158,83 +158,108 @@ pub fn code_ucs4(columns: &[(&[u32], usize)]) -> Result<(Vec<Vec<u32>>, Vec<Stri
     Ok((out, labels))
 }
 
+/// Integer labels spanning a small range, coded by lookup: `code_of[x - lo]` is the code of label
+/// `x` (codes follow sorted labels).
+pub(crate) struct DenseIntLabels {
+    pub lo: i64,
+    pub code_of: Vec<u32>,
+    pub labels: Vec<i64>,
+}
+
+impl DenseIntLabels {
+    /// The table of the labels in `columns`, or None when they are empty or span more than
+    /// `max_span` values. Two parallel passes over fixed chunks: the range, then which values occur.
+    pub(crate) fn new(columns: &[&[i64]], max_span: usize) -> Option<Self> {
+        use crate::par::{tree_map_reduce, ROW_CHUNK};
+        let chunks: Vec<&[i64]> = columns
+            .iter()
+            .flat_map(|col| col.chunks(ROW_CHUNK))
+            .collect();
+        let (lo, hi) = tree_map_reduce(
+            chunks.len(),
+            &|k| {
+                chunks[k]
+                    .iter()
+                    .fold((i64::MAX, i64::MIN), |(l, h), &x| (l.min(x), h.max(x)))
+            },
+            &|x: (i64, i64), y: (i64, i64)| (x.0.min(y.0), x.1.max(y.1)),
+        )?;
+        let span = usize::try_from(hi.checked_sub(lo)?).ok()?.checked_add(1)?;
+        if span > max_span {
+            return None;
+        }
+        // Per-chunk flags OR-ed together when the table is small, one sequential pass otherwise
+        // (a chunk's flags would cost more than its rows).
+        let present: Vec<bool> = if span <= 1 << 16 {
+            tree_map_reduce(
+                chunks.len(),
+                &|k| {
+                    let mut seen = vec![false; span];
+                    for &x in chunks[k] {
+                        seen[(x - lo) as usize] = true;
+                    }
+                    seen
+                },
+                &|mut x: Vec<bool>, y: Vec<bool>| {
+                    x.iter_mut().zip(&y).for_each(|(u, v)| *u |= *v);
+                    x
+                },
+            )?
+        } else {
+            let mut seen = vec![false; span];
+            for &x in columns.iter().flat_map(|c| c.iter()) {
+                seen[(x - lo) as usize] = true;
+            }
+            seen
+        };
+        let mut code_of = vec![u32::MAX; span];
+        let mut labels = Vec::new();
+        for (k, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+            code_of[k] = labels.len() as u32;
+            labels.push(lo + k as i64);
+        }
+        Some(DenseIntLabels {
+            lo,
+            code_of,
+            labels,
+        })
+    }
+
+    /// The code of a label from the columns the table was built on.
+    #[inline(always)]
+    pub(crate) fn code(&self, x: i64) -> u32 {
+        self.code_of[(x - self.lo) as usize]
+    }
+}
+
 /// Code integer labels. Several columns share one coding; labels come back sorted.
 pub fn code_i64(columns: &[&[i64]]) -> Result<(Vec<Vec<u32>>, Vec<i64>)> {
-    use crate::par::{tree_map_reduce, ROW_CHUNK};
+    use crate::par::ROW_CHUNK;
     use rayon::prelude::*;
-    // Fixed row chunks of all columns, for the parallel passes below.
-    let chunks: Vec<&[i64]> = columns
-        .iter()
-        .flat_map(|col| col.chunks(ROW_CHUNK))
-        .collect();
-    let range = tree_map_reduce(
-        chunks.len(),
-        &|k| {
-            chunks[k]
-                .iter()
-                .fold((i64::MAX, i64::MIN), |(l, h), &x| (l.min(x), h.max(x)))
-        },
-        &|x: (i64, i64), y: (i64, i64)| (x.0.min(y.0), x.1.max(y.1)),
-    );
     let total: usize = columns.iter().map(|c| c.len()).sum();
     // A dense lookup table beats hashing when the labels span a small range.
-    if let Some((lo, hi)) = range.filter(|_| total > 0) {
-        let span = (hi as i128 - lo as i128) as u128 + 1;
-        if span <= (1u128 << 24).max(total as u128) {
-            let span = span as usize;
-            // Which values occur: per-chunk flags OR-ed together when the table is small, one
-            // sequential pass otherwise (a chunk's flags would cost more than its rows).
-            let present: Vec<bool> = if span <= 1 << 16 {
-                tree_map_reduce(
-                    chunks.len(),
-                    &|k| {
-                        let mut seen = vec![false; span];
-                        for &x in chunks[k] {
-                            seen[(x - lo) as usize] = true;
-                        }
-                        seen
-                    },
-                    &|mut x: Vec<bool>, y: Vec<bool>| {
-                        x.iter_mut().zip(&y).for_each(|(u, v)| *u |= *v);
-                        x
-                    },
-                )
-                .unwrap_or_default()
-            } else {
-                let mut seen = vec![false; span];
-                for &x in columns.iter().flat_map(|c| c.iter()) {
-                    seen[(x - lo) as usize] = true;
-                }
-                seen
-            };
-            let mut code_of = vec![u32::MAX; span];
-            let mut labels = Vec::new();
-            for (k, _) in present.iter().enumerate().filter(|(_, p)| **p) {
-                code_of[k] = labels.len() as u32;
-                labels.push(lo + k as i64);
-            }
-            if labels.len() > u32::MAX as usize {
-                return Err(Error::TooManyLabels {
-                    count: labels.len(),
-                });
-            }
-            let out = columns
-                .iter()
-                .map(|col| {
-                    let mut codes = vec![0u32; col.len()];
-                    codes
-                        .par_chunks_mut(ROW_CHUNK)
-                        .zip(col.par_chunks(ROW_CHUNK))
-                        .for_each(|(out, xs)| {
-                            for (o, &x) in out.iter_mut().zip(xs) {
-                                *o = code_of[(x - lo) as usize];
-                            }
-                        });
-                    codes
-                })
-                .collect();
-            return Ok((out, labels));
+    if let Some(t) = DenseIntLabels::new(columns, (1usize << 24).max(total)) {
+        if t.labels.len() > u32::MAX as usize {
+            return Err(Error::TooManyLabels {
+                count: t.labels.len(),
+            });
         }
+        let out = columns
+            .iter()
+            .map(|col| {
+                let mut codes = vec![0u32; col.len()];
+                codes
+                    .par_chunks_mut(ROW_CHUNK)
+                    .zip(col.par_chunks(ROW_CHUNK))
+                    .for_each(|(out, xs)| {
+                        for (o, &x) in out.iter_mut().zip(xs) {
+                            *o = t.code(x);
+                        }
+                    });
+                codes
+            })
+            .collect();
+        return Ok((out, t.labels));
     }
     let mut coder: Coder<i64> = Coder::new();
     let mut out = Vec::with_capacity(columns.len());

@@ -64,6 +64,14 @@ fn tri(n: usize, i: usize, j: usize) -> usize {
     i * (2 * n - i - 1) / 2 + (j - i - 1)
 }
 
+/// Histogram slot of a win/loss/tie row between codes `a != b`: `3 * pair + k`, with k = 0 when
+/// the lower code won, 1 when the higher did, 2 for a tie.
+#[inline(always)]
+fn hard_slot(n: usize, a: usize, b: usize, a_won: bool, tie: bool) -> usize {
+    let k = if tie { 2 } else { (a_won != (a < b)) as usize };
+    3 * tri(n, a.min(b), a.max(b)) + k
+}
+
 fn n_pairs(n: usize) -> usize {
     n * n.saturating_sub(1) / 2
 }
@@ -199,15 +207,9 @@ impl PairCounts {
         // Branch-free: soft outcomes are checked once at the end.
         let mut soft = false;
         let mut slot_of = |a: u32, b: u32, p: f64, t: u8| -> usize {
-            let (a, b) = (a as usize, b as usize);
             let tie = t != 0;
             soft |= !(tie | (p == 1.0) | (p == 0.0));
-            let k = if tie {
-                2
-            } else {
-                ((p == 1.0) != (a < b)) as usize
-            };
-            3 * tri(n, a.min(b), a.max(b)) + k
+            hard_slot(n, a as usize, b as usize, p == 1.0, tie)
         };
         if slots <= 4 << WINDOW_BITS {
             // A histogram this small stays in cache: count straight into it.
@@ -258,44 +260,10 @@ impl PairCounts {
         if rows == 0 || b.len() != rows || p.len() != rows || rows > u32::MAX as usize {
             return None;
         }
+        let table = crate::data::coding::DenseIntLabels::new(&[a, b], 1 << 16)?;
+        let labels = table.labels.clone();
         let chunks = n_chunks(rows, ROW_CHUNK);
         let bounds = |k: usize| (k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(rows));
-        let (lo, hi) = tree_map_reduce(
-            chunks,
-            &|k| {
-                let (s, e) = bounds(k);
-                a[s..e]
-                    .iter()
-                    .chain(&b[s..e])
-                    .fold((i64::MAX, i64::MIN), |(l, h), &x| (l.min(x), h.max(x)))
-            },
-            &|x: (i64, i64), y: (i64, i64)| (x.0.min(y.0), x.1.max(y.1)),
-        )?;
-        let span = usize::try_from(hi.checked_sub(lo)?).ok()? + 1;
-        if span > 1 << 16 {
-            return None;
-        }
-        let present = tree_map_reduce(
-            chunks,
-            &|k| {
-                let (s, e) = bounds(k);
-                let mut seen = vec![false; span];
-                for &x in a[s..e].iter().chain(&b[s..e]) {
-                    seen[(x - lo) as usize] = true;
-                }
-                seen
-            },
-            &|mut x: Vec<bool>, y: Vec<bool>| {
-                x.iter_mut().zip(&y).for_each(|(u, v)| *u |= *v);
-                x
-            },
-        )?;
-        let mut code_of = vec![0u32; span];
-        let mut labels = Vec::new();
-        for (k, _) in present.iter().enumerate().filter(|(_, p)| **p) {
-            code_of[k] = labels.len() as u32;
-            labels.push(lo + k as i64);
-        }
         let n = labels.len();
         // One label means every row compares it with itself.
         if !(2..=FUSED_MAX_ITEMS).contains(&n) {
@@ -308,22 +276,15 @@ impl PairCounts {
             // Branch-free; anything unusual is flagged and checked once per chunk.
             let mut odd = false;
             for ((&x, &y), &q) in a[s..e].iter().zip(&b[s..e]).zip(&p[s..e]) {
-                let (ca, cb) = (
-                    code_of[(x - lo) as usize] as usize,
-                    code_of[(y - lo) as usize] as usize,
-                );
+                let (ca, cb) = (table.code(x) as usize, table.code(y) as usize);
                 let tie = q == 0.5;
                 odd |= (ca == cb) | !(tie | (q == 1.0) | (q == 0.0));
-                let slot = if tie {
-                    2
+                // A self-comparison has no slot: count it in slot 0 (the chunk is discarded).
+                hist[if ca == cb {
+                    0
                 } else {
-                    ((q == 1.0) != (ca < cb)) as usize
-                };
-                let (i, j) = (ca.min(cb), ca.max(cb));
-                // A self-comparison would index out of the triangle: send it to slot 0 (the
-                // chunk is discarded anyway).
-                let t = if i < j { tri(n, i, j) } else { 0 };
-                hist[3 * t + slot] += 1;
+                    hard_slot(n, ca, cb, q == 1.0, tie)
+                }] += 1;
             }
             (!odd).then_some(hist)
         };

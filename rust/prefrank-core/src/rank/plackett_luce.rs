@@ -436,6 +436,26 @@ pub fn loglik(rk: &Rankings, theta: &[f64]) -> f64 {
 }
 
 /// Total weighted number of choice stages.
+/// Without a prior (or regularisation) an estimate exists only when some observation has a
+/// weighted choice stage and the "ranked above" graph is strongly connected; `remedy` ends the
+/// message for the latter.
+pub(crate) fn check_identifiable(rk: &Rankings, remedy: &str) -> Result<()> {
+    if total_stages(rk) == 0.0 {
+        return Err(Error::NotIdentifiable {
+            reason: "no observation has a choice stage (a ranked member with at least one other member): nothing to fit".into(),
+        });
+    }
+    let (_, k) = components(rk);
+    if k > 1 {
+        return Err(Error::NotIdentifiable {
+            reason: format!(
+                "the 'ranked above' graph is not strongly connected ({k} components): {remedy}"
+            ),
+        });
+    }
+    Ok(())
+}
+
 fn total_stages(rk: &Rankings) -> f64 {
     (0..rk.len())
         .map(|r| rk.weight[r] * rk.stages(r) as f64)
@@ -541,19 +561,10 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
     }
     let total = total_stages(rk);
     if opts.alpha == 0.0 && n > 1 {
-        if total == 0.0 {
-            return Err(Error::NotIdentifiable {
-                reason: "no observation has a choice stage (a ranked member with at least one other member): nothing to fit".into(),
-            });
-        }
-        let (_, k) = components(rk);
-        if k > 1 {
-            return Err(Error::NotIdentifiable {
-                reason: format!(
-                    "the 'ranked above' graph is not strongly connected ({k} components): some items are never ranked above, or never below, the rest; pass alpha > 0 to fit with a prior"
-                ),
-            });
-        }
+        check_identifiable(
+            rk,
+            "some items are never ranked above, or never below, the rest; pass alpha > 0 to fit with a prior",
+        )?;
     }
     let method =
         match opts.method {

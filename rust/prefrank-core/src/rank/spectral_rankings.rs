@@ -16,7 +16,7 @@
 //! it observation by observation in O(members) (suffix sums of `pi` over each remaining set), also
 //! over fixed chunks. Results are therefore identical for any thread count.
 
-use super::plackett_luce::{components, Rankings, OBS_CHUNK};
+use super::plackett_luce::{check_identifiable, Rankings, OBS_CHUNK};
 use super::spectral::{
     check_mass, check_options, iterate_lsr, log_centre, power_iterate, stationary, Chain,
     SpectralFit, SpectralOptions, DENSE_MAX_ITEMS,
@@ -32,19 +32,10 @@ fn check(rk: &Rankings, opts: &SpectralOptions) -> Result<()> {
         });
     }
     if opts.alpha == 0.0 && rk.n > 1 {
-        if !(0..rk.len()).any(|r| rk.stages(r) > 0 && rk.weight[r] > 0.0) {
-            return Err(Error::NotIdentifiable {
-                reason: "no observation has a choice stage (a ranked member with at least one other member): nothing to fit".into(),
-            });
-        }
-        let (_, k) = components(rk);
-        if k > 1 {
-            return Err(Error::NotIdentifiable {
-                reason: format!(
-                    "the 'ranked above' graph is not strongly connected ({k} components): the Markov chain has no unique stationary distribution; pass alpha > 0 to regularise"
-                ),
-            });
-        }
+        check_identifiable(
+            rk,
+            "the Markov chain has no unique stationary distribution; pass alpha > 0 to regularise",
+        )?;
     }
     Ok(())
 }

@@ -204,13 +204,57 @@ pub fn check_observed(cells: &Cells, min_degree: usize) -> Result<()> {
     Ok(())
 }
 
-fn median(v: &mut [f64]) -> f64 {
+pub(super) fn median(v: &mut [f64]) -> f64 {
     if v.is_empty() {
         return 0.0;
     }
     let mid = v.len() / 2;
     let (_, m, _) = v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
     *m
+}
+
+/// How many of its pairs each item may have set aside: `floor(fraction x degree)`, keeping at
+/// least one.
+pub(super) fn item_budgets(cells: &Cells, fraction: f64) -> Vec<usize> {
+    let mut deg = vec![0usize; cells.n];
+    for (&i, &j) in cells.i.iter().zip(&cells.j) {
+        deg[i as usize] += 1;
+        deg[j as usize] += 1;
+    }
+    deg.iter()
+        .map(|&d| ((fraction * d as f64).floor() as usize).min(d.saturating_sub(1)))
+        .collect()
+}
+
+/// Keep flags after setting aside the cells whose `|r|` exceeds `zeta`, largest first (ties by
+/// index), while both of a cell's items are within their budgets. `order` and `used` are scratch.
+pub(super) fn trim_within_budget(
+    cells: &Cells,
+    r: &[f64],
+    zeta: f64,
+    budget: &[usize],
+    order: &mut Vec<u32>,
+    used: &mut [usize],
+) -> Vec<bool> {
+    order.clear();
+    order.extend((0..r.len() as u32).filter(|&k| r[k as usize].abs() > zeta));
+    order.sort_unstable_by(|&a, &b| {
+        r[b as usize]
+            .abs()
+            .total_cmp(&r[a as usize].abs())
+            .then(a.cmp(&b))
+    });
+    used.iter_mut().for_each(|u| *u = 0);
+    let mut keep = vec![true; r.len()];
+    for &k in order.iter() {
+        let (i, j) = (cells.i[k as usize] as usize, cells.j[k as usize] as usize);
+        if used[i] < budget[i] && used[j] < budget[j] {
+            used[i] += 1;
+            used[j] += 1;
+            keep[k as usize] = false;
+        }
+    }
+    keep
 }
 
 /// Robust BTL recovery from observed cells (`x`: i beat j, `y`: j beat i, `t`: ties).
@@ -244,15 +288,7 @@ pub fn robust_btl(cells: &Cells, o: &MatrixOptions) -> Result<MatrixFit> {
     let m = cells.len();
     let (l, w) = entries(cells, o.pseudo);
     let sw: Vec<f64> = w.iter().map(|v| v.sqrt()).collect();
-    let mut deg = vec![0usize; n];
-    for k in 0..m {
-        deg[cells.i[k] as usize] += 1;
-        deg[cells.j[k] as usize] += 1;
-    }
-    let budget: Vec<usize> = deg
-        .iter()
-        .map(|&d| ((o.max_corrupt_fraction * d as f64).floor() as usize).min(d.saturating_sub(1)))
-        .collect();
+    let budget = item_budgets(cells, o.max_corrupt_fraction);
     let mut keep = vec![true; m];
     let mut theta = vec![0.0; n];
     project(cells, &l, &w, &keep, &mut theta, 1e-10);
@@ -279,24 +315,7 @@ pub fn robust_btl(cells: &Cells, o: &MatrixOptions) -> Result<MatrixFit> {
         let floor = o.threshold * sigma;
         zeta = (zeta * o.decay).max(floor);
         // Sparse step: entries above the threshold, largest first, within each item's budget.
-        order.clear();
-        order.extend((0..m as u32).filter(|&k| z[k as usize].abs() > zeta));
-        order.sort_unstable_by(|&a, &b| {
-            z[b as usize]
-                .abs()
-                .total_cmp(&z[a as usize].abs())
-                .then(a.cmp(&b))
-        });
-        used.iter_mut().for_each(|u| *u = 0);
-        let mut new_keep = vec![true; m];
-        for &k in &order {
-            let (i, j) = (cells.i[k as usize] as usize, cells.j[k as usize] as usize);
-            if used[i] < budget[i] && used[j] < budget[j] {
-                used[i] += 1;
-                used[j] += 1;
-                new_keep[k as usize] = false;
-            }
-        }
+        let new_keep = trim_within_budget(cells, &z, zeta, &budget, &mut order, &mut used);
         let same = new_keep == keep;
         keep = new_keep;
         // Low-rank step.

@@ -23,7 +23,7 @@
 //! uses a Gaussian prior of precision `fallback_alpha`. Cost per round: one warm-started BT fit on the
 //! kept pairs plus O(|Omega| log |Omega|) for the flags.
 
-use super::matrix::MatrixFit;
+use super::matrix::{item_budgets, median, trim_within_budget, MatrixFit};
 use crate::error::{Error, Result};
 use crate::rank::bt::{self, BtOptions, Cells, Method, Ties};
 
@@ -102,15 +102,6 @@ pub fn deviance_residual(x: f64, y: f64, d: f64) -> f64 {
     let s = (-softplus(-d)).exp();
     let sign = if x - n * s >= 0.0 { 1.0 } else { -1.0 };
     sign * dev.sqrt()
-}
-
-fn median(v: &mut [f64]) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    let mid = v.len() / 2;
-    let (_, m, _) = v.select_nth_unstable_by(mid, |a, b| a.total_cmp(b));
-    *m
 }
 
 /// Hash of a kept/flagged set (`DefaultHasher::new()` has fixed keys: deterministic).
@@ -193,15 +184,7 @@ pub fn trimmed_refit(cells: &Cells, start: &MatrixFit, o: &RefitOptions) -> Resu
             right_len: start.corrupted.len(),
         });
     }
-    let mut deg = vec![0usize; n];
-    for k in 0..m {
-        deg[cells.i[k] as usize] += 1;
-        deg[cells.j[k] as usize] += 1;
-    }
-    let budget: Vec<usize> = deg
-        .iter()
-        .map(|&d| ((o.max_corrupt_fraction * d as f64).floor() as usize).min(d.saturating_sub(1)))
-        .collect();
+    let budget = item_budgets(cells, o.max_corrupt_fraction);
     let mut keep: Vec<bool> = start.corrupted.iter().map(|c| !c).collect();
     let mut theta = start.theta.clone();
     let mut r = vec![0.0; m];
@@ -229,24 +212,7 @@ pub fn trimmed_refit(cells: &Cells, start: &MatrixFit, o: &RefitOptions) -> Resu
         scratch.extend((0..m).filter(|&k| keep[k]).map(|k| r[k].abs()));
         sigma = (1.4826 * median(&mut scratch)).max(1.0);
         let zeta = o.threshold * sigma;
-        order.clear();
-        order.extend((0..m as u32).filter(|&k| r[k as usize].abs() > zeta));
-        order.sort_unstable_by(|&a, &b| {
-            r[b as usize]
-                .abs()
-                .total_cmp(&r[a as usize].abs())
-                .then(a.cmp(&b))
-        });
-        used.iter_mut().for_each(|u| *u = 0);
-        let mut new_keep = vec![true; m];
-        for &k in &order {
-            let (i, j) = (cells.i[k as usize] as usize, cells.j[k as usize] as usize);
-            if used[i] < budget[i] && used[j] < budget[j] {
-                used[i] += 1;
-                used[j] += 1;
-                new_keep[k as usize] = false;
-            }
-        }
+        let new_keep = trim_within_budget(cells, &r, zeta, &budget, &mut order, &mut used);
         if new_keep == keep {
             if tight {
                 converged = fit_ok;
