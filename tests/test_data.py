@@ -256,6 +256,63 @@ def test_llmfao_left_right(data_dir):
     assert wins_left == pytest.approx(expected)
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "b", "tie", "model_a", "MODEL_B", "tie (bothbad)", " Tie ", "draw", "", "é"]),
+        min_size=1,
+        max_size=60,
+    ),
+    st.booleans(),
+)
+def test_arrow_outcomes_match_the_object_path(outcomes, large):
+    pa = pytest.importorskip("pyarrow")
+    n = len(outcomes)
+    a, b = ["x", "y"] * n, ["y", "x"] * n
+    outcomes = outcomes * 2
+    typ = pa.large_string() if large else pa.string()
+    mapping = {"": "b", "é": 0.25}
+    ref = pr.comparisons(a=a, b=b, outcome=np.array(outcomes, object), outcomes=mapping)
+    got = pr.comparisons(a=a, b=b, outcome=pa.array(outcomes, type=typ), outcomes=mapping)
+    same(ref, got)
+
+
+def test_arrow_outcomes_with_many_or_long_values_take_the_general_coder():
+    pa = pytest.importorskip("pyarrow")
+    from prefrank import _core
+
+    # Over 256 distinct values, or one over 15 bytes: the uint8 coder declines, results are the same.
+    many = [f"v{i}" for i in range(300)]
+    offsets = np.array([0, *np.cumsum([len(v) for v in many])], np.int64)
+    assert _core.code_utf8_few(offsets, np.frombuffer("".join(many).encode(), np.uint8)) is None
+    mapping = {v: i / 299 for i, v in enumerate(many)}
+    c = pr.comparisons(a=["x", "y"] * 150, b=["y", "x"] * 150, outcome=pa.array(many), outcomes=mapping)
+    assert c.p.tolist() == [i / 299 for i in range(300)]
+    long = ["model_a_is_better", "b"] * 3
+    c = pr.comparisons(a=["x", "y"] * 3, b=["y", "x"] * 3, outcome=pa.array(long), outcomes={long[0]: "a"})
+    assert c.p.tolist() == [1.0, 0.0] * 3
+    # Sorted codes and labels, across several row chunks.
+    rows = 3 * (1 << 18) + 11
+    vals = np.array(["tie", "b", "a"], object)[np.arange(rows) % 3]
+    codes, labels = _core.code_utf8_few(*pr.data._arrow_utf8(pa.array(vals), "o"))
+    assert labels == ["a", "b", "tie"] and codes.dtype == np.uint8
+    np.testing.assert_array_equal(np.array(labels, object)[codes], vals)
+
+
+def test_arrow_outcome_and_position_errors_name_the_row():
+    pa = pytest.importorskip("pyarrow")
+    with pytest.raises(pr.PrefrankError, match=re.escape("row 2: outcome 'draw?' in column 'outcome' is not one of")):
+        pr.comparisons(a=["x", "y", "x"], b=["y", "x", "y"], outcome=pa.array(["a", "b", "draw?"]))
+    with pytest.raises(pr.PrefrankError, match=r"row 1: column 'outcome' is missing a label \(null\)"):
+        pr.comparisons(a=["x", "y"], b=["y", "x"], outcome=pa.array(["a", None]))
+    c = pr.comparisons(
+        a=["x", "x"], b=["y", "y"], outcome=pa.array(["left", "left"]), position=pa.array(["a", "b"])
+    )
+    assert c.p.tolist() == [1.0, 0.0] and c.first.tolist() == [0, 1]
+    with pytest.raises(pr.PrefrankError, match=r"row 1: position 'z' in column 'position' is neither item a"):
+        pr.comparisons(a=["x", "x"], b=["y", "y"], outcome=["left", "left"], position=pa.array(["x", "z"]))
+
+
 # ---- errors -----------------------------------------------------------------------------------------
 
 

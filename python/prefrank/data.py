@@ -472,6 +472,20 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     return _code_numpy(arrays, names)
 
 
+def _code_few(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """``(codes, labels)`` of one column that usually holds few distinct values (outcomes,
+    positions): ``uint8`` codes straight from Arrow strings when they fit, else :func:`code_labels`."""
+    utf8 = _arrow_utf8(values, name)
+    if utf8 is not None:
+        few = _core.code_utf8_few(*utf8)
+        if few is not None:
+            labels = np.empty(len(few[1]), dtype=object)
+            labels[:] = few[1]
+            return few[0], labels
+    (codes,), labels = code_labels(values, names=[name])
+    return codes, labels
+
+
 # --------------------------------------------------------------------------------------------------
 # Outcomes
 
@@ -507,7 +521,7 @@ def _decode_outcome(
             ) from None
         return p, tie
     # Categorical outcomes: code the distinct values, map each through the vocabulary.
-    (codes,), uniques = code_labels(values if arr is None else arr, names=[name])
+    codes, uniques = _code_few(values if arr is None else arr, name)
     p_u = np.empty(len(uniques), np.float64)
     tie_u = np.zeros(len(uniques), np.uint8)
     pos_u = np.full(len(uniques), -1, np.int8)
@@ -540,7 +554,7 @@ def _decode_outcome(
                 raise PrefrankError(f"outcomes mapping: {u!r} -> {target!r} is not in [0, 1]")
             target = (tf, tf == 0.5)
         p_u[k], tie_u[k] = target[0], target[1]
-    p, tie = _core.outcomes_from_codes(np.ascontiguousarray(codes, np.uint32), p_u, tie_u)
+    p, tie = _core.outcomes_from_codes(codes, p_u, tie_u)
     if (pos_u >= 0).any():
         positional = pos_u[codes]
         rows = positional >= 0
@@ -560,7 +574,7 @@ def _decode_position(
     values: Any, name: str, a_labels: np.ndarray, b_labels: np.ndarray, items: np.ndarray
 ) -> np.ndarray:
     """Which item was shown first: 0 = a, 1 = b. Accepts 'a'/'b', 0/1, or the label shown first."""
-    (codes,), uniq = code_labels(values, names=[name])
+    codes, uniq = _code_few(values, name)
     keys = [str(u).strip().lower() for u in uniq]
     if set(keys) <= {"a", "b"} or set(keys) <= {"0", "1"}:
         lut = np.array([0 if k in {"a", "0"} else 1 for k in keys], np.uint8)

@@ -163,3 +163,25 @@ pub fn code_utf8<'py>(
         labels,
     ))
 }
+
+/// Code one Arrow-style UTF-8 column of few distinct short values (outcomes, positions) into
+/// `uint8` codes; `offsets` is `int32` or `int64`. None when the general coder is needed.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn code_utf8_few<'py>(
+    py: Python<'py>,
+    offsets: &Bound<'py, PyAny>,
+    data: PyReadonlyArray1<'py, u8>,
+) -> PyResult<Option<(Bound<'py, PyArray1<u8>>, Vec<String>)>> {
+    let d = data.as_slice()?;
+    let coded = if let Ok(o32) = offsets.extract::<PyReadonlyArray1<'py, i32>>() {
+        let o = o32.as_slice()?;
+        py.detach(|| coding::code_utf8_few(o, d))
+    } else {
+        let o64 = offsets.extract::<PyReadonlyArray1<'py, i64>>()?;
+        let o = o64.as_slice()?;
+        py.detach(|| coding::code_utf8_few(o, d))
+    }
+    .map_err(|e| to_py(py, e))?;
+    Ok(coded.map(|(codes, labels)| (codes.into_pyarray(py), labels)))
+}

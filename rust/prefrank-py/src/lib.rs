@@ -99,19 +99,26 @@ fn numeric_outcome_ties<'py>(
         .map_err(|e| to_py(py, e))
 }
 
-/// `(p_of[codes], tie_of[codes])` for a categorical outcome column, in parallel.
+/// `(p_of[codes], tie_of[codes])` for a categorical outcome column (`uint8` or `uint32` codes), in
+/// parallel.
 #[pyfunction]
 #[allow(clippy::type_complexity)]
 fn outcomes_from_codes<'py>(
     py: Python<'py>,
-    codes: PyReadonlyArray1<'py, u32>,
+    codes: &Bound<'py, PyAny>,
     p_of: PyReadonlyArray1<'py, f64>,
     tie_of: PyReadonlyArray1<'py, u8>,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u8>>)> {
-    let (c, p, t) = (codes.as_slice()?, p_of.as_slice()?, tie_of.as_slice()?);
-    let (p, t) = py
-        .detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
-        .map_err(|e| to_py(py, e))?;
+    let (p, t) = (p_of.as_slice()?, tie_of.as_slice()?);
+    let (p, t) = if let Ok(c8) = codes.extract::<PyReadonlyArray1<'py, u8>>() {
+        let c = c8.as_slice()?;
+        py.detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
+    } else {
+        let c32 = codes.extract::<PyReadonlyArray1<'py, u32>>()?;
+        let c = c32.as_slice()?;
+        py.detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
+    }
+    .map_err(|e| to_py(py, e))?;
     Ok((p.into_pyarray(py), t.into_pyarray(py)))
 }
 
@@ -314,6 +321,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(coding::code_i64, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_utf8_32, m)?)?;
+    m.add_function(wrap_pyfunction!(coding::code_utf8_few, m)?)?;
     m.add_class::<PairCounts>()?;
     agreement::register(m)?;
     consistency::register(m)?;
@@ -323,3 +331,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     shapley::register(m)?;
     Ok(())
 }
+
+/// Large arrays come from huge-page mappings (see prefrank-core `alloc`): fewer page faults when
+/// the kernels fill fresh outputs.
+#[global_allocator]
+static ALLOC: prefrank_core::alloc::HugePageAlloc = prefrank_core::alloc::HugePageAlloc;

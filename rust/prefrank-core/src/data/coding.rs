@@ -427,10 +427,9 @@ impl Offset for i64 {
     }
 }
 
-/// Code UTF-8 strings stored Arrow-style: row `r` of a column is `data[offsets[r]..offsets[r + 1]]`.
-pub fn code_utf8_offsets<O: Offset>(
-    columns: &[(&[O], &[u8])],
-) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+/// Check Arrow-style offsets against their data buffer (monotone, in range) and return the
+/// longest label's length. Steps between neighbours are checked in parallel over fixed chunks.
+fn check_utf8_offsets<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<usize> {
     let mut longest = 0usize;
     for (ci, &(offsets, data)) in columns.iter().enumerate() {
         let corrupt = || Error::Corrupt {
@@ -445,8 +444,7 @@ pub fn code_utf8_offsets<O: Offset>(
         if end > data.len() {
             return Err(corrupt());
         }
-        // Steps between neighbours, in parallel over fixed chunks: all >= 0 (with the ends in
-        // range, every offset then is) and the longest label.
+        // All steps >= 0 (with the ends in range, every offset then is) and the longest label.
         use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
         let steps = offsets.len() - 1;
         let span = |k: usize| {
@@ -469,43 +467,82 @@ pub fn code_utf8_offsets<O: Offset>(
         }
         longest = longest.max(m as usize);
     }
-    let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
-    #[allow(clippy::type_complexity)]
-    let slice = |col: usize, r: usize| -> &[u8] {
-        let (o, d) = columns[col];
-        // Offsets were validated above.
-        &d[o[r].index().unwrap_or(0)..o[r + 1].index().unwrap_or(0)]
-    };
-    let (codes, labels) = if longest <= 15 {
-        // Short labels (model names, ids) pack into one u128 with their length: hashing and
-        // comparing an integer beats a byte-slice memcmp per row.
-        let packed_at = |col: usize, r: usize| -> u128 {
-            let (o, d) = columns[col];
-            let (lo, hi) = (o[r].index().unwrap_or(0), o[r + 1].index().unwrap_or(0));
-            let len = hi - lo;
-            if lo + 16 <= d.len() {
-                // One unaligned 16-byte load, bytes past the label masked off.
-                let word = u128::from_be_bytes(d[lo..lo + 16].try_into().expect("16 bytes"));
-                (word & PREFIX_MASK[len & 15]) | len as u128
-            } else {
-                pack16(&d[lo..hi])
-            }
-        };
-        let (codes, packed) = code_packed(&rows, packed_at)?;
-        (codes, packed.into_iter().map(unpack16).collect::<Vec<_>>())
+    Ok(longest)
+}
+
+/// Row `r` of column `col` packed into a `u128` with its length (labels of at most 15 bytes, in
+/// columns checked by [`check_utf8_offsets`]): hashing and comparing an integer beats a byte-slice
+/// memcmp per row.
+#[inline(always)]
+fn packed_utf8<O: Offset>(columns: &[(&[O], &[u8])], col: usize, r: usize) -> u128 {
+    let (o, d) = columns[col];
+    let (lo, hi) = (o[r].index().unwrap_or(0), o[r + 1].index().unwrap_or(0));
+    let len = hi - lo;
+    if lo + 16 <= d.len() {
+        // One unaligned 16-byte load, bytes past the label masked off.
+        let word = u128::from_be_bytes(d[lo..lo + 16].try_into().expect("16 bytes"));
+        (word & PREFIX_MASK[len & 15]) | len as u128
     } else {
-        let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, slice)?;
-        (codes, labels.into_iter().map(|b| b.into_vec()).collect())
-    };
-    let labels = labels
+        pack16(&d[lo..hi])
+    }
+}
+
+fn utf8_labels(labels: Vec<Vec<u8>>) -> Result<Vec<String>> {
+    labels
         .into_iter()
         .map(|b| {
             String::from_utf8(b).map_err(|e| Error::Corrupt {
                 reason: format!("invalid UTF-8 label: {e}"),
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((codes, labels))
+        .collect()
+}
+
+/// Code UTF-8 strings stored Arrow-style: row `r` of a column is `data[offsets[r]..offsets[r + 1]]`.
+pub fn code_utf8_offsets<O: Offset>(
+    columns: &[(&[O], &[u8])],
+) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
+    let longest = check_utf8_offsets(columns)?;
+    let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
+    let (codes, labels) = if longest <= 15 {
+        let packed_at = |col: usize, r: usize| packed_utf8(columns, col, r);
+        let coded = code_packed::<u32, 14, _>(&rows, packed_at, u32::MAX as usize + 1)?;
+        let (codes, packed) = coded.ok_or(Error::TooManyLabels {
+            count: u32::MAX as usize + 1,
+        })?;
+        (codes, packed.into_iter().map(unpack16).collect::<Vec<_>>())
+    } else {
+        let slice = |col: usize, r: usize| -> &[u8] {
+            let (o, d) = columns[col];
+            // Offsets were validated above.
+            &d[o[r].index().unwrap_or(0)..o[r + 1].index().unwrap_or(0)]
+        };
+        let (codes, labels) = code_parallel::<[u8], Box<[u8]>, _>(&rows, slice)?;
+        (codes, labels.into_iter().map(|b| b.into_vec()).collect())
+    };
+    Ok((codes, utf8_labels(labels)?))
+}
+
+/// Code one Arrow-style UTF-8 column that holds few distinct short values (an outcome or a
+/// position column) into `u8` codes, in the sorted order of the labels like
+/// [`code_utf8_offsets`]. Returns None when a value is longer than 15 bytes or there are more than
+/// 256 distinct values (use [`code_utf8_offsets`] then). A quarter of the output of the general
+/// coder, and a cache of a few KiB.
+pub fn code_utf8_few<O: Offset>(
+    offsets: &[O],
+    data: &[u8],
+) -> Result<Option<(Vec<u8>, Vec<String>)>> {
+    let columns = [(offsets, data)];
+    if check_utf8_offsets(&columns)? > 15 {
+        return Ok(None);
+    }
+    let packed_at = |col: usize, r: usize| packed_utf8(&columns, col, r);
+    let Some((mut codes, packed)) = code_packed::<u8, 10, _>(&[offsets.len() - 1], packed_at, 256)?
+    else {
+        return Ok(None);
+    };
+    let labels = utf8_labels(packed.into_iter().map(unpack16).collect())?;
+    Ok(Some((codes.pop().unwrap_or_default(), labels)))
 }
 
 /// `PREFIX_MASK[len]` keeps the first `len` bytes of a big-endian 16-byte word (never the last,
@@ -568,6 +605,16 @@ impl PackedTable {
         mix64((key as u64) ^ ((key >> 64) as u64).rotate_left(29))
     }
 
+    /// A cheaper hash for the direct-mapped caches in front of the tables (one multiply, every
+    /// row): the fold moves the varying bytes (the label's last characters, wherever they fall)
+    /// into the low half, which the multiply spreads over the high bits the cache uses.
+    #[inline(always)]
+    fn cache_hash(key: u128) -> u64 {
+        let (lo, hi) = (key as u64, (key >> 64) as u64);
+        let x = hi.wrapping_add(lo.rotate_left(23));
+        (x ^ (x >> 32)).wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+
     /// The slot holding `key` (whose [`Self::hash`] is `h`), or the empty slot where it would go.
     #[inline(always)]
     fn find(&self, key: u128, h: u64) -> usize {
@@ -598,12 +645,48 @@ impl PackedTable {
     }
 }
 
+/// A code width for [`code_packed`]: `u32` for labels, `u8` for columns with few values.
+pub(crate) trait CodeWidth: Copy + Default + Send + Sync {
+    fn from_index(i: usize) -> Self;
+    fn index(self) -> usize;
+}
+impl CodeWidth for u32 {
+    #[inline(always)]
+    fn from_index(i: usize) -> Self {
+        i as u32
+    }
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+impl CodeWidth for u8 {
+    #[inline(always)]
+    fn from_index(i: usize) -> Self {
+        i as u8
+    }
+    #[inline(always)]
+    fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Codes per column and the sorted packed labels.
+type PackedCodes<C> = (Vec<Vec<C>>, Vec<u128>);
+
 /// Code labels packed into `u128` (see [`code_utf8_offsets`]) in parallel over fixed row chunks:
 /// each chunk codes its rows against a local open-addressing table (provisional codes in order of
 /// first appearance, written straight into the output); the sorted union of the chunks' labels
 /// gives the final codes, and each chunk's provisional codes are remapped in place. The result does
-/// not depend on the number of threads.
-fn code_packed<G>(rows: &[usize], get: G) -> Result<(Vec<Vec<u32>>, Vec<u128>)>
+/// not depend on the number of threads. None when there are more than `max_labels` distinct labels
+/// (at most `2^(8 * size_of::<C>())`). `BITS` sizes the direct-mapped cache in front of each
+/// chunk's table: `2^BITS` entries, several times the number of labels expected, so that few of
+/// them share an entry (each sharing costs a table probe and a mispredicted branch per row).
+fn code_packed<C: CodeWidth, const BITS: u32, G>(
+    rows: &[usize],
+    get: G,
+    max_labels: usize,
+) -> Result<Option<PackedCodes<C>>>
 where
     G: Fn(usize, usize) -> u128 + Sync,
 {
@@ -615,14 +698,14 @@ where
             tasks.push((col, k * ROW_CHUNK, ((k + 1) * ROW_CHUNK).min(len)));
         }
     }
-    let mut out: Vec<Vec<u32>> = rows.iter().map(|&len| vec![0u32; len]).collect();
+    let mut out: Vec<Vec<C>> = rows.iter().map(|&len| vec![C::default(); len]).collect();
     // Each task's slice of its column's output, in task order: provisional codes are written
     // there and remapped in place (no per-chunk buffers).
-    let mut slots: Vec<&mut [u32]> = Vec::with_capacity(tasks.len());
+    let mut slots: Vec<&mut [C]> = Vec::with_capacity(tasks.len());
     for v in out.iter_mut() {
         slots.extend(v.chunks_mut(ROW_CHUNK));
     }
-    let seen: Vec<Vec<u128>> = slots
+    let seen: Vec<Option<Vec<u128>>> = slots
         .par_iter_mut()
         .zip(tasks.par_iter())
         .map(|(slot, &(col, lo, _))| {
@@ -630,53 +713,56 @@ where
             let mut seen: Vec<u128> = Vec::new();
             // A direct-mapped cache (high hash bits) in front of the table (low bits): most
             // rows hit it with one comparison and no probing loop.
-            const BITS: u32 = 12;
-            let mut cache = vec![(EMPTY, 0u32); 1 << BITS];
+            let mut cache = vec![(EMPTY, C::default()); 1 << BITS];
             for (r, o) in (lo..).zip(slot.iter_mut()) {
                 let key = get(col, r);
-                let h = PackedTable::hash(key);
-                let cs = (h >> (64 - BITS)) as usize;
+                let cs = (PackedTable::cache_hash(key) >> (64 - BITS)) as usize;
                 let (k, c) = cache[cs];
                 *o = if k == key {
                     c
                 } else {
-                    let i = table.find(key, h);
+                    let i = table.find(key, PackedTable::hash(key));
                     let c = if table.keys[i] == key {
                         table.vals[i]
                     } else {
+                        if seen.len() == max_labels {
+                            return None;
+                        }
                         seen.push(key);
                         let c = (seen.len() - 1) as u32;
                         table.insert_at(i, key, c);
                         c
                     };
+                    let c = C::from_index(c as usize);
                     cache[cs] = (key, c);
                     c
                 };
             }
-            seen
+            Some(seen)
         })
         .collect();
+    let Some(seen) = seen.into_iter().collect::<Option<Vec<_>>>() else {
+        return Ok(None);
+    };
     let mut labels: Vec<u128> = seen.iter().flatten().copied().collect();
     labels.sort_unstable();
     labels.dedup();
-    if labels.len() > u32::MAX as usize {
-        return Err(Error::TooManyLabels {
-            count: labels.len(),
-        });
+    if labels.len() > max_labels {
+        return Ok(None);
     }
     slots
         .into_par_iter()
         .zip(seen.par_iter())
         .for_each(|(slot, seen)| {
-            let fin: Vec<u32> = seen
+            let fin: Vec<C> = seen
                 .iter()
-                .map(|k| labels.binary_search(k).map_or(0, |c| c as u32))
+                .map(|k| C::from_index(labels.binary_search(k).unwrap_or(0)))
                 .collect();
             for o in slot.iter_mut() {
-                *o = fin[*o as usize];
+                *o = fin[o.index()];
             }
         });
-    Ok((out, labels))
+    Ok(Some((out, labels)))
 }
 
 #[cfg(test)]
@@ -709,6 +795,48 @@ mod parallel_tests {
         assert!(code_utf8_offsets(&[(&huge, b"ab")]).is_err());
         assert!(code_utf8_offsets(&[(&[-1i32, 1], b"ab")]).is_err());
         assert!(code_utf8_offsets::<i32>(&[(&[], b"ab")]).is_err());
+    }
+
+    #[test]
+    fn few_valued_columns_code_to_u8_like_the_general_coder() {
+        let column = |words: &[String]| {
+            let mut data = Vec::new();
+            let mut offsets = vec![0i64];
+            for w in words {
+                data.extend_from_slice(w.as_bytes());
+                offsets.push(data.len() as i64);
+            }
+            (offsets, data)
+        };
+        // Several chunks, values seen first in different chunks, empty and non-ASCII values.
+        let rows = 2 * crate::par::ROW_CHUNK + 5;
+        let words: Vec<String> = (0..rows)
+            .map(|r| match (r * 7919) % 11 {
+                0 => String::new(),
+                1 if r > crate::par::ROW_CHUNK => "late".into(),
+                k => "é".repeat(k % 4) + "tie",
+            })
+            .collect();
+        let (o, d) = column(&words);
+        let (few, few_labels) = code_utf8_few(&o, &d).unwrap().unwrap();
+        let (general, labels) = code_utf8_offsets(&[(&o, &d)]).unwrap();
+        assert_eq!(few_labels, labels);
+        assert!(few.iter().zip(&general[0]).all(|(&x, &y)| x as u32 == y));
+        // 256 distinct values fit, 257 do not; a value over 15 bytes does not either.
+        let many: Vec<String> = (0..257).map(|k| format!("v{k}")).collect();
+        let (o, d) = column(&many[..256]);
+        let (codes, labels) = code_utf8_few(&o, &d).unwrap().unwrap();
+        assert_eq!(labels.len(), 256);
+        assert!(codes
+            .iter()
+            .enumerate()
+            .all(|(r, &c)| labels[c as usize] == many[r]));
+        let (o, d) = column(&many);
+        assert_eq!(code_utf8_few(&o, &d), Ok(None));
+        let (o, d) = column(&["a".into(), "sixteen bytes!!!".into()]);
+        assert_eq!(code_utf8_few(&o, &d), Ok(None));
+        // Offsets past the data are corrupt here too.
+        assert!(code_utf8_few(&[0i32, 5], b"ab").is_err());
     }
 
     #[test]

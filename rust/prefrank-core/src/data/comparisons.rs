@@ -128,10 +128,11 @@ pub fn numeric_outcome_ties(p: &[f64]) -> Result<Vec<u8>> {
     Ok(tie)
 }
 
-/// Outcomes of a categorical outcome column from its codes: `p[r] = p_of[codes[r]]`,
-/// `tie[r] = tie_of[codes[r]]`, in parallel over fixed chunks. Codes must index the tables.
-pub fn outcomes_from_codes(
-    codes: &[u32],
+/// Outcomes of a categorical outcome column from its codes (`u8` or `u32`): `p[r] = p_of[codes[r]]`,
+/// `tie[r] = tie_of[codes[r]]`, in parallel over fixed chunks. A code outside the tables is an
+/// error naming the first such row.
+pub fn outcomes_from_codes<C: Copy + Into<u64> + Sync>(
+    codes: &[C],
     p_of: &[f64],
     tie_of: &[u8],
 ) -> Result<(Vec<f64>, Vec<u8>)> {
@@ -144,24 +145,45 @@ pub fn outcomes_from_codes(
             right_len: tie_of.len(),
         });
     }
-    if let Some(r) = codes.iter().position(|&c| c as usize >= p_of.len()) {
-        return Err(Error::CodeOutOfRange {
+    let out_of_range = |r: usize| {
+        let code: u64 = codes[r].into();
+        Error::CodeOutOfRange {
             row: r,
-            code: codes[r],
+            code: u32::try_from(code).unwrap_or(u32::MAX),
             n_items: p_of.len(),
-        });
-    }
+        }
+    };
+    let Some(last) = p_of.len().checked_sub(1) else {
+        return match codes.is_empty() {
+            true => Ok((Vec::new(), Vec::new())),
+            false => Err(out_of_range(0)),
+        };
+    };
     let mut p = vec![0.0; codes.len()];
     let mut tie = vec![0u8; codes.len()];
-    p.par_chunks_mut(ROW_CHUNK)
+    // Branch-free gather (clamped index, flag); a flagged chunk is searched for its first bad row.
+    let clean: Vec<bool> = p
+        .par_chunks_mut(ROW_CHUNK)
         .zip(tie.par_chunks_mut(ROW_CHUNK))
         .zip(codes.par_chunks(ROW_CHUNK))
-        .for_each(|((p, t), c)| {
+        .map(|((p, t), c)| {
+            let mut bad = false;
             for ((p, t), &c) in p.iter_mut().zip(t.iter_mut()).zip(c) {
-                *p = p_of[c as usize];
-                *t = tie_of[c as usize];
+                let c: u64 = c.into();
+                bad |= c > last as u64;
+                let i = (c as usize).min(last);
+                *p = p_of[i];
+                *t = tie_of[i];
             }
-        });
+            !bad
+        })
+        .collect();
+    if let Some(k) = clean.iter().position(|ok| !ok) {
+        let r = (k * ROW_CHUNK..codes.len())
+            .find(|&r| codes[r].into() > last as u64)
+            .unwrap_or(k * ROW_CHUNK);
+        return Err(out_of_range(r));
+    }
     Ok((p, tie))
 }
 
@@ -280,11 +302,11 @@ mod tests {
 
     #[test]
     fn outcomes_gather_from_codes_and_check_them() {
-        let (p, t) = outcomes_from_codes(&[2, 0, 1, 2], &[1.0, 0.0, 0.5], &[0, 0, 1]).unwrap();
+        let (p, t) = outcomes_from_codes(&[2u32, 0, 1, 2], &[1.0, 0.0, 0.5], &[0, 0, 1]).unwrap();
         assert_eq!(p, vec![0.5, 1.0, 0.0, 0.5]);
         assert_eq!(t, vec![1, 0, 0, 1]);
         assert!(matches!(
-            outcomes_from_codes(&[0, 3], &[1.0, 0.0, 0.5], &[0, 0, 1]),
+            outcomes_from_codes(&[0u32, 3], &[1.0, 0.0, 0.5], &[0, 0, 1]),
             Err(Error::CodeOutOfRange {
                 row: 1,
                 code: 3,
@@ -292,8 +314,27 @@ mod tests {
             })
         ));
         assert!(matches!(
-            outcomes_from_codes(&[0], &[1.0], &[0, 0]),
+            outcomes_from_codes(&[0u32], &[1.0], &[0, 0]),
             Err(Error::LengthMismatch { .. })
+        ));
+        // u8 codes, several chunks, the first bad row named even when later chunks are bad too.
+        let mut codes = vec![1u8; 2 * ROW_CHUNK + 5];
+        let (p, t) = outcomes_from_codes(&codes, &[1.0, 0.5], &[0, 1]).unwrap();
+        assert!(p.iter().all(|&x| x == 0.5) && t.iter().all(|&x| x == 1));
+        codes[ROW_CHUNK + 9] = 2;
+        codes[2 * ROW_CHUNK + 1] = 7;
+        assert!(matches!(
+            outcomes_from_codes(&codes, &[1.0, 0.5], &[0, 1]),
+            Err(Error::CodeOutOfRange { row, code: 2, n_items: 2 }) if row == ROW_CHUNK + 9
+        ));
+        // Empty tables: fine for no rows, an error naming row 0 otherwise.
+        assert_eq!(
+            outcomes_from_codes::<u8>(&[], &[], &[]),
+            Ok((vec![], vec![]))
+        );
+        assert!(matches!(
+            outcomes_from_codes(&[0u8], &[], &[]),
+            Err(Error::CodeOutOfRange { row: 0, .. })
         ));
     }
 
