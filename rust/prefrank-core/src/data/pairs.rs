@@ -16,6 +16,10 @@ use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 /// Up to this many items [`PairCounts::from_i64_hard`] counts (its histogram stays in cache).
 pub const FUSED_MAX_ITEMS: usize = 256;
 
+/// Up to this many histogram counters ([`PairCounts::hist_dense_hard`]) count directly: the
+/// histogram stays in cache.
+const HIST_IN_CACHE: usize = 4 << 15;
+
 /// Up to this many items the table is dense by default.
 pub const DENSE_MAX_ITEMS: usize = 2048;
 
@@ -132,15 +136,22 @@ impl PairCounts {
             ROW_CHUNK
         };
         if dense && keep.is_none() && c.weight.is_none() && rows <= u32::MAX as usize {
-            // Unweighted win/loss/tie rows: integer histograms merged as integers, converted to
-            // weights once (None: a soft outcome somewhere, counted by the general path below).
-            let map = |k: usize| Self::hist_dense_hard(c, k * chunk, ((k + 1) * chunk).min(rows));
-            let merge = |x: Option<Vec<u32>>, y: Option<Vec<u32>>| {
-                let (mut x, y) = (x?, y?);
-                x.iter_mut().zip(&y).for_each(|(u, v)| *u += v);
-                Some(x)
+            // Unweighted win/loss/tie rows: integer histograms, converted to weights once (None:
+            // a soft outcome somewhere, counted by the general path below). Integer counts are the
+            // same in any order, so the result does not depend on the number of threads.
+            let hist = if 3 * n_pairs(n) <= HIST_IN_CACHE {
+                let map =
+                    |k: usize| Self::hist_dense_hard(c, k * chunk, ((k + 1) * chunk).min(rows));
+                let merge = |x: Option<Vec<u32>>, y: Option<Vec<u32>>| {
+                    let (mut x, y) = (x?, y?);
+                    x.iter_mut().zip(&y).for_each(|(u, v)| *u += v);
+                    Some(x)
+                };
+                tree_map_reduce(n_chunks(rows, chunk), &map, &merge).flatten()
+            } else {
+                Self::hist_dense_hard_partitioned(c)
             };
-            if let Some(hist) = tree_map_reduce(n_chunks(rows, chunk), &map, &merge).flatten() {
+            if let Some(hist) = hist {
                 return Self::dense_from_hist(n, &hist);
             }
         }
@@ -190,15 +201,10 @@ impl PairCounts {
 
     /// Unweighted win/loss/tie rows `lo..hi`: a `u32` histogram over (pair, outcome) slots
     /// `3 * pair + k` (k = 0: i beat j, 1: j beat i, 2: tie), or None when a row has a soft
-    /// outcome. Incrementing a multi-megabyte histogram at random is bound by cache misses, so for
-    /// many items the slots are first partitioned by their high bits (a counting-sort scatter with
-    /// sequential writes) and each partition is then counted into a cache-sized window.
+    /// outcome. For histograms that stay in cache ([`HIST_IN_CACHE`] counters at most).
     fn hist_dense_hard(c: &ComparisonsRef<'_>, lo: usize, hi: usize) -> Option<Vec<u32>> {
         let n = c.n_items;
-        let slots = 3 * n_pairs(n);
-        // Each bucket covers 2^15 slots (128 KiB of counters), which stays in cache.
-        const WINDOW_BITS: u32 = 15;
-        let mut hist = vec![0u32; slots];
+        let mut hist = vec![0u32; 3 * n_pairs(n)];
         let rows = c.a[lo..hi]
             .iter()
             .zip(&c.b[lo..hi])
@@ -206,46 +212,118 @@ impl PairCounts {
             .zip(&c.tie[lo..hi]);
         // Branch-free: soft outcomes are checked once at the end.
         let mut soft = false;
-        let mut slot_of = |a: u32, b: u32, p: f64, t: u8| -> usize {
+        for (((&a, &b), &p), &t) in rows {
             let tie = t != 0;
             soft |= !(tie | (p == 1.0) | (p == 0.0));
-            hard_slot(n, a as usize, b as usize, p == 1.0, tie)
-        };
-        if slots <= 4 << WINDOW_BITS {
-            // A histogram this small stays in cache: count straight into it.
-            for (((&a, &b), &p), &t) in rows {
-                hist[slot_of(a, b, p, t)] += 1;
-            }
-            return (!soft).then_some(hist);
+            hist[hard_slot(n, a as usize, b as usize, p == 1.0, tie)] += 1;
         }
-        let keys: Vec<u32> = rows
-            .map(|(((&a, &b), &p), &t)| slot_of(a, b, p, t) as u32)
+        (!soft).then_some(hist)
+    }
+
+    /// [`Self::hist_dense_hard`] for histograms too large for the cache (many items), over all
+    /// rows at once (None also when one item's slots exceed a window: over 10,922 items). Incrementing a multi-megabyte histogram at random is bound by cache misses,
+    /// so rows are first partitioned (a counting sort) into buckets of consecutive lower codes
+    /// whose slots span at most `2^WINDOW_BITS` counters, then each bucket is counted into its
+    /// cache-sized window. Pass 1 counts rows per (chunk, bucket); pass 2 sorts each chunk's rows
+    /// by bucket, writing each row's slot relative to its bucket's first (`u16`); pass 3 counts
+    /// each bucket's pieces. Every pass runs in parallel (over row chunks, then over buckets),
+    /// and the only buffer is one `u16` per row.
+    fn hist_dense_hard_partitioned(c: &ComparisonsRef<'_>) -> Option<Vec<u32>> {
+        use rayon::prelude::*;
+        const WINDOW_BITS: u32 = 15;
+        let (n, rows) = (c.n_items, c.len());
+        let slots = 3 * n_pairs(n);
+        // Bucket of each lower code i: its slots 3 * tri(n, i, i + 1) .. + 3 * (n - 1 - i) are
+        // contiguous; consecutive codes share a bucket while their slots fit one window.
+        let first_slot = |i: usize| 3 * (i * (2 * n - i - 1) / 2);
+        if 3 * n > 1 << WINDOW_BITS {
+            return None;
+        }
+        let mut bucket_of = vec![0u16; n];
+        let mut starts = vec![0usize];
+        for (i, b) in bucket_of.iter_mut().enumerate() {
+            let last = starts[starts.len() - 1];
+            if first_slot(i + 1).min(slots) - last > 1 << WINDOW_BITS {
+                starts.push(first_slot(i));
+            }
+            *b = (starts.len() - 1) as u16;
+        }
+        starts.push(slots);
+        let buckets = starts.len() - 1;
+        let chunks = n_chunks(rows, ROW_CHUNK);
+        let span = |k: usize| k * ROW_CHUNK..((k + 1) * ROW_CHUNK).min(rows);
+        // Pass 1: rows per bucket in each chunk.
+        let counts: Vec<Vec<u32>> = (0..chunks)
+            .into_par_iter()
+            .map(|k| {
+                let r = span(k);
+                let mut cnt = vec![0u32; buckets];
+                for (&x, &y) in c.a[r.clone()].iter().zip(&c.b[r]) {
+                    cnt[bucket_of[x.min(y) as usize] as usize] += 1;
+                }
+                cnt
+            })
             .collect();
+        // Where each (chunk, bucket) piece starts within its chunk's stretch of the buffer.
+        let offsets: Vec<Vec<usize>> = counts
+            .iter()
+            .map(|cnt| {
+                let mut at = 0usize;
+                cnt.iter()
+                    .map(|&m| {
+                        at += m as usize;
+                        at - m as usize
+                    })
+                    .collect()
+            })
+            .collect();
+        // Pass 2: each row's slot, relative to its bucket's first, to its bucket's piece of the
+        // chunk's stretch (branch-free; soft outcomes are flagged and send the caller to the
+        // general path).
+        let mut sorted = vec![0u16; rows];
+        let soft = sorted
+            .par_chunks_mut(ROW_CHUNK)
+            .enumerate()
+            .map(|(k, out)| {
+                let r = span(k);
+                let mut fill = offsets[k].clone();
+                let mut soft = false;
+                let rows = c.a[r.clone()]
+                    .iter()
+                    .zip(&c.b[r.clone()])
+                    .zip(&c.p[r.clone()])
+                    .zip(&c.tie[r]);
+                for (((&x, &y), &q), &t) in rows {
+                    let tie = t != 0;
+                    soft |= !(tie | (q == 1.0) | (q == 0.0));
+                    let bk = bucket_of[x.min(y) as usize] as usize;
+                    let slot = hard_slot(n, x as usize, y as usize, q == 1.0, tie);
+                    out[fill[bk]] = (slot - starts[bk]) as u16;
+                    fill[bk] += 1;
+                }
+                soft
+            })
+            .reduce(|| false, |x, y| x | y);
         if soft {
             return None;
         }
-        let shift = WINDOW_BITS;
-        let buckets = (slots >> shift) + 1;
-        let mut start = vec![0usize; buckets + 1];
-        for &k in &keys {
-            start[(k >> shift) as usize + 1] += 1;
-        }
+        // Pass 3: each bucket's pieces (one per chunk) into its window of the histogram.
+        let mut hist = vec![0u32; slots];
+        let mut windows: Vec<&mut [u32]> = Vec::with_capacity(buckets);
+        let mut hist_rest: &mut [u32] = &mut hist;
         for b in 0..buckets {
-            start[b + 1] += start[b];
+            let (w, h) = hist_rest.split_at_mut(starts[b + 1] - starts[b]);
+            windows.push(w);
+            hist_rest = h;
         }
-        let mut pos = start.clone();
-        let mut sorted = vec![0u32; keys.len()];
-        for &k in &keys {
-            let b = (k >> shift) as usize;
-            sorted[pos[b]] = k;
-            pos[b] += 1;
-        }
-        drop(keys);
-        for b in 0..buckets {
-            for &k in &sorted[start[b]..start[b + 1]] {
-                hist[k as usize] += 1;
+        windows.into_par_iter().enumerate().for_each(|(b, w)| {
+            for (k, out) in sorted.chunks(ROW_CHUNK).enumerate() {
+                let at = offsets[k][b];
+                for &x in &out[at..at + counts[k][b] as usize] {
+                    w[x as usize] += 1;
+                }
             }
-        }
+        });
         Some(hist)
     }
 
@@ -665,8 +743,15 @@ mod tests {
     fn hard_outcome_histograms_match_the_general_counter() {
         // Unweighted win/loss/tie rows take the integer histogram (direct for small n, partitioned
         // for large n); unit weights force the general floating-point counter on the same rows.
-        for n in [7usize, 60, 700] {
-            let rows = 50_000;
+        // Several chunks, and a soft outcome in the last row (the general path counts it).
+        for (n, rows, soft) in [
+            (7usize, 50_000, false),
+            (60, 50_000, false),
+            (700, 2 * ROW_CHUNK + 5, false),
+            (2048, 50_000, false),
+            (60, 1000, true),
+            (700, 1000, true),
+        ] {
             let mut s = 12345u64;
             let mut next = || {
                 s = s
@@ -687,6 +772,10 @@ mod tests {
                 p.push([1.0, 0.0, 0.5][k]);
                 t.push((k == 2) as u8);
             }
+            if soft {
+                p[rows - 1] = 0.25;
+                t[rows - 1] = 0;
+            }
             let ones = vec![1.0; rows];
             let hard = ComparisonsRef {
                 n_items: n,
@@ -700,6 +789,12 @@ mod tests {
                 weight: Some(&ones),
                 ..hard
             };
+            // The integer paths take hard rows and decline soft ones.
+            let integer = match 3 * n_pairs(n) <= HIST_IN_CACHE {
+                true => PairCounts::hist_dense_hard(&hard, 0, rows),
+                false => PairCounts::hist_dense_hard_partitioned(&hard),
+            };
+            assert_eq!(integer.is_some(), !soft, "n = {n}");
             let h = PairCounts::from_comparisons(&hard, None, Some(true));
             let g = PairCounts::from_comparisons(&general, None, Some(true));
             assert_eq!(h, g, "n = {n}");
