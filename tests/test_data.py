@@ -264,17 +264,35 @@ def test_llmfao_left_right(data_dir):
         max_size=60,
     ),
     st.booleans(),
+    st.booleans(),
 )
-def test_arrow_outcomes_match_the_object_path(outcomes, large):
+def test_arrow_outcomes_match_the_object_path(outcomes, large, use_mapping):
+    # Exact vocabulary spellings take the one-pass path (outcomes_utf8), others the uint8 coder.
     pa = pytest.importorskip("pyarrow")
+    mapping = {"": "b", "é": 0.25} if use_mapping else None
+    if not use_mapping:
+        outcomes = [o for o in outcomes if o not in ("", "é")] or ["a"]
     n = len(outcomes)
     a, b = ["x", "y"] * n, ["y", "x"] * n
     outcomes = outcomes * 2
     typ = pa.large_string() if large else pa.string()
-    mapping = {"": "b", "é": 0.25}
     ref = pr.comparisons(a=a, b=b, outcome=np.array(outcomes, object), outcomes=mapping)
     got = pr.comparisons(a=a, b=b, outcome=pa.array(outcomes, type=typ), outcomes=mapping)
     same(ref, got)
+
+
+def test_exact_vocabulary_outcomes_take_the_one_pass_path():
+    pa = pytest.importorskip("pyarrow")
+    from prefrank import _core
+    from prefrank.data import _VOCABULARY_COLUMNS, _arrow_utf8
+
+    exact = pa.array(["model_a", "tie (bothbad)", "b", "draw"])
+    p, tie = _core.outcomes_utf8(*_arrow_utf8(exact, "o"), *_VOCABULARY_COLUMNS)
+    assert p.tolist() == [1.0, 0.5, 0.0, 0.5] and tie.tolist() == [0, 1, 0, 1]
+    for other in (["a", "MODEL_B"], ["a", "left"], ["a", "model_a_is_better"]):
+        assert _core.outcomes_utf8(*_arrow_utf8(pa.array(other), "o"), *_VOCABULARY_COLUMNS) is None
+    with pytest.raises(ValueError, match="same length"):
+        _core.outcomes_utf8(*_arrow_utf8(exact, "o"), ["a"], [1.0, 0.0], [0])
 
 
 def test_arrow_outcomes_with_many_or_long_values_take_the_general_coder():
@@ -305,9 +323,7 @@ def test_arrow_outcome_and_position_errors_name_the_row():
         pr.comparisons(a=["x", "y", "x"], b=["y", "x", "y"], outcome=pa.array(["a", "b", "draw?"]))
     with pytest.raises(pr.PrefrankError, match=r"row 1: column 'outcome' is missing a label \(null\)"):
         pr.comparisons(a=["x", "y"], b=["y", "x"], outcome=pa.array(["a", None]))
-    c = pr.comparisons(
-        a=["x", "x"], b=["y", "y"], outcome=pa.array(["left", "left"]), position=pa.array(["a", "b"])
-    )
+    c = pr.comparisons(a=["x", "x"], b=["y", "y"], outcome=pa.array(["left", "left"]), position=pa.array(["a", "b"]))
     assert c.p.tolist() == [1.0, 0.0] and c.first.tolist() == [0, 1]
     with pytest.raises(pr.PrefrankError, match=r"row 1: position 'z' in column 'position' is neither item a"):
         pr.comparisons(a=["x", "x"], b=["y", "y"], outcome=["left", "left"], position=pa.array(["x", "z"]))

@@ -11,8 +11,7 @@ class NotIdentifiableError(PrefrankError): ...
 
 def numeric_outcome_ties(p: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]: ...
 def outcomes_from_codes(
-    codes: npt.NDArray[np.uint32] | npt.NDArray[np.uint8],
-    p_of: npt.NDArray[np.float64], tie_of: npt.NDArray[np.uint8]
+    codes: npt.NDArray[np.uint32] | npt.NDArray[np.uint8], p_of: npt.NDArray[np.float64], tie_of: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
 def validate_comparisons(
     n_items: int,
@@ -36,6 +35,13 @@ def code_utf8_32(
 def code_utf8_few(
     offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64], data: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.uint8], list[str]] | None: ...
+def outcomes_utf8(
+    offsets: npt.NDArray[np.int32] | npt.NDArray[np.int64],
+    data: npt.NDArray[np.uint8],
+    values: list[str],
+    p_of: list[float],
+    tie_of: list[int],
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]] | None: ...
 def code_i64(
     columns: list[npt.NDArray[np.int64]],
 ) -> tuple[list[npt.NDArray[np.uint32]], npt.NDArray[np.int64]]: ...

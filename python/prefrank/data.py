@@ -51,6 +51,11 @@ OUTCOME_VOCABULARY: dict[str, tuple[float, bool]] = {
     "tie (bothbad)": _TIE,
     "draw": _TIE,
 }
+_VOCABULARY_COLUMNS = (
+    list(OUTCOME_VOCABULARY),
+    [p for p, _ in OUTCOME_VOCABULARY.values()],
+    [int(t) for _, t in OUTCOME_VOCABULARY.values()],
+)
 _POSITIONAL = {"left": 0, "right": 1, "first": 0, "second": 1}
 _USER_TARGETS: dict[str, tuple[float, bool]] = {"a": _A, "b": _B, "tie": _TIE}
 
@@ -520,6 +525,13 @@ def _decode_outcome(
                 "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)"
             ) from None
         return p, tie
+    if arr is None and mapping is None:
+        # Arrow strings spelled exactly as in the vocabulary: (p, tie) in one pass.
+        utf8 = _arrow_utf8(values, name)
+        if utf8 is not None:
+            known = _core.outcomes_utf8(*utf8, *_VOCABULARY_COLUMNS)
+            if known is not None:
+                return known
     # Categorical outcomes: code the distinct values, map each through the vocabulary.
     codes, uniques = _code_few(values if arr is None else arr, name)
     p_u = np.empty(len(uniques), np.float64)

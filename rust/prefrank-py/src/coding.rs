@@ -164,6 +164,37 @@ pub fn code_utf8<'py>(
     ))
 }
 
+/// Arrow offsets of either width (`string` or `large_string`), borrowed from numpy.
+enum Offsets<'py> {
+    I32(PyReadonlyArray1<'py, i32>),
+    I64(PyReadonlyArray1<'py, i64>),
+}
+
+impl<'py> Offsets<'py> {
+    fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<PyReadonlyArray1<'py, i32>>() {
+            Ok(o) => Ok(Offsets::I32(o)),
+            Err(_) => Ok(Offsets::I64(obj.extract()?)),
+        }
+    }
+}
+
+/// Run `$body` with `$o` bound to the offsets as a slice of their own width, the GIL released.
+macro_rules! with_offsets {
+    ($py:expr, $offsets:expr, |$o:ident| $body:expr) => {
+        match &$offsets {
+            Offsets::I32(a) => {
+                let $o = a.as_slice()?;
+                $py.detach(|| $body)
+            }
+            Offsets::I64(a) => {
+                let $o = a.as_slice()?;
+                $py.detach(|| $body)
+            }
+        }
+    };
+}
+
 /// Code one Arrow-style UTF-8 column of few distinct short values (outcomes, positions) into
 /// `uint8` codes; `offsets` is `int32` or `int64`. None when the general coder is needed.
 #[pyfunction]
@@ -173,15 +204,36 @@ pub fn code_utf8_few<'py>(
     offsets: &Bound<'py, PyAny>,
     data: PyReadonlyArray1<'py, u8>,
 ) -> PyResult<Option<(Bound<'py, PyArray1<u8>>, Vec<String>)>> {
-    let d = data.as_slice()?;
-    let coded = if let Ok(o32) = offsets.extract::<PyReadonlyArray1<'py, i32>>() {
-        let o = o32.as_slice()?;
-        py.detach(|| coding::code_utf8_few(o, d))
-    } else {
-        let o64 = offsets.extract::<PyReadonlyArray1<'py, i64>>()?;
-        let o = o64.as_slice()?;
-        py.detach(|| coding::code_utf8_few(o, d))
-    }
-    .map_err(|e| to_py(py, e))?;
+    let (offsets, d) = (Offsets::extract(offsets)?, data.as_slice()?);
+    let coded =
+        with_offsets!(py, offsets, |o| coding::code_utf8_few(o, d)).map_err(|e| to_py(py, e))?;
     Ok(coded.map(|(codes, labels)| (codes.into_pyarray(py), labels)))
+}
+
+/// `(p, tie)` of an Arrow-style UTF-8 outcome column whose values all appear verbatim in
+/// `values` (with `p_of`, `tie_of`); `offsets` is `int32` or `int64`. None otherwise.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+pub fn outcomes_utf8<'py>(
+    py: Python<'py>,
+    offsets: &Bound<'py, PyAny>,
+    data: PyReadonlyArray1<'py, u8>,
+    values: Vec<String>,
+    p_of: Vec<f64>,
+    tie_of: Vec<u8>,
+) -> PyResult<Option<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u8>>)>> {
+    if values.len() != p_of.len() || values.len() != tie_of.len() {
+        return Err(pyo3::exceptions::PyValueError::new_err(
+            "values, p_of and tie_of must have the same length",
+        ));
+    }
+    let vocab: Vec<(&[u8], f64, u8)> = values
+        .iter()
+        .zip(p_of.iter().zip(&tie_of))
+        .map(|(v, (&p, &t))| (v.as_bytes(), p, t))
+        .collect();
+    let (offsets, d) = (Offsets::extract(offsets)?, data.as_slice()?);
+    let out = with_offsets!(py, offsets, |o| coding::outcomes_utf8(o, d, &vocab))
+        .map_err(|e| to_py(py, e))?;
+    Ok(out.map(|(p, t)| (p.into_pyarray(py), t.into_pyarray(py))))
 }

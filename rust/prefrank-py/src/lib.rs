@@ -322,6 +322,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(coding::code_utf8, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_utf8_32, m)?)?;
     m.add_function(wrap_pyfunction!(coding::code_utf8_few, m)?)?;
+    m.add_function(wrap_pyfunction!(coding::outcomes_utf8, m)?)?;
     m.add_class::<PairCounts>()?;
     agreement::register(m)?;
     consistency::register(m)?;

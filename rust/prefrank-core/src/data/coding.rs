@@ -545,6 +545,54 @@ pub fn code_utf8_few<O: Offset>(
     Ok(Some((codes.pop().unwrap_or_default(), labels)))
 }
 
+/// Outcomes `(p, tie)` of an Arrow-style UTF-8 outcome column straight from a vocabulary of exact
+/// values (`(value, p, tie)`), in one parallel pass with no intermediate codes. Returns None when
+/// a row holds anything else (another spelling, a position, a long value): the caller then codes
+/// the distinct values and maps them, which also names bad rows. Values over 15 bytes in the
+/// vocabulary never match.
+pub fn outcomes_utf8<O: Offset>(
+    offsets: &[O],
+    data: &[u8],
+    vocab: &[(&[u8], f64, u8)],
+) -> Result<Option<(Vec<f64>, Vec<u8>)>> {
+    use crate::par::ROW_CHUNK;
+    use rayon::prelude::*;
+    let columns = [(offsets, data)];
+    if check_utf8_offsets(&columns)? > 15 {
+        return Ok(None);
+    }
+    let known: Vec<(u128, f64, u8)> = vocab
+        .iter()
+        .filter(|(v, _, _)| v.len() <= 15)
+        .map(|&(v, p, t)| (pack16(v), p, t))
+        .collect();
+    let rows = offsets.len() - 1;
+    let mut p = vec![0.0; rows];
+    let mut tie = vec![0u8; rows];
+    let matched = p
+        .par_chunks_mut(ROW_CHUNK)
+        .zip(tie.par_chunks_mut(ROW_CHUNK))
+        .enumerate()
+        .all(|(k, (p, tie))| {
+            // A direct-mapped cache of vocabulary entries; a miss searches the vocabulary.
+            const BITS: u32 = 10;
+            let mut cache = vec![(EMPTY, 0.0f64, 0u8); 1 << BITS];
+            for (r, (p, t)) in (k * ROW_CHUNK..).zip(p.iter_mut().zip(tie.iter_mut())) {
+                let key = packed_utf8(&columns, 0, r);
+                let cs = (PackedTable::cache_hash(key) >> (64 - BITS)) as usize;
+                if cache[cs].0 != key {
+                    match known.iter().find(|e| e.0 == key) {
+                        Some(&e) => cache[cs] = e,
+                        None => return false,
+                    }
+                }
+                (*p, *t) = (cache[cs].1, cache[cs].2);
+            }
+            true
+        });
+    Ok(matched.then_some((p, tie)))
+}
+
 /// `PREFIX_MASK[len]` keeps the first `len` bytes of a big-endian 16-byte word (never the last,
 /// which holds the length).
 const PREFIX_MASK: [u128; 16] = {
@@ -797,17 +845,23 @@ mod parallel_tests {
         assert!(code_utf8_offsets::<i32>(&[(&[], b"ab")]).is_err());
     }
 
+    /// An Arrow-style column (offsets, data) of `words`.
+    fn utf8_column<O: TryFrom<usize>, S: AsRef<str>>(words: &[S]) -> (Vec<O>, Vec<u8>)
+    where
+        O::Error: std::fmt::Debug,
+    {
+        let mut data = Vec::new();
+        let mut offsets = vec![O::try_from(0).unwrap()];
+        for w in words {
+            data.extend_from_slice(w.as_ref().as_bytes());
+            offsets.push(O::try_from(data.len()).unwrap());
+        }
+        (offsets, data)
+    }
+
     #[test]
     fn few_valued_columns_code_to_u8_like_the_general_coder() {
-        let column = |words: &[String]| {
-            let mut data = Vec::new();
-            let mut offsets = vec![0i64];
-            for w in words {
-                data.extend_from_slice(w.as_bytes());
-                offsets.push(data.len() as i64);
-            }
-            (offsets, data)
-        };
+        let column = |words: &[String]| utf8_column::<i64, _>(words);
         // Several chunks, values seen first in different chunks, empty and non-ASCII values.
         let rows = 2 * crate::par::ROW_CHUNK + 5;
         let words: Vec<String> = (0..rows)
@@ -837,6 +891,37 @@ mod parallel_tests {
         assert_eq!(code_utf8_few(&o, &d), Ok(None));
         // Offsets past the data are corrupt here too.
         assert!(code_utf8_few(&[0i32, 5], b"ab").is_err());
+    }
+
+    #[test]
+    fn outcomes_come_straight_from_the_vocabulary_or_not_at_all() {
+        let vocab: [(&[u8], f64, u8); 4] = [
+            (b"a", 1.0, 0),
+            (b"b", 0.0, 0),
+            (b"tie (bothbad)", 0.5, 1),
+            (b"a value over 15 bytes", 1.0, 0),
+        ];
+        let column = |words: &[&str]| utf8_column::<i32, _>(words);
+        // Several chunks; the last row ends the buffer (no 16-byte load past it).
+        let rows = 2 * crate::par::ROW_CHUNK + 3;
+        let words: Vec<&str> = (0..rows)
+            .map(|r| ["a", "b", "tie (bothbad)"][(r * 7) % 3])
+            .collect();
+        let (o, d) = column(&words);
+        let (p, t) = outcomes_utf8(&o, &d, &vocab).unwrap().unwrap();
+        for (r, w) in words.iter().enumerate() {
+            let want = vocab.iter().find(|v| v.0 == w.as_bytes()).unwrap();
+            assert_eq!((p[r], t[r]), (want.1, want.2));
+        }
+        // Another spelling, a long value (even one in the vocabulary), or no vocabulary: None.
+        for odd in ["A", "a value over 15 bytes", "tie"] {
+            let mut w = words.clone();
+            w[crate::par::ROW_CHUNK + 1] = odd;
+            let (o, d) = column(&w);
+            assert_eq!(outcomes_utf8(&o, &d, &vocab), Ok(None), "{odd}");
+        }
+        assert_eq!(outcomes_utf8(&o, &d, &[]), Ok(None));
+        assert!(outcomes_utf8(&[0i32, 5], b"ab", &vocab).is_err());
     }
 
     #[test]
