@@ -529,7 +529,8 @@ def _decode_outcome(
         # Arrow strings spelled exactly as in the vocabulary: (p, tie) in one pass.
         utf8 = _arrow_utf8(values, name)
         if utf8 is not None:
-            known = _core.outcomes_utf8(*utf8, *_VOCABULARY_COLUMNS)
+            values_, p_of, tie_of = _VOCABULARY_COLUMNS
+            known = _core.outcomes_utf8(utf8[0], utf8[1], values_, p_of, tie_of)
             if known is not None:
                 return known
     # Categorical outcomes: code the distinct values, map each through the vocabulary.
