@@ -470,21 +470,47 @@ fn check_utf8_offsets<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<usize> {
     Ok(longest)
 }
 
-/// Row `r` of column `col` packed into a `u128` with its length (labels of at most 15 bytes, in
-/// columns checked by [`check_utf8_offsets`]): hashing and comparing an integer beats a byte-slice
-/// memcmp per row.
+/// Row `r` of column `col` packed into a `u128` with its length, or None when the row's offsets
+/// are not `0 <= lo <= hi <= data.len()` or the label is over 15 bytes. Checking each row here
+/// replaces a separate validation pass over the offsets: every neighbouring pair is some row's,
+/// so a column whose rows all pack is valid, and any failure sends the caller to
+/// [`check_utf8_offsets`] (which names the problem) and the general coder. Hashing and comparing
+/// an integer beats a byte-slice memcmp per row.
 #[inline(always)]
-fn packed_utf8<O: Offset>(columns: &[(&[O], &[u8])], col: usize, r: usize) -> u128 {
+fn packed_utf8<O: Offset>(columns: &[(&[O], &[u8])], col: usize, r: usize) -> Option<u128> {
     let (o, d) = columns[col];
-    let (lo, hi) = (o[r].index().unwrap_or(0), o[r + 1].index().unwrap_or(0));
-    let len = hi - lo;
-    if lo + 16 <= d.len() {
+    let (lo, hi) = (o[r].to_i64(), o[r + 1].to_i64());
+    // Negative lengths wrap to huge ones.
+    let len = hi.wrapping_sub(lo) as u64 as usize;
+    if (lo < 0) | (len > 15) | (hi > d.len() as i64) {
+        return None;
+    }
+    let lo = lo as usize;
+    Some(if lo + 16 <= d.len() {
         // One unaligned 16-byte load, bytes past the label masked off.
         let word = u128::from_be_bytes(d[lo..lo + 16].try_into().expect("16 bytes"));
-        (word & PREFIX_MASK[len & 15]) | len as u128
+        (word & PREFIX_MASK[len]) | len as u128
     } else {
-        pack16(&d[lo..hi])
+        pack16(&d[lo..lo + len])
+    })
+}
+
+/// The ends of each column's offsets are in the data (cheap; the rest is checked row by row).
+fn check_offset_ends<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<()> {
+    for (ci, &(offsets, data)) in columns.iter().enumerate() {
+        let ends = offsets.first().zip(offsets.last());
+        let ok = ends.is_some_and(|(f, l)| {
+            f.index().is_some() && l.index().is_some_and(|e| e <= data.len())
+        });
+        if !ok {
+            return Err(Error::Corrupt {
+                reason: format!(
+                    "column {ci}: string offsets are not monotone within the data buffer"
+                ),
+            });
+        }
     }
+    Ok(())
 }
 
 fn utf8_labels(labels: Vec<Vec<u8>>) -> Result<Vec<String>> {
@@ -502,15 +528,17 @@ fn utf8_labels(labels: Vec<Vec<u8>>) -> Result<Vec<String>> {
 pub fn code_utf8_offsets<O: Offset>(
     columns: &[(&[O], &[u8])],
 ) -> Result<(Vec<Vec<u32>>, Vec<String>)> {
-    let longest = check_utf8_offsets(columns)?;
+    check_offset_ends(columns)?;
     let rows: Vec<usize> = columns.iter().map(|(o, _)| o.len() - 1).collect();
-    let (codes, labels) = if longest <= 15 {
-        let packed_at = |col: usize, r: usize| packed_utf8(columns, col, r);
-        let coded = code_packed::<u32, 14, _>(&rows, packed_at, u32::MAX as usize + 1)?;
-        let (codes, packed) = coded.ok_or(Error::TooManyLabels {
-            count: u32::MAX as usize + 1,
-        })?;
+    // Short labels first; None: a long label, bad offsets, or more labels than u32 codes.
+    let packed_at = |col: usize, r: usize| packed_utf8(columns, col, r);
+    let coded = code_packed::<u32, 14, _>(&rows, packed_at, u32::MAX as usize + 1)?;
+    let (codes, labels) = if let Some((codes, packed)) = coded {
         (codes, packed.into_iter().map(unpack16).collect::<Vec<_>>())
+    } else if check_utf8_offsets(columns)? <= 15 {
+        return Err(Error::TooManyLabels {
+            count: u32::MAX as usize + 1,
+        });
     } else {
         let slice = |col: usize, r: usize| -> &[u8] {
             let (o, d) = columns[col];
@@ -533,12 +561,12 @@ pub fn code_utf8_few<O: Offset>(
     data: &[u8],
 ) -> Result<Option<(Vec<u8>, Vec<String>)>> {
     let columns = [(offsets, data)];
-    if check_utf8_offsets(&columns)? > 15 {
-        return Ok(None);
-    }
+    check_offset_ends(&columns)?;
     let packed_at = |col: usize, r: usize| packed_utf8(&columns, col, r);
     let Some((mut codes, packed)) = code_packed::<u8, 10, _>(&[offsets.len() - 1], packed_at, 256)?
     else {
+        // Bad offsets are an error; a long value or many values are the general coder's.
+        check_utf8_offsets(&columns)?;
         return Ok(None);
     };
     let labels = utf8_labels(packed.into_iter().map(unpack16).collect())?;
@@ -558,9 +586,7 @@ pub fn outcomes_utf8<O: Offset>(
     use crate::par::ROW_CHUNK;
     use rayon::prelude::*;
     let columns = [(offsets, data)];
-    if check_utf8_offsets(&columns)? > 15 {
-        return Ok(None);
-    }
+    check_offset_ends(&columns)?;
     let known: Vec<(u128, f64, u8)> = vocab
         .iter()
         .filter(|(v, _, _)| v.len() <= 15)
@@ -578,7 +604,9 @@ pub fn outcomes_utf8<O: Offset>(
             const BITS: u32 = 10;
             let mut cache = vec![(EMPTY, 0.0f64, 0u8); 1 << BITS];
             for (r, (p, t)) in (k * ROW_CHUNK..).zip(p.iter_mut().zip(tie.iter_mut())) {
-                let key = packed_utf8(&columns, 0, r);
+                let Some(key) = packed_utf8(&columns, 0, r) else {
+                    return false;
+                };
                 let cs = (PackedTable::cache_hash(key) >> (64 - BITS)) as usize;
                 if cache[cs].0 != key {
                     match known.iter().find(|e| e.0 == key) {
@@ -590,7 +618,12 @@ pub fn outcomes_utf8<O: Offset>(
             }
             true
         });
-    Ok(matched.then_some((p, tie)))
+    if !matched {
+        // Bad offsets are an error; anything else is the general path's.
+        check_utf8_offsets(&columns)?;
+        return Ok(None);
+    }
+    Ok(Some((p, tie)))
 }
 
 /// `PREFIX_MASK[len]` keeps the first `len` bytes of a big-endian 16-byte word (never the last,
@@ -726,8 +759,8 @@ type PackedCodes<C> = (Vec<Vec<C>>, Vec<u128>);
 /// each chunk codes its rows against a local open-addressing table (provisional codes in order of
 /// first appearance, written straight into the output); the sorted union of the chunks' labels
 /// gives the final codes, and each chunk's provisional codes are remapped in place. The result does
-/// not depend on the number of threads. None when there are more than `max_labels` distinct labels
-/// (at most `2^(8 * size_of::<C>())`). `BITS` sizes the direct-mapped cache in front of each
+/// not depend on the number of threads. None when `get` declines a row (None) or there are more
+/// than `max_labels` distinct labels (at most `2^(8 * size_of::<C>())`). `BITS` sizes the direct-mapped cache in front of each
 /// chunk's table: `2^BITS` entries, several times the number of labels expected, so that few of
 /// them share an entry (each sharing costs a table probe and a mispredicted branch per row).
 fn code_packed<C: CodeWidth, const BITS: u32, G>(
@@ -736,7 +769,7 @@ fn code_packed<C: CodeWidth, const BITS: u32, G>(
     max_labels: usize,
 ) -> Result<Option<PackedCodes<C>>>
 where
-    G: Fn(usize, usize) -> u128 + Sync,
+    G: Fn(usize, usize) -> Option<u128> + Sync,
 {
     use crate::par::{n_chunks, ROW_CHUNK};
     use rayon::prelude::*;
@@ -763,7 +796,7 @@ where
             // rows hit it with one comparison and no probing loop.
             let mut cache = vec![(EMPTY, C::default()); 1 << BITS];
             for (r, o) in (lo..).zip(slot.iter_mut()) {
-                let key = get(col, r);
+                let key = get(col, r)?;
                 let cs = (PackedTable::cache_hash(key) >> (64 - BITS)) as usize;
                 let (k, c) = cache[cs];
                 *o = if k == key {
@@ -922,6 +955,42 @@ mod parallel_tests {
         }
         assert_eq!(outcomes_utf8(&o, &d, &[]), Ok(None));
         assert!(outcomes_utf8(&[0i32, 5], b"ab", &vocab).is_err());
+    }
+
+    #[test]
+    fn offsets_checked_row_by_row_fail_like_a_separate_pass() {
+        // Short labels over several chunks; then a long label, a decreasing offset and an offset
+        // past the data, each in a later chunk than the first.
+        let rows = 2 * crate::par::ROW_CHUNK + 9;
+        let words: Vec<String> = (0..rows).map(|r| format!("m{}", r % 37)).collect();
+        let at = crate::par::ROW_CHUNK + 5;
+        let mut long = words.clone();
+        long[at] = "a label of twenty b".into();
+        for ws in [&words, &long] {
+            let (o, d) = utf8_column::<i64, _>(ws);
+            let (codes, labels) = code_utf8_offsets(&[(&o, &d)]).unwrap();
+            assert!(codes[0]
+                .iter()
+                .zip(ws)
+                .all(|(&c, w)| &labels[c as usize] == w));
+        }
+        let (o, d) = utf8_column::<i64, _>(&words);
+        let (lo, ld) = utf8_column::<i64, _>(&long);
+        assert_eq!(code_utf8_few(&lo, &ld), Ok(None));
+        let vocab: Vec<(&[u8], f64, u8)> = vec![(b"m1", 1.0, 0)];
+        assert_eq!(outcomes_utf8(&lo, &ld, &vocab), Ok(None));
+        let mut back = o.clone();
+        back[at] = back[at + 1] + 1;
+        let mut past = o.clone();
+        past[at] = d.len() as i64 + 3;
+        for bad in [back, past] {
+            assert!(matches!(
+                code_utf8_offsets(&[(&bad, &d)]),
+                Err(Error::Corrupt { .. })
+            ));
+            assert!(code_utf8_few(&bad, &d).is_err());
+            assert!(outcomes_utf8(&bad, &d, &vocab).is_err());
+        }
     }
 
     #[test]
