@@ -477,10 +477,14 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
     return _code_numpy(arrays, names)
 
 
-def _code_few(values: Any, name: str) -> tuple[np.ndarray, np.ndarray]:
+def _code_few(
+    values: Any, name: str, utf8: tuple[np.ndarray, np.ndarray] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """``(codes, labels)`` of one column that usually holds few distinct values (outcomes,
-    positions): ``uint8`` codes straight from Arrow strings when they fit, else :func:`code_labels`."""
-    utf8 = _arrow_utf8(values, name)
+    positions): ``uint8`` codes straight from Arrow strings when they fit, else :func:`code_labels`.
+    ``utf8`` is the column's Arrow buffers when the caller already has them."""
+    if utf8 is None:
+        utf8 = _arrow_utf8(values, name)
     if utf8 is not None:
         few = _core.code_utf8_few(*utf8)
         if few is not None:
@@ -525,16 +529,15 @@ def _decode_outcome(
                 "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)"
             ) from None
         return p, tie
-    if arr is None and mapping is None:
+    utf8 = _arrow_utf8(values, name) if arr is None else None
+    if utf8 is not None and mapping is None:
         # Arrow strings spelled exactly as in the vocabulary: (p, tie) in one pass.
-        utf8 = _arrow_utf8(values, name)
-        if utf8 is not None:
-            values_, p_of, tie_of = _VOCABULARY_COLUMNS
-            known = _core.outcomes_utf8(utf8[0], utf8[1], values_, p_of, tie_of)
-            if known is not None:
-                return known
+        values_, p_of, tie_of = _VOCABULARY_COLUMNS
+        known = _core.outcomes_utf8(utf8[0], utf8[1], values_, p_of, tie_of)
+        if known is not None:
+            return known
     # Categorical outcomes: code the distinct values, map each through the vocabulary.
-    codes, uniques = _code_few(values if arr is None else arr, name)
+    codes, uniques = _code_few(values if arr is None else arr, name, utf8)
     p_u = np.empty(len(uniques), np.float64)
     tie_u = np.zeros(len(uniques), np.uint8)
     pos_u = np.full(len(uniques), -1, np.int8)

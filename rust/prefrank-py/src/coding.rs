@@ -2,7 +2,7 @@
 //! integer arrays. Several columns are coded together so they share one label table.
 
 use crate::to_py;
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{Element, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use prefrank_core::data::coding::{self, apply_remap, Coder};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -164,36 +164,41 @@ pub fn code_utf8<'py>(
     ))
 }
 
-/// Arrow offsets of either width (`string` or `large_string`), borrowed from numpy.
-enum Offsets<'py> {
-    I32(PyReadonlyArray1<'py, i32>),
-    I64(PyReadonlyArray1<'py, i64>),
+/// A 1-d numpy array of one of two element types (Arrow offsets: `int32` or `int64`; codes:
+/// `uint8` or `uint32`), borrowed; kernels generic over the element take either.
+pub(crate) enum EitherArray<'py, A: Element, B: Element> {
+    A(PyReadonlyArray1<'py, A>),
+    B(PyReadonlyArray1<'py, B>),
 }
 
-impl<'py> Offsets<'py> {
-    fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
-        match obj.extract::<PyReadonlyArray1<'py, i32>>() {
-            Ok(o) => Ok(Offsets::I32(o)),
-            Err(_) => Ok(Offsets::I64(obj.extract()?)),
+impl<'py, A: Element, B: Element> EitherArray<'py, A, B> {
+    pub(crate) fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        match obj.extract::<PyReadonlyArray1<'py, A>>() {
+            Ok(x) => Ok(EitherArray::A(x)),
+            Err(_) => Ok(EitherArray::B(obj.extract()?)),
         }
     }
 }
 
-/// Run `$body` with `$o` bound to the offsets as a slice of their own width, the GIL released.
-macro_rules! with_offsets {
-    ($py:expr, $offsets:expr, |$o:ident| $body:expr) => {
-        match &$offsets {
-            Offsets::I32(a) => {
-                let $o = a.as_slice()?;
+/// Run `$body` with `$x` bound to the array as a slice of its own element type, the GIL released.
+macro_rules! with_either {
+    ($py:expr, $array:expr, |$x:ident| $body:expr) => {
+        match &$array {
+            $crate::coding::EitherArray::A(v) => {
+                let $x = v.as_slice()?;
                 $py.detach(|| $body)
             }
-            Offsets::I64(a) => {
-                let $o = a.as_slice()?;
+            $crate::coding::EitherArray::B(v) => {
+                let $x = v.as_slice()?;
                 $py.detach(|| $body)
             }
         }
     };
 }
+pub(crate) use with_either;
+
+/// Arrow offsets of either width (`string` or `large_string`).
+type Offsets<'py> = EitherArray<'py, i32, i64>;
 
 /// Code one Arrow-style UTF-8 column of few distinct short values (outcomes, positions) into
 /// `uint8` codes; `offsets` is `int32` or `int64`. None when the general coder is needed.
@@ -206,7 +211,7 @@ pub fn code_utf8_few<'py>(
 ) -> PyResult<Option<(Bound<'py, PyArray1<u8>>, Vec<String>)>> {
     let (offsets, d) = (Offsets::extract(offsets)?, data.as_slice()?);
     let coded =
-        with_offsets!(py, offsets, |o| coding::code_utf8_few(o, d)).map_err(|e| to_py(py, e))?;
+        with_either!(py, offsets, |o| coding::code_utf8_few(o, d)).map_err(|e| to_py(py, e))?;
     Ok(coded.map(|(codes, labels)| (codes.into_pyarray(py), labels)))
 }
 
@@ -233,7 +238,7 @@ pub fn outcomes_utf8<'py>(
         .map(|(v, (&p, &t))| (v.as_bytes(), p, t))
         .collect();
     let (offsets, d) = (Offsets::extract(offsets)?, data.as_slice()?);
-    let out = with_offsets!(py, offsets, |o| coding::outcomes_utf8(o, d, &vocab))
+    let out = with_either!(py, offsets, |o| coding::outcomes_utf8(o, d, &vocab))
         .map_err(|e| to_py(py, e))?;
     Ok(out.map(|(p, t)| (p.into_pyarray(py), t.into_pyarray(py))))
 }

@@ -110,14 +110,10 @@ fn outcomes_from_codes<'py>(
     tie_of: PyReadonlyArray1<'py, u8>,
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<u8>>)> {
     let (p, t) = (p_of.as_slice()?, tie_of.as_slice()?);
-    let (p, t) = if let Ok(c8) = codes.extract::<PyReadonlyArray1<'py, u8>>() {
-        let c = c8.as_slice()?;
-        py.detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
-    } else {
-        let c32 = codes.extract::<PyReadonlyArray1<'py, u32>>()?;
-        let c = c32.as_slice()?;
-        py.detach(|| prefrank_core::data::outcomes_from_codes(c, p, t))
-    }
+    let codes = coding::EitherArray::<u8, u32>::extract(codes)?;
+    let (p, t) = coding::with_either!(py, codes, |c| {
+        prefrank_core::data::outcomes_from_codes(c, p, t)
+    })
     .map_err(|e| to_py(py, e))?;
     Ok((p.into_pyarray(py), t.into_pyarray(py)))
 }

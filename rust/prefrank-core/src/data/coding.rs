@@ -430,20 +430,9 @@ impl Offset for i64 {
 /// Check Arrow-style offsets against their data buffer (monotone, in range) and return the
 /// longest label's length. Steps between neighbours are checked in parallel over fixed chunks.
 fn check_utf8_offsets<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<usize> {
+    check_offset_ends(columns)?;
     let mut longest = 0usize;
-    for (ci, &(offsets, data)) in columns.iter().enumerate() {
-        let corrupt = || Error::Corrupt {
-            reason: format!("column {ci}: string offsets are not monotone within the data buffer"),
-        };
-        let (Some(first), Some(last)) = (offsets.first(), offsets.last()) else {
-            return Err(corrupt());
-        };
-        let (Some(_), Some(end)) = (first.index(), last.index()) else {
-            return Err(corrupt());
-        };
-        if end > data.len() {
-            return Err(corrupt());
-        }
+    for (ci, &(offsets, _)) in columns.iter().enumerate() {
         // All steps >= 0 (with the ends in range, every offset then is) and the longest label.
         use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
         let steps = offsets.len() - 1;
@@ -463,7 +452,7 @@ fn check_utf8_offsets<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<usize> {
         })
         .unwrap_or((true, 0));
         if !ok {
-            return Err(corrupt());
+            return Err(corrupt_offsets(ci));
         }
         longest = longest.max(m as usize);
     }
@@ -503,14 +492,16 @@ fn check_offset_ends<O: Offset>(columns: &[(&[O], &[u8])]) -> Result<()> {
             f.index().is_some() && l.index().is_some_and(|e| e <= data.len())
         });
         if !ok {
-            return Err(Error::Corrupt {
-                reason: format!(
-                    "column {ci}: string offsets are not monotone within the data buffer"
-                ),
-            });
+            return Err(corrupt_offsets(ci));
         }
     }
     Ok(())
+}
+
+fn corrupt_offsets(column: usize) -> Error {
+    Error::Corrupt {
+        reason: format!("column {column}: string offsets are not monotone within the data buffer"),
+    }
 }
 
 fn utf8_labels(labels: Vec<Vec<u8>>) -> Result<Vec<String>> {

@@ -76,6 +76,15 @@ fn hard_slot(n: usize, a: usize, b: usize, a_won: bool, tie: bool) -> usize {
     3 * tri(n, a.min(b), a.max(b)) + k
 }
 
+/// [`hard_slot`] of a table row (codes, p(a won), tie flag); sets `soft` when the outcome is not
+/// 1, 0 or a tie (the slot is then meaningless and the caller discards the histogram).
+#[inline(always)]
+fn hard_row_slot(n: usize, a: u32, b: u32, p: f64, tie: u8, soft: &mut bool) -> usize {
+    let tie = tie != 0;
+    *soft |= !(tie | (p == 1.0) | (p == 0.0));
+    hard_slot(n, a as usize, b as usize, p == 1.0, tie)
+}
+
 fn n_pairs(n: usize) -> usize {
     n * n.saturating_sub(1) / 2
 }
@@ -213,9 +222,7 @@ impl PairCounts {
         // Branch-free: soft outcomes are checked once at the end.
         let mut soft = false;
         for (((&a, &b), &p), &t) in rows {
-            let tie = t != 0;
-            soft |= !(tie | (p == 1.0) | (p == 0.0));
-            hist[hard_slot(n, a as usize, b as usize, p == 1.0, tie)] += 1;
+            hist[hard_row_slot(n, a, b, p, t, &mut soft)] += 1;
         }
         (!soft).then_some(hist)
     }
@@ -294,10 +301,8 @@ impl PairCounts {
                     .zip(&c.p[r.clone()])
                     .zip(&c.tie[r]);
                 for (((&x, &y), &q), &t) in rows {
-                    let tie = t != 0;
-                    soft |= !(tie | (q == 1.0) | (q == 0.0));
                     let bk = bucket_of[x.min(y) as usize] as usize;
-                    let slot = hard_slot(n, x as usize, y as usize, q == 1.0, tie);
+                    let slot = hard_row_slot(n, x, y, q, t, &mut soft);
                     out[fill[bk]] = (slot - starts[bk]) as u16;
                     fill[bk] += 1;
                 }
