@@ -106,7 +106,7 @@ def _finish(stats: object) -> dict[str, object]:
 
 
 def run(path: Path, driver: str, batch_rows: int) -> dict[str, object]:
-    from prefrank.stream import accumulate_comparisons
+    from prefrank.stats import accumulate_comparisons
 
     t0 = time.perf_counter()
     extra: dict[str, object] = {}

@@ -12,7 +12,8 @@ import os
 
 import numpy as np
 import pytest
-from prefrank.data import _union_labels_generic, union_labels
+from prefrank.data.coding import _union_labels_generic
+from prefrank.data import union_labels
 
 LABELS = int(os.environ.get("PREFRANK_BENCH_UNION_LABELS", 200_000))
 

@@ -1,4 +1,4 @@
-"""The ``prefrank agreement`` sub-command (python/prefrank/_cli_agreement.py)."""
+"""The ``prefrank agreement`` sub-command (python/prefrank/cli/agreement.py)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,14 @@ from pathlib import Path
 import pandas as pd
 import prefrank.agreement as ag
 import pytest
-from prefrank import _cli_agreement
+from prefrank.cli import agreement as cli_agreement
 
 CROWD = Path(__file__).parent / "data" / "llmfao-crowd.csv"
 
 
 def _run(*argv: str) -> tuple[int, str, str]:
     parser = argparse.ArgumentParser(prog="prefrank")
-    _cli_agreement.add_parser(parser.add_subparsers())
+    cli_agreement.add_parser(parser.add_subparsers())
     args = parser.parse_args(list(argv))
     out, err = io.StringIO(), io.StringIO()
     with redirect_stdout(out), redirect_stderr(err):

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import prefrank as pr
 import pytest
-from prefrank import _cli_audit
+from prefrank.cli import audit as cli_audit
 from prefrank.consistency import audit
 from prefrank.exceptions import PrefrankError
 
@@ -20,7 +20,7 @@ GPT4 = DATA / "llmfao-gpt4.csv"
 def _cli(argv: list[str], capsys) -> tuple[int, str, str]:
     p = argparse.ArgumentParser(prog="prefrank")
     sub = p.add_subparsers()
-    _cli_audit.add_parser(sub)
+    cli_audit.add_parser(sub)
     args = p.parse_args(["audit", *argv])
     rc = args.func(args)
     out = capsys.readouterr()

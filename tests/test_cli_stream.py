@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import prefrank as pr
-import prefrank.robust
+import prefrank.cli.leaderboard as leaderboard_cli
 import pytest
 from prefrank import cli
 from test_scale import _split_files
@@ -47,7 +47,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     """Records how the CLI calls fragility; reading a directory, glob or --batch-rows input whole
     fails the test."""
     calls: list[dict[str, Any]] = []
-    real_fragility, real_rows = prefrank.robust.fragility, cli._leaderboard_rows
+    real_fragility, real_rows = leaderboard_cli.fragility, leaderboard_cli._leaderboard_rows
 
     def fragility(data: Any = None, **kw: Any) -> Any:
         calls.append({"data": data, **kw})
@@ -57,8 +57,8 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
         assert args.batch_rows is None and Path(path).is_file(), f"{path} read whole"
         return real_rows(args, path)
 
-    monkeypatch.setattr(prefrank.robust, "fragility", fragility)
-    monkeypatch.setattr(cli, "_leaderboard_rows", rows)
+    monkeypatch.setattr(leaderboard_cli, "fragility", fragility)
+    monkeypatch.setattr(leaderboard_cli, "_leaderboard_rows", rows)
     return calls
 
 

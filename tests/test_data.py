@@ -284,7 +284,8 @@ def test_arrow_outcomes_match_the_object_path(outcomes, large, use_mapping):
 def test_exact_vocabulary_outcomes_take_the_one_pass_path():
     pa = pytest.importorskip("pyarrow")
     from prefrank import _core
-    from prefrank.data import _VOCABULARY_COLUMNS, _arrow_utf8
+    from prefrank.data.comparisons import _VOCABULARY_COLUMNS
+    from prefrank.data.coding import _arrow_utf8
 
     exact = pa.array(["model_a", "tie (bothbad)", "b", "draw"])
     p, tie = _core.outcomes_utf8(*_arrow_utf8(exact, "o"), *_VOCABULARY_COLUMNS)
@@ -312,7 +313,7 @@ def test_arrow_outcomes_with_many_or_long_values_take_the_general_coder():
     # Sorted codes and labels, across several row chunks.
     rows = 3 * (1 << 18) + 11
     vals = np.array(["tie", "b", "a"], object)[np.arange(rows) % 3]
-    codes, labels = _core.code_utf8_few(*pr.data._arrow_utf8(pa.array(vals), "o"))
+    codes, labels = _core.code_utf8_few(*pr.data.coding._arrow_utf8(pa.array(vals), "o"))
     assert labels == ["a", "b", "tie"] and codes.dtype == np.uint8
     np.testing.assert_array_equal(np.array(labels, object)[codes], vals)
 
@@ -535,7 +536,7 @@ def test_repr_and_to_pandas():
 )
 @settings(max_examples=150, deadline=None)
 def test_fused_integer_pair_counts_equal_the_general_path(rows, dtype):
-    from prefrank.data import _int_pair_counts
+    from prefrank.data.comparisons import _int_pair_counts
 
     if dtype is np.uint16:
         rows = [(abs(x), abs(y), q) for x, y, q in rows]

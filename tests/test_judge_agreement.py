@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from prefrank import PrefrankError
-from prefrank.consistency import judge_agreement
+from prefrank.agreement.judges import judge_agreement
 
 HUMANS = pd.DataFrame(
     {

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import prefrank as pr
-import prefrank._ranking_more as rm
+import prefrank.ranking as rm
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import prefrank._ranking_more as rm
+import prefrank.ranking as rm
 import pytest
 
 GOLDEN = Path(__file__).parent / "data" / "ranking_more_golden.json"

@@ -17,7 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from prefrank import cli
 from prefrank.stats import ComparisonStats, RatingsStats
-from prefrank.stream import accumulate_comparisons, scan, source_files
+from prefrank.stats import accumulate_comparisons
+from prefrank.io import scan, source_files
 
 DATA = Path(__file__).parent / "data"
 CROWD = DATA / "llmfao-crowd.csv"

@@ -12,7 +12,7 @@ import pandas as pd
 import prefrank as pr
 import pytest
 from prefrank.robust import fragility
-from prefrank.stream import comparison_rows
+from prefrank.data.comparison_rows import comparison_rows
 from test_scale import _split_files
 
 ITEMS = [f"m{k}" for k in range(6)]

@@ -7,24 +7,13 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
-from prefrank._ranking_more import (
-    ContextualRanking,
-    GroupRankings,
-    bradley_terry_groups,
-    contextual_bradley_terry,
-    ilsr_pairwise,
-    lsr_pairwise,
-    plackett_luce,
-    plackett_luce_groups,
-    rank_centrality,
-)
-from prefrank._spectral_rankings import ilsr_rankings, lsr_rankings
 from prefrank.agreement import (
     brennan_prediger,
     cohen_kappa,
     fleiss_kappa,
     gwet_ac,
     item_disagreement,
+    judge_agreement,
     krippendorff_alpha,
     model_disagreement,
     percent_agreement,
@@ -33,13 +22,28 @@ from prefrank.agreement import (
     soft_label_scores,
 )
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
-from prefrank.consistency import audit, judge_agreement, position_bias, score_consistency, tournament, transitivity
-from prefrank.data import Comparisons, PairCounts, comparisons, read_table
+from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
+from prefrank.data import Comparisons, PairCounts, comparisons
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking import Ranking, bradley_terry, elo
+from prefrank.io import read_table, scan
+from prefrank.ranking import (
+    ContextualRanking,
+    GroupRankings,
+    Ranking,
+    bradley_terry,
+    bradley_terry_groups,
+    contextual_bradley_terry,
+    elo,
+    ilsr_pairwise,
+    ilsr_rankings,
+    lsr_pairwise,
+    lsr_rankings,
+    plackett_luce,
+    plackett_luce_groups,
+    rank_centrality,
+)
 from prefrank.robust import label_noise, robust_ranking
 from prefrank.stats import ComparisonStats, RatingsStats
-from prefrank.stream import scan
 
 __version__: str = _core.__version__
 

@@ -24,9 +24,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from prefrank import agreement
+from prefrank.consistency import audit as _audit
+from prefrank.consistency import position_bias as _position_bias
+from prefrank.consistency import transitivity as _transitivity
+from prefrank.data import comparisons
+from prefrank.data.comparison_rows import COMPARISON_OPTIONS as _COMPARISON_COLUMNS
+from prefrank.data.comparison_rows import comparison_options
 from prefrank.exceptions import PrefrankError
-from prefrank.stream import COMPARISON_OPTIONS as _COMPARISON_COLUMNS
-from prefrank.stream import comparison_options
+from prefrank.ranking import bradley_terry
+from prefrank.stats import ComparisonStats, RatingsStats
 
 __all__ = [
     "audit",
@@ -112,7 +119,6 @@ def _columns(kw: dict[str, Any]) -> dict[str, Any]:
 
 def pair_counts(ddf: Any, *, split_every: int = 8, **columns: Any) -> Any:
     """:class:`~prefrank.PairCounts` of a dask DataFrame (columns as :func:`prefrank.comparisons`)."""
-    from prefrank.data import comparisons
 
     cols = _columns(columns)
     return _result(_reduce(ddf, _or_skip(lambda part: comparisons(part, **cols).pair_counts()), split_every))
@@ -120,7 +126,6 @@ def pair_counts(ddf: Any, *, split_every: int = 8, **columns: Any) -> Any:
 
 def comparison_stats(ddf: Any, *, split_every: int = 8, **columns: Any) -> Any:
     """:class:`~prefrank.ComparisonStats` (pair counts and verdict cells) of a dask DataFrame."""
-    from prefrank.stats import ComparisonStats
 
     cols = _columns(columns)
     return _result(_reduce(ddf, _or_skip(lambda part: ComparisonStats.accumulate(part, **cols)), split_every))
@@ -128,7 +133,6 @@ def comparison_stats(ddf: Any, *, split_every: int = 8, **columns: Any) -> Any:
 
 def ratings_stats(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: int = 8) -> Any:
     """:class:`~prefrank.RatingsStats` (coded long-form ratings) of a dask DataFrame."""
-    from prefrank.stats import RatingsStats
 
     return _result(
         _reduce(
@@ -151,7 +155,6 @@ def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
 def leaderboard(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """Bradley-Terry leaderboard (with ``bootstrap=`` intervals) of a dask DataFrame: the column
     options of :func:`prefrank.comparisons` and the options of :func:`prefrank.bradley_terry`."""
-    from prefrank.ranking import bradley_terry
 
     cols, opts = _split(dict(kwargs))
     return bradley_terry(pair_counts(ddf, split_every=split_every, **cols), **opts)
@@ -159,7 +162,6 @@ def leaderboard(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
 
 def audit(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.audit` (transitivity census, tournament, position bias) of a dask DataFrame."""
-    from prefrank.consistency import audit as _audit
 
     cols, opts = _split(dict(kwargs))
     return _audit(comparison_stats(ddf, split_every=split_every, **cols), **opts)
@@ -167,7 +169,6 @@ def audit(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
 
 def transitivity(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.transitivity` of a dask DataFrame."""
-    from prefrank.consistency import transitivity as _transitivity
 
     cols, opts = _split(dict(kwargs))
     return _transitivity(comparison_stats(ddf, split_every=split_every, **cols), **opts)
@@ -175,7 +176,6 @@ def transitivity(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
 
 def position_bias(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.position_bias` of a dask DataFrame."""
-    from prefrank.consistency import position_bias as _position_bias
 
     cols, opts = _split(dict(kwargs))
     return _position_bias(comparison_stats(ddf, split_every=split_every, **cols), **opts)
@@ -187,27 +187,23 @@ def _agreement(fn: Any, ddf: Any, unit: Any, rater: Any, value: Any, split_every
 
 def krippendorff_alpha(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: int = 8, **opts: Any) -> Any:
     """:func:`prefrank.krippendorff_alpha` of long-form ratings in a dask DataFrame."""
-    from prefrank import agreement
 
     return _agreement(agreement.krippendorff_alpha, ddf, unit, rater, value, split_every, opts)
 
 
 def cohen_kappa(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: int = 8, **opts: Any) -> Any:
     """:func:`prefrank.cohen_kappa` of long-form ratings in a dask DataFrame."""
-    from prefrank import agreement
 
     return _agreement(agreement.cohen_kappa, ddf, unit, rater, value, split_every, opts)
 
 
 def fleiss_kappa(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: int = 8, **opts: Any) -> Any:
     """:func:`prefrank.fleiss_kappa` of long-form ratings in a dask DataFrame."""
-    from prefrank import agreement
 
     return _agreement(agreement.fleiss_kappa, ddf, unit, rater, value, split_every, opts)
 
 
 def rater_agreement(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: int = 8, **opts: Any) -> Any:
     """:func:`prefrank.rater_agreement` (the rater x rater matrix) of long-form ratings in a dask DataFrame."""
-    from prefrank import agreement
 
     return _agreement(agreement.rater_agreement, ddf, unit, rater, value, split_every, opts)

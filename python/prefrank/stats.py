@@ -21,19 +21,230 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Mapping
+import os
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank.data import Comparisons, PairCounts, as_comparisons, union_labels
+from prefrank.data.coding import union_labels
+from prefrank.data.comparison_rows import _read_columns, _recode, comparison_options
+from prefrank.data.comparisons import Comparisons, PairCounts, as_comparisons, comparisons
+from prefrank.data.ratings import MISSING, _long_codes
 from prefrank.exceptions import PrefrankError
+from prefrank.stream import _needed, accumulate
 
 __all__ = ["ComparisonStats", "RatingsStats"]
 
+
+def accumulate_comparisons(
+    source: str | os.PathLike[str], *, batch_rows: int | None = None, pairs_only: bool = False, **columns: Any
+) -> Any:
+    """:class:`~prefrank.ComparisonStats` (or with ``pairs_only``, :class:`~prefrank.PairCounts`) of
+    a file, directory or glob, read in batches."""
+
+    cols = comparison_options(columns)
+    names, strings = _read_columns(cols)
+
+    def build(table: Any) -> Any:
+        tbl = comparisons(table, **cols)
+        return tbl.pair_counts() if pairs_only else ComparisonStats.from_comparisons(tbl)
+
+    return accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+
+
+def accumulate_ratings(
+    source: str | os.PathLike[str], *, unit: Any, rater: Any, value: Any, batch_rows: int | None = None
+) -> Any:
+    """:class:`~prefrank.RatingsStats` of a long-form file, directory or glob, read in batches."""
+
+    for role, v in (("unit", unit), ("rater", rater), ("value", value)):
+        if not isinstance(v, str):
+            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+    return accumulate(
+        source,
+        lambda t: RatingsStats.accumulate(t, unit=unit, rater=rater, value=value),
+        columns=_needed(unit, rater, value),
+        # Typed like read_table reads them for agreement (numeric ids stay numbers), so a streamed
+        # run codes units and raters exactly as a whole-file run.
+        batch_rows=batch_rows,
+    )
+
+
+class _KeyCounts:
+    """Mergeable row counts per distinct key (a pandas Series indexed by the key columns)."""
+
+    def __init__(self, counts: Any) -> None:
+        self.counts = counts
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.counts)
+
+    def merge(self, other: _KeyCounts) -> _KeyCounts:
+        import pandas as pd
+
+        both = pd.concat([self.counts, other.counts])
+        return _KeyCounts(both.groupby(level=list(range(both.index.nlevels)), sort=False, dropna=False).sum())
+
+
+def key_counts(frame: Any, keys: Sequence[str]) -> Any:
+    """The number of rows per distinct value of ``keys`` in a pandas frame (a missing value is a
+    key of its own), as an integer Series indexed by the keys."""
+    return frame.groupby(list(keys), sort=False, dropna=False).size()
+
+
+def accumulate_key_counts(
+    source: str | os.PathLike[str],
+    keys: Sequence[str],
+    *,
+    batch_rows: int | None = None,
+    string_columns: Sequence[str] = (),
+    check: Any = None,
+) -> Any:
+    """:func:`key_counts` of a file, directory or glob read in batches (``check(frame)`` runs on each
+    batch's pandas frame first; its errors name the file and row). Memory: one batch plus the
+    counts, one entry per distinct key."""
+
+    def build(table: Any) -> _KeyCounts:
+        frame = table.to_pandas()
+        if check is not None:
+            check(frame)
+        return _KeyCounts(key_counts(frame, keys))
+
+    out: _KeyCounts = accumulate(
+        source, build, columns=_needed(*keys), string_columns=string_columns, batch_rows=batch_rows
+    )
+    return out.counts
+
+
+# --------------------------------------------------------------------------------------------------
+# (key, pair) cells: label noise (keyed by judge), per-group Bradley-Terry (keyed by group)
+
+_NEVER = 2**63 - 1  # the first row of a cell that no positively weighted row reached
+
+
+class _PairCells:
+    """Mergeable (key, lo, hi) cells of comparisons (the key: a judge or group code, or 0): the
+    weights of "lo won", "hi won" (``w * p`` oriented, so soft outcomes are kept) and ties, and the
+    first row with a positive weight (numbered across batches) that reached the cell. Zero-weight
+    rows keep their cell (it names the items). Label tables are those of all rows read."""
+
+    def __init__(self, items: Any, keys_labels: Any, keys: dict[str, Any], first: Any, mass: Any) -> None:
+        self.items, self.keys_labels, self.keys, self.first, self.mass = items, keys_labels, keys, first, mass
+
+    @property
+    def n_cells(self) -> int:
+        return len(self.first)
+
+    def merge(self, other: _PairCells) -> _PairCells:
+        import numpy as np
+
+        items, mi, oi = union_labels(self.items, other.items)
+        labels, mk, ok = (None, None, None)
+        if self.keys_labels is not None:
+            labels, mk, ok = union_labels(self.keys_labels, other.keys_labels)
+        maps = {"key": (mk, ok), "lo": (mi, oi), "hi": (mi, oi)}
+        keys = {
+            k: np.concatenate([_recode(v, maps[k][0]), _recode(other.keys[k], maps[k][1])])
+            for k, v in self.keys.items()
+        }
+        first = np.concatenate([self.first, other.first])
+        mass = np.concatenate([self.mass, other.mass])
+        return _PairCells(items, labels, *_combine_cells(keys, first, mass, len(items)))
+
+
+def _combine_cells(keys: dict[str, Any], first: Any, mass: Any, n_items: int) -> tuple[dict[str, Any], Any, Any]:
+    """Cells with equal keys summed (in input order) and their first rows kept, sorted by key."""
+    import numpy as np
+
+    if len(first) == 0:
+        return keys, first, mass
+    if n_items <= 1 << 16:
+        # One 64-bit key: a stable sort of two sorted runs (a merge) is then linear.
+        packed = (keys["key"].astype(np.uint64) << np.uint64(32)) | (
+            keys["lo"].astype(np.uint64) * np.uint64(n_items) + keys["hi"]
+        )
+        order = np.argsort(packed, kind="stable")
+        sp = packed[order]
+        del packed
+        new = np.ones(len(order), bool)
+        new[1:] = sp[1:] != sp[:-1]
+        del sp
+    else:
+        order = np.lexsort((keys["hi"], keys["lo"], keys["key"]))
+        new = np.ones(len(order), bool)
+        new[1:] = np.any([np.diff(keys[k][order]) != 0 for k in ("key", "lo", "hi")], axis=0)
+    sk = {k: v[order] for k, v in keys.items()}
+    starts = np.flatnonzero(new)
+    # bincount adds in input order, so a cell's weights are summed in row order, as the kernels do.
+    ids = np.empty(len(order), np.int64)
+    ids[order] = np.cumsum(new) - 1
+    out = np.column_stack([np.bincount(ids, weights=mass[:, c], minlength=len(starts)) for c in range(3)])
+    return {k: v[starts] for k, v in sk.items()}, np.minimum.reduceat(first[order], starts), out
+
+
+def pair_cells(
+    source: str | os.PathLike[str], *, key: str | None, batch_rows: int | None = None, **columns: Any
+) -> Any:
+    """The (key, pair) cells of a file, directory or glob read in batches, as a weighted
+    :class:`~prefrank.Comparisons`: per cell one row per verdict class with weight (lo won: p=1,
+    hi won: p=0, tie), or one zero-weight tie row for a cell without weight; ``key`` names the column
+    option that keys the cells (``"judge"`` or ``"group"``; None: pairs only) and becomes the table's
+    judge or group. Cells come in the order the first positively weighted row reaches them.
+
+    A kernel that reads the rows only through these sums (the label-noise EM, which also follows the
+    first-reached order; per-group Bradley-Terry) gives the same result on this table as on the rows
+    (exactly with whole-number weights; fractional ones summed in another order may differ in the
+    last bits). Memory: one batch plus 44 bytes per cell (at most one per row), then the table (29
+    bytes per row, at most three rows per cell)."""
+    import numpy as np
+
+    cols = comparison_options(columns)
+    names, strings = _read_columns(cols)
+    role = key if key is not None and cols.get(key) is not None else None
+    seen = [0]
+
+    def build(table: Any) -> _PairCells:
+        tbl = comparisons(table, **cols)
+        start, seen[0] = seen[0], seen[0] + len(tbl)
+        w = tbl.weight if tbl.weight is not None else np.ones(len(tbl))
+        pa = np.where(tbl.a < tbl.b, tbl.p, 1.0 - tbl.p)
+        tie = tbl.tie != 0
+        mass = np.column_stack([np.where(tie, 0.0, w * pa), np.where(tie, 0.0, w * (1.0 - pa)), np.where(tie, w, 0.0)])
+        codes = getattr(tbl, role) if role else None
+        keys = {
+            "key": codes if codes is not None else np.zeros(len(tbl), np.uint32),
+            "lo": np.minimum(tbl.a, tbl.b),
+            "hi": np.maximum(tbl.a, tbl.b),
+        }
+        first = np.where(w > 0, np.arange(start, start + len(tbl)), _NEVER)
+        labels = getattr(tbl, role + "s") if role else None
+        return _PairCells(tbl.items, labels, *_combine_cells(keys, first, mass, len(tbl.items)))
+
+    cells: _PairCells = accumulate(source, build, columns=names, string_columns=strings, batch_rows=batch_rows)
+    order = np.argsort(cells.first, kind="stable")
+    mass = cells.mass[order]
+    keep = mass > 0
+    keep[:, 2] |= ~keep.any(axis=1)
+    idx, cls = np.nonzero(keep)
+    key_codes = np.ascontiguousarray(cells.keys["key"][order][idx])
+    return Comparisons(
+        a=np.ascontiguousarray(cells.keys["lo"][order][idx]),
+        b=np.ascontiguousarray(cells.keys["hi"][order][idx]),
+        p=np.array([1.0, 0.0, 0.5])[cls],
+        tie=np.array([0, 0, 1], np.uint8)[cls],
+        items=cells.items,
+        weight=mass[idx, cls],
+        **({role: key_codes, role + "s": cells.keys_labels} if role else {}),
+    )
+
+
 _CELL_KEYS = ("group", "judge", "lo", "hi", "order")
+
+
 _CELL_VALUES = ("lo_won", "hi_won", "tie", "q_lo", "q_hi")
 
 
@@ -120,7 +331,6 @@ class ComparisonStats:
     def scan(cls, source: Any, *, batch_rows: int | None = None, **columns: Any) -> ComparisonStats:
         """The statistic of a file, directory or glob, read in batches of ``batch_rows`` rows
         (default 1,000,000) and merged; ``columns`` name the columns as in :func:`prefrank.comparisons`."""
-        from prefrank.stream import accumulate_comparisons
 
         out: ComparisonStats = accumulate_comparisons(source, batch_rows=batch_rows, **columns)
         return out
@@ -279,7 +489,6 @@ class RatingsStats:
     @classmethod
     def accumulate(cls, data: Any = None, *, unit: Any, rater: Any, value: Any) -> RatingsStats:
         """The coded ratings of one long-form table (``unit=``, ``rater=``, ``value=`` columns)."""
-        from prefrank.agreement import _long_codes
 
         uc, units, rc, raters, vc, values = _long_codes(data, unit, rater, value)
         return cls(units=units, raters=raters, values=values, unit=uc, rater=rc, value=vc)
@@ -287,7 +496,6 @@ class RatingsStats:
     @classmethod
     def scan(cls, source: Any, *, unit: Any, rater: Any, value: Any, batch_rows: int | None = None) -> RatingsStats:
         """The coded ratings of a long-form file, directory or glob, read in batches and merged."""
-        from prefrank.stream import accumulate_ratings
 
         out: RatingsStats = accumulate_ratings(source, unit=unit, rater=rater, value=value, batch_rows=batch_rows)
         return out
@@ -301,7 +509,6 @@ class RatingsStats:
 
     def merge(self, other: RatingsStats) -> RatingsStats:
         """Concatenate two sets of ratings, uniting the label tables."""
-        from prefrank.agreement import MISSING
 
         if not isinstance(other, RatingsStats):
             raise PrefrankError(f"cannot merge RatingsStats with {type(other).__name__}")

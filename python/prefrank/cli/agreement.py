@@ -1,5 +1,6 @@
 """``prefrank agreement FILE ...``: agreement statistics of long-form ratings in a CSV/JSONL/Parquet
-file, written to stdout as JSON (summary statistics) or CSV (per-item table, rater matrix)."""
+file, written to stdout as JSON (summary statistics) or CSV (per-item table, rater matrix).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +10,17 @@ import math
 import sys
 from typing import Any
 
+from prefrank import agreement as ag
+from prefrank.cli._common import add_batch_rows
+from prefrank.data import read_table
+from prefrank.exceptions import PrefrankError
+from prefrank.io import is_multi_source
+from prefrank.stats import accumulate_ratings
+
 STATISTICS = ("alpha", "cohen", "scott", "fleiss", "gwet", "brennan_prediger", "percent")
 
 
 def add_parser(subparsers: Any) -> None:
-    from prefrank.cli import add_batch_rows
-
     p = subparsers.add_parser(
         "agreement",
         help="inter-rater agreement (Krippendorff's alpha, kappas) of long-form ratings",
@@ -58,11 +64,6 @@ def _clean(x: Any) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     import warnings
-
-    from prefrank import agreement as ag
-    from prefrank.data import read_table
-    from prefrank.exceptions import PrefrankError
-    from prefrank.stream import accumulate_ratings, is_multi_source
 
     try:
         levels = args.levels.split(",") if args.levels else None

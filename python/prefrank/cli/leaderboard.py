@@ -1,49 +1,22 @@
-"""The ``prefrank`` console script: ``prefrank leaderboard FILE ...`` and the other sub-commands.
-
-Tables go to stdout as CSV (default) or JSON; reports are written where ``--html`` says.
-"""
+"""``prefrank leaderboard FILE ...``: a Bradley-Terry leaderboard, with intervals, fragility and an HTML report."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import json
 import sys
-from collections.abc import Sequence
 from typing import Any
 
+from prefrank.cli._common import _add_table_args, _emit, add_batch_rows
+from prefrank.data import comparisons
 from prefrank.exceptions import PrefrankError
-
-# Sub-commands contributed by capability modules: module name -> exposes add_parser(subparsers).
-_EXTRA_COMMANDS: tuple[str, ...] = ("prefrank._cli_audit", "prefrank._cli_agreement")
-
-
-def _add_table_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=["csv", "json"], default="csv", help="output format on stdout (default csv)")
-    p.add_argument("--output", "-o", help="write the table to this file instead of stdout")
+from prefrank.io import is_multi_source
+from prefrank.ranking import bradley_terry
+from prefrank.report.leaderboard import write_html
+from prefrank.robust import fragility
+from prefrank.stats import accumulate_comparisons
 
 
-def _emit(table: Any, args: argparse.Namespace, payload: dict[str, Any] | None = None) -> None:
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    try:
-        if args.format == "json":
-            body = payload if payload is not None else {"rows": table.to_dict(orient="records")}
-            json.dump(body, out, indent=2, default=_json_default)
-            out.write("\n")
-        else:
-            table.to_csv(out, index=False, float_format="%.6g")
-    finally:
-        if out is not sys.stdout:
-            out.close()
-
-
-def _json_default(x: Any) -> Any:
-    if hasattr(x, "tolist"):  # numpy arrays and scalars
-        return x.tolist()
-    return str(x)
-
-
-def _leaderboard_parser(sub: Any) -> None:
+def add_parser(sub: Any) -> None:
     p = sub.add_parser(
         "leaderboard",
         help="Bradley-Terry leaderboard from a file of pairwise comparisons",
@@ -78,23 +51,10 @@ def _leaderboard_parser(sub: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     add_batch_rows(p)
     _add_table_args(p)
-    p.set_defaults(func=_run_leaderboard)
+    p.set_defaults(func=run)
 
 
-def add_batch_rows(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--batch-rows",
-        dest="batch_rows",
-        type=int,
-        default=None,
-        help="read the input in batches of this many rows and merge their statistics (bounded memory); "
-        "directories and globs are always read in batches (default 1000000)",
-    )
-
-
-def _run_leaderboard(args: argparse.Namespace) -> int:
-    from prefrank.ranking import bradley_terry
-    from prefrank.stream import is_multi_source
+def run(args: argparse.Namespace) -> int:
 
     if args.example:
         from prefrank.datasets import arena_2023_path
@@ -150,8 +110,6 @@ def _run_leaderboard(args: argparse.Namespace) -> int:
         what = repr(frag) if hasattr(frag, "to_dict") else f"not computed: {frag}"
         print(f"prefrank: fragility: {what}", file=sys.stderr)
     if args.html:
-        from prefrank.report.leaderboard import write_html
-
         write_html(ranking, args.html, level=args.level, fragility=frag)
         print(f"wrote {args.html}", file=sys.stderr)
     return 0
@@ -171,7 +129,6 @@ def _leaderboard_columns(args: argparse.Namespace) -> dict[str, Any]:
 
 def _leaderboard_rows(args: argparse.Namespace, path: Any) -> Any:
     """The leaderboard's comparisons from one file, read whole, with its column options."""
-    from prefrank.data import comparisons
 
     return comparisons(path, **_leaderboard_columns(args))
 
@@ -180,7 +137,6 @@ def _leaderboard_fragility(args: argparse.Namespace, path: Any, comps: Any) -> A
     """:func:`prefrank.robust.fragility` on the leaderboard's comparisons (``comps``, read whole from
     one file), or streamed from ``path`` in batches (a directory, a glob, or ``--batch-rows``); or the
     message of the :class:`PrefrankError` that prevented it (the report then says why)."""
-    from prefrank.robust import fragility
 
     try:
         if comps is not None:
@@ -191,9 +147,6 @@ def _leaderboard_fragility(args: argparse.Namespace, path: Any, comps: Any) -> A
 
 
 def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
-    from prefrank.data import comparisons
-    from prefrank.ranking import bradley_terry
-    from prefrank.stream import accumulate_comparisons, is_multi_source
 
     cols = _leaderboard_columns(args)
     if args.batch_rows is not None or is_multi_source(path):
@@ -224,38 +177,3 @@ def _summary(r: Any) -> dict[str, Any]:
         "loglik": r.loglik,
         "bootstrap": {k: v for k, v in r.bootstrap_info.items() if k not in ("tie_param", "acceleration")},
     }
-
-
-def build_parser() -> argparse.ArgumentParser:
-    from prefrank import __version__
-
-    parser = argparse.ArgumentParser(prog="prefrank", description="Fast preference and ranking computation.")
-    parser.add_argument("--version", action="version", version=f"prefrank {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _leaderboard_parser(sub)
-    for name in _EXTRA_COMMANDS:
-        importlib.import_module(name).add_parser(sub)
-    return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    try:
-        return int(args.func(args))
-    except (PrefrankError, FileNotFoundError, ImportError) as e:
-        print(f"prefrank: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("prefrank: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0

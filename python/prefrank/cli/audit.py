@@ -8,12 +8,14 @@ import math
 import sys
 from typing import Any
 
+from prefrank.cli._common import add_batch_rows
+from prefrank.consistency import audit
+from prefrank.exceptions import PrefrankError
+
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers: Any) -> None:
-    from prefrank.cli import add_batch_rows
-
     p = subparsers.add_parser(
         "audit",
         help="judge-consistency audit: transitivity, cycles, position bias, score consistency",
@@ -74,8 +76,6 @@ def _clean(x: Any) -> Any:
 
 
 def run(args: argparse.Namespace) -> int:
-    from prefrank.consistency import audit
-    from prefrank.exceptions import PrefrankError
 
     try:
         res = audit(

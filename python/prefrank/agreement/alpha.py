@@ -1,0 +1,110 @@
+"""Krippendorff's alpha and the coincidence matrix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from prefrank import _core
+from prefrank.agreement._common import _ratings
+from prefrank.agreement.results import AlphaResult, CoincidenceMatrix, _alpha_from
+from prefrank.data.ratings import _fast_float, _Ratings
+from prefrank.exceptions import PrefrankError
+
+__all__ = ["coincidence", "krippendorff_alpha"]
+
+
+def coincidence(
+    data: Any = None,
+    *,
+    unit: Any = None,
+    rater: Any = None,
+    value: Any = None,
+    value_counts: Any = None,
+    levels: Sequence[Any] | None = None,
+    layout: str = "raters x units",
+) -> CoincidenceMatrix:
+    """The coincidence matrix of some ratings (inputs as :func:`krippendorff_alpha`)."""
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    return _coincidence(r)
+
+
+def _coincidence(r: _Ratings) -> CoincidenceMatrix:
+    if r.counts is not None:
+        core = _core.Coincidence.from_counts(r.counts)
+    else:
+        assert r.codes is not None
+        core = _core.Coincidence.from_codes(r.codes, r.k)
+    return CoincidenceMatrix(core, r.categories)
+
+
+def krippendorff_alpha(
+    data: Any = None,
+    *,
+    unit: Any = None,
+    rater: Any = None,
+    value: Any = None,
+    value_counts: Any = None,
+    level: str = "nominal",
+    distance: Any = None,
+    levels: Sequence[Any] | None = None,
+    layout: str = "raters x units",
+    bootstrap: int = 0,
+    method: str = "units",
+    ci: float = 0.95,
+    seed: int = 0,
+    draws: int | None = None,
+    undefined: Any = "warn",
+) -> AlphaResult:
+    """Krippendorff's alpha from the coincidence matrix.
+
+    Args:
+        data: raters x units array (NaN/None missing), or a table for long form.
+        unit, rater, value: long-form column names (all three together).
+        value_counts: units x categories counts instead of ratings (as the ``krippendorff`` package).
+        level: ``"nominal"`` (default), ``"ordinal"`` (over the sorted or ``levels=`` order),
+            ``"interval"`` or ``"ratio"`` (numeric categories).
+        distance: a k x k matrix of *squared* distances between the categories (overrides ``level``).
+        levels: the ordered value domain (also fixes the categories of ``value_counts`` columns).
+        layout: ``"raters x units"`` (default) or ``"units x raters"``.
+        bootstrap: number of bootstrap rounds (0 = none).
+        method: ``"units"`` (resample units, default) or ``"krippendorff"`` (resample pairable value
+            pairs from the coincidences, Krippendorff's algorithm; ``draws`` pairs per round,
+            default the number of value pairs within units).
+        ci: interval level; seed: RNG seed (results identical for any thread count).
+        undefined: ``"warn"`` (NaN + warning, default), ``"nan"``, ``"raise"`` or a number.
+
+    Returns:
+        :class:`AlphaResult` (``.value``, ``.reason``, ``.ci()``, ``.to_pandas()`` coincidences).
+    """
+    if bootstrap < 0:
+        raise PrefrankError(f"bootstrap={bootstrap} must be >= 0")
+    if method not in ("units", "krippendorff"):
+        raise PrefrankError(f"method={method!r} is not one of 'units', 'krippendorff'")
+    if not 0 < ci < 1:
+        raise PrefrankError(f"ci={ci} must be in (0, 1)")
+    if seed < 0:
+        raise PrefrankError(f"seed={seed} must be >= 0")
+    plain = value_counts is None and unit is None and rater is None and value is None and levels is None
+    fast = _fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
+    if fast is not None:
+        core, labels = _core.Coincidence.from_f64(fast[0])
+        cats = labels.astype(np.int64) if fast[1] else labels
+        fast_boot = (method, int(bootstrap), int(seed), float(ci), draws, None) if bootstrap else None
+        return _alpha_from(
+            CoincidenceMatrix(core, cats),
+            level=level,
+            distance=distance,
+            undefined=undefined,
+            one_rater=fast[0].shape[0] == 1,
+            boot=fast_boot,
+        )
+    r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    co = _coincidence(r)
+    boot = None
+    if bootstrap:
+        counts = r.unit_counts() if method == "units" else None
+        boot = (method, int(bootstrap), int(seed), float(ci), draws, counts)
+    return _alpha_from(co, level=level, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)

@@ -1,0 +1,126 @@
+"""Agreement between judges on the same comparisons (Cohen's kappa per judge pair)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from prefrank.agreement.kappa import cohen_kappa
+from prefrank.agreement.results import JudgeAgreement
+from prefrank.exceptions import PrefrankError
+from prefrank.io import read_table
+from prefrank.stats import accumulate_key_counts, key_counts
+from prefrank.stream import wants_stream
+
+__all__ = ["judge_agreement"]
+
+
+def judge_agreement(
+    judgments: Any,
+    humans: Any,
+    *,
+    unit: str,
+    verdict: str,
+    judge: str | None = None,
+    rater: str | None = None,
+    human_verdict: str | None = None,
+    batch_rows: int | None = None,
+) -> JudgeAgreement:
+    """Agreement of LLM judges with human labels on the same units.
+
+    ``judgments`` and ``humans`` are tables (anything :func:`prefrank.read_table` reads, or DataFrames) with a
+    ``unit`` column (the pair or item id, shared by both) and a verdict column (``verdict``; the humans' may
+    be named by ``human_verdict``). ``judge`` names the judge column (one judge if omitted), ``rater`` the
+    annotator column (needed for the per-annotator summary). Verdicts are compared as labels, so both tables
+    must use the same vocabulary and item order (map them to the winning item's label first otherwise).
+
+    Either table may be a directory or glob of files (or a file with ``batch_rows=``): it is read
+    in batches of ``batch_rows`` rows, each reduced to its row counts per distinct (unit, verdict,
+    judge) or (unit, verdict, rater), which are merged. Memory: one batch plus the counts (one
+    entry per distinct key, at most one per row); Cohen's kappa of a judge then takes two label
+    arrays over that judge's judgments of units with a human majority (16 bytes each). The result
+    equals that of the in-memory call.
+    """
+    import pandas as pd
+
+    hv = human_verdict or verdict
+    strings = [c for c in (unit, judge, rater) if c]
+
+    def check_humans(df: Any) -> None:
+        if df[hv].isna().any():
+            row = int(np.flatnonzero(df[hv].isna().to_numpy())[0])
+            raise PrefrankError(f"humans: row {row}: verdict is missing")
+
+    def counts_of(name: str, data: Any, cols: list[str], check: Any = None) -> Any:
+        """Rows per distinct (unit, verdict, judge or rater): all that the statistics need."""
+        if wants_stream(data, batch_rows):
+            return accumulate_key_counts(data, cols, batch_rows=batch_rows, string_columns=strings, check=check)
+        if isinstance(data, pd.DataFrame):
+            df = data
+        elif isinstance(data, (str, os.PathLike)):
+            df = read_table(data, string_columns=strings)
+            df = df.to_pandas() if hasattr(df, "to_pandas") else pd.DataFrame(df)
+        else:
+            df = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
+        missing = [c for c in cols if c not in df.columns]
+        if missing:
+            raise PrefrankError(
+                f"{name}: column {missing[0]!r} not found; available columns: {', '.join(map(str, df.columns))}"
+            )
+        if check is not None and len(df):
+            check(df)
+        return key_counts(df, cols)
+
+    jn = counts_of("judgments", judgments, [unit, verdict] + ([judge] if judge else []))
+    hn = counts_of("humans", humans, [unit, hv] + ([rater] if rater else []), check_humans)
+    if len(hn) == 0 or len(jn) == 0:
+        raise PrefrankError("judge_agreement needs non-empty judgments and humans tables")
+    hdf = hn.rename("_n").reset_index().rename(columns={hv: "_v"})
+    # Label counts per unit (vectorised); the majority must exceed half of the unit's labels.
+    counts = pd.crosstab(hdf[unit], hdf["_v"], values=hdf["_n"], aggfunc="sum").fillna(0).astype(np.int64)
+    totals = counts.sum(axis=1)
+    top = counts.max(axis=1)
+    has_majority = top > totals / 2
+    majority = counts.idxmax(axis=1)[has_majority]
+
+    j = jn.rename("_n").reset_index().rename(columns={verdict: "_v"})
+    j["_judge"] = j[judge] if judge else "judge"
+    j = j[j[unit].isin(majority.index)]
+    rows = []
+    for name, g in j.groupby("_judge", sort=True):
+        truth = majority.loc[g[unit]].to_numpy()
+        pred = g["_v"].to_numpy()
+        n = g["_n"].to_numpy()
+        units = int(n.sum())
+        # Kappa needs only the confusion table, which the counted rows give in any order.
+        pairs = np.array([np.repeat(pred, n), np.repeat(truth, n)], dtype=object)
+        kappa = cohen_kappa(pairs, undefined=np.nan).value if units else np.nan
+        accuracy = float(n[pred == truth].sum() / units)
+        rows.append({"judge": name, "units": units, "accuracy": accuracy, "kappa": kappa})
+    judges_df = pd.DataFrame(rows, columns=["judge", "units", "accuracy", "kappa"]).set_index("judge")
+
+    ann_rows = []
+    if rater:
+        # Leave-one-out: an annotator's label against the absolute majority of the other labels on the unit.
+        own = counts.reindex(hdf[unit]).to_numpy().copy()
+        col = counts.columns.get_indexer(hdf["_v"])
+        own[np.arange(len(hdf)), col] -= 1
+        rest = own.sum(axis=1)
+        best = own.max(axis=1)
+        ok = best > rest / 2
+        loo = counts.columns.to_numpy()[own.argmax(axis=1)]
+        agree = (loo == hdf["_v"].to_numpy()) & ok
+        n_h = hdf["_n"].to_numpy()
+        tmp = pd.DataFrame({"annotator": hdf[rater].to_numpy(), "ok": ok * n_h, "agree": agree * n_h})
+        for name, g in tmp.groupby("annotator", sort=True):
+            n = int(g["ok"].sum())
+            ann_rows.append({"annotator": name, "units": n, "accuracy": float(g["agree"].sum() / n) if n else np.nan})
+    annotators_df = pd.DataFrame(ann_rows, columns=["annotator", "units", "accuracy"]).set_index("annotator")
+    return JudgeAgreement(
+        judges=judges_df,
+        annotators=annotators_df,
+        units_with_majority=int(has_majority.sum()),
+        units_without_majority=int((~has_majority).sum()),
+    )

@@ -1,0 +1,184 @@
+"""Helpers shared by the agreement statistics: input resolution, undefined-statistic checks, formatting."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from prefrank import _core
+from prefrank._compat import _is_pandas
+from prefrank.data.coding import code_labels
+from prefrank.exceptions import PrefrankError
+from prefrank.io import _source, _to_numpy
+
+_LAYOUTS = ("raters x units", "units x raters")
+
+
+MISSING = np.iinfo(np.uint32).max
+
+
+# --------------------------------------------------------------------------------------------------
+# Input coercion
+
+
+@dataclass(frozen=True)
+class _Ratings:
+    """Coded ratings: a raters x units code matrix or a units x categories count matrix."""
+
+    categories: np.ndarray
+    codes: np.ndarray | None = None
+    counts: np.ndarray | None = None
+    raters: np.ndarray | None = None
+    units: np.ndarray | None = None
+
+    @property
+    def k(self) -> int:
+        return len(self.categories)
+
+    @property
+    def n_raters(self) -> int | None:
+        return None if self.codes is None else int(self.codes.shape[0])
+
+    def numeric(self) -> np.ndarray | None:
+        """The categories as floats, or None when they are not all numbers."""
+        c = self.categories
+        if c.dtype.kind in "iuf":
+            return c.astype(np.float64)
+        if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in c):
+            return np.asarray(c, dtype=np.float64)
+        return None
+
+    def unit_counts(self) -> np.ndarray:
+        if self.counts is not None:
+            return self.counts.astype(np.uint32)
+        assert self.codes is not None
+        return _core.agreement_unit_counts(self.codes, self.k)
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, (float, np.floating)) and math.isnan(v):
+        return True
+    return type(v).__name__ in ("NAType", "NaTType")
+
+
+def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Code a 2-D value array with missing entries: (uint32 codes with MISSING, sorted labels)."""
+    if arr.dtype.kind in "iub":
+        f = arr.astype(np.float64)
+        codes, labels = _core.agreement_code_f64(np.ascontiguousarray(f))
+        return codes, labels.astype(np.int64)
+    if arr.dtype.kind == "f":
+        return _core.agreement_code_f64(np.ascontiguousarray(arr, dtype=np.float64))
+    flat = arr.astype(object).ravel()
+    miss = np.fromiter((_is_missing(v) for v in flat), bool, len(flat))
+    present = flat[~miss]
+    if len(present) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in present
+    ):
+        f = np.full(len(flat), np.nan)
+        f[~miss] = present.astype(np.float64)
+        codes, labels = _core.agreement_code_f64(f.reshape(arr.shape))
+        if np.all(np.mod(labels, 1) == 0) and all(isinstance(v, (int, np.integer)) for v in present):
+            return codes, labels.astype(np.int64)
+        return codes, labels
+    out = np.full(len(flat), MISSING, dtype=np.uint32)
+    if len(present):
+        (c,), labels = code_labels(present, names=["value"])
+        out[~miss] = c
+    else:
+        labels = np.empty(0, dtype=object)
+    return out.reshape(arr.shape), labels
+
+
+def _apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    lv = list(levels)
+    if len(set(map(repr, lv))) != len(lv):
+        raise PrefrankError("levels= has duplicate entries")
+    index = {}
+    for i, v in enumerate(lv):
+        index[v] = i
+    remap = np.empty(len(labels), dtype=np.uint32)
+    for c, lab in enumerate(labels.tolist()):
+        if lab not in index:
+            raise PrefrankError(f"value {lab!r} is not one of levels={lv!r}")
+        remap[c] = index[lab]
+    out = np.full(codes.shape, MISSING, dtype=np.uint32)
+    ok = codes != MISSING
+    out[ok] = remap[codes[ok]]
+    cats = np.empty(len(lv), dtype=object)
+    cats[:] = lv
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in lv):
+        cats = np.asarray(lv)
+    return out.astype(np.uint32), cats
+
+
+def _fast_float(data: Any, layout: str) -> tuple[np.ndarray, bool] | None:
+    """A numeric numpy raters x units matrix as contiguous float64 (and whether it was integer),
+    for the fused code-and-count kernels; None for every other input."""
+    if not isinstance(data, np.ndarray) or data.ndim != 2 or data.dtype.kind not in "fiu":
+        return None
+    if layout not in _LAYOUTS or 0 in data.shape:
+        return None
+    arr = data.T if layout == "units x raters" else data
+    return np.ascontiguousarray(arr, dtype=np.float64), data.dtype.kind in "iu"
+
+
+def _long_codes(
+    data: Any, unit: Any, rater: Any, value: Any
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Code long-form ratings: (unit codes, units, rater codes, raters, value codes, value labels)."""
+    src = _source(data)
+    ucol = _to_numpy(src.get(unit, "unit"))
+    rcol = _to_numpy(src.get(rater, "rater"))
+    vcol = _to_numpy(src.get(value, "value"))
+    n = len(ucol)
+    if len(rcol) != n or len(vcol) != n:
+        raise PrefrankError(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
+    if n == 0:
+        raise PrefrankError("empty input: the ratings table has no rows")
+    (uc,), units = code_labels(ucol, names=["unit"])
+    (rc,), raters = code_labels(rcol, names=["rater"])
+    vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+    return uc, units, rc, raters, vcodes.ravel(), labels
+
+
+def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
+    units = None
+    cats: Any = None
+    if _is_pandas(value_counts):
+        units = np.asarray(value_counts.index, dtype=object)
+        cats = list(value_counts.columns)
+        arr = value_counts.to_numpy(dtype=np.float64)
+    else:
+        arr = np.asarray(value_counts, dtype=np.float64)
+    if arr.ndim != 2:
+        raise PrefrankError(f"value_counts must be a 2-D units x categories matrix, got shape {arr.shape}")
+    if arr.shape[1] == 0:
+        raise PrefrankError("value_counts has no category column")
+    if levels is not None:
+        if len(levels) != arr.shape[1]:
+            raise PrefrankError(f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns")
+        cats = list(levels)
+    if cats is None:
+        cats = list(range(arr.shape[1]))
+    if all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in cats):
+        categories = np.asarray(cats)
+    else:
+        categories = np.empty(len(cats), dtype=object)
+        categories[:] = cats
+    # floor() is SIMD in numpy; mod() is several times slower on large tables.
+    bad = ~(np.isfinite(arr) & (arr >= 0) & (np.floor(arr) == arr))
+    if bad.any():
+        r, c = map(int, np.argwhere(bad)[0])
+        raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")
+    return _Ratings(
+        categories=categories,
+        counts=np.ascontiguousarray(arr),
+        units=units if units is not None else np.arange(arr.shape[0]),
+    )

@@ -1,0 +1,340 @@
+"""Spectral estimators: rank centrality, LSR and I-LSR for pairwise data and for rankings."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from prefrank import _core
+from prefrank.data.rankings import _observations
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.ranking._common import (
+    _check_choice,
+    _check_common,
+    _games_and_wins,
+    _not_identifiable_message,
+    _pair_counts_of,
+    _pl_message,
+    _raise_weight_error,
+)
+from prefrank.ranking.results import Ranking
+
+__all__ = ["ilsr_pairwise", "ilsr_rankings", "lsr_pairwise", "lsr_rankings", "rank_centrality"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Spectral estimates
+
+
+def _spectral(
+    kind: str,
+    data: Any,
+    a: Any,
+    b: Any,
+    outcome: Any,
+    weight: Any,
+    outcomes: Any,
+    drop_self: bool,
+    ties: str,
+    alpha: float,
+    scale: str,
+    offset: float,
+    anchor: tuple[Any, float] | None,
+    max_iter: int,
+    tol: float,
+    batch_rows: int | None,
+) -> Ranking:
+    _check_common(scale, alpha)
+    _check_choice("ties", ties, ("half", "drop"))
+    counts, items = _pair_counts_of(
+        data,
+        anchor,
+        batch_rows,
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        outcomes=outcomes,
+        drop_self=drop_self,
+    )
+    try:
+        fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
+    except NotIdentifiableError:
+        msg = _not_identifiable_message(counts, ties, items).replace("a Gaussian prior", "regularisation")
+        raise NotIdentifiableError(msg) from None
+    if not fit["converged"]:
+        warnings.warn(
+            f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    games, wins = _games_and_wins(counts, len(items))
+    return Ranking.from_fit(
+        kind,
+        items,
+        fit,
+        scale,
+        offset,
+        anchor,
+        ties=ties,
+        games=games,
+        wins=wins,
+        counts=counts,
+    )
+
+
+def rank_centrality(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    ties: str = "half",
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+) -> Ranking:
+    """Rank Centrality (Negahban, Oh & Shah): the stationary distribution of a random walk that moves
+    from each item to the items that beat it, at the share of their games they won.
+
+    Same data arguments as :func:`prefrank.bradley_terry` (or a :class:`PairCounts`; a directory,
+    glob or file with ``batch_rows=`` is read in batches of pair counts). ``ties``:
+    ``"half"`` (a tie is half a win each way; default) or ``"drop"``. ``alpha`` adds ``alpha`` to
+    every pair's counts as choix's ``rank_centrality(alpha=...)`` does (needed when the comparison
+    graph is not strongly connected). Scores are centred log-stationary-probabilities; up to
+    1,000 items the chain is solved exactly, beyond by power iteration (``max_iter``, ``tol``).
+    """
+    return _spectral(
+        "rank_centrality",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+        batch_rows,
+    )
+
+
+def lsr_pairwise(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    ties: str = "half",
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+) -> Ranking:
+    """Luce Spectral Ranking (one step, from equal strengths): choix's ``lsr_pairwise`` with the same
+    ``alpha``. See :func:`rank_centrality` for the arguments."""
+    return _spectral(
+        "lsr",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+        batch_rows,
+    )
+
+
+def ilsr_pairwise(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    ties: str = "half",
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+) -> Ranking:
+    """Iterated LSR: LSR repeated from its own estimate until the L1 change of the centred
+    log-strengths is at most ``tol``. It converges to the Bradley-Terry MLE (with ``alpha=0``, the
+    same as ``prefrank.bradley_terry(..., ties=ties)``); choix's ``ilsr_pairwise`` with the same
+    ``alpha``. See :func:`rank_centrality` for the arguments."""
+    return _spectral(
+        "ilsr",
+        data,
+        a,
+        b,
+        outcome,
+        weight,
+        outcomes,
+        drop_self,
+        ties,
+        alpha,
+        scale,
+        offset,
+        anchor,
+        max_iter,
+        tol,
+        batch_rows,
+    )
+
+
+def _fit(
+    kind: str,
+    data: Any,
+    group: Any,
+    item: Any,
+    rank: Any,
+    weight: Any,
+    alpha: float,
+    scale: str,
+    offset: float,
+    anchor: tuple[Any, float] | None,
+    max_iter: int,
+    tol: float,
+    batch_rows: int | None,
+) -> Ranking:
+    _check_common(scale, alpha)
+    if not (isinstance(max_iter, int) and max_iter >= 1):
+        raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+    obs = _observations(data, group, item, rank, weight, anchor, batch_rows)
+    try:
+        fit = _core.spectral_rankings_fit(
+            len(obs.items),
+            obs.offsets,
+            obs.members,
+            obs.n_ranked,
+            kind,
+            obs.weight,
+            float(alpha),
+            int(max_iter),
+            float(tol),
+            # Merging identical observations costs more than one pass over them: only ILSR, which
+            # makes many passes, gains from it (the estimate is the same either way).
+            dedup=kind == "ilsr",
+        )
+    except NotIdentifiableError as e:
+        if "no observation has a choice stage" in str(e):
+            raise
+        raise NotIdentifiableError(_pl_message(obs).replace("a Gaussian prior", "regularisation")) from None
+    except PrefrankError as e:
+        _raise_weight_error(obs, e)
+        raise
+    name = f"{kind}_rankings"
+    if not fit["converged"]:
+        warnings.warn(
+            f"{name} did not converge in {fit['iterations']} iterations; the result has converged=False",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    return Ranking.from_fit(
+        name,
+        obs.items,
+        fit,
+        scale,
+        offset,
+        anchor,
+        games=fit["games"],
+        wins=fit["wins"],
+    )
+
+
+def lsr_rankings(
+    data: Any = None,
+    *,
+    group: Any = "group",
+    item: Any = "item",
+    rank: Any = "rank",
+    weight: Any = None,
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+) -> Ranking:
+    """Luce Spectral Ranking (one step, from equal strengths) on rankings and choice sets.
+
+    Same data arguments as :func:`prefrank.plackett_luce`: a long-form table (``group``, ``item``,
+    ``rank``; NaN rank = an unranked member, so a choice set ranks one member and a top-k ranking k)
+    or a list of rankings (labels best first) or of choices ``(winner, [losers])`` (choix's top-1
+    form); ``weight`` per observation. A directory or glob of files (or a file with
+    ``batch_rows=``) is read in batches of coded rows, as there.
+
+    Each choice stage (winner chosen from the members still remaining) adds
+    ``weight / (number remaining)`` to the Markov-chain rate from every other remaining member to
+    the winner; scores are the centred log stationary probabilities. This is choix's
+    ``lsr_rankings`` (full rankings) and ``lsr_top1`` (choice sets) with the same ``alpha``, which
+    is added to every off-diagonal rate (choix's regularisation, *not* :func:`plackett_luce`'s
+    Gaussian prior). With ``alpha=0`` the "ranked above" graph must be strongly connected, else a
+    :class:`NotIdentifiableError` names the items. Up to 1,000 items the chain is solved exactly;
+    beyond, by power iteration without building the chain (``max_iter``, ``tol``).
+
+    Returns a :class:`Ranking` (``method="lsr_rankings"``; ``loglik`` is the Plackett-Luce
+    log-likelihood at the estimate, ``games``/``wins`` as for :func:`plackett_luce`).
+    """
+    return _fit("lsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)
+
+
+def ilsr_rankings(
+    data: Any = None,
+    *,
+    group: Any = "group",
+    item: Any = "item",
+    rank: Any = "rank",
+    weight: Any = None,
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+) -> Ranking:
+    """Iterated LSR on rankings and choice sets: LSR repeated from its own estimate (rates
+    ``weight / (sum of the remaining members' strengths)``) until the L1 change of the centred
+    log-strengths is at most ``tol``.
+
+    With ``alpha=0`` its fixed point is the Plackett-Luce maximum likelihood, i.e. the same scores as
+    :func:`prefrank.plackett_luce`; with ``alpha > 0`` it is choix's regularised ``ilsr_rankings`` /
+    ``ilsr_top1`` (choix stops at an L1 change of ``tol * n_items``; pass ``tol`` accordingly).
+    Arguments as :func:`lsr_rankings`; ``max_iter`` bounds the outer iterations (a
+    :class:`ConvergenceWarning` and ``converged=False`` when reached). Returns a :class:`Ranking`
+    (``method="ilsr_rankings"``).
+    """
+    return _fit("ilsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)

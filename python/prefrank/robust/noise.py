@@ -1,0 +1,126 @@
+"""Label-noise estimates per judge from repeated comparisons."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from prefrank import _core
+from prefrank.data.comparisons import as_comparisons
+from prefrank.exceptions import PrefrankError
+from prefrank.ranking._common import _SCALES, _check_choice, _games_and_wins
+from prefrank.ranking.results import Ranking
+from prefrank.robust._common import _warn, _z
+from prefrank.robust.results import LabelNoise
+from prefrank.stats import pair_cells
+from prefrank.stream import wants_stream
+
+__all__ = ["label_noise"]
+
+
+def label_noise(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    judge: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    batch_rows: int | None = None,
+    per_judge: bool = True,
+    shrink: float = 10.0,
+    alpha: float = 0.0,
+    level: float = 0.95,
+    eps_init: float = 0.1,
+    max_iter: int = 1000,
+    tol: float = 1e-8,
+    scale: str = "elo",
+    offset: float = 1000.0,
+) -> LabelNoise:
+    """Fit Bradley-Terry with a per-judge probability of a flipped label by EM.
+
+    A judgment by judge ``r`` records the true outcome (drawn from Bradley-Terry) flipped with
+    probability ``epsilon_r``. The EM runs on the pair-outcome cells of each judge (sufficient
+    statistics). ``judge`` names the judge/annotator column (or is taken from a :class:`Comparisons`
+    built with ``judge=``); ``per_judge=False`` fits one shared rate. ``shrink`` pseudo-votes pull
+    rarely seen judges towards the pooled rate (0 = plain MLE). ``alpha`` is the Gaussian prior
+    precision on strengths (0 = none: the comparison graph must be connected).
+
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
+    ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
+    and ties), which are merged: memory is one batch plus 44 bytes per cell, however many rows
+    repeat a cell (:func:`prefrank.stream.pair_cells`). The EM sees only these cells, so
+    strengths, flip rates, intervals and log-likelihood equal those of the in-memory fit on the
+    concatenated files (exactly with whole-number weights). ``comparisons`` is then the cell table
+    (one weighted row per cell and verdict, cells in the order the rows first reach them) and
+    ``posterior`` is per cell row: the posterior every judgment in that cell with that verdict has
+    in the in-memory fit.
+    """
+
+    _check_choice("scale", scale, _SCALES)
+    z = _z(level)
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self)
+    if wants_stream(data, batch_rows):
+        comps = pair_cells(data, key="judge", batch_rows=batch_rows, **cols)
+    else:
+        comps = as_comparisons(data, **cols)
+    jcodes = comps.judge if per_judge else None
+    n_judges = len(comps.judges) if (per_judge and comps.judges is not None) else 0
+    for name, v in (("shrink", shrink), ("alpha", alpha)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
+            raise PrefrankError(f"{name} must be a finite number >= 0, got {v!r}")
+    if not 0.0 < eps_init < 0.5:
+        raise PrefrankError(f"eps_init must be in (0, 1/2), got {eps_init!r}")
+    out = _core.robust_label_noise(
+        comps.n_items,
+        comps.a,
+        comps.b,
+        comps.p,
+        comps.tie,
+        comps.weight,
+        jcodes,
+        n_judges,
+        float(shrink),
+        float(alpha),
+        float(eps_init),
+        int(max_iter),
+        float(tol),
+        float(z),
+    )
+    _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
+    counts = comps.pair_counts()
+    games, wins = _games_and_wins(counts, comps.n_items)
+    rank = Ranking(
+        method="label_noise",
+        items=comps.items,
+        theta=out["theta"],
+        scale=scale,
+        offset=float(offset),
+        converged=bool(out["converged"]),
+        iterations=int(out["iterations"]),
+        loglik=float(out["loglik"]),
+        ties="half",
+        games=games,
+        wins=wins,
+        counts=counts,
+    )
+    return LabelNoise(
+        comparisons=comps,
+        theta=out["theta"],
+        posterior=out["posterior"],
+        epsilon=float(out["epsilon"]),
+        epsilon_ci=(float(out["epsilon_lo"]), float(out["epsilon_hi"])),
+        judge_epsilon=out["judge_epsilon"],
+        judge_ci=np.column_stack([out["judge_lo"], out["judge_hi"]]),
+        judge_weight=out["judge_weight"],
+        level=float(level),
+        loglik=float(out["loglik"]),
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
+        ranking=rank,
+        joint_intervals=bool(out["joint_intervals"]),
+    )

@@ -1,0 +1,135 @@
+"""Robust ranking recovery from corrupted comparisons."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from prefrank import _core
+from prefrank.exceptions import PrefrankError
+from prefrank.ranking._common import _SCALES, _check_choice, _games_and_wins, _pair_counts_of
+from prefrank.ranking.results import Ranking
+from prefrank.robust._common import _warn
+from prefrank.robust.results import RobustRanking
+
+__all__ = ["robust_ranking"]
+
+
+def robust_ranking(
+    data: Any = None,
+    *,
+    a: Any = None,
+    b: Any = None,
+    outcome: Any = None,
+    weight: Any = None,
+    outcomes: Any = None,
+    drop_self: bool = False,
+    threshold: float = 3.0,
+    max_corrupt_fraction: float = 0.25,
+    pseudo: float = 0.5,
+    decay: float = 0.5,
+    max_iter: int = 100,
+    min_degree: int = 3,
+    refit: bool = True,
+    refit_fraction: float = 0.49,
+    alpha: float = 0.0,
+    refit_max_iter: int = 50,
+    scale: str = "elo",
+    offset: float = 1000.0,
+) -> RobustRanking:
+    """Robust Bradley-Terry-Luce recovery from comparisons with corrupted and missing pairs.
+
+    Matrix step: the empirical logit of each observed pair (ties count half, ``pseudo`` added to
+    each side) is fitted by ``theta_i - theta_j`` by weighted least squares, and entries whose
+    standardised residual exceeds a threshold decreasing to ``threshold`` robust standard deviations
+    are set aside as corrupted (at most ``max_corrupt_fraction`` of each item's pairs), alternating
+    until the set is stable.
+
+    Refit (``refit=True``, the default): starting from that fit, Bradley-Terry is fitted by maximum
+    likelihood (prior precision ``alpha``; 0 = none) on the pairs not set aside, every pair's signed
+    deviance residual is computed, pairs above ``threshold`` robust scales are set aside (largest
+    first, at most ``refit_fraction`` of each item's pairs), and this repeats until the set is stable
+    (at most ``refit_max_iter`` rounds). The default ``refit_fraction=0.49`` is the breakdown limit of
+    the per-item model: an item can be recovered while a majority of its pairs are clean.
+    ``refit=False`` returns the matrix step alone (the behaviour before the refit existed).
+
+    Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is
+    too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of
+    the pairs observed).
+    """
+    _check_choice("scale", scale, _SCALES)
+
+    # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
+    counts, items = _pair_counts_of(
+        data, None, None, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
+    )
+    for name, v in (("threshold", threshold), ("pseudo", pseudo)):
+        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
+            raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
+    if not 0.0 <= max_corrupt_fraction < 1.0:
+        raise PrefrankError(f"max_corrupt_fraction must be in [0, 1), got {max_corrupt_fraction!r}")
+    if not 0.0 < decay < 1.0:
+        raise PrefrankError(f"decay must be in (0, 1), got {decay!r}")
+    if not 0.0 <= refit_fraction < 1.0:
+        raise PrefrankError(f"refit_fraction must be in [0, 1), got {refit_fraction!r}")
+    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
+        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
+    out = _core.robust_btl_fit(
+        counts._core,
+        float(threshold),
+        float(max_corrupt_fraction),
+        float(pseudo),
+        float(decay),
+        int(max_iter),
+        int(min_degree),
+        refit=bool(refit),
+        refit_fraction=float(refit_fraction),
+        alpha=float(alpha),
+        refit_max_iter=int(refit_max_iter),
+    )
+    _warn(
+        bool(out["converged"]),
+        "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
+        int(out["iterations"]),
+    )
+    games, wins = _games_and_wins(counts, len(items))
+    rank = Ranking(
+        method="robust_btl",
+        items=items,
+        theta=out["theta"],
+        scale=scale,
+        offset=float(offset),
+        converged=bool(out["converged"]),
+        iterations=int(out["iterations"]),
+        ties="half",
+        games=games,
+        wins=wins,
+        counts=counts,
+    )
+    return RobustRanking(
+        items=items,
+        theta=out["theta"],
+        i=out["i"],
+        j=out["j"],
+        wins_i=out["wins_i"],
+        wins_j=out["wins_j"],
+        residual=out["residual"],
+        corrupted_mask=out["corrupted"],
+        sigma=float(out["sigma"]),
+        iterations=int(out["iterations"]),
+        converged=bool(out["converged"]),
+        ranking=rank,
+        params={
+            "threshold": threshold,
+            "max_corrupt_fraction": max_corrupt_fraction,
+            "pseudo": pseudo,
+            "decay": decay,
+            "min_degree": min_degree,
+            "refit": bool(refit),
+            "refit_fraction": refit_fraction,
+            "alpha": alpha,
+            "refit_rounds": int(out["refit_rounds"]),
+            "refit_alpha": float(out["alpha_used"]),
+        },
+        matrix_corrupted_mask=out["matrix_corrupted"],
+    )
