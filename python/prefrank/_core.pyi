@@ -198,7 +198,7 @@ def cells_recode(
 
 # --- end consistency ---
 
-# --- ranking_more (Plackett-Luce, spectral, per-group BT, contextual BT) ---
+# --- ranking estimators (Plackett-Luce, spectral, per-group BT, contextual BT) ---
 import typing as _t  # noqa: E402
 
 def pl_fit(

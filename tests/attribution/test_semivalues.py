@@ -16,7 +16,7 @@ from prefrank.attribution import Attribution, majority_game, shift_game
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.reference import attribution as ref
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 GAMES = json.loads((DATA / "shapley_games.json").read_text())["games"]
 
 

@@ -1,7 +1,7 @@
 """Golden parity of prefrank's Plackett-Luce, spectral and contextual fits with choix and scikit-learn.
 
-The golden values live in tests/data/ranking_more_golden.json (peer, version and call recorded
-there); regenerate with ``PYTHONPATH=python python3 tests/test_ranking_more_golden.py`` (needs choix
+The golden values live in tests/fixtures/ranking_estimators_golden.json (peer, version and call recorded
+there); regenerate with ``PYTHONPATH=python python3 tests/ranking/test_golden.py`` (needs choix
 and scikit-learn). The tests themselves need neither.
 """
 
@@ -15,7 +15,7 @@ import pandas as pd
 import prefrank.ranking as rm
 import pytest
 
-GOLDEN = Path(__file__).parent / "data" / "ranking_more_golden.json"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "ranking_estimators_golden.json"
 
 
 def _load() -> dict:

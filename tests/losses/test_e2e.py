@@ -13,7 +13,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("pandas")
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "train_preferences.py"
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "train_preferences.py"
 
 
 @pytest.fixture(scope="module")

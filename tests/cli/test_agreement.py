@@ -13,7 +13,7 @@ import prefrank.agreement as ag
 import pytest
 from prefrank.cli import agreement as cli_agreement
 
-CROWD = Path(__file__).parent / "data" / "llmfao-crowd.csv"
+CROWD = Path(__file__).resolve().parents[1] / "fixtures" / "llmfao-crowd.csv"
 
 
 def _run(*argv: str) -> tuple[int, str, str]:

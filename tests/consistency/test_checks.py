@@ -16,7 +16,7 @@ from prefrank import consistency as C
 from prefrank.exceptions import PrefrankError
 from prefrank.reference import consistency as ref
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 # ------------------------------------------------------------------------------------------------

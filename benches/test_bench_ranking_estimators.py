@@ -1,6 +1,6 @@
 """Benchmarks: Plackett-Luce, spectral estimates, per-group Bradley-Terry and contextual Bradley-Terry.
 
-Run: ``PYTHONPATH=python python3 -m pytest benches/test_bench_ranking_more.py --benchmark-only``.
+Run: ``PYTHONPATH=python python3 -m pytest benches/test_bench_ranking_estimators.py --benchmark-only``.
 Each group times prefrank, its pure-Python reference twin and the peer a user would otherwise pick
 (choix, scikit-learn) on the same data. ``PREFRANK_BENCH_GROUPS`` sets the number of groups of the
 batched benchmark (default 1,000,000, the issue's target size).
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import prefrank as pr
 import pytest
-from prefrank.reference import ranking_more as ref
+from prefrank.reference import ranking as ref
 
 choix = pytest.importorskip("choix")
 

@@ -20,7 +20,7 @@ LN10 = math.log(10.0)
 def golden(request):
     from pathlib import Path
 
-    return json.loads((Path(__file__).parent / "data" / "ranking_golden.json").read_text())
+    return json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "ranking_golden.json").read_text())
 
 
 def log_bt(a, b, outcome, **kw):

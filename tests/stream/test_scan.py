@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prefrank import cli
-from prefrank.stats import ComparisonStats, RatingsStats
-from prefrank.stats import accumulate_comparisons
 from prefrank.io import scan, source_files
+from prefrank.stats import ComparisonStats, RatingsStats, accumulate_comparisons
+from support import _split_files
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 CROWD = DATA / "llmfao-crowd.csv"
 COLS = dict(a="left", b="right", outcome="winner", group="prompt", judge="worker", position="left")
 
@@ -28,21 +28,6 @@ COLS = dict(a="left", b="right", outcome="winner", group="prompt", judge="worker
 @pytest.fixture(scope="module")
 def crowd() -> pd.DataFrame:
     return pd.read_csv(CROWD, dtype={"prompt": str, "worker": str, "left": str, "right": str})
-
-
-def _split_files(df: pd.DataFrame, root: Path, kinds: tuple[str, ...] = ("parquet", "csv", "jsonl")) -> Path:
-    root.mkdir(parents=True, exist_ok=True)
-    parts = np.array_split(np.arange(len(df)), len(kinds))
-    for k, (kind, idx) in enumerate(zip(kinds, parts, strict=True)):
-        part = df.iloc[idx]
-        path = root / f"part-{k}.{kind}"
-        if kind == "parquet":
-            part.to_parquet(path, index=False)
-        elif kind == "csv":
-            part.to_csv(path, index=False)
-        else:
-            part.to_json(path, orient="records", lines=True)
-    return root
 
 
 # --------------------------------------------------------------------------------------------------

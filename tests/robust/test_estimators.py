@@ -16,11 +16,11 @@ from prefrank.exceptions import NotIdentifiableError, PrefrankError
 from prefrank.reference import robust as ref
 from prefrank.robust import curate, fragility, label_noise, robust_ranking
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benches"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benches"))
 from robust_sim import kendall_tau, simulate, untouched, within_budget
 
-DATA = Path(__file__).parent / "data"
-ARENA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "arena-2023" / "battles.csv"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
+ARENA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "arena-2023" / "battles.csv"
 
 
 def _noisy(n: int, rows: int, eps: list[float], seed: int) -> dict[str, np.ndarray]:

@@ -304,7 +304,7 @@ def test_not_converged_warns() -> None:
 
 
 def test_curate_streams_scores_and_verdicts_from_files(tmp_path) -> None:
-    from tests.test_scale import _split_files
+    from support import _split_files
 
     scores = _score_table(80, 5, 3, 11)
     verdicts = _implied_verdicts(scores, 12)

@@ -11,52 +11,15 @@ import numpy as np
 import pandas as pd
 import prefrank as pr
 import pytest
-from prefrank.robust import fragility
 from prefrank.data.comparison_rows import comparison_rows
-from test_scale import _split_files
-
-ITEMS = [f"m{k}" for k in range(6)]
-BATCH = 37  # batches split files, groups and judges
-
-
-def _judgments(n: int = 500, seed: int = 0) -> pd.DataFrame:
-    rng = np.random.default_rng(seed)
-    strength = np.linspace(-1.0, 1.0, len(ITEMS))
-    a = rng.integers(0, len(ITEMS), n)
-    b = (a + rng.integers(1, len(ITEMS), n)) % len(ITEMS)
-    p_a = 1 / (1 + np.exp(strength[b] - strength[a]))
-    u = rng.random(n)
-    winner = np.where(u < 0.12, "tie", np.where(u < 0.12 + 0.88 * p_a, "a", "b"))
-    first = rng.random(n) < 0.5
-    return pd.DataFrame(
-        {
-            "a": [ITEMS[k] for k in a],
-            "b": [ITEMS[k] for k in b],
-            "winner": winner,
-            "prompt": [f"p{k:02d}" for k in rng.integers(0, 25, n)],
-            "judge": [f"j{k}" for k in rng.integers(0, 4, n)],
-            "shown_first": np.where(first, [ITEMS[k] for k in a], [ITEMS[k] for k in b]),
-            "w": rng.integers(1, 4, n),
-            "score_a": np.round(strength[a] + rng.normal(0, 0.5, n), 1),
-            "score_b": np.round(strength[b] + rng.normal(0, 0.5, n), 1),
-            "len_diff": np.round(rng.normal(0, 1, n), 3),
-        }
-    )
-
-
-def _write_parts(df: pd.DataFrame, root: Path, kinds: tuple[str, ...] = ("parquet", "csv", "jsonl", "csv")) -> Path:
-    return _split_files(df, root, kinds)
+from prefrank.robust import fragility
+from support import BATCH, ITEMS, _judgments, _sources, _write_parts
 
 
 @pytest.fixture(scope="module")
 def judged(tmp_path_factory: pytest.TempPathFactory) -> tuple[pd.DataFrame, Path]:
     df = _judgments()
     return df, _write_parts(df, tmp_path_factory.mktemp("judged"))
-
-
-def _sources(root: Path) -> list[str]:
-    """The directory and a glob over the same files."""
-    return [str(root), str(root / "part-*")]
 
 
 COLS = dict(a="a", b="b", outcome="winner")
@@ -263,7 +226,7 @@ def test_fragility_streams_with_a_second_pass(judged):
 
 
 def test_fragility_streams_positional_verdicts(tmp_path):
-    crowd = pd.read_csv(Path(__file__).parent / "data" / "llmfao-crowd.csv", dtype=str)
+    crowd = pd.read_csv(Path(__file__).resolve().parents[1] / "fixtures" / "llmfao-crowd.csv", dtype=str)
     root = _write_parts(crowd, tmp_path / "crowd", kinds=("parquet", "csv"))
     kw = dict(a="left", b="right", outcome="winner", position="left")
     one = fragility(crowd, **kw)

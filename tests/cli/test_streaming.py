@@ -14,9 +14,9 @@ import prefrank as pr
 import prefrank.cli.leaderboard as leaderboard_cli
 import pytest
 from prefrank import cli
-from test_scale import _split_files
+from support import _split_files
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 CROWD_COLS = ["--a", "left", "--b", "right", "--outcome", "winner", "--position", "left"]
 ARENA_COLS = ["--a", "model_a", "--b", "model_b", "--outcome", "winner"]
 

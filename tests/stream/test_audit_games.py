@@ -14,7 +14,7 @@ import prefrank as pr
 import pytest
 from prefrank import cli
 from prefrank.attribution import majority_game, slice_attribution, slice_game
-from test_stream_more import BATCH, _judgments, _sources, _write_parts
+from support import BATCH, _judgments, _sources, _write_parts
 
 AUDIT_COLS = dict(
     a="a",

@@ -10,8 +10,8 @@ import prefrank.data.coding as data_mod
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from prefrank.data.coding import _sort_key, _union_labels_generic
 from prefrank.data import code_labels, union_labels
+from prefrank.data.coding import _sort_key, _union_labels_generic
 
 # Characters that make prefixes, NULs inside strings, non-ASCII in every UTF-8 width and the top of
 # the code space likely; plus any text.

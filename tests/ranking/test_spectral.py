@@ -1,7 +1,7 @@
 """LSR / ILSR on rankings and choice sets: prefrank.lsr_rankings and prefrank.ilsr_rankings.
 
-Golden values from choix live in tests/data/spectral_rankings_golden.json (choix version and calls
-recorded there; regenerate with ``python tests/golden/make_spectral_rankings_golden.py``). The tests
+Golden values from choix live in tests/fixtures/spectral_rankings_golden.json (choix version and calls
+recorded there; regenerate with ``python tests/fixtures/make/make_spectral_rankings_golden.py``). The tests
 need no peer installed.
 """
 
@@ -19,9 +19,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prefrank import _core
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.reference import ranking_more as ref
+from prefrank.reference import ranking as ref
 
-GOLDEN = json.loads((Path(__file__).parent / "data" / "spectral_rankings_golden.json").read_text())
+GOLDEN = json.loads((Path(__file__).resolve().parents[1] / "fixtures" / "spectral_rankings_golden.json").read_text())
 FUNCS = {"lsr": pr.lsr_rankings, "ilsr": pr.ilsr_rankings}
 
 Obs = list[tuple[list[int], int]]

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.reference import ranking_more as ref
+from prefrank.reference import ranking as ref
 
 # --------------------------------------------------------------------------------------------------
 # Plackett-Luce

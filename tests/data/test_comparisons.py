@@ -284,8 +284,8 @@ def test_arrow_outcomes_match_the_object_path(outcomes, large, use_mapping):
 def test_exact_vocabulary_outcomes_take_the_one_pass_path():
     pa = pytest.importorskip("pyarrow")
     from prefrank import _core
-    from prefrank.data.comparisons import _VOCABULARY_COLUMNS
     from prefrank.data.coding import _arrow_utf8
+    from prefrank.data.comparisons import _VOCABULARY_COLUMNS
 
     exact = pa.array(["model_a", "tie (bothbad)", "b", "draw"])
     p, tie = _core.outcomes_utf8(*_arrow_utf8(exact, "o"), *_VOCABULARY_COLUMNS)

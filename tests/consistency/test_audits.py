@@ -13,7 +13,7 @@ from prefrank.cli import audit as cli_audit
 from prefrank.consistency import audit
 from prefrank.exceptions import PrefrankError
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 GPT4 = DATA / "llmfao-gpt4.csv"
 
 

@@ -1,6 +1,6 @@
-"""Parity with peer libraries through golden values committed in tests/data/agreement_*.json.
+"""Parity with peer libraries through golden values committed in tests/fixtures/agreement_*.json.
 
-Regenerate (needs krippendorff, statsmodels, scikit-learn): ``python tests/test_agreement_golden.py``.
+Regenerate (needs krippendorff, statsmodels, scikit-learn): ``python tests/agreement/test_golden.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import numpy as np
 import prefrank.agreement as ag
 import pytest
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "fixtures"
 
 
 def _load(name: str) -> dict:

@@ -1,12 +1,12 @@
 """Parity with choix on choix's own published test fixtures (issue 3).
 
-tests/data/choix_fixtures.json holds the fixtures of choix's test suite (lucasmaystre/choix, MIT; source
+tests/fixtures/choix_fixtures.json holds the fixtures of choix's test suite (lucasmaystre/choix, MIT; source
 paths, commits and the licence text are recorded in the file): the JSON test cases
-``tests/data/testcase-{pairwise,rankings,top1}-*.json``, the regularised inline cases of
-``tests/test_opt.py`` and the older ``tests/data/simpletrans-4.dat``. Next to choix's published expected
+``tests/fixtures/testcase-{pairwise,rankings,top1}-*.json``, the regularised inline cases of
+``tests/test_opt.py`` and the older ``tests/fixtures/simpletrans-4.dat``. Next to choix's published expected
 values (``published``) it stores choix's outputs on the same data (``choix``), computed once with the
 version recorded under ``generated``, so that every comparison except the live one runs without choix.
-Regenerate the ``choix`` block with ``PYTHONPATH=python python3 tests/test_choix_parity.py``.
+Regenerate the ``choix`` block with ``PYTHONPATH=python python3 tests/ranking/test_choix_parity.py``.
 
 What is compared (log-strengths, natural log, centred where the estimate is only defined up to a shift):
 
@@ -23,7 +23,7 @@ What is compared (log-strengths, natural log, centred where the estimate is only
 How the regularisers map. choix's ``opt_pairwise`` / ``opt_top1`` minimise ``-loglik + alpha *
 sum(theta^2)`` (choix/opt.py: ``PairwiseFcts.objective`` adds ``self._penalty * np.sum(params**2)``;
 its docstring's "variance 1/alpha" is really variance 1/(2 alpha)). prefrank's ``alpha`` is the precision
-of a Gaussian prior, ``-loglik + alpha/2 * sum(theta^2)`` (prefrank/ranking.py, _ranking_more.py). So
+of a Gaussian prior, ``-loglik + alpha/2 * sum(theta^2)`` (prefrank/ranking/). So
 choix ``alpha=c`` is prefrank ``alpha=2c``. choix's ``alpha`` in ``ilsr_*`` (added to every Markov-chain
 rate) and ``mm_*`` (``(wins + alpha) / (denoms + alpha)``) is not an L2 penalty and has no
 ``bradley_terry`` equivalent; prefrank's spectral ``ilsr_pairwise(alpha=)`` copies the former.
@@ -44,7 +44,7 @@ import numpy as np
 import prefrank as pr
 import pytest
 
-FIXTURES = Path(__file__).parent / "data" / "choix_fixtures.json"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "choix_fixtures.json"
 ATOL = 1e-6
 # choix's tests compare with numpy.allclose(atol=1e-4, rtol=1e-5).
 CHOIX_ATOL, CHOIX_RTOL = 1e-4, 1e-5
@@ -304,7 +304,7 @@ def _regenerate() -> None:
         for case in fx[kind]:
             case["choix"] = _choix_outputs(choix, kind, case)
     fx["generated"] = {
-        "by": "PYTHONPATH=python python3 tests/test_choix_parity.py",
+        "by": "PYTHONPATH=python python3 tests/ranking/test_choix_parity.py",
         "versions": {"choix": version("choix"), "numpy": np.__version__, "scipy": version("scipy")},
         "python": platform.python_version(),
         "calls": {
