@@ -12,8 +12,8 @@ import os
 
 import numpy as np
 import pytest
-from prefrank.data.coding import _union_labels_generic
 from prefrank.data import union_labels
+from prefrank.data.coding import _union_labels_generic
 
 LABELS = int(os.environ.get("PREFRANK_BENCH_UNION_LABELS", 200_000))
 
