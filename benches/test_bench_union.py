@@ -119,18 +119,19 @@ def test_union_e2e_prefrank(benchmark, prompts_dir):
 
 @pytest.mark.benchmark(group="union-e2e-groups")
 def test_union_e2e_generic(benchmark, prompts_dir, monkeypatch):
-    import prefrank.data
-    import prefrank.stats
+    import sys
 
-    slow = prefrank.data._union_labels_generic
+    slow = _union_labels_generic
 
     def generic(x, y):
         if len(x) == len(y) and np.array_equal(x, y):
             return x, None, None
         return slow(x, y)
 
-    monkeypatch.setattr(prefrank.data, "union_labels", generic)
-    monkeypatch.setattr(prefrank.stats, "union_labels", generic)
+    # Every module that bound union_labels gets the generic one.
+    for name, mod in list(sys.modules.items()):
+        if name.startswith("prefrank") and getattr(mod, "union_labels", None) is union_labels:
+            monkeypatch.setattr(mod, "union_labels", generic)
     root, n_prompts = prompts_dir
     res = benchmark.pedantic(_groups, args=(root,), rounds=1, iterations=1)
     assert res.n_groups == n_prompts
