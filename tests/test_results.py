@@ -323,7 +323,7 @@ def test_whole():
 
 
 def _rank_intervals_oracle(boot: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    """The formula Ranking.rank_intervals used before 0.3 (a rounds x items x items array)."""
+    """The formula Ranking.rank_intervals used to compute (a rounds x items x items array)."""
     ranks = 1 + (boot[:, None, :] > boot[:, :, None]).sum(axis=2)
     q = (1.0 - level) / 2.0
     lo, hi = np.quantile(ranks, [q, 1.0 - q], axis=0, method="lower")

@@ -211,8 +211,8 @@ class AlphaResult(Result):
     bootstrap: np.ndarray | None = field(default=None)
 
     def interval(self, level: float | None = None) -> tuple[float, float]:
-        """Percentile bootstrap interval as a ``(lower, upper)`` tuple (what ``ci()`` returned before
-        0.3; ``ci()`` now gives the same numbers as a DataFrame). ``level=None``: ``ci_level``."""
+        """Percentile bootstrap interval as a ``(lower, upper)`` tuple (what ``ci()`` used to
+        return; ``ci()`` now gives the same numbers as a DataFrame). ``level=None``: ``ci_level``."""
         if self.bootstrap is None:
             raise PrefrankError("no bootstrap samples: call krippendorff_alpha(..., bootstrap=1000)")
         lv = self.ci_level if level is None else check_level(level)
