@@ -325,7 +325,11 @@ def test_bootstrap_seeded_and_sane(method):
     assert a.ci_low is not None and a.ci_high is not None
     assert a.ci_low < a.value < a.ci_high
     assert a.ci_high - a.ci_low < 0.2
-    assert a.ci(0.5)[1] - a.ci(0.5)[0] < a.ci_high - a.ci_low
+    # ci() is the result contract's DataFrame; interval() keeps the (lower, upper) tuple it used to return.
+    half = a.ci(0.5).loc["alpha"]
+    assert half["upper"] - half["lower"] < a.ci_high - a.ci_low
+    assert a.interval(0.5) == (half["lower"], half["upper"])
+    assert a.interval() == (a.ci_low, a.ci_high)
     assert 0.0 <= a.prob_below(a.value) <= 1.0
     assert a.bootstrap_method == method and a.to_dict()["ci_low"] == a.ci_low
     with pytest.raises(PrefrankError, match="no bootstrap"):

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._results import Result, check_level, interval_frame, whole
 from prefrank.agreement._common import _LEVELS, _check_undefined, _fmt, _resolve
 from prefrank.data.ratings import MISSING, _Ratings
 from prefrank.exceptions import PrefrankError
@@ -99,7 +100,7 @@ def _alpha_from(
 
 
 @dataclass(frozen=True, repr=False)
-class JudgeAgreement:
+class JudgeAgreement(Result):
     """Agreement of judges with human labels on the same units (pairs), and of each annotator with the others.
 
     ``judges``: per judge, the units compared, accuracy against the human majority and Cohen's kappa
@@ -114,21 +115,13 @@ class JudgeAgreement:
     units_without_majority: int
 
     def to_pandas(self) -> Any:
+        """The per-judge table (``units``, ``accuracy``, ``kappa``), indexed by judge."""
         return self.judges
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "judges": self.judges.reset_index().to_dict(orient="records"),
-            "annotators": self.annotators.reset_index().to_dict(orient="records"),
-            "units_with_majority": self.units_with_majority,
-            "units_without_majority": self.units_without_majority,
-        }
-
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         return (
             f"JudgeAgreement(judges={len(self.judges)}, annotators={len(self.annotators)}, "
-            f"units_with_majority={self.units_with_majority}, units_without_majority={self.units_without_majority})\n"
-            + self.judges.round(4).to_string()
+            f"units_with_majority={self.units_with_majority}, units_without_majority={self.units_without_majority})"
         )
 
 
@@ -136,7 +129,7 @@ class JudgeAgreement:
 # Krippendorff's alpha
 
 
-class CoincidenceMatrix:
+class CoincidenceMatrix(Result):
     """Krippendorff's coincidence matrix: the mergeable sufficient statistic of alpha.
 
     Build one per chunk of units with :func:`coincidence`, ``merge`` them (same categories), ship them
@@ -172,10 +165,15 @@ class CoincidenceMatrix:
         return self._core.matrix()
 
     def to_pandas(self) -> Any:
+        """The coincidence matrix keyed by category labels."""
         import pandas as pd
 
         idx = pd.Index(self.categories)
         return pd.DataFrame(self.matrix, index=idx, columns=idx)
+
+    def _dict(self) -> dict[str, Any]:
+        u, _, p, v, _ = self._core.counts()
+        return {"categories": self.categories, "matrix": self.matrix, "units": u, "pairable_units": p, "values": v}
 
     def alpha(
         self,
@@ -187,13 +185,13 @@ class CoincidenceMatrix:
         """Krippendorff's alpha of this statistic (see :func:`krippendorff_alpha`)."""
         return _alpha_from(self, level=level, distance=distance, undefined=undefined)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         u, _, p, v, _ = self._core.counts()
         return f"CoincidenceMatrix(categories={len(self.categories)}, units={u}, pairable_units={p}, values={v})"
 
 
 @dataclass(frozen=True, repr=False)
-class AlphaResult:
+class AlphaResult(Result):
     """Krippendorff's alpha with its parts and (optionally) a bootstrap interval."""
 
     value: float
@@ -212,17 +210,22 @@ class AlphaResult:
     bootstrap_method: str | None = None
     bootstrap: np.ndarray | None = field(default=None)
 
-    def ci(self, level: float | None = None) -> tuple[float, float]:
-        """Percentile bootstrap interval (needs ``bootstrap=`` rounds)."""
+    def interval(self, level: float | None = None) -> tuple[float, float]:
+        """Percentile bootstrap interval as a ``(lower, upper)`` tuple (what ``ci()`` used to
+        return; ``ci()`` now gives the same numbers as a DataFrame). ``level=None``: ``ci_level``."""
         if self.bootstrap is None:
             raise PrefrankError("no bootstrap samples: call krippendorff_alpha(..., bootstrap=1000)")
-        lv = self.ci_level if level is None else level
+        lv = self.ci_level if level is None else check_level(level)
         assert lv is not None
         s = self.bootstrap[np.isfinite(self.bootstrap)]
         if len(s) == 0:
             return (math.nan, math.nan)
         lo, hi = np.quantile(s, [(1 - lv) / 2, 1 - (1 - lv) / 2])
         return (float(lo), float(hi))
+
+    def _intervals(self, level: float | None) -> Any:
+        lo, hi = self.interval(level)
+        return interval_frame(["alpha"], [self.value], [lo], [hi], "statistic")
 
     def prob_below(self, threshold: float) -> float:
         """Share of bootstrap samples below ``threshold`` (Krippendorff's q for a minimum alpha)."""
@@ -231,14 +234,14 @@ class AlphaResult:
         s = self.bootstrap[np.isfinite(self.bootstrap)]
         return float(np.mean(s < threshold)) if len(s) else math.nan
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         return {
             "alpha": self.value,
             "level": self.level,
             "reason": self.reason,
             "d_o": self.d_o,
             "d_e": self.d_e,
-            "n_pairable_values": self.n_pairable_values,
+            "n_pairable_values": whole(self.n_pairable_values),
             "n_units": self.n_units,
             "n_pairable_units": self.n_pairable_units,
             "ci_level": self.ci_level,
@@ -257,7 +260,7 @@ class AlphaResult:
     def __float__(self) -> float:
         return float(self.value)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         s = f"AlphaResult(alpha={_fmt(self.value)}, level={self.level!r}"
         if self.ci_low is not None:
             s += f", ci{round(100 * (self.ci_level or 0))}=[{_fmt(self.ci_low)}, {_fmt(self.ci_high or 0)}]"
@@ -273,7 +276,7 @@ class AlphaResult:
 
 
 @dataclass(frozen=True, repr=False)
-class RaterMatrix:
+class RaterMatrix(Result):
     """A two-rater coefficient for every pair of raters (symmetric, keyed by rater labels)."""
 
     statistic: str
@@ -283,28 +286,29 @@ class RaterMatrix:
     raters: np.ndarray
 
     def to_pandas(self) -> Any:
+        """The rater x rater matrix of the coefficient, keyed by rater labels."""
         import pandas as pd
 
         idx = pd.Index(self.raters)
         return pd.DataFrame(self.values, index=idx, columns=idx)
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         return {
             "statistic": self.statistic,
             "weights": self.weights,
-            "raters": self.raters.tolist(),
-            "values": self.values.tolist(),
-            "n_units": self.n_units.tolist(),
+            "raters": self.raters,
+            "values": self.values,
+            "n_units": whole(self.n_units),
         }
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         off = self.values[~np.eye(len(self.raters), dtype=bool)]
         mean = float(np.nanmean(off)) if off.size and np.isfinite(off).any() else math.nan
         return f"RaterMatrix(statistic={self.statistic!r}, raters={len(self.raters)}, mean_off_diagonal={_fmt(mean)})"
 
 
 @dataclass(frozen=True, repr=False)
-class AgreementResult:
+class AgreementResult(Result):
     """A chance-corrected agreement coefficient with its observed and chance agreement."""
 
     statistic: str
@@ -317,29 +321,36 @@ class AgreementResult:
     n_raters: int | None
     matrix: RaterMatrix | None = None
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         return {
             "statistic": self.statistic,
             "value": self.value,
             "p_o": self.p_o,
             "p_e": self.p_e,
-            "n_units": self.n_units,
+            "n_units": whole(self.n_units),
             "weights": self.weights,
             "reason": self.reason,
             "n_raters": self.n_raters,
         }
 
     def to_pandas(self) -> Any:
+        """The rater x rater matrix where there is one (pairwise statistics), else a one-row table
+        of the coefficient indexed by the statistic's name."""
         import pandas as pd
 
         if self.matrix is not None:
             return self.matrix.to_pandas()
-        return pd.Series(self.to_dict(), name=self.statistic)
+        row = {k: v for k, v in self._dict().items() if k != "statistic"}
+        return pd.DataFrame([row], index=pd.Index([self.statistic], name="statistic"))
+
+    def _head(self) -> Any:
+        # The summary line already holds the one-row table.
+        return None if self.matrix is None else self.matrix.to_pandas()
 
     def __float__(self) -> float:
         return float(self.value)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         s = f"AgreementResult({self.statistic}={_fmt(self.value)}, p_o={_fmt(self.p_o)}, p_e={_fmt(self.p_e)}"
         s += f", units={_fmt(self.n_units)}"
         if self.weights:
@@ -354,7 +365,7 @@ class AgreementResult:
 
 
 @dataclass(frozen=True, repr=False)
-class ItemDisagreement:
+class ItemDisagreement(Result):
     """Per-unit label statistics, keyed by unit label."""
 
     units: np.ndarray
@@ -376,37 +387,29 @@ class ItemDisagreement:
         return out
 
     def to_pandas(self) -> Any:
+        """One row per unit: ratings, majority label and share, entropy, distinct labels, split flag."""
         import pandas as pd
 
-        return pd.DataFrame(
-            {
-                "n": self.n,
-                "majority": self.majority_labels(),
-                "share": self.share,
-                "entropy": self.entropy,
-                "entropy_norm": self.entropy_norm,
-                "distinct": self.distinct,
-                "split": self.split,
-            },
-            index=pd.Index(self.units, name="unit"),
-        )
+        return pd.DataFrame(self._columns(), index=pd.Index(self.units, name="unit"))
 
-    def to_dict(self) -> dict[str, Any]:
+    def _columns(self) -> dict[str, Any]:
         return {
-            "unit": self.units.tolist(),
-            "n": self.n.tolist(),
-            "majority": self.majority_labels().tolist(),
-            "share": self.share.tolist(),
-            "entropy": self.entropy.tolist(),
-            "entropy_norm": self.entropy_norm.tolist(),
-            "distinct": self.distinct.tolist(),
-            "split": self.split.tolist(),
+            "n": self.n,
+            "majority": self.majority_labels(),
+            "share": self.share,
+            "entropy": self.entropy,
+            "entropy_norm": self.entropy_norm,
+            "distinct": self.distinct,
+            "split": self.split,
         }
+
+    def _dict(self) -> dict[str, Any]:
+        return {"unit": self.units, **self._columns()}
 
     def __len__(self) -> int:
         return len(self.units)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         rated = self.n > 0
         mean_h = float(np.mean(self.entropy_norm[rated])) if rated.any() else math.nan
         return (
@@ -420,7 +423,7 @@ class ItemDisagreement:
 
 
 @dataclass(frozen=True, repr=False)
-class ModelDisagreement:
+class ModelDisagreement(Result):
     """Model-vs-model disagreement matrices keyed by model name."""
 
     models: np.ndarray
@@ -454,17 +457,17 @@ class ModelDisagreement:
             raise PrefrankError(f"no {which!r} matrix in this result")
         return pd.DataFrame(m, index=idx, columns=idx)
 
-    def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {"models": self.models.tolist(), "rate": self.rate.tolist()}
+    def _dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {"models": self.models, "rate": self.rate}
         for name in ("total_variation", "jensen_shannon", "target_rate"):
             m = getattr(self, name)
             if m is not None:
-                d[name] = m.tolist()
+                d[name] = m
         if self.line is not None:
             d["line"] = self.line
         return d
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         n = len(self.models)
         off = self.rate[~np.eye(n, dtype=bool)]
         mean = float(np.nanmean(off)) if off.size and np.isfinite(off).any() else math.nan
@@ -479,7 +482,7 @@ class ModelDisagreement:
 
 
 @dataclass(frozen=True, repr=False)
-class SoftLabelScores:
+class SoftLabelScores(Result):
     """Per-item soft-label scores of predicted vs human label distributions, and their means."""
 
     items: np.ndarray
@@ -497,6 +500,7 @@ class SoftLabelScores:
         }
 
     def to_pandas(self) -> Any:
+        """One row per item: the four scores."""
         import pandas as pd
 
         return pd.DataFrame(
@@ -509,10 +513,10 @@ class SoftLabelScores:
             index=pd.Index(self.items, name="item"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"items": self.items.tolist(), "mean": self.mean()}
+    def _dict(self) -> dict[str, Any]:
+        return {"items": self.items, "mean": self.mean()}
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         m = self.mean()
         return "SoftLabelScores(items={}, {})".format(
             len(self.items), ", ".join(f"{k}={_fmt(v)}" for k, v in m.items())

@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
+from prefrank._results import Result, interval_frame
 from prefrank.exceptions import PrefrankError
 
 __all__ = ["Attribution", "Game"]
 
 
 @dataclass(frozen=True, repr=False)
-class Attribution:
+class Attribution(Result):
     """Values of the players of a game (exact or sampled).
 
     ``values`` and ``stderr`` are pandas Series keyed by the player labels; ``raw`` and ``raw_stderr``
@@ -67,14 +69,13 @@ class Attribution:
         df = pd.DataFrame(cols, index=pd.Index(list(self.players), name="player"))
         return df.sort_values("value", ascending=False, kind="stable")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python dictionary (JSON-friendly when the labels are)."""
+    def _dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "kind": self.kind,
             "method": self.method,
             "players": list(self.players),
-            "values": [float(x) for x in self.raw],
-            "stderr": None if self.raw_stderr is None else [float(x) for x in self.raw_stderr],
+            "values": self.raw,
+            "stderr": self.raw_stderr,
             "v_empty": self.v_empty,
             "v_full": self.v_full,
             "efficiency_residual": self.efficiency_residual,
@@ -84,6 +85,15 @@ class Attribution:
         }
         out.update({k: v for k, v in self.extra.items() if isinstance(v, (int, float, str, bool))})
         return out
+
+    def _intervals(self, level: float | None) -> Any:
+        # Sampled values: normal intervals from the standard errors (any level); exact ones have none.
+        if self.raw_stderr is None:
+            return None
+        z = NormalDist().inv_cdf(0.5 + (0.95 if level is None else level) / 2)
+        return interval_frame(
+            self.players, self.raw, self.raw - z * self.raw_stderr, self.raw + z * self.raw_stderr, "player"
+        )
 
     def __repr__(self) -> str:
         order = np.argsort(-self.raw, kind="stable")

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._results import IntervalDict, IntervalPair, Result, interval_frame, whole
 from prefrank.consistency._common import _RATE_COLUMNS, _REL, CLASS_NAMES, _rate
 from prefrank.data.comparisons import Comparisons
 from prefrank.exceptions import PrefrankError
@@ -23,17 +24,19 @@ __all__ = ["Audit", "PositionBias", "ScoreConsistency", "TournamentStats", "Tran
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Transitivity:
+class Transitivity(Result):
     """The transitivity census (see :func:`transitivity`).
 
-    ``counts`` and ``rates`` are overall; ``ci`` maps each rate to its bootstrap interval over groups.
+    ``counts`` and ``rates`` are overall; ``ci`` maps each rate to its bootstrap interval over groups
+    (the older form of ``ci()``, which gives the same intervals as a DataFrame; both work).
     ``by_group()`` / ``by_judge()`` / ``units()`` are pandas tables keyed by labels; ``triples()``
     spells out the non-transitive triples of chosen groups.
     """
 
     counts: dict[str, int]
     rates: dict[str, float]
-    ci: dict[str, tuple[float, float]]
+    # field(): without it the dataclass would take the inherited Result.ci method as the default.
+    ci: dict[str, tuple[float, float]] = field()  # type: ignore[assignment]  # an IntervalDict once built
     aggregate: str
     mode: str
     level: float
@@ -49,7 +52,28 @@ class Transitivity:
     _margin: float = field(repr=False, default=0.0)
     _by_judge: bool = field(repr=False, default=True)
 
-    def __repr__(self) -> str:
+    def __post_init__(self) -> None:
+        # ``ci`` stays the dict it always was and is also callable as the contract's ci(level).
+        object.__setattr__(self, "ci", IntervalDict(self.ci, self._intervals))
+
+    def _intervals(self, level: float | None) -> Any:
+        if self.bootstrap == 0:
+            raise PrefrankError("no bootstrap rounds: call transitivity(..., bootstrap=N) for intervals")
+        if level is not None and level != self.level:
+            # The cluster bootstrap draws are not kept; the same seed gives the same draws on a rerun.
+            raise PrefrankError(
+                f"these intervals are at level={self.level}; call transitivity(..., level={level}) for another level"
+            )
+        names = list(self.ci)
+        return interval_frame(
+            names,
+            [self.rates.get(k, math.nan) for k in names],
+            [self.ci[k][0] for k in names],
+            [self.ci[k][1] for k in names],
+            "statistic",
+        )
+
+    def _summary(self) -> str:
         r, ci = self.rates, self.ci
 
         def fmt(k: str) -> str:
@@ -198,12 +222,11 @@ class Transitivity:
         """The per-group table (see :meth:`by_group`)."""
         return self.by_group()
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly summary: counts, rates, intervals and options."""
+    def _dict(self) -> dict[str, Any]:
         return {
-            "counts": dict(self.counts),
-            "rates": {k: (None if math.isnan(v) else v) for k, v in self.rates.items()},
-            "ci": {k: [None if math.isnan(x) else x for x in v] for k, v in self.ci.items()},
+            "counts": self.counts,
+            "rates": self.rates,
+            "ci": self.ci,
             "aggregate": self.aggregate,
             "mode": self.mode,
             "level": self.level,
@@ -219,7 +242,7 @@ class Transitivity:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class TournamentStats:
+class TournamentStats(Result):
     """Statistics of one comparison graph (see :func:`tournament`)."""
 
     n_items: int
@@ -241,7 +264,7 @@ class TournamentStats:
     _items: np.ndarray = field(repr=False)
     _component: np.ndarray = field(repr=False)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         z = "nan" if math.isnan(self.zeta) else f"{self.zeta:.4f}"
         big = max((len(c) for c in self.components), default=0)
         fas = "" if self.order is None else f", backward_arcs={self.backward_arcs} (exact={self.exact})"
@@ -267,8 +290,11 @@ class TournamentStats:
             df["order"] = [pos[v] for v in self._items.tolist()]
         return df.set_index("item")
 
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-friendly summary (labels converted with ``str``)."""
+    def _dict(self) -> dict[str, Any]:
+        # Labels as strings (also where they are values), as the audit JSON has always written them.
+        def labels(groups: list[list[Any]]) -> list[list[str]]:
+            return [[str(x) for x in c] for c in groups]
+
         return {
             "n_items": self.n_items,
             "n_arcs": self.n_arcs,
@@ -278,11 +304,11 @@ class TournamentStats:
             "circular": self.circular,
             "equivalence": self.equivalence,
             "other": self.other,
-            "zeta": None if math.isnan(self.zeta) else self.zeta,
+            "zeta": self.zeta,
             "c3_max": self.c3_max,
             "n_components": len(self.components),
-            "cyclic_components": [[str(x) for x in c] for c in self.cyclic_components],
-            "cycles": [[str(x) for x in c] for c in self.cycles],
+            "cyclic_components": labels(self.cyclic_components),
+            "cycles": labels(self.cycles),
             "order": None if self.order is None else [str(x) for x in self.order],
             "backward_arcs": self.backward_arcs,
             "exact": self.exact,
@@ -290,11 +316,16 @@ class TournamentStats:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class PositionBias:
-    """Position bias (see :func:`position_bias`): first-shown win share and swap consistency."""
+class PositionBias(Result):
+    """Position bias (see :func:`position_bias`): first-shown win share and swap consistency.
+
+    ``ci`` is the Wilson interval of the first-shown win share at ``level`` as a ``(lower, upper)``
+    tuple (the older form of ``ci()``, which gives it per judge as a DataFrame; both work).
+    ``n_decisive`` and ``n_ties`` are weights (whole numbers without fractional weights).
+    """
 
     first_win_share: float
-    ci: tuple[float, float]
+    ci: tuple[float, float] = field()  # type: ignore[assignment]  # field(): see Transitivity.ci
     p_value: float
     n_decisive: float
     n_ties: float
@@ -305,7 +336,28 @@ class PositionBias:
     _by_judge: dict[str, np.ndarray] | None = field(repr=False, default=None)
     _judge_labels: np.ndarray | None = field(repr=False, default=None)
 
-    def __repr__(self) -> str:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "ci", IntervalPair(self.ci, self._intervals))
+
+    def _intervals(self, level: float | None) -> Any:
+        # Wilson intervals are a function of the win share, the decisive weight and the level.
+        from prefrank.consistency.position import _wilson
+
+        labels, share, n = ["(all)"], [self.first_win_share], [self.n_decisive]
+        lo, hi = [self.ci[0]], [self.ci[1]]
+        if self._by_judge is not None and self._judge_labels is not None:
+            labels += self._judge_labels.tolist()
+            share += self._by_judge["first_win_share"].tolist()
+            n += self._by_judge["n_decisive"].tolist()
+            lo += self._by_judge["lo"].tolist()
+            hi += self._by_judge["hi"].tolist()
+        if level is not None and level != self.level:
+            return interval_frame(
+                labels, share, *_wilson(np.asarray(share) * np.asarray(n), np.asarray(n), level), "judge"
+            )
+        return interval_frame(labels, share, lo, hi, "judge")
+
+    def _summary(self) -> str:
         lo, hi = self.ci
         sc = "nan" if math.isnan(self.swap_consistency) else f"{self.swap_consistency:.4f}"
         return (
@@ -320,37 +372,45 @@ class PositionBias:
 
         if self._by_judge is None or self._judge_labels is None:
             raise PrefrankError("by_judge() needs judge= in position_bias()")
-        df = pd.DataFrame(self._by_judge)
+        df = pd.DataFrame({k: whole(v) if k.startswith("n_") else v for k, v in self._by_judge.items()})
         df.insert(0, "judge", self._judge_labels)
         return df.set_index("judge")
 
     def to_pandas(self) -> Any:
-        """Per-judge table when judges were given, else a one-row summary."""
+        """Per-judge table when judges were given, else a one-row summary (same columns)."""
         import pandas as pd
 
         if self._by_judge is not None:
             return self.by_judge()
-        return pd.DataFrame([self.to_dict()]).drop(columns=["patterns"])
+        row = {
+            "n_decisive": whole(self.n_decisive),
+            "n_ties": whole(self.n_ties),
+            "first_win_share": self.first_win_share,
+            "lo": self.ci[0],
+            "hi": self.ci[1],
+            "p_value": self.p_value,
+            **self.patterns,
+            "swapped_pairs": self.n_swapped_pairs,
+            "swap_consistency": self.swap_consistency,
+        }
+        return pd.DataFrame([row], index=pd.Index(["(all)"], name="judge"))
 
-    def to_dict(self) -> dict[str, Any]:
-        def clean(x: float) -> float | None:
-            return None if math.isnan(x) else x
-
+    def _dict(self) -> dict[str, Any]:
         return {
-            "first_win_share": clean(self.first_win_share),
-            "ci": [clean(self.ci[0]), clean(self.ci[1])],
-            "p_value": clean(self.p_value),
-            "n_decisive": self.n_decisive,
-            "n_ties": self.n_ties,
+            "first_win_share": self.first_win_share,
+            "ci": self.ci,
+            "p_value": self.p_value,
+            "n_decisive": whole(self.n_decisive),
+            "n_ties": whole(self.n_ties),
             "n_swapped_pairs": self.n_swapped_pairs,
-            "swap_consistency": clean(self.swap_consistency),
-            "patterns": dict(self.patterns),
+            "swap_consistency": self.swap_consistency,
+            "patterns": self.patterns,
             "level": self.level,
         }
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class ScoreConsistency:
+class ScoreConsistency(Result):
     """Score-vs-comparison consistency (see :func:`score_consistency`)."""
 
     n_pairs: int
@@ -362,7 +422,7 @@ class ScoreConsistency:
     _by_judge: dict[str, np.ndarray] | None = field(repr=False, default=None)
     _judge_labels: np.ndarray | None = field(repr=False, default=None)
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         return (
             f"ScoreConsistency(pairs={self.n_pairs:,}, conflict_rate={self.conflict_rate:.4f}, "
             f"reversal_rate={self.reversal_rate:.4f}, tolerance={self.tolerance})"
@@ -373,12 +433,13 @@ class ScoreConsistency:
         import pandas as pd
 
         return pd.DataFrame(
-            self.table,
+            whole(self.table),
             index=pd.Index([f"score {r}" for r in _REL], name="scores"),
             columns=pd.Index([f"verdict {r}" for r in _REL], name="verdict"),
         )
 
     def by_judge(self) -> Any:
+        """Per-judge table (needs judge=)."""
         import pandas as pd
 
         if self._by_judge is None or self._judge_labels is None:
@@ -388,16 +449,16 @@ class ScoreConsistency:
         return df.set_index("judge")
 
     def to_pandas(self) -> Any:
+        """The 3 x 3 crosstab (see :meth:`crosstab`)."""
         return self.crosstab()
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         return {
             "n_pairs": self.n_pairs,
-            "conflict_rate": None if math.isnan(self.conflict_rate) else self.conflict_rate,
-            "reversal_rate": None if math.isnan(self.reversal_rate) else self.reversal_rate,
+            "conflict_rate": self.conflict_rate,
+            "reversal_rate": self.reversal_rate,
             "table": {
-                f"score_{r}": {f"verdict_{c}": int(self.table[i, j]) for j, c in enumerate(_REL)}
-                for i, r in enumerate(_REL)
+                f"score_{r}": {f"verdict_{c}": self.table[i, j] for j, c in enumerate(_REL)} for i, r in enumerate(_REL)
             },
             "tolerance": self.tolerance,
             "aggregate": self.aggregate,
@@ -409,7 +470,7 @@ class ScoreConsistency:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Audit:
+class Audit(Result):
     """Everything :func:`audit` measured; parts that did not apply are ``None`` (see ``notes``)."""
 
     n_rows: int
@@ -423,12 +484,15 @@ class Audit:
     notes: list[str]
     _table: Comparisons = field(repr=False)
 
+    _PARTS = ("transitivity", "tournament", "position_bias", "score_consistency")
+
     def __repr__(self) -> str:
+        # The parts' own summaries say more than a table of headline numbers.
         parts = [f"Audit(rows={self.n_rows:,}, items={self.n_items:,}"]
-        for name in ("transitivity", "tournament", "position_bias", "score_consistency"):
+        for name in self._PARTS:
             v = getattr(self, name)
             if v is not None:
-                parts.append(f"  {name}: {v!r}".replace("\n", "\n  "))
+                parts.append(f"  {name}: {v._summary()}".replace("\n", "\n  "))
         for n in self.notes:
             parts.append(f"  note: {n}")
         return "\n".join(parts) + ")"
@@ -454,23 +518,55 @@ class Audit:
         np.add.at(m, (pb[keep], pa[keep]), (w * (1 - q))[keep])
         return [tbl.items[c] for c in codes], m
 
-    def to_dict(self) -> dict[str, Any]:
+    def _summary(self) -> str:
+        return f"Audit(rows={self.n_rows:,}, items={self.n_items:,}, notes={len(self.notes)})"
+
+    def to_pandas(self) -> Any:
+        """The headline rates and shares: one row per (``part``, ``statistic``) with ``value`` and,
+        where the part has intervals, ``lower`` and ``upper``."""
+        import pandas as pd
+
+        rows: list[tuple[str, str, float, float, float]] = []
+        tr, to, pb, sc = self.transitivity, self.tournament, self.position_bias, self.score_consistency
+        if tr is not None:
+            for k, v in tr.rates.items():
+                lo, hi = tr.ci.get(k, (math.nan, math.nan))
+                rows.append(("transitivity", k, v, lo, hi))
+        if to is not None:
+            rows.append(("tournament", "zeta", to.zeta, math.nan, math.nan))
+        if pb is not None:
+            rows.append(("position_bias", "first_win_share", pb.first_win_share, pb.ci[0], pb.ci[1]))
+            rows.append(("position_bias", "swap_consistency", pb.swap_consistency, math.nan, math.nan))
+        if sc is not None:
+            rows.append(("score_consistency", "conflict_rate", sc.conflict_rate, math.nan, math.nan))
+            rows.append(("score_consistency", "reversal_rate", sc.reversal_rate, math.nan, math.nan))
+        df = pd.DataFrame(rows, columns=["part", "statistic", "value", "lower", "upper"])
+        return df.set_index(["part", "statistic"])
+
+    def _intervals(self, level: float | None) -> Any:
+        import pandas as pd
+
+        frames = {}
+        if self.transitivity is not None and self.transitivity.bootstrap > 0:
+            frames["transitivity"] = self.transitivity._intervals(level)
+        if self.position_bias is not None:
+            # The pooled share only: per-judge rows are in position_bias.ci().
+            pooled = self.position_bias._intervals(level).loc[["(all)"]]
+            frames["position_bias"] = pooled.rename(index={"(all)": "first_win_share"})
+        if not frames:
+            return None
+        return pd.concat(frames, names=["part", "statistic"])
+
+    def _dict(self) -> dict[str, Any]:
         """The JSON summary written by ``prefrank audit``."""
         out: dict[str, Any] = {"n_rows": self.n_rows, "n_items": self.n_items, "notes": list(self.notes)}
-        for name in ("transitivity", "tournament", "position_bias", "score_consistency"):
+        for name in self._PARTS:
             v = getattr(self, name)
-            out[name] = None if v is None else v.to_dict()
+            out[name] = None if v is None else v._dict()
         if self.worst_triples is not None:
-            out["worst_triples"] = [
-                {k: (str(v) if not isinstance(v, (int, float)) else v) for k, v in r.items()}
-                for r in self.worst_triples.to_dict("records")
-            ]
+            out["worst_triples"] = self.worst_triples
         if self.position_bias is not None and self.position_bias._by_judge is not None:
-            bj = self.position_bias.by_judge()
-            out["position_bias"]["by_judge"] = {
-                str(j): {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
-                for j, row in bj.iterrows()
-            }
+            out["position_bias"]["by_judge"] = self.position_bias.by_judge().to_dict(orient="index")
         return out
 
     def to_html(self, path: Any = None) -> str:

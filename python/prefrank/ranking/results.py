@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from prefrank.data.coding import _index_of, _plain, _sizes
+from prefrank._results import Result, check_level, interval_frame, whole
+from prefrank.data.coding import _index_of, _sizes
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError
 from prefrank.ranking._common import ELO_FACTOR, _check_choice
@@ -17,8 +18,27 @@ from prefrank.ranking._common import ELO_FACTOR, _check_choice
 __all__ = ["ContextualRanking", "GroupRankings", "Ranking"]
 
 
+def _round_ranks(boot: np.ndarray) -> np.ndarray:
+    """Rank of each item in each round (1 = strongest; tied items share the better rank, i.e. 1 +
+    the number of items strictly stronger; a NaN strength is never stronger and ranks 1), from one
+    sort per round: O(rounds x items) memory instead of a rounds x items x items comparison."""
+    nan = np.isnan(boot)
+    vals = np.where(nan, -np.inf, boot)
+    order = np.argsort(-vals, axis=1, kind="stable")
+    desc = np.take_along_axis(vals, order, axis=1)
+    n = boot.shape[1]
+    # In descending order, an item's rank is 1 + the position where its run of equal values starts.
+    start = np.ones(desc.shape, dtype=bool)
+    start[:, 1:] = desc[:, 1:] != desc[:, :-1]
+    first = np.maximum.accumulate(np.where(start, np.arange(n), 0), axis=1)
+    ranks = np.empty(boot.shape, dtype=np.int64)
+    np.put_along_axis(ranks, order, first + 1, axis=1)
+    ranks[nan] = 1
+    return ranks
+
+
 @dataclass(frozen=True, repr=False, eq=False)
-class Ranking:
+class Ranking(Result):
     """A fitted ranking keyed by item labels.
 
     ``theta`` are log-strengths (centred without a prior); ``scores`` maps them to the requested
@@ -97,12 +117,11 @@ class Ranking:
         s = pd.Series(self.score_array, index=pd.Index(self.items, name="item"), name="score")
         return s.sort_values(ascending=False, kind="stable")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain-Python summary (no pandas needed)."""
+    def _dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "method": self.method,
             "scale": self.scale,
-            "scores": {_plain(k): float(v) for k, v in zip(self.items.tolist(), self.score_array)},
+            "scores": dict(zip(self.items.tolist(), self.score_array)),
             "converged": self.converged,
             "iterations": self.iterations,
             "loglik": self.loglik,
@@ -111,7 +130,7 @@ class Ranking:
         }
         if self.bootstrap_theta is not None:
             lo, hi = self._interval(0.95)
-            out["ci95"] = {_plain(k): [float(a), float(b)] for k, a, b in zip(self.items.tolist(), lo, hi)}
+            out["ci95"] = {k: [a, b] for k, a, b in zip(self.items.tolist(), lo, hi)}
             out["bootstrap"] = dict(self.bootstrap_info)
         return out
 
@@ -122,8 +141,7 @@ class Ranking:
         return self.bootstrap_theta
 
     def _interval(self, level: float, method: str = "percentile") -> tuple[np.ndarray, np.ndarray]:
-        if not 0.0 < level < 1.0:
-            raise PrefrankError(f"level must be in (0, 1), got {level}")
+        check_level(level)
         _check_choice("method", method, ("percentile", "bca"))
         boot = self.transform(self._require_bootstrap())
         q = (1.0 - level) / 2.0
@@ -149,27 +167,41 @@ class Ranking:
             lo[k], hi[k] = np.quantile(col, levels)
         return lo, hi
 
-    def ci(self, level: float = 0.95, method: str = "percentile") -> Any:
-        """Bootstrap interval per item (DataFrame with ``lower``, ``upper``), best item first.
+    def ci(self, level: float | None = None, method: str = "percentile") -> Any:
+        """Bootstrap interval per item, best item first.
 
-        ``method="percentile"`` (default) or ``"bca"`` (bias-corrected and accelerated; the
-        acceleration comes from the empirical influence of each comparison, not a jackknife).
+        Parameters
+        ----------
+        level : float, optional
+            Confidence level in (0, 1); default 0.95 (any level: the draws are kept).
+        method : str
+            ``"percentile"`` (default) or ``"bca"`` (bias-corrected and accelerated; the
+            acceleration comes from the empirical influence of each comparison, not a jackknife).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``estimate`` (the score), ``lower``, ``upper``, indexed by item.
+
+        Raises
+        ------
+        PrefrankError
+            Without bootstrap rounds, or for BCa where the fit gives no acceleration.
         """
-        import pandas as pd
-
-        lo, hi = self._interval(level, method)
-        df = pd.DataFrame({"lower": lo, "upper": hi}, index=pd.Index(self.items, name="item"))
+        lo, hi = self._interval(0.95 if level is None else level, method)
+        df = interval_frame(self.items, self.score_array, lo, hi, "item")
         return df.loc[self.scores.index]
 
     def rank_intervals(self, level: float = 0.95) -> Any:
-        """Percentile interval of each item's rank (1 = best) over bootstrap rounds."""
+        """Percentile interval of each item's rank (1 = best) over bootstrap rounds.
+
+        Ties in a round share the better rank (1 + the number of items strictly stronger). Memory:
+        two rounds x items arrays.
+        """
         import pandas as pd
 
-        if not 0.0 < level < 1.0:
-            raise PrefrankError(f"level must be in (0, 1), got {level}")
-        boot = self._require_bootstrap()
-        # Rank 1 = highest strength; ties in a round share the better rank.
-        ranks = 1 + (boot[:, None, :] > boot[:, :, None]).sum(axis=2)
+        check_level(level)
+        ranks = _round_ranks(self._require_bootstrap())
         q = (1.0 - level) / 2.0
         lo, hi = np.quantile(ranks, [q, 1.0 - q], axis=0, method="lower")
         df = pd.DataFrame(
@@ -251,10 +283,11 @@ class Ranking:
             df["rank"] = self.overlap_rank(level)
         else:
             df["rank"] = 1 + (self.score_array[None, :] > self.score_array[:, None]).sum(axis=1)
+        # Whole counts as integers (fractional with fractional weights; wins with ties counting half).
         if self.games is not None:
-            df["games"] = self.games
+            df["games"] = whole(self.games)
         if self.wins is not None:
-            df["wins"] = self.wins
+            df["wins"] = whole(self.wins)
         df = df.sort_values(["score"], ascending=False, kind="stable").reset_index(drop=True)
         cols = ["rank", "item", "score"] + [c for c in ("lower", "upper", "games", "wins") if c in df]
         return df[cols]
@@ -283,7 +316,7 @@ class Ranking:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class GroupRankings:
+class GroupRankings(Result):
     """One Bradley-Terry fit per group.
 
     ``theta`` holds log-strengths (centred per group with ``alpha=0``), laid out group by group:
@@ -336,7 +369,10 @@ class GroupRankings:
         df = self.scores
         # Ranks from scores rounded to 1e-9 so that numerically equal strengths share a rank.
         df["rank"] = (
-            df.assign(_s=df["score"].round(9)).groupby("group", sort=False)["_s"].rank(ascending=False, method="min")
+            df.assign(_s=df["score"].round(9))
+            .groupby("group", sort=False)["_s"]
+            .rank(ascending=False, method="min")
+            .astype(np.int64)
         )
         sizes = _sizes(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
@@ -352,21 +388,18 @@ class GroupRankings:
         s = pd.Series(self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"), name="score")
         return s.sort_values(ascending=False, kind="stable")
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for g in range(self.n_groups):
             lo, hi = int(self.offsets[g]), int(self.offsets[g + 1])
-            out[_plain(self.groups[g])] = {
-                "scores": {
-                    _plain(self.items[c]): float(t)
-                    for c, t in zip(self.item_codes[lo:hi].tolist(), self.theta[lo:hi], strict=False)
-                },
-                "converged": bool(self.converged[g]),
-                "identifiable": bool(self.identifiable[g]),
+            out[self.groups[g]] = {
+                "scores": dict(zip(self.items[self.item_codes[lo:hi]].tolist(), self.theta[lo:hi])),
+                "converged": self.converged[g],
+                "identifiable": self.identifiable[g],
             }
         return out
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         return (
             f"GroupRankings(groups={self.n_groups:,}, rows={len(self.theta):,}, alpha={self.alpha:g}, "
             f"ties={self.ties!r}, not_converged={int((~self.converged).sum()):,}, "
@@ -379,7 +412,7 @@ class GroupRankings:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class ContextualRanking:
+class ContextualRanking(Result):
     """Contextual Bradley-Terry: controlled item scores plus covariate coefficients.
 
     ``ranking`` is a :class:`Ranking` of the controlled strengths; ``coef`` are the coefficients
@@ -410,9 +443,13 @@ class ContextualRanking:
         """The controlled leaderboard (see :meth:`Ranking.to_pandas`)."""
         return self.ranking.to_pandas()
 
-    def to_dict(self) -> dict[str, Any]:
-        out = self.ranking.to_dict()
-        out["coefficients"] = {k: float(v) for k, v in zip(self.covariates, self.coef, strict=False)}
+    def ci(self, level: float | None = None, method: str = "percentile") -> Any:
+        """Intervals of the controlled scores (see :meth:`Ranking.ci`)."""
+        return self.ranking.ci(level, method)
+
+    def _dict(self) -> dict[str, Any]:
+        out = self.ranking._dict()
+        out["coefficients"] = dict(zip(self.covariates, self.coef))
         return out
 
     def __repr__(self) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from prefrank.data.coding import _plain
+from prefrank._results import Result, interval_frame, whole
 from prefrank.data.comparisons import Comparisons
+from prefrank.exceptions import PrefrankError
 from prefrank.ranking.results import Ranking
 
 __all__ = ["Curation", "Fragility", "LabelNoise", "RobustRanking"]
@@ -20,7 +21,7 @@ __all__ = ["Curation", "Fragility", "LabelNoise", "RobustRanking"]
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class RobustRanking:
+class RobustRanking(Result):
     """Robust BTL recovery: strengths, the entries judged corrupted, the completed probability matrix.
 
     ``theta`` are centred log-strengths by item code; ``ranking`` is the same fit as a
@@ -82,8 +83,8 @@ class RobustRanking:
             {
                 "item_a": self.items[self.i],
                 "item_b": self.items[self.j],
-                "wins_a": self.wins_i,
-                "wins_b": self.wins_j,
+                "wins_a": whole(self.wins_i),
+                "wins_b": whole(self.wins_j),
                 "observed_p": emp,
                 "fitted_p": fit,
                 "z": self.residual,
@@ -109,12 +110,16 @@ class RobustRanking:
         df["corrupted_pairs"] = [per[k] for k in df["item"].tolist()]
         return df
 
-    def to_dict(self) -> dict[str, Any]:
-        out = self.ranking.to_dict()
+    def ci(self, level: float | None = None, method: str = "percentile") -> Any:
+        """Intervals of the scores where the ranking was bootstrapped (see :meth:`Ranking.ci`)."""
+        return self.ranking.ci(level, method)
+
+    def _dict(self) -> dict[str, Any]:
+        out = self.ranking._dict()
         out.update(
             method="robust_btl",
             corrupted=[
-                [_plain(self.items[a]), _plain(self.items[b])]
+                [self.items[a], self.items[b]]
                 for a, b in zip(self.i[self.corrupted_mask], self.j[self.corrupted_mask], strict=True)
             ],
             sigma=self.sigma,
@@ -123,14 +128,12 @@ class RobustRanking:
         )
         return out
 
-    def __repr__(self) -> str:
-        head = (
+    def _summary(self) -> str:
+        return (
             f"RobustRanking(items={len(self.items)}, observed_pairs={len(self.i)} "
             f"({self.observed_fraction:.1%}), corrupted={int(self.corrupted_mask.sum())}, "
             f"sigma={self.sigma:.3g}" + ("" if self.converged else ", converged=False") + ")"
         )
-        body = repr(self.ranking).split("\n", 1)
-        return head + ("\n" + body[1] if len(body) > 1 else "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -139,7 +142,7 @@ class RobustRanking:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class LabelNoise:
+class LabelNoise(Result):
     """Bradley-Terry with label flips: per-comparison posteriors, flip rates, per-judge reliability.
 
     ``posterior[r]`` is the probability that row ``r``'s recorded outcome is the true one (NaN for ties
@@ -189,7 +192,7 @@ class LabelNoise:
                 "lower": self.judge_ci[:, 0],
                 "upper": self.judge_ci[:, 1],
                 "reliability": 1.0 - self.judge_epsilon,
-                "votes": self.judge_weight,
+                "votes": whole(self.judge_weight),
             },
             index=pd.Index(labels, name="judge"),
         ).sort_values("epsilon", kind="stable")
@@ -210,31 +213,47 @@ class LabelNoise:
         """Per-row training weights: the posterior probability of being correct (1 for ties)."""
         return np.where(np.isnan(self.posterior), 1.0, self.posterior)
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         jl = self.judges.tolist() if self.judges is not None else ["(all)"]
         return {
             "method": "label_noise",
             "epsilon": self.epsilon,
             "epsilon_ci": list(self.epsilon_ci),
             "level": self.level,
-            "judge_epsilon": {_plain(k): float(v) for k, v in zip(jl, self.judge_epsilon, strict=True)},
-            "scores": self.ranking.to_dict()["scores"],
+            "judge_epsilon": dict(zip(jl, self.judge_epsilon, strict=True)),
+            "scores": self.ranking._dict()["scores"],
             "loglik": self.loglik,
             "iterations": self.iterations,
             "converged": self.converged,
         }
 
-    def __repr__(self) -> str:
+    def _intervals(self, level: float | None) -> Any:
+        # Wald intervals clipped to [0, 1/2] keep no standard error to recompute another level from.
+        if level is not None and level != self.level:
+            raise PrefrankError(
+                f"these intervals are at level={self.level}; call label_noise(..., level={level}) for another level"
+            )
+        if self.judges is None:
+            return interval_frame(["(all)"], [self.epsilon], [self.epsilon_ci[0]], [self.epsilon_ci[1]], "judge")
+        return interval_frame(
+            ["(all)", *self.judges.tolist()],
+            [self.epsilon, *self.judge_epsilon],
+            [self.epsilon_ci[0], *self.judge_ci[:, 0]],
+            [self.epsilon_ci[1], *self.judge_ci[:, 1]],
+            "judge",
+        )
+
+    def _head(self) -> Any:
+        return self.reliability()
+
+    def _summary(self) -> str:
         lo, hi = self.epsilon_ci
-        nj = len(self.judge_epsilon)
-        head = (
-            f"LabelNoise(comparisons={len(self.comparisons)}, items={len(self.items)}, judges={nj}, "
-            f"epsilon={self.epsilon:.4f} [{lo:.4f}, {hi:.4f}] at {self.level:.0%}"
+        return (
+            f"LabelNoise(comparisons={len(self.comparisons)}, items={len(self.items)}, "
+            f"judges={len(self.judge_epsilon)}, epsilon={self.epsilon:.4f} [{lo:.4f}, {hi:.4f}] at {self.level:.0%}"
             + ("" if self.converged else ", converged=False")
             + ")"
         )
-        body = repr(self.ranking).split("\n", 1)
-        return head + ("\n" + body[1] if len(body) > 1 else "")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -243,7 +262,7 @@ class LabelNoise:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Curation:
+class Curation(Result):
     """Cleaned preference pairs from many small per-prompt problems.
 
     ``prompt``, ``chosen``, ``rejected``, ``weight`` are aligned arrays (one row per pair); with a score
@@ -287,27 +306,23 @@ class Curation:
             {
                 "epsilon": self.judge_epsilon,
                 "reliability": 1.0 - self.judge_epsilon,
-                "votes": self.judge_votes,
+                "votes": whole(self.judge_votes),
             },
             index=pd.Index(self.judges, name="judge"),
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def _dict(self) -> dict[str, Any]:
         return {
             "pairs": len(self),
             "epsilon": self.epsilon,
             "label_epsilon": self.label_epsilon,
-            "judge_epsilon": {
-                _plain(k): float(v) for k, v in zip(self.judges.tolist(), self.judge_epsilon, strict=True)
-            },
+            "judge_epsilon": dict(zip(self.judges.tolist(), self.judge_epsilon, strict=True)),
             "iterations": self.iterations,
             "converged": self.converged,
         }
 
-    def __repr__(self) -> str:
-        je = ", ".join(
-            f"{_plain(k)}={v:.3f}" for k, v in list(zip(self.judges.tolist(), self.judge_epsilon, strict=True))[:8]
-        )
+    def _summary(self) -> str:
+        je = ", ".join(f"{k}={v:.3f}" for k, v in list(zip(self.judges.tolist(), self.judge_epsilon, strict=True))[:8])
         return (
             f"Curation(prompts={self.theta.shape[0]}, pairs={len(self)}, epsilon={self.epsilon:.4f}, "
             f"label_epsilon={self.label_epsilon:.4f}, judge_epsilon={{{je}}}"
@@ -322,7 +337,7 @@ class Curation:
 
 
 @dataclass(frozen=True, repr=False, eq=False)
-class Fragility:
+class Fragility(Result):
     """A small set of comparisons whose removal changes the top item (or a pair's order).
 
     ``rows`` are row indices of the comparisons to remove (into the input table); ``removed`` lists
@@ -348,22 +363,27 @@ class Fragility:
 
     @property
     def removed(self) -> Any:
+        """The comparisons to remove (the main table, see :meth:`to_pandas`)."""
         import pandas as pd
 
         return pd.DataFrame({"row": self.rows, "winner": self.winner, "loser": self.loser})
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_pandas(self) -> Any:
+        """The comparisons to remove: ``row`` (into the input table), ``winner``, ``loser``."""
+        return self.removed
+
+    def _dict(self) -> dict[str, Any]:
         return {
             "found": self.found,
             "size": self.size,
             "comparisons": self.total,
-            "rows": self.rows.tolist(),
-            "target": [_plain(self.target[0]), _plain(self.target[1])],
-            "top_before": _plain(self.top_before),
-            "top_after": _plain(self.top_after),
+            "rows": self.rows,
+            "target": list(self.target),
+            "top_before": self.top_before,
+            "top_after": self.top_after,
         }
 
-    def __repr__(self) -> str:
+    def _summary(self) -> str:
         what = (
             f"removing {self.size} of {self.total} comparisons changes the top item from "
             f"{self.top_before!r} to {self.top_after!r}"
