@@ -1,5 +1,5 @@
 """One missing-value policy: a missing label (None, NaN, pd.NA, NaT, null) is an error naming the row
-and column on every input route."""
+and column on every input route; only the categories that occur are items."""
 
 from __future__ import annotations
 
@@ -105,3 +105,33 @@ def test_missing_player_in_rankings(missing: Any) -> None:
             pr.plackett_luce(data, group="race", item="item", rank="place")
     with pytest.raises(pr.PrefrankError, match=r"^ranking 1, position 1: the item is missing"):
         pr.plackett_luce([["a", "b", "c"], ["b", missing, "a"]])
+
+
+# --------------------------------------------------------------------------------------------------
+# Categories
+
+
+def test_unused_categories_are_not_items() -> None:
+    cats = ["never", "x", "y", "z", "zz-unused"]
+    df = pd.DataFrame(
+        {
+            "a": pd.Categorical(A, categories=cats),
+            "b": pd.Categorical(B, categories=cats),
+            "winner": O,
+            "judge": pd.Categorical(["j1"] * 5, categories=["j0", "j1"]),
+        }
+    )
+    c = pr.comparisons(df, a="a", b="b", outcome="winner", judge="judge")
+    assert c.items.tolist() == ["x", "y", "z"]
+    assert c.judges is not None and c.judges.tolist() == ["j1"]
+    plain = pr.comparisons({"a": A, "b": B, "winner": O}, a="a", b="b", outcome="winner")
+    np.testing.assert_array_equal(c.a, plain.a)
+    np.testing.assert_array_equal(c.b, plain.b)
+    fit = pr.bradley_terry(df, a="a", b="b", outcome="winner", alpha=1.0)
+    assert sorted(fit.to_pandas()["item"].tolist()) == ["x", "y", "z"]
+    # An Arrow dictionary and a polars Enum with unused values: the same rule.
+    dict_a = pa.DictionaryArray.from_arrays(pa.array([1, 2, 3, 1, 2], pa.int32()), pa.array(cats))
+    c2 = pr.comparisons(pa.table({"a": dict_a, "b": B, "winner": O}), a="a", b="b", outcome="winner")
+    assert c2.items.tolist() == ["x", "y", "z"]
+    enum = pl.DataFrame({"a": pl.Series(A, dtype=pl.Enum(cats)), "b": B, "winner": O})
+    assert pr.comparisons(enum, a="a", b="b", outcome="winner").items.tolist() == ["x", "y", "z"]

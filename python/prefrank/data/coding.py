@@ -252,9 +252,21 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
             if len(idx) and idx.min() < 0:
                 raise missing_label(int(np.argmax(idx < 0)), name)
             out.append(pc[idx] if len(pc) else np.zeros(len(idx), np.uint32))
-        return out, labels
+        return _drop_unused(out, labels)
     arrays = [_to_numpy(c) for c in columns]
     return _code_numpy(arrays, names)
+
+
+def _drop_unused(codes: list[np.ndarray], labels: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Keep only the labels some row uses: a dictionary (a categorical's categories) may hold values
+    that never occur, and those are not items. Labels stay sorted, so codes stay in sorted order."""
+    used = np.zeros(len(labels), bool)
+    for c in codes:
+        used[c] = True
+    if used.all():
+        return codes, labels
+    remap = (np.cumsum(used) - 1).astype(np.uint32)
+    return [remap[c] for c in codes], labels[used]
 
 
 def _code_few(
