@@ -1,5 +1,6 @@
 """One missing-value policy: a missing label (None, NaN, pd.NA, NaT, null) is an error naming the row
-and column on every input route; only the categories that occur are items."""
+and column on every input route; only the categories that occur are items; non-finite ratings name
+the user's row and column."""
 
 from __future__ import annotations
 
@@ -135,3 +136,25 @@ def test_unused_categories_are_not_items() -> None:
     assert c2.items.tolist() == ["x", "y", "z"]
     enum = pl.DataFrame({"a": pl.Series(A, dtype=pl.Enum(cats)), "b": B, "winner": O})
     assert pr.comparisons(enum, a="a", b="b", outcome="winner").items.tolist() == ["x", "y", "z"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Non-finite ratings
+
+
+def test_infinite_long_form_rating_names_input_row_and_value_column() -> None:
+    df = pd.DataFrame(
+        {
+            "unit": ["u1", "u1", "u2", "u2", "u3", "u3"],
+            "rater": ["r1", "r2", "r1", "r2", "r1", "r2"],
+            "score": [1.0, 2.0, 1.0, np.inf, 2.0, 2.0],
+        }
+    )
+    with pytest.raises(pr.PrefrankError, match=r"^row 3: column 'score' value inf is not a finite number"):
+        pr.krippendorff_alpha(df, unit="unit", rater="rater", value="score")
+    obj = df.astype({"score": object})
+    with pytest.raises(pr.PrefrankError, match=r"^row 3: column 'score' value inf is not a finite number"):
+        pr.krippendorff_alpha(obj, unit="unit", rater="rater", value="score")
+    # The raters x units matrix names its own row (rater) and column (unit).
+    with pytest.raises(pr.PrefrankError, match=r"row 1: column 2 value inf is not a finite number"):
+        pr.krippendorff_alpha(np.array([[1.0, 2.0, 1.0], [1.0, 2.0, np.inf]]))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -136,13 +137,29 @@ def _long_codes(
         raise PrefrankError("empty input: the ratings table has no rows")
     (uc,), units = code_labels(ucol, names=[_name(unit, "unit")])
     (rc,), raters = code_labels(rcol, names=[_name(rater, "rater")])
-    vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+    try:
+        vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+    except PrefrankError as e:
+        if getattr(e, "kind", None) != "non_finite":
+            raise
+        # The core names the cell of the one-row matrix; the user's row is that cell's column.
+        row = _first_infinite(vcol)
+        raise PrefrankError(
+            f"row {row}: column {_name(value, 'value')!r} value {vcol[row]} is not a finite number"
+        ) from None
     return uc, units, rc, raters, vcodes.ravel(), labels
 
 
 def _name(spec: Any, role: str) -> str:
     """The column a role names, for messages (the role itself when the values were passed)."""
     return spec if isinstance(spec, str) else role
+
+
+def _first_infinite(values: np.ndarray) -> int:
+    """The row of the first infinite number (an error path: object columns are searched in Python)."""
+    if values.dtype.kind == "f":
+        return int(np.argmax(np.isinf(values)))
+    return next(k for k, v in enumerate(values.tolist()) if isinstance(v, (int, float)) and math.isinf(v))
 
 
 def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
