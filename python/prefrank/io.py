@@ -3,7 +3,8 @@
 A *source* is a data file (CSV / TSV, JSON lines or a JSON array, Parquet, Feather / Arrow IPC; text
 files also gzip- or zstd-compressed), a directory of such files, or a glob pattern. Files are read in
 sorted path order and rows in file order, so results do not depend on the file system's listing
-order. Streaming needs pyarrow (``pip install 'prefrank[arrow]'``).
+order. Label columns read from a file are text, whatever the file typed them. Streaming needs
+pyarrow (``pip install 'prefrank[arrow]'``).
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = 
     """Read a data file (or a directory or glob of them, concatenated) into a columnar table.
 
     Uses pyarrow when installed (fast, typed), else the standard library (CSV and JSON, plain or
-    gzip) and returns a dict of numpy arrays. ``string_columns`` (label columns) are read from CSV
-    as text, so an id like ``007`` stays ``"007"``; other CSV columns are typed (numbers become
-    numbers).
+    gzip) and returns a dict of numpy arrays. ``string_columns`` (label columns) are read as text
+    from every file type, so an id like ``007`` stays ``"007"`` and ``7`` in Parquet is the label
+    ``"7"``, as in CSV; an empty CSV cell in them is missing. Other columns keep their types (CSV
+    numbers become numbers).
     """
 
     if is_multi_source(path):
@@ -106,7 +108,7 @@ def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = 
 
 
 def _read_file(path: Path, ft: _FileType, string_columns: Sequence[str]) -> Any:
-    """One file as a pyarrow Table."""
+    """One file as a pyarrow Table, label columns as text."""
     import pyarrow as pa
 
     try:
@@ -128,7 +130,7 @@ def _read_file(path: Path, ft: _FileType, string_columns: Sequence[str]) -> Any:
             table = pcsv.read_csv(_input(path, ft), **_csv_options(ft, string_columns, None, None))
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
         raise _read_error(path, ft, e) from None
-    return table
+    return _labels_as_text(table, string_columns, ft)
 
 
 def _input(path: Path, ft: _FileType) -> Any:
@@ -147,7 +149,8 @@ def _csv_options(
     return {
         "read_options": pcsv.ReadOptions(block_size=block) if block else None,
         "parse_options": pcsv.ParseOptions(delimiter=_delimiter(ft)),
-        # Label columns stay strings: "007" must not become 7.
+        # Label columns stay strings ("007" must not become 7); empty label cells become nulls in
+        # _labels_as_text, so number columns keep pyarrow's null spellings and text columns their "".
         "convert_options": pcsv.ConvertOptions(
             strings_can_be_null=False,
             column_types={c: pa.string() for c in string_columns},
@@ -190,6 +193,55 @@ def _json_array(path: Path, ft: _FileType) -> Any:
     if not all(isinstance(r, dict) for r in records):
         raise PrefrankError(f"{path}: a JSON array must hold records (objects), one per row")
     return pa.Table.from_pylist(records)
+
+
+def _labels_as_text(table: Any, string_columns: Sequence[str], ft: _FileType) -> Any:
+    """A Table or RecordBatch with its label columns as text, whatever the file typed them, so
+    that 0 in Parquet and "0" in CSV are one label. CSV cannot tell an empty label from a missing
+    one: there an empty label cell is missing (null)."""
+    names = table.schema.names
+    columns = list(table.columns)
+    changed = False
+    for k, name in enumerate(names):
+        if name in string_columns:
+            text = _label_text(columns[k], empty_is_missing=ft.format in ("csv", "tsv"))
+            changed |= text is not columns[k]
+            columns[k] = text
+    return type(table).from_arrays(columns, names=names) if changed else table
+
+
+def _label_text(col: Any, *, empty_is_missing: bool) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_dictionary(t) and _is_text_type(t.value_type):
+        return col
+    if _is_text_type(t):
+        if empty_is_missing and col.null_count < len(col):
+            empty = pc.equal(pc.binary_length(col), 0)
+            if pc.any(empty).as_py():
+                return pc.if_else(empty, pa.scalar(None, t), col)
+        return col
+    if pa.types.is_floating(t):
+        # pandas writes an integer column with a gap as floats: NaN is missing, and whole numbers
+        # are the integers they stand for (as code_labels reads whole-number floats).
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, t), col)
+        if pc.all(pc.equal(pc.floor(col), col)).as_py() is not False:
+            try:
+                col = col.cast(pa.int64())
+            except pa.ArrowInvalid:  # beyond int64: keep the float text
+                pass
+    try:
+        return col.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return col  # nested values have no text form; label coding names the problem
+
+
+def _is_text_type(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view")
 
 
 _RAGGED = re.compile(r"Expected (\d+) columns, got (\d+): ?(.*)", re.DOTALL)
@@ -255,6 +307,7 @@ def _read_table_stdlib(p: Path, ft: _FileType, string_columns: Sequence[str]) ->
     cols = _records_to_columns(rows)
     for name, col in cols.items():
         if name in string_columns:
+            col[col == ""] = None  # an empty label cell is missing, as with pyarrow
             continue
         # CSV text is untyped: a column whose every value parses as a number is numeric.
         try:
@@ -405,7 +458,7 @@ def source_files(source: str | os.PathLike[str]) -> list[Path]:
 
 
 def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, string_columns: Sequence[str]) -> Any:
-    """Arrow record batches of one file, each at most ``batch_rows`` rows."""
+    """Arrow record batches of one file, each at most ``batch_rows`` rows, label columns as text."""
     import pyarrow as pa
 
     ft = _file_type(path)
@@ -418,6 +471,7 @@ def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, st
                         f"{path}: column {missing[0]!r} not found; available columns: {', '.join(rb.schema.names)}"
                     )
                 rb = rb.select(list(columns))
+            rb = _labels_as_text(rb, string_columns, ft)
             for start in range(0, rb.num_rows, batch_rows):
                 yield rb.slice(start, batch_rows)
     except (pa.ArrowInvalid, pa.ArrowTypeError) as e:

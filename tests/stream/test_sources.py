@@ -1,4 +1,5 @@
-"""Sources: file types (compressed text, Arrow IPC, JSON arrays) and errors that name the file and row."""
+"""Sources: file types (compressed text, Arrow IPC, JSON arrays), labels read from files as text with
+empty cells missing, and errors that name the file and row."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import prefrank as pr
 import pyarrow as pa
 import pyarrow.feather as feather
 import pytest
-from prefrank.io import read_table, scan, source_files
+from prefrank.io import read_all, read_table, scan, source_files
 from prefrank.stats import accumulate_comparisons
 
 COLS = {"a": "a", "b": "b", "outcome": "winner"}
@@ -34,6 +35,78 @@ def _pairs(source: Any, batch_rows: int = 2) -> pr.PairCounts:
 
 def _whole(source: Any) -> pr.Comparisons:
     return pr.comparisons(source, **COLS)
+
+
+# --------------------------------------------------------------------------------------------------
+# Empty CSV label cells are missing
+
+
+@pytest.mark.parametrize("sep,suffix", [(",", ".csv"), ("\t", ".tsv")])
+def test_empty_label_cell_is_missing(tmp_path: Path, sep: str, suffix: str) -> None:
+    path = tmp_path / f"votes{suffix}"
+    lines = ["a,b,winner", "x,y,a", "y,z,b", "z,,a", "x,z,tie"]
+    path.write_text("\n".join(line.replace(",", sep) for line in lines) + "\n")
+    with pytest.raises(pr.PrefrankError, match=r"^row 2: column 'b' is missing a label"):
+        _whole(path)
+    with pytest.raises(pr.PrefrankError, match=rf"votes\{suffix}: row 2: column 'b' is missing a label"):
+        _pairs(path)
+    with pytest.raises(pr.PrefrankError, match=rf"votes\{suffix}: row 2: column 'b' is missing a label"):
+        _pairs(tmp_path, batch_rows=1000)
+    # A number column keeps its own empty-cell rule (null), and a non-label text column its text.
+    t = read_table(path, string_columns=["a"])
+    assert t.column("b").to_pylist() == ["y", "z", "", "z"]
+
+
+def test_empty_label_cell_without_pyarrow_reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import prefrank.io as io
+
+    path = tmp_path / "votes.csv"
+    path.write_text("a,b,winner\nx,y,a\n,z,b\n")
+    cols = io._read_table_stdlib(path, io._file_type(path), ["a", "b"])
+    assert cols["a"].tolist() == ["x", None]
+    with pytest.raises(pr.PrefrankError, match=r"^row 1: column 'a' is missing a label \(None\)"):
+        _whole(cols)
+
+
+# --------------------------------------------------------------------------------------------------
+# Labels from files are text
+
+
+def _int_labels() -> pd.DataFrame:
+    return pd.DataFrame({"a": [0, 1, 2, 0], "b": [1, 2, 0, 2], "winner": ["a", "b", "a", "tie"]})
+
+
+@pytest.mark.parametrize("typed", ["parquet", "jsonl", "feather"])
+def test_integer_labels_from_any_file_are_text(tmp_path: Path, typed: str) -> None:
+    df = _int_labels()
+    root = tmp_path / "d"
+    root.mkdir()
+    if typed == "parquet":
+        df.to_parquet(root / "part-0.parquet", index=False)
+    elif typed == "jsonl":
+        df.to_json(root / "part-0.jsonl", orient="records", lines=True)
+    else:
+        df.to_feather(root / "part-0.feather")
+    df.to_csv(root / "part-1.csv", index=False)
+    whole = _whole(read_all(root, string_columns=["a", "b"]))
+    assert whole.items.tolist() == ["0", "1", "2"]
+    assert _whole(root).items.tolist() == ["0", "1", "2"]
+    merged = _pairs(root)
+    assert merged.items.tolist() == ["0", "1", "2"]
+    assert merged.total() == 2 * len(df)
+    # One file alone reads the same way.
+    assert _whole(next(root.glob("part-0.*"))).items.tolist() == ["0", "1", "2"]
+    assert _pairs(next(root.glob("part-0.*"))).items.tolist() == ["0", "1", "2"]
+
+
+def test_integer_labels_with_gaps_in_parquet(tmp_path: Path) -> None:
+    # pandas stores an integer column with a missing value as float: whole numbers read as "1", NaN is missing.
+    df = pd.DataFrame({"a": [0.0, 1.0, np.nan], "b": [1, 2, 0], "winner": ["a", "b", "a"]})
+    df.to_parquet(tmp_path / "p.parquet", index=False)
+    t = read_table(tmp_path / "p.parquet", string_columns=["a", "b"])
+    assert t.column("a").to_pylist() == ["0", "1", None]
+    with pytest.raises(pr.PrefrankError, match=r"p\.parquet: row 2: column 'a' is missing a label"):
+        _pairs(tmp_path / "p.parquet")
 
 
 # --------------------------------------------------------------------------------------------------
