@@ -20,7 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._compat import _is_arrow_array, _is_arrow_table, _is_pandas, _is_polars
+from prefrank._compat import (
+    _is_arrow_array,
+    _is_arrow_dataset,
+    _is_arrow_table,
+    _is_pandas,
+    _is_polars,
+    _is_polars_lazy,
+)
 from prefrank._options import _check_batch_rows
 from prefrank.exceptions import PrefrankError
 
@@ -402,6 +409,10 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
         )
     if isinstance(data, list) and data and isinstance(data[0], Mapping):
         data = _records_to_columns(data)
+    if _is_polars_lazy(data):
+        data = data.collect()
+    elif _is_arrow_dataset(data):
+        data = data.to_table()
     if _is_pandas(data):
         return _Source(data, [str(c) if not isinstance(c, str) else c for c in data.columns])
     if _is_polars(data):
@@ -415,8 +426,9 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if isinstance(data, list) and not data:
         raise PrefrankError("empty input: the comparison table has no rows")
     raise PrefrankError(
-        f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars), a pyarrow "
-        "table, a dict of columns, a list of records, a numpy record array, or a file path"
+        f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars, eager or "
+        "lazy), a pyarrow Table, RecordBatch or Dataset, a dict of columns, a list of records, a numpy "
+        "record array, or a file path"
     )
 
 

@@ -1,5 +1,5 @@
 """Sources: file types (compressed text, Arrow IPC, JSON arrays), labels read from files as text with
-empty cells missing, and errors that name the file and row."""
+empty cells missing, errors that name the file and row, and the in-memory table types io accepts."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import prefrank as pr
 import pyarrow as pa
+import pyarrow.dataset as ds
 import pyarrow.feather as feather
 import pytest
 from prefrank.io import read_all, read_table, scan, source_files
@@ -230,3 +232,23 @@ def test_malformed_json_names_file(tmp_path: Path) -> None:
         _pairs(path)
     with pytest.raises(pr.PrefrankError, match=r"bad\.jsonl: "):
         read_table(path)
+
+
+# --------------------------------------------------------------------------------------------------
+# In-memory tables
+
+
+def test_lazy_frames_record_batches_and_datasets(tmp_path: Path) -> None:
+    want = _whole(ROWS)
+    table = pa.Table.from_pandas(ROWS, preserve_index=False)
+    ROWS.to_parquet(tmp_path / "votes.parquet", index=False)
+    for data in (
+        pl.from_pandas(ROWS).lazy(),
+        table.to_batches()[0],
+        ds.dataset(table),
+        ds.dataset(tmp_path / "votes.parquet"),
+    ):
+        got = _whole(data)
+        assert got.items.tolist() == want.items.tolist(), type(data)
+        np.testing.assert_array_equal(got.a, want.a)
+        np.testing.assert_array_equal(got.p, want.p)
