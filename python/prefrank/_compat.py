@@ -22,3 +22,11 @@ def _is_arrow_table(obj: Any) -> bool:
 
 def _is_arrow_array(obj: Any) -> bool:
     return type(obj).__module__.startswith("pyarrow") and hasattr(obj, "type") and hasattr(obj, "to_numpy")
+
+
+def _is_polars_lazy(obj: Any) -> bool:
+    return type(obj).__module__.startswith("polars") and type(obj).__name__ == "LazyFrame"
+
+
+def _is_arrow_dataset(obj: Any) -> bool:
+    return type(obj).__module__.startswith("pyarrow") and hasattr(obj, "to_table") and hasattr(obj, "scanner")

@@ -1,8 +1,10 @@
 """Reading: files, directories and globs in batches, whole files, and column access over any supported table type.
 
-A *source* is a CSV / TSV / JSONL / Parquet file, a directory of such files, or a glob pattern.
-Files are read in sorted path order and rows in file order, so results do not depend on the file
-system's listing order. Streaming needs pyarrow (``pip install 'prefrank[arrow]'``).
+A *source* is a data file (CSV / TSV, JSON lines or a JSON array, Parquet, Feather / Arrow IPC; text
+files also gzip- or zstd-compressed), a directory of such files, or a glob pattern. Files are read in
+sorted path order and rows in file order, so results do not depend on the file system's listing
+order. Label columns read from a file are text, whatever the file typed them. Streaming needs
+pyarrow (``pip install 'prefrank[arrow]'``).
 """
 
 from __future__ import annotations
@@ -18,20 +20,84 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._compat import _is_arrow_array, _is_arrow_table, _is_pandas, _is_polars
+from prefrank._compat import (
+    _is_arrow_array,
+    _is_arrow_dataset,
+    _is_arrow_table,
+    _is_pandas,
+    _is_polars,
+    _is_polars_lazy,
+)
 from prefrank._options import _check_batch_rows
 from prefrank.exceptions import PrefrankError
 
 __all__ = ["DEFAULT_BATCH_ROWS", "is_multi_source", "read_table", "scan", "source_files"]
 
 
-def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = ()) -> Any:
-    """Read a CSV, TSV, JSONL or Parquet file (or a directory or glob of them, concatenated) into a
-    columnar table.
+# --------------------------------------------------------------------------------------------------
+# File types: the one table of suffixes. A compression suffix may follow a text format's suffix
+# (votes.csv.gz); Parquet and Arrow IPC compress inside the file, so a wrapper around them is refused.
 
-    Uses pyarrow when installed (fast, typed), else the standard library (CSV and JSONL only) and
-    returns a dict of numpy arrays. ``string_columns`` (label columns) are read from CSV as text, so
-    an id like ``007`` stays ``"007"``; other CSV columns are typed (numbers become numbers).
+_FORMATS = {
+    ".csv": "csv",
+    ".txt": "csv",
+    ".tsv": "tsv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "json",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".feather": "ipc",
+    ".arrow": "ipc",
+    ".ipc": "ipc",
+}
+
+
+_COMPRESSIONS = {".gz": "gzip", ".zst": "zstd", ".zstd": "zstd"}
+
+
+_TEXT_FORMATS = ("csv", "tsv", "jsonl", "json")
+
+
+_EXPECTED = ".csv, .tsv, .jsonl/.ndjson, .json, .parquet or .feather/.arrow/.ipc (text files also .gz or .zst)"
+
+
+@dataclass(frozen=True)
+class _FileType:
+    format: str  # a value of _FORMATS
+    compression: str | None  # a value of _COMPRESSIONS, for pyarrow's input streams
+
+
+def _file_type(path: Path) -> _FileType:
+    """The format and compression a file's suffixes name; an unknown type is an error naming the file."""
+    suffixes = [x.lower() for x in path.suffixes]
+    compression = _COMPRESSIONS.get(suffixes[-1]) if suffixes else None
+    if compression is not None:
+        suffixes.pop()
+    fmt = _FORMATS.get(suffixes[-1]) if suffixes else None
+    if fmt is None:
+        raise PrefrankError(f"{path}: unknown file type {path.suffix!r}; expected {_EXPECTED}")
+    if compression is not None and fmt not in _TEXT_FORMATS:
+        raise PrefrankError(
+            f"{path}: {fmt} files compress internally; {path.suffix} around them is not supported "
+            "(write the file uncompressed)"
+        )
+    return _FileType(fmt, compression)
+
+
+def _hidden(relative: Path) -> bool:
+    """Bookkeeping files of writers and file systems (_SUCCESS, .DS_Store, _temporary/...): skipped in directories."""
+    return any(part.startswith((".", "_")) for part in relative.parts)
+
+
+def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = ()) -> Any:
+    """Read a data file (or a directory or glob of them, concatenated) into a columnar table.
+
+    Uses pyarrow when installed (fast, typed), else the standard library (CSV and JSON, plain or
+    gzip) and returns a dict of numpy arrays. ``string_columns`` (label columns) are read as text
+    from every file type, so an id like ``007`` stays ``"007"`` and ``7`` in Parquet is the label
+    ``"7"``, as in CSV; an empty CSV cell in them is missing. Other columns keep their types (CSV
+    numbers become numbers).
     """
 
     if is_multi_source(path):
@@ -40,46 +106,215 @@ def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = 
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"no such file: {p}")
-    suffix = p.suffix.lower()
-    if suffix not in {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"}:
-        raise PrefrankError(f"{p}: unknown file type {suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet")
+    ft = _file_type(p)
     try:
         import pyarrow  # noqa: F401
     except ImportError:
-        if suffix in {".parquet", ".pq"}:
-            raise ImportError("reading Parquet needs pyarrow: pip install 'prefrank[arrow]'") from None
-        return _read_table_stdlib(p, suffix, string_columns)
-    if suffix in {".parquet", ".pq"}:
-        import pyarrow.parquet as pq
+        return _read_table_stdlib(p, ft, string_columns)
+    return _read_file(p, ft, string_columns)
 
-        return pq.read_table(p)
-    if suffix in {".jsonl", ".ndjson", ".json"}:
-        import pyarrow.json as pj
 
-        return pj.read_json(p)
-    import pyarrow.csv as pcsv
-
-    parse = pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ",")
-    # Label columns stay strings: "007" must not become 7.
+def _read_file(path: Path, ft: _FileType, string_columns: Sequence[str]) -> Any:
+    """One file as a pyarrow Table, label columns as text."""
     import pyarrow as pa
 
-    convert = pcsv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in string_columns})
-    return pcsv.read_csv(p, parse_options=parse, convert_options=convert)
+    try:
+        if ft.format == "parquet":
+            import pyarrow.parquet as pq
+
+            table = pq.read_table(path)
+        elif ft.format == "ipc":
+            table = _ipc_reader(path).read_all()
+        elif ft.format == "json" and _is_json_array(path, ft):
+            table = _json_array(path, ft)
+        elif ft.format in ("json", "jsonl"):
+            import pyarrow.json as pj
+
+            table = pj.read_json(_input(path, ft))
+        else:
+            import pyarrow.csv as pcsv
+
+            table = pcsv.read_csv(_input(path, ft), **_csv_options(ft, string_columns, None, None))
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise _read_error(path, ft, e) from None
+    return _labels_as_text(table, string_columns, ft)
 
 
-def _read_table_stdlib(p: Path, suffix: str, string_columns: Sequence[str]) -> dict[str, np.ndarray]:
+def _input(path: Path, ft: _FileType) -> Any:
+    """A pyarrow input stream of a text file, decompressed."""
+    import pyarrow as pa
+
+    return pa.input_stream(str(path), compression=ft.compression)
+
+
+def _csv_options(
+    ft: _FileType, string_columns: Sequence[str], include: Sequence[str] | None, block: int | None
+) -> dict[str, Any]:
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    return {
+        "read_options": pcsv.ReadOptions(block_size=block) if block else None,
+        "parse_options": pcsv.ParseOptions(delimiter=_delimiter(ft)),
+        # Label columns stay strings ("007" must not become 7); empty label cells become nulls in
+        # _labels_as_text, so number columns keep pyarrow's null spellings and text columns their "".
+        "convert_options": pcsv.ConvertOptions(
+            strings_can_be_null=False,
+            column_types={c: pa.string() for c in string_columns},
+            include_columns=list(include) if include else None,
+        ),
+    }
+
+
+def _ipc_reader(path: Path) -> Any:
+    """A reader of a Feather / Arrow IPC file (memory-mapped), in the file format or the stream format."""
+    import pyarrow as pa
+
+    try:
+        return pa.ipc.open_file(pa.memory_map(str(path)))
+    except pa.ArrowInvalid:
+        return pa.ipc.open_stream(pa.memory_map(str(path)))
+
+
+def _ipc_batches(reader: Any) -> Iterator[Any]:
+    import pyarrow as pa
+
+    if isinstance(reader, pa.ipc.RecordBatchFileReader):
+        return (reader.get_batch(k) for k in range(reader.num_record_batches))
+    return iter(reader)
+
+
+def _is_json_array(path: Path, ft: _FileType) -> bool:
+    """True when a .json file holds one array (of records) rather than JSON lines."""
+    with _input(path, ft) as fh:
+        start = fh.read(1 << 12).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return start.startswith(b"[")
+
+
+def _json_array(path: Path, ft: _FileType) -> Any:
+    """A JSON array of records as a pyarrow Table (parsed whole: an array cannot be read in pieces)."""
+    import pyarrow as pa
+
+    with _input(path, ft) as fh:
+        records = json.load(fh)
+    if not all(isinstance(r, dict) for r in records):
+        raise PrefrankError(f"{path}: a JSON array must hold records (objects), one per row")
+    return pa.Table.from_pylist(records)
+
+
+def _labels_as_text(table: Any, string_columns: Sequence[str], ft: _FileType) -> Any:
+    """A Table or RecordBatch with its label columns as text, whatever the file typed them, so
+    that 0 in Parquet and "0" in CSV are one label. CSV cannot tell an empty label from a missing
+    one: there an empty label cell is missing (null)."""
+    names = table.schema.names
+    columns = list(table.columns)
+    changed = False
+    for k, name in enumerate(names):
+        if name in string_columns:
+            text = _label_text(columns[k], empty_is_missing=ft.format in ("csv", "tsv"))
+            changed |= text is not columns[k]
+            columns[k] = text
+    return type(table).from_arrays(columns, names=names) if changed else table
+
+
+def _label_text(col: Any, *, empty_is_missing: bool) -> Any:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = col.type
+    if pa.types.is_dictionary(t) and _is_text_type(t.value_type):
+        return col
+    if _is_text_type(t):
+        if empty_is_missing and col.null_count < len(col):
+            empty = pc.equal(pc.binary_length(col), 0)
+            if pc.any(empty).as_py():
+                return pc.if_else(empty, pa.scalar(None, t), col)
+        return col
+    if pa.types.is_floating(t):
+        # pandas writes an integer column with a gap as floats: NaN is missing, and whole numbers
+        # are the integers they stand for (as code_labels reads whole-number floats).
+        col = pc.if_else(pc.is_nan(col), pa.scalar(None, t), col)
+        if pc.all(pc.equal(pc.floor(col), col)).as_py() is not False:
+            try:
+                col = col.cast(pa.int64())
+            except pa.ArrowInvalid:  # beyond int64: keep the float text
+                pass
+    try:
+        return col.cast(pa.string())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return col  # nested values have no text form; label coding names the problem
+
+
+def _is_text_type(t: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(pa.types.is_string(t) or pa.types.is_large_string(t) or str(t) == "string_view")
+
+
+_RAGGED = re.compile(r"Expected (\d+) columns, got (\d+): ?(.*)", re.DOTALL)
+
+
+def _read_error(path: Path, ft: _FileType, err: Exception) -> PrefrankError:
+    """A reader's error as a PrefrankError naming the file and, for a ragged CSV row, the row."""
+    m = _RAGGED.search(str(err))
+    if m is None or ft.format not in ("csv", "tsv"):
+        out = PrefrankError(f"{path}: cannot read the file: {err}")
+    else:
+        expected, got, text = int(m[1]), int(m[2]), m[3].strip()
+        row = _ragged_row(path, ft, expected)
+        where = "" if row is None else f"row {row}: "
+        out = PrefrankError(f"{path}: {where}expected {expected} columns, got {got}: {text}")
+        if row is not None:
+            out.row = row  # type: ignore[attr-defined]
+    out.file = str(path)  # type: ignore[attr-defined]
+    return out
+
+
+def _ragged_row(path: Path, ft: _FileType, expected: int) -> int | None:
+    """The 0-based data row of the first record whose field count is not ``expected`` (pyarrow's
+    error does not say). An error path, so the file is read again here, in Python."""
     import csv
+    import io
 
+    with _input(path, ft) as raw:
+        records = (
+            r
+            for r in csv.reader(
+                io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline=""), delimiter=_delimiter(ft)
+            )
+            if r
+        )
+        next(records, None)  # the header
+        for row, record in enumerate(records):
+            if len(record) != expected:
+                return row
+    return None
+
+
+def _delimiter(ft: _FileType) -> str:
+    return "\t" if ft.format == "tsv" else ","
+
+
+def _read_table_stdlib(p: Path, ft: _FileType, string_columns: Sequence[str]) -> dict[str, np.ndarray]:
+    import csv
+    import gzip
+
+    if ft.format not in _TEXT_FORMATS or ft.compression == "zstd":
+        raise ImportError(f"reading {p.name} needs pyarrow: pip install 'prefrank[arrow]'")
     rows: list[dict[str, Any]]
-    if suffix in {".jsonl", ".ndjson", ".json"}:
-        with p.open(encoding="utf-8") as fh:
-            rows = [json.loads(line) for line in fh if line.strip()]
-        return _records_to_columns(rows)
-    with p.open(encoding="utf-8", newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ","))
+    with (
+        gzip.open(p, "rt", encoding="utf-8", newline="") if ft.compression else p.open(encoding="utf-8", newline="")
+    ) as fh:
+        if ft.format in ("json", "jsonl"):
+            text = fh.read()
+            if ft.format == "json" and text.lstrip("\ufeff \t\r\n").startswith("["):
+                return _records_to_columns(json.loads(text))
+            return _records_to_columns([json.loads(line) for line in text.splitlines() if line.strip()])
+        rows = list(csv.DictReader(fh, delimiter=_delimiter(ft)))
     cols = _records_to_columns(rows)
     for name, col in cols.items():
         if name in string_columns:
+            col[col == ""] = None  # an empty label cell is missing, as with pyarrow
             continue
         # CSV text is untyped: a column whose every value parses as a number is numeric.
         try:
@@ -174,6 +409,10 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
         )
     if isinstance(data, list) and data and isinstance(data[0], Mapping):
         data = _records_to_columns(data)
+    if _is_polars_lazy(data):
+        data = data.collect()
+    elif _is_arrow_dataset(data):
+        data = data.to_table()
     if _is_pandas(data):
         return _Source(data, [str(c) if not isinstance(c, str) else c for c in data.columns])
     if _is_polars(data):
@@ -187,15 +426,13 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if isinstance(data, list) and not data:
         raise PrefrankError("empty input: the comparison table has no rows")
     raise PrefrankError(
-        f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars), a pyarrow "
-        "table, a dict of columns, a list of records, a numpy record array, or a file path"
+        f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars, eager or "
+        "lazy), a pyarrow Table, RecordBatch or Dataset, a dict of columns, a list of records, a numpy "
+        "record array, or a file path"
     )
 
 
 DEFAULT_BATCH_ROWS = 1_000_000
-
-
-_SUFFIXES = {".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".parquet", ".pq"}
 
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -210,16 +447,16 @@ def is_multi_source(data: Any) -> bool:
 
 
 def source_files(source: str | os.PathLike[str]) -> list[Path]:
-    """The files of a source: the file itself, a directory's data files (recursively), or a glob's
-    matches, sorted by path. Raises when nothing matches or a file type is unknown."""
+    """The files of a source: the file itself, a directory's data files (recursively, skipping
+    names that start with '.' or '_'), or a glob's matches, sorted by path. Raises when nothing
+    matches or a file's type is unknown (naming the file)."""
     s = os.fspath(source)
     p = Path(s)
     if p.is_dir():
-        files = sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in _SUFFIXES)
+        files = sorted(f for f in p.rglob("*") if f.is_file() and not _hidden(f.relative_to(p)))
         if not files:
-            raise PrefrankError(f"{p}: the directory holds no .csv, .tsv, .jsonl or .parquet files")
-        return files
-    if _GLOB_CHARS.search(s):
+            raise PrefrankError(f"{p}: the directory holds no data files ({_EXPECTED})")
+    elif _GLOB_CHARS.search(s):
         files = sorted(Path(f) for f in _glob.glob(s, recursive=True) if Path(f).is_file())
         if not files:
             raise PrefrankError(f"{s}: the pattern matches no files")
@@ -228,17 +465,36 @@ def source_files(source: str | os.PathLike[str]) -> list[Path]:
             raise FileNotFoundError(f"no such file: {p}")
         files = [p]
     for f in files:
-        if f.suffix.lower() not in _SUFFIXES:
-            raise PrefrankError(f"{f}: unknown file type {f.suffix!r}; expected .csv, .tsv, .jsonl/.ndjson or .parquet")
+        _file_type(f)
     return files
 
 
 def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, string_columns: Sequence[str]) -> Any:
-    """Arrow record batches of one file, each at most ``batch_rows`` rows."""
+    """Arrow record batches of one file, each at most ``batch_rows`` rows, label columns as text."""
     import pyarrow as pa
 
-    suffix = path.suffix.lower()
-    if suffix in {".parquet", ".pq"}:
+    ft = _file_type(path)
+    try:
+        for rb in _reader_batches(path, ft, batch_rows, columns, string_columns):
+            if columns:
+                missing = [c for c in columns if c not in rb.schema.names]
+                if missing:
+                    raise PrefrankError(
+                        f"{path}: column {missing[0]!r} not found; available columns: {', '.join(rb.schema.names)}"
+                    )
+                rb = rb.select(list(columns))
+            rb = _labels_as_text(rb, string_columns, ft)
+            for start in range(0, rb.num_rows, batch_rows):
+                yield rb.slice(start, batch_rows)
+    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+        raise _read_error(path, ft, e) from None
+
+
+def _reader_batches(
+    path: Path, ft: _FileType, batch_rows: int, columns: Sequence[str] | None, string_columns: Sequence[str]
+) -> Iterator[Any]:
+    """The record batches a file's reader gives (of any size; Parquet and CSV read only ``columns``)."""
+    if ft.format == "parquet":
         import pyarrow.parquet as pq
 
         pf = pq.ParquetFile(path)
@@ -247,50 +503,28 @@ def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, st
             raise PrefrankError(
                 f"{path}: column {missing[0]!r} not found; available columns: {', '.join(pf.schema_arrow.names)}"
             )
-        yield from pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns else None)
-        return
+        return pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns else None)
+    if ft.format == "ipc":
+        return _ipc_batches(_ipc_reader(path))
+    if ft.format == "json" and _is_json_array(path, ft):
+        return iter(_json_array(path, ft).to_batches(max_chunksize=batch_rows))
     # Text formats: a streaming reader that fixes the column types from the first block; label
     # columns are always text ("007" stays "007").
     block = max(1 << 20, min(1 << 26, batch_rows * 64))
-    if suffix in {".jsonl", ".ndjson", ".json"}:
+    if ft.format in ("json", "jsonl"):
         import pyarrow.json as pj
 
         if hasattr(pj, "open_json"):
-            reader = pj.open_json(path, read_options=pj.ReadOptions(block_size=block))
-        else:  # pyarrow < 19 has no streaming JSON reader: the file is read whole
-            reader = pj.read_json(path).to_batches()
-    else:
-        import pyarrow.csv as pcsv
+            return iter(pj.open_json(_input(path, ft), read_options=pj.ReadOptions(block_size=block)))
+        return iter(pj.read_json(_input(path, ft)).to_batches())  # pyarrow < 19: no streaming JSON reader
+    import pyarrow.csv as pcsv
 
-        def open_csv(include: Sequence[str] | None) -> Any:
-            return pcsv.open_csv(
-                path,
-                read_options=pcsv.ReadOptions(block_size=block),
-                parse_options=pcsv.ParseOptions(delimiter="\t" if suffix == ".tsv" else ","),
-                convert_options=pcsv.ConvertOptions(
-                    strings_can_be_null=False,
-                    column_types={c: pa.string() for c in string_columns},
-                    include_columns=list(include) if include else None,
-                ),
-            )
-
-        try:
-            reader = open_csv(columns)
-        except (KeyError, pa.ArrowInvalid):
-            names = open_csv(None).schema.names
-            missing = [c for c in columns or () if c not in names]
-            bad = missing[0] if missing else columns
-            raise PrefrankError(f"{path}: column {bad!r} not found; available columns: {', '.join(names)}") from None
-    for rb in reader:
-        if columns:
-            missing = [c for c in columns if c not in rb.schema.names]
-            if missing:
-                raise PrefrankError(
-                    f"{path}: column {missing[0]!r} not found; available columns: {', '.join(rb.schema.names)}"
-                )
-            rb = rb.select(list(columns))
-        for start in range(0, rb.num_rows, batch_rows):
-            yield rb.slice(start, batch_rows)
+    try:
+        return iter(pcsv.open_csv(_input(path, ft), **_csv_options(ft, string_columns, columns, block)))
+    except KeyError:  # a column of include_columns is not in the file
+        names = pcsv.open_csv(_input(path, ft), **_csv_options(ft, (), None, block)).schema.names
+        bad = next(c for c in columns or () if c not in names)
+        raise PrefrankError(f"{path}: column {bad!r} not found; available columns: {', '.join(names)}") from None
 
 
 def scan(

@@ -1,7 +1,8 @@
 """The one batch driver: a source read in batches, a statistic built from each batch, merged.
 
-A *source* is a CSV / TSV / JSONL / Parquet file, a directory of such files, or a glob pattern
-(``"judgments/*.parquet"``, ``"logs/**/*.jsonl"``). :func:`scan` reads it in batches of at most
+A *source* is a data file (CSV / TSV, JSON, Parquet, Feather / Arrow IPC; text also gzip- or
+zstd-compressed: see :mod:`prefrank.io`), a directory of such files, or a glob pattern
+(``"judgments/*.parquet"``, ``"logs/**/*.jsonl.gz"``). :func:`scan` reads it in batches of at most
 ``batch_rows`` rows; the entry points that take files (:func:`prefrank.bradley_terry`,
 :func:`prefrank.audit`, :func:`prefrank.krippendorff_alpha`, ...) accumulate each batch into a
 mergeable statistic and merge the statistics, so the rows never sit in memory together.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Hashable, Sequence
 from typing import Any
 
@@ -33,11 +32,13 @@ def _arrow_dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) or pa.types.is_dictionary(arr.type)):
         return None
     enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr)
-    idx = enc.indices.to_numpy(zero_copy_only=False)
+    if enc.dictionary.null_count:
+        # A null among the dictionary values: re-encode, so that every missing label is a null index.
+        enc = pc.dictionary_encode(enc.dictionary_decode())
+    idx = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
     if enc.indices.null_count:
         idx = np.where(enc.indices.is_valid().to_numpy(zero_copy_only=False), idx, -1)
-    dictionary = _to_numpy(enc.dictionary)
-    return idx.astype(np.int64, copy=False), dictionary
+    return idx, _to_numpy(enc.dictionary)
 
 
 def _as_arrow(col: Any) -> Any:
@@ -83,8 +84,7 @@ def _arrow_utf8(col: Any, name: str) -> tuple[np.ndarray, np.ndarray] | None:
     else:
         return None
     if arr.null_count:
-        row = int(np.argmax(arr.is_null().to_numpy(zero_copy_only=False)))
-        raise PrefrankError(f"row {row}: column {name!r} is missing a label (null)")
+        raise missing_label(int(np.argmax(arr.is_null().to_numpy(zero_copy_only=False))), name)
     _, off_buf, data_buf = arr.buffers()
     offsets = np.frombuffer(off_buf, dtype=width)[arr.offset : arr.offset + len(arr) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8) if data_buf is not None else np.zeros(0, np.uint8)
@@ -111,19 +111,39 @@ def _dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
     return None
 
 
-def _missing_mask(arr: np.ndarray) -> np.ndarray | None:
-    if arr.dtype.kind == "f":
+# --------------------------------------------------------------------------------------------------
+# The missing-value policy: None, NaN, pd.NA, NaT and Arrow null are missing, never a label.
+
+_NULL = object()  # an Arrow / categorical null, which has no Python value to show
+
+
+def missing_label(row: int, name: str, value: Any = _NULL) -> PrefrankError:
+    """The one error for a missing label, naming the row, the column and what was there."""
+    shown = "null" if value is _NULL else repr(_lab(value))
+    err = PrefrankError(f"row {row}: column {name!r} is missing a label ({shown})")
+    err.row, err.column, err.value = row, name, None if value is _NULL else value  # type: ignore[attr-defined]
+    return err
+
+
+def missing_mask(arr: np.ndarray) -> np.ndarray | None:
+    """Where a numpy column holds a missing value (None for dtypes that cannot hold one)."""
+    kind = arr.dtype.kind
+    if kind == "f":
         return np.isnan(arr)
-    if arr.dtype.kind == "O":
-        return np.fromiter((v is None or (isinstance(v, float) and math.isnan(v)) for v in arr), bool, len(arr))
+    if kind in "mM":
+        return np.isnat(arr)
+    if kind == "O":
+        import pandas as pd  # a dependency; isna is one C pass that knows None, NaN, pd.NA and NaT
+
+        return np.asarray(pd.isna(arr), dtype=bool)
     return None
 
 
 def _raise_missing(arr: np.ndarray, name: str) -> None:
-    mask = _missing_mask(arr)
+    mask = missing_mask(arr)
     if mask is not None and mask.any():
-        row = int(np.flatnonzero(mask)[0])
-        raise PrefrankError(f"row {row}: column {name!r} is missing a label ({_lab(arr[row])!r})")
+        row = int(np.argmax(mask))
+        raise missing_label(row, name, arr[row])
 
 
 def _lab(x: Any) -> Any:
@@ -188,13 +208,8 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
         objs = [a if a.dtype.kind == "O" else a.astype(object) for a in arrays]
         try:
             codes, labels = _core.code_str_objects(objs)
-        except TypeError as e:
-            col: int | None = getattr(e, "column", None)
-            bad_row: int | None = getattr(e, "row", None)
-            if col is not None and bad_row is not None:
-                v = objs[col][bad_row]
-                if v is None or (isinstance(v, float) and math.isnan(v)):
-                    raise PrefrankError(f"row {bad_row}: column {names[col]!r} is missing a label ({v!r})") from None
+        except TypeError:
+            # Not all str: a missing value is an error, anything else takes the mixed-type path.
             return _code_generic(objs, names)
         out = np.empty(len(labels), dtype=object)
         out[:] = labels
@@ -235,12 +250,23 @@ def code_labels(*columns: Any, names: Sequence[str] | None = None) -> tuple[list
                 continue
             idx = d[0]
             if len(idx) and idx.min() < 0:
-                row = int(np.argmax(idx < 0))
-                raise PrefrankError(f"row {row}: column {name!r} is missing a label (null)")
+                raise missing_label(int(np.argmax(idx < 0)), name)
             out.append(pc[idx] if len(pc) else np.zeros(len(idx), np.uint32))
-        return out, labels
+        return _drop_unused(out, labels)
     arrays = [_to_numpy(c) for c in columns]
     return _code_numpy(arrays, names)
+
+
+def _drop_unused(codes: list[np.ndarray], labels: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
+    """Keep only the labels some row uses: a dictionary (a categorical's categories) may hold values
+    that never occur, and those are not items. Labels stay sorted, so codes stay in sorted order."""
+    used = np.zeros(len(labels), bool)
+    for c in codes:
+        used[c] = True
+    if used.all():
+        return codes, labels
+    remap = (np.cumsum(used) - 1).astype(np.uint32)
+    return [remap[c] for c in codes], labels[used]
 
 
 def _code_few(

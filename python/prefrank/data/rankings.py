@@ -144,9 +144,18 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
     flat = [v for m, _ in parts for v in m]
     if not flat:
         raise PrefrankError("empty input: the rankings hold no items")
-    (codes,), items = code_labels(_to_numpy(flat), names=["item"])
     offsets = np.zeros(len(rankings) + 1, np.uint64)
     np.cumsum(sizes, out=offsets[1:])
+    try:
+        (codes,), items = code_labels(_to_numpy(flat), names=["item"])
+    except PrefrankError as e:
+        row: int | None = getattr(e, "row", None)
+        if row is None or getattr(e, "column", None) != "item":
+            raise
+        # A missing item: its row is a position in the flattened lists; name the ranking and the place.
+        r = int(np.searchsorted(offsets, row, side="right")) - 1
+        value = getattr(e, "value", None)
+        raise PrefrankError(f"ranking {r}, position {row - int(offsets[r])}: the item is missing ({value!r})") from None
     w = None
     if weight is not None:
         w = np.ascontiguousarray(weight, dtype=np.float64)

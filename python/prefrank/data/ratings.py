@@ -11,7 +11,7 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._compat import _is_pandas
-from prefrank.data.coding import code_labels
+from prefrank.data.coding import code_labels, missing_mask
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 
@@ -59,14 +59,6 @@ class _Ratings:
         return _core.agreement_unit_counts(self.codes, self.k)
 
 
-def _is_missing(v: Any) -> bool:
-    if v is None:
-        return True
-    if isinstance(v, (float, np.floating)) and math.isnan(v):
-        return True
-    return type(v).__name__ in ("NAType", "NaTType")
-
-
 def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Code a 2-D value array with missing entries: (uint32 codes with MISSING, sorted labels)."""
     if arr.dtype.kind in "iub":
@@ -76,7 +68,8 @@ def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if arr.dtype.kind == "f":
         return _core.agreement_code_f64(np.ascontiguousarray(arr, dtype=np.float64))
     flat = arr.astype(object).ravel()
-    miss = np.fromiter((_is_missing(v) for v in flat), bool, len(flat))
+    miss = missing_mask(flat)
+    assert miss is not None  # an object array can hold missing values
     present = flat[~miss]
     if len(present) and all(
         isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in present
@@ -142,10 +135,31 @@ def _long_codes(
         raise PrefrankError(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
     if n == 0:
         raise PrefrankError("empty input: the ratings table has no rows")
-    (uc,), units = code_labels(ucol, names=["unit"])
-    (rc,), raters = code_labels(rcol, names=["rater"])
-    vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+    (uc,), units = code_labels(ucol, names=[_name(unit, "unit")])
+    (rc,), raters = code_labels(rcol, names=[_name(rater, "rater")])
+    try:
+        vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+    except PrefrankError as e:
+        if getattr(e, "kind", None) != "non_finite":
+            raise
+        # The core names the cell of the one-row matrix; the user's row is that cell's column.
+        row = _first_infinite(vcol)
+        raise PrefrankError(
+            f"row {row}: column {_name(value, 'value')!r} value {vcol[row]} is not a finite number"
+        ) from None
     return uc, units, rc, raters, vcodes.ravel(), labels
+
+
+def _name(spec: Any, role: str) -> str:
+    """The column a role names, for messages (the role itself when the values were passed)."""
+    return spec if isinstance(spec, str) else role
+
+
+def _first_infinite(values: np.ndarray) -> int:
+    """The row of the first infinite number (an error path: object columns are searched in Python)."""
+    if values.dtype.kind == "f":
+        return int(np.argmax(np.isinf(values)))
+    return next(k for k, v in enumerate(values.tolist()) if isinstance(v, (int, float)) and math.isinf(v))
 
 
 def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
