@@ -97,10 +97,10 @@ def run(args: argparse.Namespace) -> int:
                 if s == "alpha":
                     r = ag.krippendorff_alpha(
                         table,
-                        level=args.level,
+                        metric=args.level,
                         bootstrap=args.bootstrap,
                         method=args.method,
-                        ci=args.ci,
+                        level=args.ci,
                         seed=args.seed,
                         **cols,
                     )

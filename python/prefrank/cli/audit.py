@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
             args.file,
             a=args.a,
             b=args.b,
-            verdict=args.verdict,
+            outcome=args.verdict,
             group=args.group,
             judge=args.judge,
             position=args.position,
