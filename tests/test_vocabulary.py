@@ -3,14 +3,17 @@ the same results; no public function still uses an old name."""
 
 from __future__ import annotations
 
+import importlib
 import inspect
+import json
 import warnings
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import prefrank as pr
 import pytest
-from prefrank import PrefrankError, agreement, attribution, consistency, data, distributed, ranking, robust
+from prefrank import PrefrankError, agreement, attribution, cli, consistency, data, distributed, ranking, robust
 from prefrank._options import Alias, check_bootstrap, check_level, is_number, rename_keywords, renamed
 from prefrank.robust import fragility
 
@@ -340,3 +343,88 @@ def test_distributed_verdict_alias(fn):
     assert _picture(got) == _picture(want)
     with pytest.raises(PrefrankError, match="not both"):
         getattr(distributed, fn)(ddf, verdict="o", outcome="o", **kw)
+
+
+# --------------------------------------------------------------------------------------------------
+# The command line: the same names, one exit-code convention
+
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GPT4 = str(FIXTURES / "llmfao-gpt4.csv")
+CROWD = str(FIXTURES / "llmfao-crowd.csv")
+
+_JUDGED = "--a left --b right --outcome winner --position left".split()
+_ARGS = {
+    "leaderboard": ["leaderboard", GPT4, *_JUDGED],
+    "audit": ["audit", GPT4, *_JUDGED, "--bootstrap", "0"],
+    "agreement": ["agreement", CROWD, *"--unit id --rater worker --value winner".split()],
+}
+# What each sub-command calls first with the data (patched to raise an interrupt).
+_ENTRY = {"leaderboard": "bradley_terry", "audit": "audit", "agreement": "read_table"}
+
+
+def _cli(argv: list[str], capsys: Any) -> tuple[int, str, str]:
+    rc = cli.main(argv)
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.mark.parametrize("command", sorted(_ARGS))
+def test_exit_codes(command, capsys, monkeypatch, tmp_path):
+    args = _ARGS[command]
+    assert _cli(args, capsys)[0] == 0
+    # 1: an input or model error (a missing file, a missing column).
+    rc, _, err = _cli([command, str(tmp_path / "missing.csv"), *args[2:]], capsys)
+    assert rc == 1 and err.startswith(f"prefrank {command}: error:") and "no such file" in err
+    bad_column = [a if a not in ("right", "worker") else "nope" for a in args]
+    rc, _, err = _cli(bad_column, capsys)
+    assert rc == 1 and "nope" in err
+    # 2: usage errors (argparse): an unknown option, a level outside (0, 1), negative rounds.
+    for extra in (["--no-such-option"], ["--level", "1.5"], ["--level", "x"], ["--bootstrap", "-1"], ["--seed", "-2"]):
+        assert _cli([*args, *extra], capsys)[0] == 2, extra
+    # 130: interrupted.
+    module = importlib.import_module(f"prefrank.cli.{command}")
+
+    def interrupted(*a: Any, **k: Any) -> Any:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, _ENTRY[command], interrupted)
+    rc, _, err = _cli(args, capsys)
+    assert rc == 130 and "interrupted" in err
+
+
+def test_usage_errors_outside_argparse_exit_2(capsys):
+    assert _cli(["leaderboard"], capsys)[0] == 2
+    assert _cli(["leaderboard", "--example", "--anchor", "gpt-4"], capsys)[0] == 2
+    assert _cli([], capsys)[0] == 2
+    assert _cli(["audit", GPT4, "--a", "left", "--b", "right", "--position", "left"], capsys)[0] == 2  # no --outcome
+
+
+def test_help_states_the_exit_codes(capsys):
+    for argv in (["--help"], *([c, "--help"] for c in _ARGS)):
+        rc, out, _ = _cli(list(argv), capsys)
+        assert rc == 0 and "exit status: 0 success; 1" in " ".join(out.split()), argv
+
+
+def test_cli_level_is_the_confidence_level_everywhere():
+    parser = cli.build_parser()
+    for command, args in _ARGS.items():
+        assert parser.parse_args([*args, "--level", "0.9"]).level == 0.9, command
+
+
+def test_cli_audit_verdict_is_a_deprecated_alias(capsys):
+    rc, want, _ = _cli(_ARGS["audit"], capsys)
+    old = [a if a != "--outcome" else "--verdict" for a in _ARGS["audit"]]
+    rc_old, got, err = _cli(old, capsys)
+    assert rc == rc_old == 0 and got == want
+    assert "--verdict is deprecated; use --outcome" in err
+    assert _cli([*_ARGS["audit"], "--verdict", "winner"], capsys)[0] == 2  # not both
+
+
+def test_cli_agreement_metric_and_level(capsys):
+    base = [*_ARGS["agreement"], "--statistic", "alpha", "--bootstrap", "50"]
+    rc, want, _ = _cli([*base, "--metric", "ordinal", "--level", "0.9"], capsys)
+    assert rc == 0 and json.loads(want)["alpha"]["level"] == "ordinal"
+    rc, got, err = _cli([*base, "--level", "ordinal", "--ci", "0.9"], capsys)
+    assert rc == 0 and got == want
+    assert "--level ordinal is deprecated; use --metric ordinal" in err and "--ci is deprecated; use --level" in err
