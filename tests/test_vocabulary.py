@@ -424,7 +424,8 @@ def test_cli_audit_verdict_is_a_deprecated_alias(capsys):
 def test_cli_agreement_metric_and_level(capsys):
     base = [*_ARGS["agreement"], "--statistic", "alpha", "--bootstrap", "50"]
     rc, want, _ = _cli([*base, "--metric", "ordinal", "--level", "0.9"], capsys)
-    assert rc == 0 and json.loads(want)["alpha"]["level"] == "ordinal"
+    ordinal = pr.krippendorff_alpha(pr.read_table(CROWD), unit="id", rater="worker", value="winner", metric="ordinal")
+    assert rc == 0 and json.loads(want)["alpha"]["alpha"] == pytest.approx(ordinal.value)
     rc, got, err = _cli([*base, "--level", "ordinal", "--ci", "0.9"], capsys)
     assert rc == 0 and got == want
     assert "--level ordinal is deprecated; use --metric ordinal" in err and "--ci is deprecated; use --level" in err

@@ -113,14 +113,14 @@ def elo(
     Example:
         >>> import prefrank as pr
         >>> r = pr.elo(a=["x", "x", "y"], b=["y", "z", "z"], outcome=["a", "a", "tie"])
-        >>> round(r.scores["x"], 2)
+        >>> round(float(r.scores["x"]), 2)
         1003.99
     """
 
     _check_choice("scale", scale, _SCALES)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
-    check_bootstrap(0, seed)
+    check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
     cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
     if shuffles == 0 and wants_stream(data, batch_rows):
         opts = {"k": float(k), "offset": float(offset), "divisor": float(divisor), "base": float(base)}
