@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefrank import agreement
+from prefrank._options import rename_keywords
 from prefrank.consistency import audit as _audit
 from prefrank.consistency import position_bias as _position_bias
 from prefrank.consistency import transitivity as _transitivity
@@ -143,11 +144,10 @@ def ratings_stats(ddf: Any, *, unit: Any, rater: Any, value: Any, split_every: i
     )
 
 
-def _split(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    if "verdict" in kwargs:  # audit's alias of outcome=
-        if kwargs.get("outcome") is not None:
-            raise PrefrankError("pass outcome= or verdict=, not both")
-        kwargs["outcome"] = kwargs.pop("verdict")
+def _split(func: str, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    # The column options go to the statistics of the partitions, so their deprecated names (verdict=)
+    # are mapped here, before the split; the others are mapped by the function that gets them.
+    rename_keywords(f"distributed.{func}", kwargs, {"verdict": "outcome"}, stacklevel=3)
     cols = {k: kwargs.pop(k) for k in list(kwargs) if k in _COMPARISON_COLUMNS}
     return cols, kwargs
 
@@ -156,28 +156,28 @@ def leaderboard(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """Bradley-Terry leaderboard (with ``bootstrap=`` intervals) of a dask DataFrame: the column
     options of :func:`prefrank.comparisons` and the options of :func:`prefrank.bradley_terry`."""
 
-    cols, opts = _split(dict(kwargs))
+    cols, opts = _split("leaderboard", dict(kwargs))
     return bradley_terry(pair_counts(ddf, split_every=split_every, **cols), **opts)
 
 
 def audit(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.audit` (transitivity census, tournament, position bias) of a dask DataFrame."""
 
-    cols, opts = _split(dict(kwargs))
+    cols, opts = _split("audit", dict(kwargs))
     return _audit(comparison_stats(ddf, split_every=split_every, **cols), **opts)
 
 
 def transitivity(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.transitivity` of a dask DataFrame."""
 
-    cols, opts = _split(dict(kwargs))
+    cols, opts = _split("transitivity", dict(kwargs))
     return _transitivity(comparison_stats(ddf, split_every=split_every, **cols), **opts)
 
 
 def position_bias(ddf: Any, *, split_every: int = 8, **kwargs: Any) -> Any:
     """:func:`prefrank.position_bias` of a dask DataFrame."""
 
-    cols, opts = _split(dict(kwargs))
+    cols, opts = _split("position_bias", dict(kwargs))
     return _position_bias(comparison_stats(ddf, split_every=split_every, **cols), **opts)
 
 

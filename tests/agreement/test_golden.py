@@ -33,12 +33,12 @@ def test_alpha_matches_krippendorff_package(case: int) -> None:
     c = _load("agreement_krippendorff.json")["cases"][case]
     data = _nan(c["data"])
     for level, want in c["alpha"].items():
-        got = ag.krippendorff_alpha(data, level=level, undefined="nan").value
+        got = ag.krippendorff_alpha(data, metric=level, undefined="nan").value
         assert got == pytest.approx(want, abs=1e-10), (case, level)
     if "value_counts_alpha" in c:
         vc = np.asarray(c["value_counts"], dtype=float)
         for level, want in c["value_counts_alpha"].items():
-            got = ag.krippendorff_alpha(value_counts=vc, level=level, levels=c["value_domain"]).value
+            got = ag.krippendorff_alpha(value_counts=vc, metric=level, levels=c["value_domain"]).value
             assert got == pytest.approx(want, abs=1e-10), (case, level)
 
 
@@ -46,7 +46,7 @@ def test_published_example_values() -> None:
     g = _load("agreement_krippendorff.json")["published"]
     data = _nan(g["data"])
     for level, want in g["alpha"].items():
-        assert ag.krippendorff_alpha(data, level=level).value == pytest.approx(want, abs=5e-7)
+        assert ag.krippendorff_alpha(data, metric=level).value == pytest.approx(want, abs=5e-7)
 
 
 @pytest.mark.parametrize("case", range(_count("agreement_kappa.json", "fleiss")))

@@ -54,7 +54,7 @@ def test_alpha_matches_reference(data, level):
     # Fix the value domain to 0..k-1 so the codes equal the reference indices; +1 keeps ratio > 0.
     levels = list(range(1, k + 1))
     shifted = [[None if v is None else v + 1 for v in row] for row in rows]
-    got = ag.krippendorff_alpha(_arr(shifted), level=level, levels=levels, undefined="nan").value
+    got = ag.krippendorff_alpha(_arr(shifted), metric=level, levels=levels, undefined="nan").value
     want = ref.krippendorff_alpha(rows, k, level, values=[float(v) for v in levels])
     assert _same(got, want), (got, want)
 
@@ -62,7 +62,7 @@ def test_alpha_matches_reference(data, level):
 def test_published_example_all_metrics_and_custom_distance():
     want = {"nominal": 0.743421, "ordinal": 0.815388, "interval": 0.849107, "ratio": 0.797403}
     for level, w in want.items():
-        assert ag.krippendorff_alpha(PUBLISHED, level=level).value == pytest.approx(w, abs=5e-7)
+        assert ag.krippendorff_alpha(PUBLISHED, metric=level).value == pytest.approx(w, abs=5e-7)
     v = np.arange(1, 6, dtype=float)
     d = (v[:, None] - v[None, :]) ** 2
     r = ag.krippendorff_alpha(PUBLISHED, distance=d)
@@ -82,13 +82,13 @@ def test_alpha_long_form_and_layouts_agree():
             "label": PUBLISHED[raters, units].astype(int),
         }
     )
-    a = ag.krippendorff_alpha(df, unit="item", rater="coder", value="label", level="interval").value
-    b = ag.krippendorff_alpha(PUBLISHED.T, layout="units x raters", level="interval").value
-    c = ag.krippendorff_alpha(df.to_dict("list"), unit="item", rater="coder", value="label", level="interval").value
+    a = ag.krippendorff_alpha(df, unit="item", rater="coder", value="label", metric="interval").value
+    b = ag.krippendorff_alpha(PUBLISHED.T, layout="units x raters", metric="interval").value
+    c = ag.krippendorff_alpha(df.to_dict("list"), unit="item", rater="coder", value="label", metric="interval").value
     assert a == pytest.approx(0.849107, abs=5e-7)
     assert b == pytest.approx(a) and c == pytest.approx(a)
     wide = pd.DataFrame(PUBLISHED.T, columns=["A", "B", "C", "D"])
-    assert ag.krippendorff_alpha(wide, layout="units x raters", level="interval").value == pytest.approx(a)
+    assert ag.krippendorff_alpha(wide, layout="units x raters", metric="interval").value == pytest.approx(a)
 
 
 def test_alpha_string_and_float_categories():
@@ -96,14 +96,14 @@ def test_alpha_string_and_float_categories():
     codes = [[0, 1, None, 0], [0, 1, 1, 0], [0, 0, 1, None]]
     assert ag.krippendorff_alpha(s).value == pytest.approx(ref.krippendorff_alpha(codes, 2))
     f = _arr([[0.5, 1.25, None, 0.5], [0.5, 1.25, 1.25, 0.5], [0.5, 0.5, 1.25, None]])
-    r = ag.krippendorff_alpha(f, level="interval")
+    r = ag.krippendorff_alpha(f, metric="interval")
     assert list(r.categories) == [0.5, 1.25]
     assert r.value == pytest.approx(ref.krippendorff_alpha(codes, 2, "interval", values=[0.5, 1.25]))
     with pytest.raises(PrefrankError, match="numeric values"):
-        ag.krippendorff_alpha(s, level="interval")
+        ag.krippendorff_alpha(s, metric="interval")
     # ordinal over strings follows levels= order
     lv = ["b", "a"]
-    assert ag.krippendorff_alpha(s, level="ordinal", levels=lv).value == pytest.approx(
+    assert ag.krippendorff_alpha(s, metric="ordinal", levels=lv).value == pytest.approx(
         ref.krippendorff_alpha([[None if v is None else 1 - v for v in r] for r in codes], 2, "ordinal")
     )
 
@@ -111,10 +111,10 @@ def test_alpha_string_and_float_categories():
 def test_value_counts_input_matches_matrix():
     vc = np.stack([(PUBLISHED == v).sum(axis=0) for v in range(1, 6)], axis=1)
     for level in ["nominal", "ordinal", "interval", "ratio"]:
-        a = ag.krippendorff_alpha(value_counts=vc, levels=[1, 2, 3, 4, 5], level=level).value
-        assert a == pytest.approx(ag.krippendorff_alpha(PUBLISHED, level=level).value, abs=1e-12)
+        a = ag.krippendorff_alpha(value_counts=vc, levels=[1, 2, 3, 4, 5], metric=level).value
+        assert a == pytest.approx(ag.krippendorff_alpha(PUBLISHED, metric=level).value, abs=1e-12)
     dfc = pd.DataFrame(vc, columns=[1, 2, 3, 4, 5])
-    assert ag.krippendorff_alpha(value_counts=dfc, level="interval").value == pytest.approx(0.849107, abs=5e-7)
+    assert ag.krippendorff_alpha(value_counts=dfc, metric="interval").value == pytest.approx(0.849107, abs=5e-7)
     with pytest.raises(PrefrankError, match="non-negative whole number"):
         ag.krippendorff_alpha(value_counts=[[1, 0.5]])
     with pytest.raises(PrefrankError, match="2-D"):
@@ -280,8 +280,8 @@ def test_ambiguous_and_bad_inputs():
         ag.krippendorff_alpha()
     with pytest.raises(PrefrankError, match="layout"):
         ag.krippendorff_alpha(PUBLISHED, layout="sideways")
-    with pytest.raises(PrefrankError, match="level="):
-        ag.krippendorff_alpha(PUBLISHED, level="circular")
+    with pytest.raises(PrefrankError, match="metric="):
+        ag.krippendorff_alpha(PUBLISHED, metric="circular")
     with pytest.raises(PrefrankError, match="5 x 5"):
         ag.krippendorff_alpha(PUBLISHED, distance=np.zeros((2, 2)))
     with pytest.raises(PrefrankError, match="symmetric"):
@@ -297,13 +297,13 @@ def test_ambiguous_and_bad_inputs():
     with pytest.raises(PrefrankError, match="not found"):
         ag.krippendorff_alpha({"u": [1]}, unit="u", rater="r", value="v")
     with pytest.raises(PrefrankError, match="ratio"):
-        ag.krippendorff_alpha([[-1, 2], [1, 2]], level="ratio")
+        ag.krippendorff_alpha([[-1, 2], [1, 2]], metric="ratio")
     with pytest.raises(PrefrankError, match="bootstrap"):
         ag.krippendorff_alpha(PUBLISHED, bootstrap=-1)
     with pytest.raises(PrefrankError, match="method"):
         ag.krippendorff_alpha(PUBLISHED, bootstrap=10, method="jackknife")
-    with pytest.raises(PrefrankError, match="ci="):
-        ag.krippendorff_alpha(PUBLISHED, ci=1.5)
+    with pytest.raises(PrefrankError, match="level"):
+        ag.krippendorff_alpha(PUBLISHED, level=1.5)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -316,9 +316,9 @@ def test_bootstrap_seeded_and_sane(method):
     truth = rng.integers(0, 4, 300)
     x = np.where(rng.random((5, 300)) < 0.7, truth, rng.integers(0, 4, (5, 300))).astype(float)
     x[rng.random(x.shape) < 0.3] = np.nan
-    a = ag.krippendorff_alpha(x, level="interval", bootstrap=400, method=method, seed=3)
-    b = ag.krippendorff_alpha(x, level="interval", bootstrap=400, method=method, seed=3)
-    c = ag.krippendorff_alpha(x, level="interval", bootstrap=400, method=method, seed=4)
+    a = ag.krippendorff_alpha(x, metric="interval", bootstrap=400, method=method, seed=3)
+    b = ag.krippendorff_alpha(x, metric="interval", bootstrap=400, method=method, seed=3)
+    c = ag.krippendorff_alpha(x, metric="interval", bootstrap=400, method=method, seed=4)
     assert a.bootstrap is not None and b.bootstrap is not None and c.bootstrap is not None
     np.testing.assert_array_equal(a.bootstrap, b.bootstrap)
     assert not np.array_equal(a.bootstrap, c.bootstrap)
@@ -467,8 +467,8 @@ def test_float_fast_path_equals_coded_path(data, level, scale):
     rows, _ = data
     x = _arr(rows) * scale - 3.0
     obj = np.array([[None if np.isnan(v) else float(v) for v in r] for r in x], dtype=object)
-    a = ag.krippendorff_alpha(x, level=level, undefined="nan")
-    b = ag.krippendorff_alpha(obj, level=level, undefined="nan")
+    a = ag.krippendorff_alpha(x, metric=level, undefined="nan")
+    b = ag.krippendorff_alpha(obj, metric=level, undefined="nan")
     assert _same(a.value, b.value) and a.reason == b.reason
     np.testing.assert_array_equal(np.asarray(a.categories, dtype=float), np.asarray(b.categories, dtype=float))
     for fn in (ag.fleiss_kappa, ag.gwet_ac, ag.brennan_prediger, ag.percent_agreement):

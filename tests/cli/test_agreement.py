@@ -55,7 +55,7 @@ def test_cli_bootstrap_items_and_matrix():
 
 def test_cli_errors(tmp_path):
     rc, _, err = _run("agreement", str(CROWD), "--unit", "id", "--rater", "nope", "--value", "winner")
-    assert rc == 2 and "nope" in err
+    assert rc == 1 and "nope" in err  # an input error (the exit-code convention: 1)
     p = tmp_path / "one.csv"
     p.write_text("u,r,v\n1,a,x\n2,a,y\n")
     rc, out, _ = _run("agreement", str(p), "--unit", "u", "--rater", "r", "--value", "v", "--statistic", "alpha")

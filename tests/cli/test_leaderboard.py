@@ -102,11 +102,11 @@ def test_leaderboard_file_with_position_and_anchor(data_dir, tmp_path, capsys):
 
 
 def test_cli_errors(capsys, tmp_path):
-    assert main(["leaderboard"]) == 1
+    assert main(["leaderboard"]) == 2  # usage errors exit 2, input errors 1
     assert "give a FILE or --example" in capsys.readouterr().err
     assert main(["leaderboard", str(tmp_path / "missing.csv")]) == 1
     assert "no such file" in capsys.readouterr().err
-    assert main(["leaderboard", "--example", "--anchor", "gpt-4"]) == 1
+    assert main(["leaderboard", "--example", "--anchor", "gpt-4"]) == 2
     assert "expected ITEM=VALUE" in capsys.readouterr().err
     assert main([]) == 2
 

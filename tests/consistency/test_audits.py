@@ -156,9 +156,9 @@ def test_cli_json_and_html(tmp_path, capsys):
 
 def test_cli_errors(tmp_path, capsys):
     rc, _, err = _cli([str(tmp_path / "missing.csv"), "--a", "x", "--b", "y", "--verdict", "z"], capsys)
-    assert rc == 2 and "no such file" in err
+    assert rc == 1 and "no such file" in err
     rc, _, err = _cli([str(GPT4), "--a", "nope", "--b", "right", "--verdict", "winner"], capsys)
-    assert rc == 2 and "nope" in err
+    assert rc == 1 and "nope" in err
 
 
 def test_audit_notes_when_tournament_too_large():

@@ -140,7 +140,7 @@ def test_cli_audit_streams_score_columns(judged, tmp_path, capsys):
         many = json.loads(capsys.readouterr().out)
         assert many["score_consistency"] == one["score_consistency"]
         assert many["transitivity"] == one["transitivity"]
-    assert cli.main([*_cli_audit_args(str(root)), "--score-b", "nope"]) == 2
+    assert cli.main([*_cli_audit_args(str(root)), "--score-b", "nope"]) == 1
     assert "column 'nope' not found" in capsys.readouterr().err
 
 

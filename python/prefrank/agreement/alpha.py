@@ -8,7 +8,8 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.agreement._common import _ratings
+from prefrank._options import Alias, check_bootstrap, check_level, renamed
+from prefrank.agreement._common import _LEVELS, _ratings
 from prefrank.agreement.results import AlphaResult, CoincidenceMatrix, _alpha_from
 from prefrank.data.ratings import _fast_float, _Ratings
 from prefrank.exceptions import PrefrankError
@@ -40,6 +41,12 @@ def _coincidence(r: _Ratings) -> CoincidenceMatrix:
     return CoincidenceMatrix(core, r.categories)
 
 
+def _is_metric_name(value: Any) -> bool:
+    # level= was the level of measurement (a string); it is now the confidence level (a number).
+    return isinstance(value, str)
+
+
+@renamed(level=Alias("metric", _is_metric_name, "level= is now the confidence level"), ci="level")
 def krippendorff_alpha(
     data: Any = None,
     *,
@@ -47,55 +54,69 @@ def krippendorff_alpha(
     rater: Any = None,
     value: Any = None,
     value_counts: Any = None,
-    level: str = "nominal",
+    metric: Any = "nominal",
     distance: Any = None,
     levels: Sequence[Any] | None = None,
     layout: str = "raters x units",
     bootstrap: int = 0,
     method: str = "units",
-    ci: float = 0.95,
+    level: float = 0.95,
     seed: int = 0,
     draws: int | None = None,
     undefined: Any = "warn",
 ) -> AlphaResult:
     """Krippendorff's alpha from the coincidence matrix.
 
-    Args:
+    Parameters:
         data: raters x units array (NaN/None missing), or a table for long form.
         unit, rater, value: long-form column names (all three together).
         value_counts: units x categories counts instead of ratings (as the ``krippendorff`` package).
-        level: ``"nominal"`` (default), ``"ordinal"`` (over the sorted or ``levels=`` order),
-            ``"interval"`` or ``"ratio"`` (numeric categories).
-        distance: a k x k matrix of *squared* distances between the categories (overrides ``level``).
+        metric: the level of measurement: ``"nominal"`` (default), ``"ordinal"`` (over the sorted or
+            ``levels=`` order), ``"interval"`` or ``"ratio"`` (numeric categories); or a k x k matrix
+            of *squared* distances, as ``distance=``. Formerly ``level=``: a string passed as
+            ``level=`` is still read as the metric, with a DeprecationWarning.
+        distance: a k x k matrix of *squared* distances between the categories (overrides ``metric``).
         levels: the ordered value domain (also fixes the categories of ``value_counts`` columns).
         layout: ``"raters x units"`` (default) or ``"units x raters"``.
-        bootstrap: number of bootstrap rounds (0 = none).
+        bootstrap: number of bootstrap rounds, an int >= 0; 0 (default) = no interval (the rule of
+            every estimator: a point estimate, intervals on request).
         method: ``"units"`` (resample units, default) or ``"krippendorff"`` (resample pairable value
             pairs from the coincidences, Krippendorff's algorithm; ``draws`` pairs per round,
             default the number of value pairs within units).
-        ci: interval level; seed: RNG seed (results identical for any thread count).
+        level: the confidence level of the interval, in (0, 1) (formerly ``ci=``).
+        seed: an int >= 0 seeding the bootstrap (results identical for any thread count).
         undefined: ``"warn"`` (NaN + warning, default), ``"nan"``, ``"raise"`` or a number.
 
     Returns:
         :class:`AlphaResult` (``.value``, ``.reason``, ``.ci()``, ``.to_pandas()`` coincidences).
+
+    Raises:
+        PrefrankError: bad ratings or options, or a deprecated name given with its new one.
+
+    Example:
+        >>> import prefrank as pr
+        >>> round(pr.krippendorff_alpha([[1, 2, 3, 3], [1, 2, 3, 4]], metric="interval").value, 4)
+        0.8889
     """
-    if bootstrap < 0:
-        raise PrefrankError(f"bootstrap={bootstrap} must be >= 0")
+    check_bootstrap(bootstrap, seed)
     if method not in ("units", "krippendorff"):
         raise PrefrankError(f"method={method!r} is not one of 'units', 'krippendorff'")
-    if not 0 < ci < 1:
-        raise PrefrankError(f"ci={ci} must be in (0, 1)")
-    if seed < 0:
-        raise PrefrankError(f"seed={seed} must be >= 0")
+    check_level(level)
+    if not isinstance(metric, str):
+        if distance is not None:
+            raise PrefrankError("pass the distances as metric= or distance=, not both")
+        metric, distance = "nominal", metric
+    elif metric not in _LEVELS:
+        raise PrefrankError(f"metric={metric!r} is not one of {', '.join(map(repr, _LEVELS))}, or pass distance=")
     plain = value_counts is None and unit is None and rater is None and value is None and levels is None
     fast = _fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
     if fast is not None:
         core, labels = _core.Coincidence.from_f64(fast[0])
         cats = labels.astype(np.int64) if fast[1] else labels
-        fast_boot = (method, int(bootstrap), int(seed), float(ci), draws, None) if bootstrap else None
+        fast_boot = (method, int(bootstrap), int(seed), float(level), draws, None) if bootstrap else None
         return _alpha_from(
             CoincidenceMatrix(core, cats),
-            level=level,
+            level=metric,
             distance=distance,
             undefined=undefined,
             one_rater=fast[0].shape[0] == 1,
@@ -106,5 +127,5 @@ def krippendorff_alpha(
     boot = None
     if bootstrap:
         counts = r.unit_counts() if method == "units" else None
-        boot = (method, int(bootstrap), int(seed), float(ci), draws, counts)
-    return _alpha_from(co, level=level, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)
+        boot = (method, int(bootstrap), int(seed), float(level), draws, counts)
+    return _alpha_from(co, level=metric, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from prefrank._options import renamed
 from prefrank.agreement.kappa import cohen_kappa
 from prefrank.agreement.results import JudgeAgreement
 from prefrank.exceptions import PrefrankError
@@ -17,35 +18,37 @@ from prefrank.stream import wants_stream
 __all__ = ["judge_agreement"]
 
 
+@renamed(verdict="outcome", human_verdict="human_outcome")
 def judge_agreement(
     judgments: Any,
     humans: Any,
     *,
     unit: str,
-    verdict: str,
+    outcome: str,
     judge: str | None = None,
     rater: str | None = None,
-    human_verdict: str | None = None,
+    human_outcome: str | None = None,
     batch_rows: int | None = None,
 ) -> JudgeAgreement:
     """Agreement of LLM judges with human labels on the same units.
 
     ``judgments`` and ``humans`` are tables (anything :func:`prefrank.read_table` reads, or DataFrames) with a
-    ``unit`` column (the pair or item id, shared by both) and a verdict column (``verdict``; the humans' may
-    be named by ``human_verdict``). ``judge`` names the judge column (one judge if omitted), ``rater`` the
-    annotator column (needed for the per-annotator summary). Verdicts are compared as labels, so both tables
-    must use the same vocabulary and item order (map them to the winning item's label first otherwise).
+    ``unit`` column (the pair or item id, shared by both) and an outcome column (``outcome``, formerly
+    ``verdict``; the humans' may be named by ``human_outcome``, formerly ``human_verdict``). ``judge`` names
+    the judge column (one judge if omitted), ``rater`` the annotator column (needed for the per-annotator
+    summary). Outcomes are compared as labels, so both tables must use the same vocabulary and item order
+    (map them to the winning item's label first otherwise).
 
     Either table may be a directory or glob of files (or a file with ``batch_rows=``): it is read
-    in batches of ``batch_rows`` rows, each reduced to its row counts per distinct (unit, verdict,
-    judge) or (unit, verdict, rater), which are merged. Memory: one batch plus the counts (one
+    in batches of ``batch_rows`` rows, each reduced to its row counts per distinct (unit, outcome,
+    judge) or (unit, outcome, rater), which are merged. Memory: one batch plus the counts (one
     entry per distinct key, at most one per row); Cohen's kappa of a judge then takes two label
     arrays over that judge's judgments of units with a human majority (16 bytes each). The result
     equals that of the in-memory call.
     """
     import pandas as pd
 
-    hv = human_verdict or verdict
+    hv = human_outcome or outcome
     strings = [c for c in (unit, judge, rater) if c]
 
     def check_humans(df: Any) -> None:
@@ -54,7 +57,7 @@ def judge_agreement(
             raise PrefrankError(f"humans: row {row}: verdict is missing")
 
     def counts_of(name: str, data: Any, cols: list[str], check: Any = None) -> Any:
-        """Rows per distinct (unit, verdict, judge or rater): all that the statistics need."""
+        """Rows per distinct (unit, outcome, judge or rater): all that the statistics need."""
         if wants_stream(data, batch_rows):
             return accumulate_key_counts(data, cols, batch_rows=batch_rows, string_columns=strings, check=check)
         if isinstance(data, pd.DataFrame):
@@ -73,7 +76,7 @@ def judge_agreement(
             check(df)
         return key_counts(df, cols)
 
-    jn = counts_of("judgments", judgments, [unit, verdict] + ([judge] if judge else []))
+    jn = counts_of("judgments", judgments, [unit, outcome] + ([judge] if judge else []))
     hn = counts_of("humans", humans, [unit, hv] + ([rater] if rater else []), check_humans)
     if len(hn) == 0 or len(jn) == 0:
         raise PrefrankError("judge_agreement needs non-empty judgments and humans tables")
@@ -85,7 +88,7 @@ def judge_agreement(
     has_majority = top > totals / 2
     majority = counts.idxmax(axis=1)[has_majority]
 
-    j = jn.rename("_n").reset_index().rename(columns={verdict: "_v"})
+    j = jn.rename("_n").reset_index().rename(columns={outcome: "_v"})
     j["_judge"] = j[judge] if judge else "judge"
     j = j[j[unit].isin(majority.index)]
     rows = []

@@ -179,6 +179,7 @@ def slice_game(
     b: Any = None,
     outcome: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     target: Literal["score", "rank", "gap", "kendall_tau"] = "score",
@@ -230,7 +231,7 @@ def slice_game(
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
     if isinstance(data, Comparisons):
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight)
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, position=position)
         if isinstance(slice, str) and slice in ("group", "judge"):
             codes, labels = (comps.group, comps.groups) if slice == "group" else (comps.judge, comps.judges)
             if codes is None or labels is None:
@@ -239,7 +240,7 @@ def slice_game(
             (codes,), labels = code_labels(_to_numpy(slice), names=["slice"])
         n_rows = len(comps)
     else:
-        cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+        cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
         if wants_stream(data, batch_rows):
             comps, n_rows = _streamed_slice_cells(data, batch_rows, slice=slice, **cols)
         else:

@@ -11,9 +11,16 @@ import sys
 from typing import Any
 
 from prefrank import agreement as ag
-from prefrank.cli._common import add_batch_rows
+from prefrank.cli._common import (
+    EPILOG,
+    METRICS,
+    DeprecatedAlias,
+    add_batch_rows,
+    add_intervals,
+    confidence_level,
+    guarded,
+)
 from prefrank.data import read_table
-from prefrank.exceptions import PrefrankError
 from prefrank.io import is_multi_source
 from prefrank.stats import accumulate_ratings
 
@@ -24,6 +31,7 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "agreement",
         help="inter-rater agreement (Krippendorff's alpha, kappas) of long-form ratings",
+        epilog=EPILOG,
         description=(
             "Agreement statistics of ratings in long form (one row per rating). By default prints a "
             "JSON object with Krippendorff's alpha and the multi-rater coefficients; --items prints the "
@@ -40,13 +48,14 @@ def add_parser(subparsers: Any) -> None:
         choices=STATISTICS,
         help="statistic(s) to report (repeatable; default: alpha, fleiss, gwet, percent)",
     )
-    p.add_argument("--level", default="nominal", choices=["nominal", "ordinal", "interval", "ratio"])
+    p.add_argument(
+        "--metric", default="nominal", choices=METRICS, help="Krippendorff's level of measurement (default nominal)"
+    )
     p.add_argument("--weights", default=None, choices=["linear", "quadratic"], help="kappa weights")
     p.add_argument("--levels", default=None, help="comma-separated ordered value domain")
-    p.add_argument("--bootstrap", type=int, default=0, help="bootstrap rounds for alpha's interval")
+    add_intervals(p, bootstrap=0, what="for alpha's interval", level=_LevelOrMetric)
+    p.add_argument("--ci", dest="level", type=confidence_level, action=DeprecatedAlias, new="--level")
     p.add_argument("--method", default="units", choices=["units", "krippendorff"])
-    p.add_argument("--ci", type=float, default=0.95)
-    p.add_argument("--seed", type=int, default=0)
     add_batch_rows(p)
     out = p.add_mutually_exclusive_group()
     out.add_argument("--items", action="store_true", help="per-item disagreement table (CSV)")
@@ -56,71 +65,84 @@ def add_parser(subparsers: Any) -> None:
     p.set_defaults(func=run)
 
 
+class _LevelOrMetric(argparse.Action):
+    """``--level``: the confidence level; a level of measurement (its old meaning) is read as ``--metric``."""
+
+    def __call__(
+        self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None
+    ) -> None:
+        if values in METRICS:
+            print(f"{parser.prog}: --level {values} is deprecated; use --metric {values}", file=sys.stderr)
+            namespace.metric = values
+            return
+        try:
+            namespace.level = confidence_level(values)
+        except argparse.ArgumentTypeError as e:
+            parser.error(f"argument --level: {e}")
+
+
 def _clean(x: Any) -> Any:
     if isinstance(x, float) and math.isnan(x):
         return None
     return x
 
 
+@guarded("agreement")
 def run(args: argparse.Namespace) -> int:
     import warnings
 
-    try:
-        levels = args.levels.split(",") if args.levels else None
-        if levels is not None:
-            try:
-                levels = [int(v) for v in levels]
-            except ValueError:
-                pass
-        cols: dict[str, Any] = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
-        table: Any
-        if args.batch_rows is not None or is_multi_source(args.file):
-            # Coded ratings merged batch by batch (12 bytes per rating instead of the text).
-            table = accumulate_ratings(
-                args.file, unit=args.unit, rater=args.rater, value=args.value, batch_rows=args.batch_rows
-            )
-            cols = {"levels": levels}
-        else:
-            table = read_table(args.file)
-        if args.items:
-            ag.item_disagreement(table, **cols).to_pandas().to_csv(sys.stdout)
-            return 0
-        if args.matrix:
-            m = ag.rater_agreement(table, statistic=args.matrix, weights=args.weights, **cols)
-            m.to_pandas().to_csv(sys.stdout)
-            return 0
-        out: dict[str, Any] = {"file": str(args.file)}
-        stats = args.statistic or ["alpha", "fleiss", "gwet", "percent"]
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            for s in stats:
-                if s == "alpha":
-                    r = ag.krippendorff_alpha(
-                        table,
-                        level=args.level,
-                        bootstrap=args.bootstrap,
-                        method=args.method,
-                        ci=args.ci,
-                        seed=args.seed,
-                        **cols,
-                    )
-                    out["alpha"] = {k: _clean(v) for k, v in r.to_dict().items()}
-                else:
-                    fn = {
-                        "cohen": ag.cohen_kappa,
-                        "scott": ag.scott_pi,
-                        "fleiss": ag.fleiss_kappa,
-                        "gwet": ag.gwet_ac,
-                        "brennan_prediger": ag.brennan_prediger,
-                        "percent": ag.percent_agreement,
-                    }[s]
-                    res = fn(table, weights=args.weights, **cols)
-                    out[s] = {k: _clean(v) for k, v in res.to_dict().items()}
-        if caught:
-            out["warnings"] = [str(w.message) for w in caught]
-        json.dump(out, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    levels = args.levels.split(",") if args.levels else None
+    if levels is not None:
+        try:
+            levels = [int(v) for v in levels]
+        except ValueError:
+            pass
+    cols: dict[str, Any] = {"unit": args.unit, "rater": args.rater, "value": args.value, "levels": levels}
+    table: Any
+    if args.batch_rows is not None or is_multi_source(args.file):
+        # Coded ratings merged batch by batch (12 bytes per rating instead of the text).
+        table = accumulate_ratings(
+            args.file, unit=args.unit, rater=args.rater, value=args.value, batch_rows=args.batch_rows
+        )
+        cols = {"levels": levels}
+    else:
+        table = read_table(args.file)
+    if args.items:
+        ag.item_disagreement(table, **cols).to_pandas().to_csv(sys.stdout)
         return 0
-    except PrefrankError as e:
-        print(f"prefrank agreement: {e}", file=sys.stderr)
-        return 2
+    if args.matrix:
+        m = ag.rater_agreement(table, statistic=args.matrix, weights=args.weights, **cols)
+        m.to_pandas().to_csv(sys.stdout)
+        return 0
+    out: dict[str, Any] = {"file": str(args.file)}
+    stats = args.statistic or ["alpha", "fleiss", "gwet", "percent"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for s in stats:
+            if s == "alpha":
+                r = ag.krippendorff_alpha(
+                    table,
+                    metric=args.metric,
+                    bootstrap=args.bootstrap,
+                    method=args.method,
+                    level=args.level,
+                    seed=args.seed,
+                    **cols,
+                )
+                out["alpha"] = {k: _clean(v) for k, v in r.to_dict().items()}
+            else:
+                fn = {
+                    "cohen": ag.cohen_kappa,
+                    "scott": ag.scott_pi,
+                    "fleiss": ag.fleiss_kappa,
+                    "gwet": ag.gwet_ac,
+                    "brennan_prediger": ag.brennan_prediger,
+                    "percent": ag.percent_agreement,
+                }[s]
+                res = fn(table, weights=args.weights, **cols)
+                out[s] = {k: _clean(v) for k, v in res.to_dict().items()}
+    if caught:
+        out["warnings"] = [str(w.message) for w in caught]
+    json.dump(out, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+    return 0

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from prefrank._core import __version__
 from prefrank.cli import agreement, audit, leaderboard
-from prefrank.exceptions import PrefrankError
+from prefrank.cli._common import EPILOG, EXIT_USAGE
 
 # Each sub-command module exposes add_parser(subparsers), which sets the function that runs it.
 _COMMANDS = (leaderboard, audit, agreement)
@@ -19,7 +19,9 @@ _COMMANDS = (leaderboard, audit, agreement)
 
 def build_parser() -> argparse.ArgumentParser:
 
-    parser = argparse.ArgumentParser(prog="prefrank", description="Fast preference and ranking computation.")
+    parser = argparse.ArgumentParser(
+        prog="prefrank", description="Fast preference and ranking computation.", epilog=EPILOG
+    )
     parser.add_argument("--version", action="version", version=f"prefrank {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in _COMMANDS:
@@ -28,23 +30,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the console script; returns the exit status of :data:`~prefrank.cli._common.EPILOG`
+    (argparse's own exits, 0 for ``--help`` / ``--version`` and 2 for a usage error, included)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
     try:
-        return int(args.func(args))
-    except (PrefrankError, FileNotFoundError, ImportError) as e:
-        print(f"prefrank: error: {e}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("prefrank: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:
-        # The reader (e.g. `| head`) closed the pipe: stop quietly, as Unix tools do.
-        import os
-
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        return 0
+        args = parser.parse_args(argv)
+    except SystemExit as e:
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    # Each sub-command's run is guarded: its errors are already exit statuses.
+    return int(args.func(args))

@@ -8,9 +8,8 @@ import math
 import sys
 from typing import Any
 
-from prefrank.cli._common import add_batch_rows
+from prefrank.cli._common import EPILOG, DeprecatedAlias, add_batch_rows, add_intervals, guarded
 from prefrank.consistency import audit
-from prefrank.exceptions import PrefrankError
 
 __all__ = ["add_parser", "run"]
 
@@ -21,11 +20,14 @@ def add_parser(subparsers: Any) -> None:
         help="judge-consistency audit: transitivity, cycles, position bias, score consistency",
         description="Audit pairwise judgments for contradictions. Writes a JSON summary to stdout and, "
         "with --html, a report a person can read.",
+        epilog=EPILOG,
     )
     p.add_argument("file", help="CSV, TSV, JSONL or Parquet file of judgments, or a directory or glob of them")
     p.add_argument("--a", required=True, help="column of the first item")
     p.add_argument("--b", required=True, help="column of the second item")
-    p.add_argument("--verdict", required=True, help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)")
+    outcome = p.add_mutually_exclusive_group(required=True)
+    outcome.add_argument("--outcome", help="column of the verdict (a/b/tie, left/right, 1/0/0.5, ...)")
+    outcome.add_argument("--verdict", dest="outcome", action=DeprecatedAlias, new="--outcome")
     p.add_argument("--group", help="column grouping the responses to one prompt")
     p.add_argument("--judge", help="column naming the judge / annotator")
     p.add_argument("--position", help="column telling which item was shown first ('a'/'b', 0/1 or its label)")
@@ -50,9 +52,7 @@ def add_parser(subparsers: Any) -> None:
         default=True,
         help="pool the judges' verdicts on each pair (default: each judge is its own unit)",
     )
-    p.add_argument("--bootstrap", type=int, default=1000, help="bootstrap rounds over groups (default 1000)")
-    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
-    p.add_argument("--seed", type=int, default=0, help="bootstrap seed (default 0)")
+    add_intervals(p, bootstrap=1000, what="over groups")
     p.add_argument("--cycles", type=int, default=20, help="shortest cycles to list (default 20)")
     p.add_argument("--worst", type=int, default=10, help="worst groups to spell out (default 10)")
     p.add_argument("--html", help="write an HTML report to this path")
@@ -75,34 +75,30 @@ def _clean(x: Any) -> Any:
     return x
 
 
+@guarded("audit")
 def run(args: argparse.Namespace) -> int:
-
-    try:
-        res = audit(
-            args.file,
-            a=args.a,
-            b=args.b,
-            verdict=args.verdict,
-            group=args.group,
-            judge=args.judge,
-            position=args.position,
-            score_a=args.score_a,
-            score_b=args.score_b,
-            tolerance=args.tolerance,
-            aggregate=args.aggregate,
-            mode=args.mode,
-            by_judge=args.by_judge,
-            bootstrap=args.bootstrap,
-            level=args.level,
-            seed=args.seed,
-            cycles=args.cycles,
-            worst=args.worst,
-            progress=args.progress,
-            batch_rows=args.batch_rows,
-        )
-    except (PrefrankError, FileNotFoundError) as e:
-        print(f"prefrank audit: error: {e}", file=sys.stderr)
-        return 2
+    res = audit(
+        args.file,
+        a=args.a,
+        b=args.b,
+        outcome=args.outcome,
+        group=args.group,
+        judge=args.judge,
+        position=args.position,
+        score_a=args.score_a,
+        score_b=args.score_b,
+        tolerance=args.tolerance,
+        aggregate=args.aggregate,
+        mode=args.mode,
+        by_judge=args.by_judge,
+        bootstrap=args.bootstrap,
+        level=args.level,
+        seed=args.seed,
+        cycles=args.cycles,
+        worst=args.worst,
+        progress=args.progress,
+        batch_rows=args.batch_rows,
+    )
     summary = _clean(res.to_dict())
     if args.html:
         res.to_html(args.html)

@@ -6,14 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from prefrank.cli._common import _add_table_args, _emit, add_batch_rows
+from prefrank.cli._common import EPILOG, UsageError, _add_table_args, _emit, add_batch_rows, add_intervals, guarded
 from prefrank.data import comparisons
 from prefrank.exceptions import PrefrankError
 from prefrank.io import is_multi_source
 from prefrank.ranking import bradley_terry
 from prefrank.report.leaderboard import write_html
 from prefrank.robust import fragility
-from prefrank.stats import accumulate_comparisons
 
 
 def add_parser(sub: Any) -> None:
@@ -22,6 +21,7 @@ def add_parser(sub: Any) -> None:
         help="Bradley-Terry leaderboard from a file of pairwise comparisons",
         description="Fit Bradley-Terry to comparisons in FILE (CSV, TSV, JSONL or Parquet) and print the "
         "leaderboard: rank, item, score, interval, games.",
+        epilog=EPILOG,
     )
     p.add_argument("file", nargs="?", help="comparisons file, directory or glob; omit with --example")
     p.add_argument("--example", action="store_true", help="use the bundled Chatbot Arena 2023 battles")
@@ -34,10 +34,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--alpha", type=float, default=0.0, help="Gaussian prior precision (default 0)")
     p.add_argument("--scale", default="elo", choices=["elo", "log", "strength"])
     p.add_argument("--offset", type=float, default=1000.0, help="Elo-scale offset (default 1000)")
-    p.add_argument("--anchor", help="pin an item on the Elo scale, ITEM=VALUE (e.g. gpt-4=1114)")
-    p.add_argument("--bootstrap", type=int, default=0, help="bootstrap rounds for intervals (default 0)")
-    p.add_argument("--level", type=float, default=0.95, help="interval level (default 0.95)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--anchor", type=_anchor, help="pin an item on the Elo scale, ITEM=VALUE (e.g. gpt-4=1114)")
+    add_intervals(p, bootstrap=0, what="for intervals")
     p.add_argument("--drop-self", action="store_true", help="drop self-comparisons instead of failing")
     p.add_argument("--html", help="write an HTML report (interval chart, win-rate heatmap) here")
     p.add_argument(
@@ -54,6 +52,17 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
+def _anchor(text: str) -> tuple[str, float]:
+    item, sep, value = text.rpartition("=")
+    try:
+        if not sep:
+            raise ValueError
+        return item, float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected ITEM=VALUE") from None
+
+
+@guarded("leaderboard")
 def run(args: argparse.Namespace) -> int:
 
     if args.example:
@@ -63,19 +72,13 @@ def run(args: argparse.Namespace) -> int:
     elif args.file:
         path = args.file
     else:
-        raise PrefrankError("give a FILE or --example")
-    anchor = None
-    if args.anchor:
-        item, sep, value = args.anchor.rpartition("=")
-        if not sep:
-            raise PrefrankError(f"--anchor {args.anchor!r}: expected ITEM=VALUE")
-        anchor = (item, float(value))
+        raise UsageError("give a FILE or --example")
     fit: dict[str, Any] = dict(
         ties=args.ties,
         alpha=args.alpha,
         scale=args.scale,
         offset=args.offset,
-        anchor=anchor,
+        anchor=args.anchor,
         bootstrap=args.bootstrap,
         seed=args.seed,
         progress=False if args.no_progress else None,
@@ -87,19 +90,8 @@ def run(args: argparse.Namespace) -> int:
         comps = _leaderboard_rows(args, path)
     if comps is not None:
         ranking = bradley_terry(comps, **fit)
-    elif args.position is None:
-        ranking = bradley_terry(
-            path,
-            a=args.a,
-            b=args.b,
-            outcome=args.outcome,
-            weight=args.weight,
-            drop_self=args.drop_self,
-            batch_rows=args.batch_rows,
-            **fit,
-        )
     else:
-        ranking = _with_position(args, path, anchor)
+        ranking = bradley_terry(path, batch_rows=args.batch_rows, **_leaderboard_columns(args), **fit)
     frag = _leaderboard_fragility(args, path, comps) if args.fragility else None
     table = ranking.to_pandas(level=args.level)
     payload = {"leaderboard": table.to_dict(orient="records"), **_summary(ranking)}
@@ -144,26 +136,6 @@ def _leaderboard_fragility(args: argparse.Namespace, path: Any, comps: Any) -> A
         return fragility(path, batch_rows=args.batch_rows, alpha=args.alpha, **_leaderboard_columns(args))
     except PrefrankError as e:
         return str(e)
-
-
-def _with_position(args: argparse.Namespace, path: Any, anchor: Any) -> Any:
-
-    cols = _leaderboard_columns(args)
-    if args.batch_rows is not None or is_multi_source(path):
-        comps: Any = accumulate_comparisons(path, batch_rows=args.batch_rows, pairs_only=True, **cols)
-    else:
-        comps = comparisons(path, **cols)
-    return bradley_terry(
-        comps,
-        ties=args.ties,
-        alpha=args.alpha,
-        scale=args.scale,
-        offset=args.offset,
-        anchor=anchor,
-        bootstrap=args.bootstrap,
-        seed=args.seed,
-        progress=False if args.no_progress else None,
-    )
 
 
 def _summary(r: Any) -> dict[str, Any]:

@@ -21,11 +21,6 @@ CLASS_NAMES = ("transitive", "circular", "equivalence", "other")
 _RATE_COLUMNS = ("circular", "equivalence", "other", "non_transitive")
 
 
-def _check_level(level: float) -> None:
-    if not (isinstance(level, (int, float)) and 0.0 < level < 1.0):
-        raise PrefrankError(f"level={level!r} is not in (0, 1)")
-
-
 def _check_aggregate(aggregate: str, margin: float) -> None:
     if aggregate not in _AGGREGATES:
         raise PrefrankError(f"aggregate={aggregate!r} is not one of {', '.join(map(repr, _AGGREGATES))}")

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._options import _check_batch_rows
+from prefrank._options import _check_batch_rows, renamed
 from prefrank.consistency._common import _stats
 from prefrank.consistency.position import position_bias
 from prefrank.consistency.results import Audit
@@ -43,13 +43,13 @@ def _audit_scores(data: Any, batch_rows: int | None, score_a: Any, score_b: Any)
     return True
 
 
+@renamed(verdict="outcome")
 def audit(
     data: Any = None,
     *,
     a: Any = None,
     b: Any = None,
     outcome: Any = None,
-    verdict: Any = None,
     weight: Any = None,
     group: Any = None,
     judge: Any = None,
@@ -71,7 +71,8 @@ def audit(
 ) -> Audit:
     """Run every applicable consistency check on one table of judgments.
 
-    ``verdict=`` is an alias of ``outcome=``. Runs :func:`transitivity` (when ``group`` is given;
+    ``outcome=`` names the verdict column (``verdict=``, its old name, works with a DeprecationWarning
+    until the next release). Runs :func:`transitivity` (when ``group`` is given;
     ``by_judge=False`` pools the judges' verdicts on each pair),
     :func:`tournament` on all rows pooled, :func:`position_bias` (when ``position`` is given) and
     :func:`score_consistency` (when ``score_a`` and ``score_b`` are given), and collects the worst
@@ -88,11 +89,12 @@ def audit(
     statistics and equals the audit of the concatenated table. Score consistency cannot run on a
     :class:`~prefrank.ComparisonStats` (it has no scores).
 
+    ``bootstrap`` (rounds over groups for the transitivity intervals, default 1000; 0 = none), ``level``
+    (their confidence level and position bias's) and ``seed`` follow the rule of every audit: rates come
+    with intervals by default.
+
     Judge-vs-human agreement is not part of the audit yet (it needs prefrank's agreement module).
     """
-    if verdict is not None and outcome is not None:
-        raise PrefrankError("pass outcome= or verdict=, not both")
-    outcome = verdict if verdict is not None else outcome
     cols = dict(
         a=a,
         b=b,

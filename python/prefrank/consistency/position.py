@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.consistency._common import _check_level, _rate, _stats
+from prefrank._options import check_level
+from prefrank.consistency._common import _rate, _stats
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
 from prefrank.exceptions import PrefrankError
@@ -126,7 +127,7 @@ def position_bias(
     :class:`~prefrank.ComparisonStats` (merged from batches or workers) or a directory / glob of
     files (or a file with ``batch_rows=``), streamed in batches.
     """
-    _check_level(level)
+    check_level(level)
     cols = dict(
         a=a,
         b=b,

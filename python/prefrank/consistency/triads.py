@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_bootstrap, check_level
 from prefrank.consistency._common import (
     _RATE_COLUMNS,
     _check_aggregate,
-    _check_level,
     _cluster_ci,
     _rate,
     _runs,
@@ -62,17 +62,18 @@ def transitivity(
     ``data`` may also be a :class:`~prefrank.ComparisonStats` (merged from batches or workers), or a
     directory / glob of files (or a file with ``batch_rows=``), streamed in batches.
 
-    Intervals: percentile bootstrap over groups (``bootstrap`` rounds, default 1000; 0 turns them
-    off), seeded and identical for any thread count.
+    Intervals: percentile bootstrap over groups (``bootstrap`` rounds, an int >= 0; default 1000,
+    as for every audit that reports a rate with its interval, a round only resampling counted cells;
+    0 turns them off) at confidence ``level``, seeded by ``seed`` (an int >= 0) and identical for any
+    thread count.
     """
     if mode not in {"census", "trustjudge"}:
         raise PrefrankError(f"mode={mode!r} is not 'census' or 'trustjudge'")
     if aggregate is None:
         aggregate = "unanimous" if mode == "trustjudge" else "majority"
     _check_aggregate(aggregate, margin)
-    _check_level(level)
-    if not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
-        raise PrefrankError(f"bootstrap={bootstrap!r} must be a non-negative integer")
+    check_level(level)
+    check_bootstrap(bootstrap, seed)
     tbl = _table(
         data,
         aggregate,

@@ -40,8 +40,10 @@ def _pair_counts_of(
         items = counts.items
     else:
         fast = None
+        given = {k for k, v in columns.items() if v is not None}
         plain = columns.get("weight") is None and columns.get("outcomes") is None and not columns.get("drop_self")
-        if data is None and set(columns) <= _PLAIN_COLUMNS and plain:
+        # Options left at None keep the fused pass; a position column (left/right outcomes) does not.
+        if data is None and given <= _PLAIN_COLUMNS and plain:
             # Integer labels with win/loss/tie outcomes (the most common numpy input): one fused pass.
             fast = _int_pair_counts(columns.get("a"), columns.get("b"), columns.get("outcome"))
         if fast is not None:

@@ -70,6 +70,7 @@ def contextual_bradley_terry(
     outcome: Any = None,
     covariates: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     batch_rows: int | None = None,
     ties: str = "half",
@@ -90,7 +91,8 @@ def contextual_bradley_terry(
     ``alpha`` is the L2 penalty on the item strengths and ``alpha_beta`` (default: ``alpha``) on
     the coefficients; ``alpha = alpha_beta = 1/C`` reproduces scikit-learn's
     ``LogisticRegression(C=C, fit_intercept=False)`` on the design ``[onehot(a) - onehot(b), x]``.
-    Self-comparisons are errors (rows must stay aligned with the covariates).
+    Self-comparisons are errors (rows must stay aligned with the covariates). Columns (``position``
+    for ``left`` / ``right`` outcomes included) are those of :func:`prefrank.comparisons`.
 
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches whose coded
     rows and covariates are concatenated (no text held: 17 bytes per row, + 8 with a weight, + 8
@@ -104,7 +106,7 @@ def contextual_bradley_terry(
     _check_choice("ties", ties, ("half", "drop"))
     if covariates is None:
         raise PrefrankError("missing covariates=: pass column names, a 2-D array or a dict of columns")
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes)
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes)
     if wants_stream(data, batch_rows):
         cov = [covariates] if isinstance(covariates, str) else covariates
         if not (isinstance(cov, (list, tuple)) and all(isinstance(c, str) for c in cov)):

@@ -43,6 +43,7 @@ def bradley_terry_groups(
     outcome: Any = None,
     group: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     batch_rows: int | None = None,
@@ -54,7 +55,8 @@ def bradley_terry_groups(
     """One Bradley-Terry fit per group (for example the responses to each prompt), for millions of
     small groups in one parallel call.
 
-    Columns as for :func:`prefrank.comparisons`, plus ``group`` (required). ``ties``: ``"half"``
+    Columns as for :func:`prefrank.comparisons` (``position`` for ``left`` / ``right`` outcomes),
+    plus ``group`` (required). ``ties``: ``"half"``
     (default) or ``"drop"``. ``alpha`` (default 0.01) is a weak Gaussian prior so that a group in
     which one response wins every comparison still gets finite scores; ``alpha=0`` gives the plain
     MLE, and groups whose win graph is not strongly connected then get NaN scores (flag
@@ -73,15 +75,15 @@ def bradley_terry_groups(
     _check_common("log", alpha)
     _check_choice("ties", ties, ("half", "drop"))
     if isinstance(data, Comparisons):
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight)
+        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, position=position)
     else:
         if group is None:
             raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
-        cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self, group=group)
+        cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
         if wants_stream(data, batch_rows):
-            comps = pair_cells(data, key="group", batch_rows=batch_rows, **cols)
+            comps = pair_cells(data, key="group", batch_rows=batch_rows, group=group, **cols)
         else:
-            comps = as_comparisons(data, **cols)
+            comps = as_comparisons(data, group=group, **cols)
     if comps.group is None or comps.groups is None:
         raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
     out = _core.bt_groups(

@@ -8,11 +8,12 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import Alias, check_bootstrap, is_number, renamed
 from prefrank.data.comparison_rows import comparison_batches, comparisons_of
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError
 from prefrank.io import located
-from prefrank.ranking._common import ELO_FACTOR, _games_and_wins
+from prefrank.ranking._common import _SCALES, ELO_FACTOR, _check_choice, _games_and_wins
 from prefrank.ranking.results import Ranking
 from prefrank.stream import _Merger, wants_stream
 
@@ -30,7 +31,7 @@ def elo_stream(
     index: dict[Any, int] = {}
     ratings = np.empty(0)
     merger = _Merger()
-    initial = float(elo_options["initial"])
+    initial = float(elo_options["offset"])
     for path, row, tbl in comparison_batches(source, batch_rows=batch_rows, **columns):
         try:
             where = np.fromiter((index.setdefault(x, len(index)) for x in tbl.items.tolist()), np.int64)
@@ -45,7 +46,7 @@ def elo_stream(
                 tbl.weight,
                 k=elo_options["k"],
                 initial=initial,
-                scale=elo_options["scale"],
+                scale=elo_options["divisor"],
                 base=elo_options["base"],
                 start=np.ascontiguousarray(ratings[where]),
             )
@@ -57,6 +58,7 @@ def elo_stream(
     return np.array([ratings[index[x]] for x in counts.items.tolist()]), counts
 
 
+@renamed(initial="offset", scale=Alias("divisor", is_number, "scale= is now the output scale, as in bradley_terry"))
 def elo(
     data: Any = None,
     *,
@@ -64,33 +66,66 @@ def elo(
     b: Any = None,
     outcome: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     batch_rows: int | None = None,
     k: float = 4.0,
-    initial: float = 1000.0,
-    scale: float = 400.0,
+    offset: float = 1000.0,
+    divisor: float = 400.0,
     base: float = 10.0,
+    scale: str = "elo",
     shuffles: int = 0,
     seed: int = 0,
 ) -> Ranking:
     """Online Elo in row order (``shuffles=0``, FastChat's ``compute_online_elo`` with its defaults
-    k=4, scale=400, base=10, initial=1000) or averaged over ``shuffles`` seeded random orders.
+    k=4, divisor (its ``SCALE``) 400, base=10, initial rating 1000) or averaged over ``shuffles``
+    seeded random orders.
 
-    The result's ``scale`` is ``"elo"`` and its scores are the ratings. A directory or glob of files
-    (or a file with ``batch_rows=``) is read in batches in row order with the ratings carried from
-    batch to batch, which gives the ratings of one pass. With ``shuffles`` every order needs every
-    row: the batches are reduced to their coded rows (17 bytes per row, 25 with a weight; see
-    :func:`prefrank.stream.comparison_rows`), which give the same ratings as one call.
+    A directory or glob of files (or a file with ``batch_rows=``) is read in batches in row order with
+    the ratings carried from batch to batch, which gives the ratings of one pass. With ``shuffles``
+    every order needs every row: the batches are reduced to their coded rows (17 bytes per row, 25
+    with a weight; see :func:`prefrank.stream.comparison_rows`), which give the same ratings as one call.
+
+    Parameters:
+        data, a, b, outcome, weight, position, outcomes, drop_self: the comparisons, as
+            :func:`prefrank.comparisons` takes them (``position`` for ``left`` / ``right`` outcomes).
+        batch_rows: rows per batch when reading files in batches.
+        k: the update step.
+        offset: the initial rating, and the offset of the Elo scale of the result (formerly
+            ``initial=``).
+        divisor: rating points per factor ``base`` in the odds: ``P(a beats b) = 1 / (1 + base **
+            ((r_b - r_a) / divisor))`` (formerly the float ``scale=``).
+        base: the base of the odds.
+        scale: the output scale of the scores, as in :func:`prefrank.bradley_terry`: ``"elo"``
+            (default: the ratings themselves), ``"log"`` or ``"strength"``.
+        shuffles: 0 for row order, else the number of seeded random orders averaged.
+        seed: an int >= 0 seeding the shuffles.
+
+    Returns:
+        :class:`~prefrank.Ranking` whose ``theta`` is ``(rating - offset) / (400 / ln 10)``: the
+        log-strengths when ``divisor=400`` and ``base=10``, and on any scale what gives back the
+        ratings on the Elo scale.
+
+    Raises:
+        PrefrankError: a bad column, ``scale`` or ``shuffles``; a deprecated name given with its new one.
+
+    Example:
+        >>> import prefrank as pr
+        >>> r = pr.elo(a=["x", "x", "y"], b=["y", "z", "z"], outcome=["a", "a", "tie"])
+        >>> round(float(r.scores["x"]), 2)
+        1003.99
     """
 
+    _check_choice("scale", scale, _SCALES)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self)
+    check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
     if shuffles == 0 and wants_stream(data, batch_rows):
-        opts = {"k": float(k), "initial": float(initial), "scale": float(scale), "base": float(base)}
+        opts = {"k": float(k), "offset": float(offset), "divisor": float(divisor), "base": float(base)}
         ratings, counts = elo_stream(data, batch_rows=batch_rows, elo_options=opts, **cols)
-        return _elo_ranking(ratings, counts, float(initial))
+        return _elo_ranking(ratings, counts, float(offset), scale)
     comps = comparisons_of(data, batch_rows, **cols)
     ratings = _core.elo_ratings(
         comps.n_items,
@@ -100,25 +135,25 @@ def elo(
         comps.tie,
         comps.weight,
         float(k),
-        float(initial),
-        float(scale),
+        float(offset),
+        float(divisor),
         float(base),
         int(shuffles),
         int(seed),
     )
-    return _elo_ranking(ratings, comps.pair_counts(), float(initial))
+    return _elo_ranking(ratings, comps.pair_counts(), float(offset), scale)
 
 
-def _elo_ranking(ratings: np.ndarray, counts: PairCounts, initial: float) -> Ranking:
-    # Stored so that the Elo scale with offset=initial gives back the ratings exactly; theta equals
-    # the log-strengths when scale=400 and base=10.
+def _elo_ranking(ratings: np.ndarray, counts: PairCounts, offset: float, scale: str) -> Ranking:
+    # Stored so that the Elo scale with this offset gives back the ratings exactly; theta equals
+    # the log-strengths when divisor=400 and base=10.
     games, wins = _games_and_wins(counts, len(counts.items))
     return Ranking(
         method="elo",
         items=counts.items,
-        theta=(ratings - initial) / ELO_FACTOR,
-        scale="elo",
-        offset=initial,
+        theta=(ratings - offset) / ELO_FACTOR,
+        scale=scale,
+        offset=offset,
         games=games,
         wins=wins,
         counts=counts,

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_bootstrap
 from prefrank.data.coding import _index_of
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
@@ -33,6 +34,7 @@ def bradley_terry(
     b: Any = None,
     outcome: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     batch_rows: int | None = None,
@@ -55,10 +57,13 @@ def bradley_terry(
     ``batch_rows=``) is read in batches of ``batch_rows`` rows (default 1,000,000) whose pair counts
     are merged, so memory stays bounded (see :mod:`prefrank.stream`).
 
-    Parameters beyond the columns (see :func:`prefrank.comparisons`): ``ties`` (``"half"``,
+    The columns ``a``, ``b``, ``outcome``, ``weight``, ``position`` (which item was shown first, for
+    ``left`` / ``right`` outcomes) and ``outcomes`` are those of :func:`prefrank.comparisons`.
+    Parameters beyond the columns: ``ties`` (``"half"``,
     ``"drop"``, ``"davidson"``, ``"rao_kupper"``), ``alpha`` (prior precision; 0 = none, then the
     comparison graph must be strongly connected), ``scale`` / ``offset`` / ``anchor`` (score scale),
-    ``bootstrap`` (rounds resampling comparisons, seeded by ``seed``; identical for any thread count),
+    ``bootstrap`` (rounds resampling comparisons, seeded by ``seed``; identical for any thread count;
+    default 0, no intervals: each round is a refit),
     ``method`` (``"auto"``: Newton up to 1,500 items, then the MM iteration or L-BFGS; or
     ``"newton"``, ``"mm"``, ``"lbfgs"``), ``max_iter``, ``tol`` (gradient tolerance relative to the
     average comparisons per item), ``progress`` (bootstrap progress bar; default: when stderr is a TTY).
@@ -66,8 +71,7 @@ def bradley_terry(
     _check_choice("ties", ties, _TIES)
     _check_choice("scale", scale, _SCALES)
     _check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
-    if not (isinstance(bootstrap, (int, np.integer)) and bootstrap >= 0):
-        raise PrefrankError(f"bootstrap must be a non-negative integer, got {bootstrap!r}")
+    check_bootstrap(bootstrap, seed)
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
     counts, items = _pair_counts_of(
@@ -78,6 +82,7 @@ def bradley_terry(
         b=b,
         outcome=outcome,
         weight=weight,
+        position=position,
         outcomes=outcomes,
         drop_self=drop_self,
     )

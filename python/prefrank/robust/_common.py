@@ -5,13 +5,12 @@ from __future__ import annotations
 import warnings
 from statistics import NormalDist
 
-from prefrank.exceptions import ConvergenceWarning, PrefrankError
+from prefrank._options import check_level
+from prefrank.exceptions import ConvergenceWarning
 
 
 def _z(level: float) -> float:
-    if not (isinstance(level, (int, float)) and 0.0 < level < 1.0):
-        raise PrefrankError(f"level must be in (0, 1), got {level!r}")
-    return NormalDist().inv_cdf(0.5 + level / 2.0)
+    return NormalDist().inv_cdf(0.5 + check_level(level) / 2.0)
 
 
 def _warn(converged: bool, what: str, iterations: int) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import renamed
 from prefrank.data.comparisons import as_comparisons
 from prefrank.exceptions import PrefrankError
 from prefrank.ranking._common import _SCALES, _check_choice, _games_and_wins
@@ -20,6 +21,7 @@ from prefrank.stream import wants_stream
 __all__ = ["label_noise"]
 
 
+@renamed(per_judge="by_judge")
 def label_noise(
     data: Any = None,
     *,
@@ -28,10 +30,11 @@ def label_noise(
     outcome: Any = None,
     weight: Any = None,
     judge: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     batch_rows: int | None = None,
-    per_judge: bool = True,
+    by_judge: bool = True,
     shrink: float = 10.0,
     alpha: float = 0.0,
     level: float = 0.95,
@@ -46,9 +49,12 @@ def label_noise(
     A judgment by judge ``r`` records the true outcome (drawn from Bradley-Terry) flipped with
     probability ``epsilon_r``. The EM runs on the pair-outcome cells of each judge (sufficient
     statistics). ``judge`` names the judge/annotator column (or is taken from a :class:`Comparisons`
-    built with ``judge=``); ``per_judge=False`` fits one shared rate. ``shrink`` pseudo-votes pull
-    rarely seen judges towards the pooled rate (0 = plain MLE). ``alpha`` is the Gaussian prior
-    precision on strengths (0 = none: the comparison graph must be connected).
+    built with ``judge=``); ``by_judge=False`` (formerly ``per_judge=``) fits one shared rate.
+    ``position`` (which item was shown first) reads ``left`` / ``right`` outcomes, as in
+    :func:`prefrank.comparisons`. ``level`` is the confidence level of the flip-rate intervals.
+    ``shrink`` pseudo-votes pull rarely seen judges towards the pooled rate (0 = plain MLE).
+    ``alpha`` is the Gaussian prior precision on strengths (0 = none: the comparison graph must be
+    connected).
 
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
     ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
@@ -63,13 +69,22 @@ def label_noise(
 
     _check_choice("scale", scale, _SCALES)
     z = _z(level)
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, judge=judge, outcomes=outcomes, drop_self=drop_self)
+    cols = dict(
+        a=a,
+        b=b,
+        outcome=outcome,
+        weight=weight,
+        judge=judge,
+        position=position,
+        outcomes=outcomes,
+        drop_self=drop_self,
+    )
     if wants_stream(data, batch_rows):
         comps = pair_cells(data, key="judge", batch_rows=batch_rows, **cols)
     else:
         comps = as_comparisons(data, **cols)
-    jcodes = comps.judge if per_judge else None
-    n_judges = len(comps.judges) if (per_judge and comps.judges is not None) else 0
+    jcodes = comps.judge if by_judge else None
+    n_judges = len(comps.judges) if (by_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
             raise PrefrankError(f"{name} must be a finite number >= 0, got {v!r}")

@@ -22,6 +22,7 @@ def robust_ranking(
     b: Any = None,
     outcome: Any = None,
     weight: Any = None,
+    position: Any = None,
     outcomes: Any = None,
     drop_self: bool = False,
     threshold: float = 3.0,
@@ -53,16 +54,16 @@ def robust_ranking(
     the per-item model: an item can be recovered while a majority of its pairs are clean.
     ``refit=False`` returns the matrix step alone (the behaviour before the refit existed).
 
-    Raises :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is
-    too sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of
-    the pairs observed).
+    Columns (``position`` for ``left`` / ``right`` outcomes included) are those of
+    :func:`prefrank.comparisons`. Raises :class:`NotIdentifiableError` stating the observed fraction
+    when the comparison graph is too sparse (disconnected, an item in fewer than ``min_degree``
+    pairs, or fewer than ``ln(n)/n`` of the pairs observed).
     """
     _check_choice("scale", scale, _SCALES)
 
     # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
-    counts, items = _pair_counts_of(
-        data, None, None, a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self
-    )
+    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
+    counts, items = _pair_counts_of(data, None, None, **cols)
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
