@@ -272,9 +272,6 @@ _RENAMES = [
 
 
 def _picture(res: Any) -> Any:
-    # LabelNoise.to_dict() fails for by_judge=False with a judge column (results.py, left to its owners).
-    if type(res).__name__ == "LabelNoise":
-        return repr((_summary(res), float(res.epsilon), res.epsilon_ci))
     return repr(res.to_dict()) if hasattr(res, "to_dict") else repr(res)
 
 

@@ -23,20 +23,14 @@ from typing import Any
 
 import numpy as np
 
+from prefrank._options import check_level
 from prefrank.exceptions import PrefrankError
 
-__all__ = ["Result", "check_level", "to_jsonable", "whole"]
+__all__ = ["Result", "to_jsonable", "whole"]
 
 _HEAD_ROWS = 10
 _HEAD_COLS = 8
 _HTML_ROWS = 20
-
-
-def check_level(level: float) -> float:
-    """``level`` as a float after checking that it is a confidence level in (0, 1)."""
-    if not 0.0 < level < 1.0:
-        raise PrefrankError(f"level must be in (0, 1), got {level}")
-    return float(level)
 
 
 def whole(x: Any) -> Any:

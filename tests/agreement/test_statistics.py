@@ -67,7 +67,7 @@ def test_published_example_all_metrics_and_custom_distance():
     d = (v[:, None] - v[None, :]) ** 2
     r = ag.krippendorff_alpha(PUBLISHED, distance=d)
     assert r.value == pytest.approx(0.849107, abs=5e-7)
-    assert r.level == "custom"
+    assert r.metric == "custom"
     assert r.n_units == 12 and r.n_pairable_units == 11
     assert r.to_pandas().shape == (5, 5)
     assert "alpha=0.849107" in repr(r)
@@ -131,7 +131,7 @@ def test_coincidence_merges_over_unit_chunks():
     b = ag.coincidence(PUBLISHED[:, 5:], levels=[1, 2, 3, 4, 5])
     merged = a.merge(b)
     np.testing.assert_allclose(merged.matrix, full.matrix, atol=1e-12)
-    assert merged.alpha(level="ordinal").value == pytest.approx(0.815388, abs=5e-7)
+    assert merged.alpha(metric="ordinal").value == pytest.approx(0.815388, abs=5e-7)
     back = ag.CoincidenceMatrix.from_bytes(merged.to_bytes(), [1, 2, 3, 4, 5])
     np.testing.assert_array_equal(back.matrix, merged.matrix)
     assert "units=12" in repr(back)

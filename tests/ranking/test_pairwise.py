@@ -391,7 +391,7 @@ def test_errors():
         pr.bradley_terry(**ok, anchor=("w", 1000))
     with pytest.raises(pr.PrefrankError, match="no bootstrap rounds"):
         pr.bradley_terry(**ok).ci()
-    with pytest.raises(pr.PrefrankError, match=r"level must be in \(0, 1\)"):
+    with pytest.raises(pr.PrefrankError, match=r"level must be a confidence level in \(0, 1\)"):
         pr.bradley_terry(**ok, bootstrap=8, progress=False).ci(1.5)
     with pytest.raises(pr.PrefrankError, match="the MM iteration supports"):
         pr.bradley_terry(**ok, method="mm", ties="davidson")

@@ -49,3 +49,19 @@ def test_pooled_interval_uses_the_covariances():
     w = np.asarray(res.judge_weight) / np.sum(res.judge_weight)
     lo, hi = res.epsilon_ci
     np.testing.assert_allclose((hi - lo) / 2, 1.959963984540054 * np.sqrt(w @ cov @ w), rtol=2e-3)
+
+
+def test_one_flip_rate_for_all_judges_with_a_judge_column():
+    """by_judge=False with a judge column: one flip rate, labelled (all), in every view of the result."""
+    import json
+
+    rng = np.random.default_rng(3)
+    n = 400
+    a = rng.integers(0, 5, n)
+    b = (a + rng.integers(1, 5, n)) % 5
+    outcome = (rng.random(n) < 1 / (1 + np.exp(b - a))).astype(float)
+    res = pr.label_noise(a=a, b=b, outcome=outcome, judge=rng.integers(0, 3, n), by_judge=False)
+    assert res.reliability().index.tolist() == ["(all)"]
+    assert list(res.to_dict()["judge_epsilon"]) == ["(all)"]
+    assert res.ci().index.tolist() == ["(all)"]
+    json.dumps(res.to_dict(), allow_nan=False)

@@ -116,7 +116,7 @@ def krippendorff_alpha(
         fast_boot = (method, int(bootstrap), int(seed), float(level), draws, None) if bootstrap else None
         return _alpha_from(
             CoincidenceMatrix(core, cats),
-            level=metric,
+            metric=metric,
             distance=distance,
             undefined=undefined,
             one_rater=fast[0].shape[0] == 1,
@@ -128,4 +128,4 @@ def krippendorff_alpha(
     if bootstrap:
         counts = r.unit_counts() if method == "units" else None
         boot = (method, int(bootstrap), int(seed), float(level), draws, counts)
-    return _alpha_from(co, level=metric, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)
+    return _alpha_from(co, metric=metric, distance=distance, undefined=undefined, one_rater=r.n_raters == 1, boot=boot)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -10,7 +11,8 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._results import Result, check_level, interval_frame, whole
+from prefrank._options import check_level, renamed
+from prefrank._results import Result, interval_frame, whole
 from prefrank.agreement._common import _LEVELS, _check_undefined, _fmt, _resolve
 from prefrank.data.ratings import MISSING, _Ratings
 from prefrank.exceptions import PrefrankError
@@ -50,14 +52,14 @@ def _metric_args(level: str, categories: np.ndarray, distance: Any) -> tuple[str
 def _alpha_from(
     co: CoincidenceMatrix,
     *,
-    level: str,
+    metric: str,
     distance: Any,
     undefined: Any,
     one_rater: bool = False,
     boot: tuple[str, int, int, float, int | None, np.ndarray | None] | None = None,
 ) -> AlphaResult:
     _check_undefined(undefined)
-    lvl, values, dist = _metric_args(level, co.categories, distance)
+    lvl, values, dist = _metric_args(metric, co.categories, distance)
     a, d_o, d_e, n, reason = co._core.alpha(lvl, values, dist)
     if reason == "no_pairable_units" and one_rater:
         reason = "one_rater"
@@ -82,7 +84,7 @@ def _alpha_from(
         }
     return AlphaResult(
         value=value,
-        level=level if distance is None else "custom",
+        metric=metric if distance is None else "custom",
         reason=reason,
         d_o=d_o,
         d_e=d_e,
@@ -175,15 +177,17 @@ class CoincidenceMatrix(Result):
         u, _, p, v, _ = self._core.counts()
         return {"categories": self.categories, "matrix": self.matrix, "units": u, "pairable_units": p, "values": v}
 
+    @renamed(level="metric")
     def alpha(
         self,
         *,
-        level: str = "nominal",
+        metric: str = "nominal",
         distance: Any = None,
         undefined: Any = "warn",
     ) -> AlphaResult:
-        """Krippendorff's alpha of this statistic (see :func:`krippendorff_alpha`)."""
-        return _alpha_from(self, level=level, distance=distance, undefined=undefined)
+        """Krippendorff's alpha of this statistic (see :func:`krippendorff_alpha`; ``metric=`` is the
+        level of measurement, as there)."""
+        return _alpha_from(self, metric=metric, distance=distance, undefined=undefined)
 
     def _summary(self) -> str:
         u, _, p, v, _ = self._core.counts()
@@ -195,7 +199,7 @@ class AlphaResult(Result):
     """Krippendorff's alpha with its parts and (optionally) a bootstrap interval."""
 
     value: float
-    level: str
+    metric: str
     reason: str | None
     d_o: float
     d_e: float
@@ -209,6 +213,12 @@ class AlphaResult(Result):
     ci_high: float | None = None
     bootstrap_method: str | None = None
     bootstrap: np.ndarray | None = field(default=None)
+
+    @property
+    def level(self) -> str:
+        """Deprecated: the level of measurement is :attr:`metric` (``level`` means a confidence level)."""
+        warnings.warn("AlphaResult.level is deprecated; use AlphaResult.metric", DeprecationWarning, stacklevel=2)
+        return self.metric
 
     def interval(self, level: float | None = None) -> tuple[float, float]:
         """Percentile bootstrap interval as a ``(lower, upper)`` tuple (what ``ci()`` used to
@@ -237,7 +247,7 @@ class AlphaResult(Result):
     def _dict(self) -> dict[str, Any]:
         return {
             "alpha": self.value,
-            "level": self.level,
+            "metric": self.metric,
             "reason": self.reason,
             "d_o": self.d_o,
             "d_e": self.d_e,
@@ -261,7 +271,7 @@ class AlphaResult(Result):
         return float(self.value)
 
     def _summary(self) -> str:
-        s = f"AlphaResult(alpha={_fmt(self.value)}, level={self.level!r}"
+        s = f"AlphaResult(alpha={_fmt(self.value)}, metric={self.metric!r}"
         if self.ci_low is not None:
             s += f", ci{round(100 * (self.ci_level or 0))}=[{_fmt(self.ci_low)}, {_fmt(self.ci_high or 0)}]"
         s += f", units={self.n_units}, pairable_units={self.n_pairable_units}"

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._results import Result, check_level, interval_frame, whole
+from prefrank._options import check_level
+from prefrank._results import Result, interval_frame, whole
 from prefrank.data.coding import _index_of, _sizes
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError

@@ -181,11 +181,19 @@ class LabelNoise(Result):
         """Noise-aware scores as a pandas Series keyed by item, best first."""
         return self.ranking.scores
 
+    def _judge_labels(self) -> np.ndarray:
+        # One flip rate per judge with by_judge=True; one for all rows otherwise, even when the
+        # comparisons carry a judge column.
+        j = self.judges
+        if j is not None and len(j) == len(self.judge_epsilon):
+            return j
+        return np.array(["(all)"], dtype=object)
+
     def reliability(self) -> Any:
         """Per judge: flip rate with interval, reliability ``1 - epsilon`` and decisive votes."""
         import pandas as pd
 
-        labels = self.judges if self.judges is not None else np.array(["(all)"], dtype=object)
+        labels = self._judge_labels()
         return pd.DataFrame(
             {
                 "epsilon": self.judge_epsilon,
@@ -214,7 +222,7 @@ class LabelNoise(Result):
         return np.where(np.isnan(self.posterior), 1.0, self.posterior)
 
     def _dict(self) -> dict[str, Any]:
-        jl = self.judges.tolist() if self.judges is not None else ["(all)"]
+        jl = self._judge_labels().tolist()
         return {
             "method": "label_noise",
             "epsilon": self.epsilon,
@@ -233,10 +241,11 @@ class LabelNoise(Result):
             raise PrefrankError(
                 f"these intervals are at level={self.level}; call label_noise(..., level={level}) for another level"
             )
-        if self.judges is None:
+        judges = self._judge_labels()
+        if judges.tolist() == ["(all)"]:
             return interval_frame(["(all)"], [self.epsilon], [self.epsilon_ci[0]], [self.epsilon_ci[1]], "judge")
         return interval_frame(
-            ["(all)", *self.judges.tolist()],
+            ["(all)", *judges.tolist()],
             [self.epsilon, *self.judge_epsilon],
             [self.epsilon_ci[0], *self.judge_ci[:, 0]],
             [self.epsilon_ci[1], *self.judge_ci[:, 1]],
