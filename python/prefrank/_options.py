@@ -116,3 +116,11 @@ def check_level(level: Any) -> float:
     if not (is_number(level) and 0.0 < level < 1.0):
         raise PrefrankError(f"level must be a confidence level in (0, 1), got {level!r}")
     return float(level)
+
+
+SCALES = ("elo", "log", "strength")
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise PrefrankError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")

@@ -29,12 +29,12 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data.coding import union_labels
-from prefrank.data.comparison_rows import _read_columns, _recode, comparison_options
-from prefrank.data.comparisons import Comparisons, PairCounts, as_comparisons, comparisons
-from prefrank.data.ratings import MISSING, _long_codes
+from prefrank.data.coding import label_index, union_labels
+from prefrank.data.comparison_rows import comparison_options, read_columns, recode_onto
+from prefrank.data.comparisons import Comparisons, PairCounts, as_comparisons, comparisons, int_pair_counts
+from prefrank.data.ratings import MISSING, long_codes
 from prefrank.exceptions import PrefrankError
-from prefrank.stream import _needed, accumulate
+from prefrank.stream import _needed, accumulate, wants_stream
 
 __all__ = ["ComparisonStats", "RatingsStats"]
 
@@ -46,7 +46,7 @@ def accumulate_comparisons(
     a file, directory or glob, read in batches."""
 
     cols = comparison_options(columns)
-    names, strings = _read_columns(cols)
+    names, strings = read_columns(cols)
 
     def build(table: Any) -> Any:
         tbl = comparisons(table, **cols)
@@ -148,7 +148,7 @@ class _PairCells:
             labels, mk, ok = union_labels(self.keys_labels, other.keys_labels)
         maps = {"key": (mk, ok), "lo": (mi, oi), "hi": (mi, oi)}
         keys = {
-            k: np.concatenate([_recode(v, maps[k][0]), _recode(other.keys[k], maps[k][1])])
+            k: np.concatenate([recode_onto(v, maps[k][0]), recode_onto(other.keys[k], maps[k][1])])
             for k, v in self.keys.items()
         }
         first = np.concatenate([self.first, other.first])
@@ -203,7 +203,7 @@ def pair_cells(
     import numpy as np
 
     cols = comparison_options(columns)
-    names, strings = _read_columns(cols)
+    names, strings = read_columns(cols)
     role = key if key is not None and cols.get(key) is not None else None
     seen = [0]
 
@@ -490,7 +490,7 @@ class RatingsStats:
     def accumulate(cls, data: Any = None, *, unit: Any, rater: Any, value: Any) -> RatingsStats:
         """The coded ratings of one long-form table (``unit=``, ``rater=``, ``value=`` columns)."""
 
-        uc, units, rc, raters, vc, values = _long_codes(data, unit, rater, value)
+        uc, units, rc, raters, vc, values = long_codes(data, unit, rater, value)
         return cls(units=units, raters=raters, values=values, unit=uc, rater=rc, value=vc)
 
     @classmethod
@@ -573,3 +573,38 @@ class RatingsStats:
             f"RatingsStats(ratings={self.n_ratings:,}, units={len(self.units):,}, raters={len(self.raters):,}, "
             f"values={len(self.values):,})"
         )
+
+
+def pair_counts_of(
+    data: Any, anchor: tuple[Any, float] | None, batch_rows: int | None = None, **columns: Any
+) -> tuple[PairCounts, np.ndarray]:
+    """Pair counts and labels of any pairwise input; a :class:`PairCounts` or
+    :class:`~prefrank.ComparisonStats` (merged from batches or workers) is used as it is, and a
+    directory, glob or ``batch_rows=`` streams the files in batches. Checks that an ``anchor`` exists."""
+
+    if isinstance(data, ComparisonStats):
+        data = data.pairs
+    if isinstance(data, PairCounts):
+        counts, items = data, data.items
+    elif wants_stream(data, batch_rows):
+        counts = accumulate_comparisons(data, batch_rows=batch_rows, pairs_only=True, **columns)
+        items = counts.items
+    else:
+        fast = None
+        given = {k for k, v in columns.items() if v is not None}
+        plain = columns.get("weight") is None and columns.get("outcomes") is None and not columns.get("drop_self")
+        # Options left at None keep the fused pass; a position column (left/right outcomes) does not.
+        if data is None and given <= _PLAIN_COLUMNS and plain:
+            # Integer labels with win/loss/tie outcomes (the most common numpy input): one fused pass.
+            fast = int_pair_counts(columns.get("a"), columns.get("b"), columns.get("outcome"))
+        if fast is not None:
+            counts, items = fast, fast.items
+        else:
+            comps = as_comparisons(data, **columns)
+            counts, items = comps.pair_counts(), comps.items
+    if anchor is not None:
+        label_index(items, anchor[0])
+    return counts, items
+
+
+_PLAIN_COLUMNS = {"a", "b", "outcome", "weight", "outcomes", "drop_self"}

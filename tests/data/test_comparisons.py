@@ -536,14 +536,14 @@ def test_repr_and_to_pandas():
 )
 @settings(max_examples=150, deadline=None)
 def test_fused_integer_pair_counts_equal_the_general_path(rows, dtype):
-    from prefrank.data.comparisons import _int_pair_counts
+    from prefrank.data.comparisons import int_pair_counts
 
     if dtype is np.uint16:
         rows = [(abs(x), abs(y), q) for x, y, q in rows]
     a = np.array([r[0] for r in rows], dtype=dtype)
     b = np.array([r[1] for r in rows], dtype=dtype)
     p = np.array([r[2] for r in rows])
-    fused = _int_pair_counts(a, b, p)
+    fused = int_pair_counts(a, b, p)
     hard = all(q in (0.0, 0.5, 1.0) for q in p) and all(x != y for x, y in zip(a, b))
     # The fused pass applies exactly when every row is a valid win/loss/tie between two labels.
     assert (fused is not None) == hard

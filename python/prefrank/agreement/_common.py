@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from prefrank._compat import _is_arrow_table, _is_pandas, _is_polars
-from prefrank.data.ratings import _LAYOUTS, MISSING, _apply_levels, _code_matrix, _counts_input, _long_codes, _Ratings
+from prefrank.data.ratings import LAYOUTS, MISSING, CodedRatings, apply_levels, code_matrix, counts_input, long_codes
 from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning
 from prefrank.io import is_multi_source
 from prefrank.stats import RatingsStats, accumulate_ratings
@@ -73,13 +73,13 @@ def _ratings(
     levels: Sequence[Any] | None = None,
     layout: str = "raters x units",
     allow_counts: bool = True,
-) -> _Ratings:
+) -> CodedRatings:
     if value_counts is not None:
         if not allow_counts:
             raise PrefrankError("value_counts= is not accepted here: pass the ratings (raters x units or long form)")
         if data is not None or unit is not None:
             raise PrefrankError("pass either ratings or value_counts=, not both")
-        return _counts_input(value_counts, levels)
+        return counts_input(value_counts, levels)
 
     if isinstance(data, RatingsStats):
         if value_counts is not None:
@@ -96,8 +96,8 @@ def _ratings(
         raise PrefrankError(
             "no ratings given: pass a raters x units array, long form with unit=/rater=/value=, or value_counts="
         )
-    if layout not in _LAYOUTS:
-        raise PrefrankError(f"layout={layout!r} is not one of {_LAYOUTS}")
+    if layout not in LAYOUTS:
+        raise PrefrankError(f"layout={layout!r} is not one of {LAYOUTS}")
     raters = units = None
     if _is_pandas(data):
         arr = data.to_numpy(dtype=object) if any(dt.kind not in "iuf" for dt in data.dtypes) else data.to_numpy()
@@ -137,26 +137,26 @@ def _ratings(
         arr = arr.T
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise PrefrankError(f"empty input: the ratings matrix has shape {arr.shape}")
-    codes, labels = _code_matrix(arr)
+    codes, labels = code_matrix(arr)
     if levels is not None:
-        codes, labels = _apply_levels(codes, labels, levels)
+        codes, labels = apply_levels(codes, labels, levels)
     if raters is None:
         raters = np.arange(arr.shape[0])
     if units is None:
         units = np.arange(arr.shape[1])
-    return _Ratings(categories=labels, codes=np.ascontiguousarray(codes), raters=raters, units=units)
+    return CodedRatings(categories=labels, codes=np.ascontiguousarray(codes), raters=raters, units=units)
 
 
-def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[Any] | None) -> _Ratings:
+def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[Any] | None) -> CodedRatings:
 
     if isinstance(data, RatingsStats):
         uc, units, rc, raters, vcodes, labels = data.unit, data.units, data.rater, data.raters, data.value, data.values
         with_rows = False
     else:
-        uc, units, rc, raters, vcodes, labels = _long_codes(data, unit, rater, value)
+        uc, units, rc, raters, vcodes, labels = long_codes(data, unit, rater, value)
         with_rows = True
     if levels is not None:
-        vcodes, labels = _apply_levels(vcodes, labels, levels)
+        vcodes, labels = apply_levels(vcodes, labels, levels)
     nr, nu = len(raters), len(units)
     flat = rc.astype(np.int64) * nu + uc.astype(np.int64)
     order = np.argsort(flat, kind="stable")
@@ -170,4 +170,4 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
         )
     codes = np.full(nr * nu, MISSING, dtype=np.uint32)
     codes[flat] = vcodes
-    return _Ratings(categories=labels, codes=codes.reshape(nr, nu), raters=raters, units=units)
+    return CodedRatings(categories=labels, codes=codes.reshape(nr, nu), raters=raters, units=units)

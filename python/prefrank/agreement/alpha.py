@@ -11,7 +11,7 @@ from prefrank import _core
 from prefrank._options import Alias, check_bootstrap, check_level, renamed
 from prefrank.agreement._common import _LEVELS, _ratings
 from prefrank.agreement.results import AlphaResult, CoincidenceMatrix, _alpha_from
-from prefrank.data.ratings import _fast_float, _Ratings
+from prefrank.data.ratings import CodedRatings, fast_float
 from prefrank.exceptions import PrefrankError
 
 __all__ = ["coincidence", "krippendorff_alpha"]
@@ -32,7 +32,7 @@ def coincidence(
     return _coincidence(r)
 
 
-def _coincidence(r: _Ratings) -> CoincidenceMatrix:
+def _coincidence(r: CodedRatings) -> CoincidenceMatrix:
     if r.counts is not None:
         core = _core.Coincidence.from_counts(r.counts)
     else:
@@ -109,7 +109,7 @@ def krippendorff_alpha(
     elif metric not in _LEVELS:
         raise PrefrankError(f"metric={metric!r} is not one of {', '.join(map(repr, _LEVELS))}, or pass distance=")
     plain = value_counts is None and unit is None and rater is None and value is None and levels is None
-    fast = _fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
+    fast = fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
     if fast is not None:
         core, labels = _core.Coincidence.from_f64(fast[0])
         cats = labels.astype(np.int64) if fast[1] else labels

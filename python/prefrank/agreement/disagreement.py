@@ -12,7 +12,7 @@ from prefrank import _core
 from prefrank._compat import _is_pandas, _is_polars
 from prefrank.agreement._common import _ratings
 from prefrank.agreement.results import ItemDisagreement, ModelDisagreement, SoftLabelScores
-from prefrank.data.ratings import _code_matrix
+from prefrank.data.ratings import code_matrix
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _to_numpy
 
@@ -80,7 +80,7 @@ def _disagreement(
     if arr.dtype == np.uint8:
         rate = _core.model_disagreement_u8(np.ascontiguousarray(arr))
         return rate, np.full(rate.shape, float(arr.shape[1])), None, None
-    codes, _ = _code_matrix(arr)
+    codes, _ = code_matrix(arr)
     rate, joint = _core.model_disagreement_codes(np.ascontiguousarray(codes))
     return rate, joint, None, None
 

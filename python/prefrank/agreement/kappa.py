@@ -11,7 +11,7 @@ import numpy as np
 from prefrank import _core
 from prefrank.agreement._common import _check_undefined, _ratings, _resolve
 from prefrank.agreement.results import AgreementResult, RaterMatrix
-from prefrank.data.ratings import _fast_float, _Ratings
+from prefrank.data.ratings import CodedRatings, fast_float
 from prefrank.exceptions import PrefrankError
 
 __all__ = [
@@ -66,7 +66,7 @@ def rater_agreement(
     return _rater_matrix(r, statistic, weights)
 
 
-def _rater_matrix(r: _Ratings, statistic: str, weights: Any) -> RaterMatrix:
+def _rater_matrix(r: CodedRatings, statistic: str, weights: Any) -> RaterMatrix:
     if statistic not in _NAMES:
         raise PrefrankError(f"statistic={statistic!r} is not one of {', '.join(_NAMES)}")
     assert r.codes is not None and r.raters is not None
@@ -169,7 +169,7 @@ def _multi(
 ) -> AgreementResult:
     _check_undefined(undefined)
     plain = value_counts is None and unit is None and rater is None and value is None and levels is None
-    fast = _fast_float(data, layout) if plain and (weights is None or isinstance(weights, str)) else None
+    fast = fast_float(data, layout) if plain and (weights is None or isinstance(weights, str)) else None
     if fast is not None:
         wk0, _, wname0 = _weights(weights, 0)
         v, po, pe, n, reason, _ = _core.agreement_multi_f64(statistic, fast[0], wk0, None)

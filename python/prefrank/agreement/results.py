@@ -14,7 +14,7 @@ from prefrank import _core
 from prefrank._options import check_level, renamed
 from prefrank._results import Result, interval_frame, whole
 from prefrank.agreement._common import _LEVELS, _check_undefined, _fmt, _resolve
-from prefrank.data.ratings import MISSING, _Ratings
+from prefrank.data.ratings import MISSING, CodedRatings
 from prefrank.exceptions import PrefrankError
 
 __all__ = [
@@ -39,7 +39,7 @@ def _metric_args(level: str, categories: np.ndarray, distance: Any) -> tuple[str
     if level not in _LEVELS:
         raise PrefrankError(f"level={level!r} is not one of {', '.join(_LEVELS)} (or pass distance=)")
     if level in ("interval", "ratio"):
-        num = _Ratings(categories=categories).numeric()
+        num = CodedRatings(categories=categories).numeric()
         if num is None:
             raise PrefrankError(
                 f"the {level} metric needs numeric values, but the categories are {list(categories)[:5]!r}; "

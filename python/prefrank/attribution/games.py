@@ -13,7 +13,7 @@ from prefrank._options import _check_batch_rows
 from prefrank.attribution.results import Game
 from prefrank.data.coding import code_labels
 from prefrank.data.comparisons import Comparisons, as_comparisons
-from prefrank.data.rankings import _LongRows
+from prefrank.data.rankings import LongRows
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy, scan
 from prefrank.stats import pair_cells
@@ -158,13 +158,13 @@ def _streamed_ratings(
         if not isinstance(col, str):
             raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
 
-    def build(table: Any) -> _LongRows:
+    def build(table: Any) -> LongRows:
         codes, tables = {}, {}
         for role, col in roles.items():
             (codes[role],), tables[role] = code_labels(_to_numpy(table.column(col)), names=[role])
-        return _LongRows(codes, tables, {})
+        return LongRows(codes, tables, {})
 
-    state: _LongRows = accumulate(source, build, columns=_needed(*roles.values()), batch_rows=batch_rows)
+    state: LongRows = accumulate(source, build, columns=_needed(*roles.values()), batch_rows=batch_rows)
     return state.codes, state.labels
 
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the consistency audits: statistics from comparisons, rates, intervals."""
+"""Position bias: first-position win rates, swap patterns, Wilson intervals and the exact binomial test."""
 
 from __future__ import annotations
 
@@ -11,6 +11,24 @@ from prefrank.data.comparisons import Comparisons, as_comparisons
 from prefrank.exceptions import PrefrankError
 from prefrank.stats import ComparisonStats, accumulate_comparisons
 from prefrank.stream import wants_stream
+
+# --------------------------------------------------------------------------------------------------
+# Position bias
+
+
+def _wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    k = np.asarray(k, float)
+    n = np.asarray(n, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ph = k / n
+        den = 1 + z * z / n
+        centre = (ph + z * z / (2 * n)) / den
+        half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
+        return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+
 
 _AGGREGATES = ("majority", "probability", "unanimous")
 

@@ -10,30 +10,12 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._options import check_level
-from prefrank.consistency._common import _rate, _stats
+from prefrank.consistency._common import _rate, _stats, _wilson
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
 from prefrank.exceptions import PrefrankError
 
 __all__ = ["position_bias"]
-
-
-# --------------------------------------------------------------------------------------------------
-# Position bias
-
-
-def _wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    k = np.asarray(k, float)
-    n = np.asarray(n, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ph = k / n
-        den = 1 + z * z / n
-        centre = (ph + z * z / (2 * n)) / den
-        half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
-        return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
 
 
 def binomial_test(k: float, n: float) -> float:

@@ -11,7 +11,7 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._results import IntervalDict, IntervalPair, Result, interval_frame, whole
-from prefrank.consistency._common import _RATE_COLUMNS, _REL, CLASS_NAMES, _rate
+from prefrank.consistency._common import _RATE_COLUMNS, _REL, CLASS_NAMES, _rate, _wilson
 from prefrank.data.comparisons import Comparisons
 from prefrank.exceptions import PrefrankError
 from prefrank.report import render_audit_html
@@ -341,7 +341,6 @@ class PositionBias(Result):
 
     def _intervals(self, level: float | None) -> Any:
         # Wilson intervals are a function of the win share, the decisive weight and the level.
-        from prefrank.consistency.position import _wilson
 
         labels, share, n = ["(all)"], [self.first_win_share], [self.n_decisive]
         lo, hi = [self.ci[0]], [self.ci[1]]

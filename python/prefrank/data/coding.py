@@ -367,11 +367,11 @@ def _union_labels_numpy(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.nd
     return union, (None if n == len(x) else inverse[: len(x)]), (None if n == len(y) else inverse[len(x) :])
 
 
-def _plain(x: Any) -> Any:
+def plain_value(x: Any) -> Any:
     return x.item() if hasattr(x, "item") else x
 
 
-def _index_of(items: np.ndarray, label: Any) -> int:
+def label_index(items: np.ndarray, label: Any) -> int:
     hits = (
         np.flatnonzero(items == label)
         if items.dtype != object
@@ -382,7 +382,7 @@ def _index_of(items: np.ndarray, label: Any) -> int:
     return int(hits[0])
 
 
-def _sizes(offsets: np.ndarray) -> np.ndarray:
+def run_lengths(offsets: np.ndarray) -> np.ndarray:
     """Lengths of the runs delimited by ``offsets``."""
     out: np.ndarray = np.diff(np.asarray(offsets, dtype=np.int64))
     return out

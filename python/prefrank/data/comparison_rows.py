@@ -33,7 +33,7 @@ def comparison_options(columns: dict[str, Any], *, names_only: bool = True) -> d
     return cols
 
 
-def _read_columns(cols: dict[str, Any]) -> tuple[list[str], list[str]]:
+def read_columns(cols: dict[str, Any]) -> tuple[list[str], list[str]]:
     """The columns to read for these options, and which of them hold labels (read as text)."""
     names = _needed(*(cols.get(k) for k in COMPARISON_OPTIONS[:7]))
     return names, _label_columns(*(cols.get(k) for k in _LABEL_ROLES))
@@ -46,7 +46,7 @@ def comparison_batches(
     names the file and the row within it."""
 
     cols = comparison_options(columns)
-    names, strings = _read_columns(cols)
+    names, strings = read_columns(cols)
     for path, row, table in scan(source, batch_rows=_rows(batch_rows), columns=names, string_columns=strings):
         if table.num_rows == 0:
             continue
@@ -57,7 +57,7 @@ def comparison_batches(
         yield path, row, tbl
 
 
-def _recode(codes: Any, m: Any) -> Any:
+def recode_onto(codes: Any, m: Any) -> Any:
     return codes if m is None else m[codes]
 
 
@@ -91,11 +91,11 @@ class _ComparisonRows:
                 labels[role], labels[role + "s"] = None, None
                 continue
             u, ux, uy = union_labels(lx, ly)
-            labels[role] = np.concatenate([_recode(getattr(x, role), ux), _recode(getattr(y, role), uy)])
+            labels[role] = np.concatenate([recode_onto(getattr(x, role), ux), recode_onto(getattr(y, role), uy)])
             labels[role + "s"] = u
         comps = Comparisons(
-            a=np.concatenate([_recode(x.a, mx), _recode(y.a, my)]),
-            b=np.concatenate([_recode(x.b, mx), _recode(y.b, my)]),
+            a=np.concatenate([recode_onto(x.a, mx), recode_onto(y.a, my)]),
+            b=np.concatenate([recode_onto(x.b, mx), recode_onto(y.b, my)]),
             p=np.concatenate([x.p, y.p]),
             tie=np.concatenate([x.tie, y.tie]),
             items=items,
@@ -153,7 +153,7 @@ def accumulate_with_extra(
     cols = comparison_options(columns)
     if extra and cols.get("drop_self"):
         raise PrefrankError("drop_self=True cannot be combined with per-row columns (rows must stay aligned)")
-    names, strings = _read_columns(cols)
+    names, strings = read_columns(cols)
     names += [c for c in extra.values() if c not in names]
 
     def build(table: Any) -> Any:
@@ -202,8 +202,8 @@ class _JudgeTables:
             return _JudgeTables(None, self.tables + other.tables)
         judges, mx, my = union_labels(self.judges, other.judges)
         out = np.zeros((len(judges), *self.tables.shape[1:]))
-        out[_recode(np.arange(len(self.tables)), mx)] += self.tables
-        out[_recode(np.arange(len(other.tables)), my)] += other.tables
+        out[recode_onto(np.arange(len(self.tables)), mx)] += self.tables
+        out[recode_onto(np.arange(len(other.tables)), my)] += other.tables
         return _JudgeTables(judges, out)
 
 

@@ -25,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data.coding import _arrow_utf8, _arrow_utf8_type, _as_arrow, _code_few, _lab, code_labels, union_labels
+from prefrank.data.coding import (
+    _arrow_utf8,
+    _arrow_utf8_type,
+    _as_arrow,
+    _code_few,
+    _lab,
+    code_labels,
+    union_labels,
+)
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 
@@ -493,7 +501,7 @@ def comparisons(
     return table
 
 
-def _int_pair_counts(a: Any, b: Any, outcome: Any) -> PairCounts | None:
+def int_pair_counts(a: Any, b: Any, outcome: Any) -> PairCounts | None:
     """The pair counts of integer label arrays with 1 / 0 / 0.5 (or boolean) outcomes, counted in one
     fused Rust pass without building a :class:`Comparisons`; None when the input is anything else
     (the general path then codes, validates, names any bad row and counts)."""
@@ -529,3 +537,10 @@ def as_comparisons(data: Any, **kwargs: Any) -> Comparisons:
             raise PrefrankError(f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})")
         return data
     return comparisons(data, **kwargs)
+
+
+def games_and_wins(counts: PairCounts, n: int) -> tuple[np.ndarray, np.ndarray]:
+    i, j, x, y, t = counts.cells()
+    games = np.bincount(i, x + y + t, n) + np.bincount(j, x + y + t, n)
+    wins = np.bincount(i, x + 0.5 * t, n) + np.bincount(j, y + 0.5 * t, n)
+    return games, wins

@@ -9,14 +9,14 @@ from typing import Any
 
 import numpy as np
 
-from prefrank.data.coding import _index_of, _plain, _sizes, code_labels, union_labels
-from prefrank.data.comparison_rows import _is_float, _recode
+from prefrank.data.coding import code_labels, label_index, plain_value, run_lengths, union_labels
+from prefrank.data.comparison_rows import _is_float, recode_onto
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 from prefrank.stream import _needed, accumulate, wants_stream
 
 
-class _LongRows:
+class LongRows:
     """Mergeable coded long-form rows: label columns as uint32 codes with one label table each
     (united on merge), number columns as float64; merging appends the other side's rows."""
 
@@ -27,15 +27,15 @@ class _LongRows:
     def n_rows(self) -> int:
         return len(next(iter(self.codes.values())))
 
-    def merge(self, other: _LongRows) -> _LongRows:
+    def merge(self, other: LongRows) -> LongRows:
         import numpy as np
 
         codes, labels = {}, {}
         for name in self.codes:
             labels[name], mx, my = union_labels(self.labels[name], other.labels[name])
-            codes[name] = np.concatenate([_recode(self.codes[name], mx), _recode(other.codes[name], my)])
+            codes[name] = np.concatenate([recode_onto(self.codes[name], mx), recode_onto(other.codes[name], my)])
         numbers = {k: np.concatenate([v, other.numbers[k]]) for k, v in self.numbers.items()}
-        return _LongRows(codes, labels, numbers)
+        return LongRows(codes, labels, numbers)
 
 
 def _ranks(table: Any, column: str) -> Any:
@@ -85,7 +85,7 @@ def ranking_rows(
         | {col: role for role, col in values.items()}
     )
 
-    def build(table: Any) -> _LongRows:
+    def build(table: Any) -> LongRows:
         codes, tables = {}, {}
         for col in label_cols:
             (codes[col],), tables[col] = code_labels(table.column(col), names=[col])
@@ -98,9 +98,9 @@ def ranking_rows(
                 nums[col] = np.asarray(_to_numpy(table.column(col)), dtype=np.float64)
             except (TypeError, ValueError):
                 raise PrefrankError(f"column {col!r} ({role}) is not numeric") from None
-        return _LongRows(codes, tables, nums)
+        return LongRows(codes, tables, nums)
 
-    state: _LongRows = accumulate(source, build, columns=_needed(*label_cols, *numbers), batch_rows=batch_rows)
+    state: LongRows = accumulate(source, build, columns=_needed(*label_cols, *numbers), batch_rows=batch_rows)
     out: dict[str, Any] = {col: state.labels[col][state.codes[col]] for col in label_cols}
     out.update(state.numbers)
     return out
@@ -111,7 +111,7 @@ def ranking_rows(
 
 
 @dataclass(frozen=True)
-class _Obs:
+class RankingObs:
     """Observations in the flat form the core takes."""
 
     items: np.ndarray  # labels by code
@@ -137,7 +137,7 @@ def _members(obs: Sequence[Any]) -> tuple[list[Any], int]:
     return list(obs), len(obs)
 
 
-def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
+def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> RankingObs:
     parts = [_members(r) for r in rankings]
     sizes = np.fromiter((len(m) for m, _ in parts), np.int64, len(parts))
     n_ranked = np.fromiter((k for _, k in parts), np.uint32, len(parts))
@@ -161,24 +161,24 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> _Obs:
         w = np.ascontiguousarray(weight, dtype=np.float64)
         if w.shape != (len(rankings),):
             raise PrefrankError(f"weight has {w.size} values, but there are {len(rankings)} rankings")
-    obs = _Obs(items, offsets, codes, n_ranked, w, None)
+    obs = RankingObs(items, offsets, codes, n_ranked, w, None)
     _check_duplicates(obs)
     return obs
 
 
-def _check_duplicates(obs: _Obs) -> None:
-    sizes = _sizes(obs.offsets.astype(np.int64))
+def _check_duplicates(obs: RankingObs) -> None:
+    sizes = run_lengths(obs.offsets.astype(np.int64))
     owner = np.repeat(np.arange(len(sizes)), sizes)
     order = np.lexsort((obs.members, owner))
     dup = (owner[order][1:] == owner[order][:-1]) & (obs.members[order][1:] == obs.members[order][:-1])
     if dup.any():
         k = int(np.argmax(dup))
         r = int(owner[order][k])
-        where = f"group {_plain(obs.obs_labels[r])!r}" if obs.obs_labels is not None else f"ranking {r}"
-        raise PrefrankError(f"{where}: item {_plain(obs.items[obs.members[order][k]])!r} appears more than once")
+        where = f"group {plain_value(obs.obs_labels[r])!r}" if obs.obs_labels is not None else f"ranking {r}"
+        raise PrefrankError(f"{where}: item {plain_value(obs.items[obs.members[order][k]])!r} appears more than once")
 
 
-def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> _Obs:
+def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> RankingObs:
     src = _source(data)
     g_col, i_col, r_col = src.get(group, "group"), src.get(item, "item"), src.get(rank, "rank")
     n = len(i_col)
@@ -210,8 +210,8 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
     if tied.any():
         k = int(np.argmax(tied))
         raise PrefrankError(
-            f"group {_plain(groups[gs[k]])!r}: items {_plain(items[isorted[k]])!r} and "
-            f"{_plain(items[isorted[k + 1]])!r} share rank {ks[k]:g} (Plackett-Luce needs distinct ranks)"
+            f"group {plain_value(groups[gs[k]])!r}: items {plain_value(items[isorted[k]])!r} and "
+            f"{plain_value(items[isorted[k + 1]])!r} share rank {ks[k]:g} (Plackett-Luce needs distinct ranks)"
         )
     sizes = np.bincount(gc, minlength=len(groups))
     offsets = np.zeros(len(groups) + 1, np.uint64)
@@ -228,8 +228,8 @@ def _obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) ->
         differs = w_rows != np.repeat(w, sizes)
         if differs.any():
             g = gs[int(np.argmax(differs))]
-            raise PrefrankError(f"group {_plain(groups[g])!r}: weight must be the same on every row of a group")
-    obs = _Obs(items, offsets, np.ascontiguousarray(isorted, np.uint32), n_ranked, w, groups)
+            raise PrefrankError(f"group {plain_value(groups[g])!r}: weight must be the same on every row of a group")
+    obs = RankingObs(items, offsets, np.ascontiguousarray(isorted, np.uint32), n_ranked, w, groups)
     _check_duplicates(obs)
     return obs
 
@@ -244,9 +244,9 @@ def _is_number_or_missing(v: Any) -> bool:
     return True
 
 
-def _observations(
+def ranking_observations(
     data: Any, group: Any, item: Any, rank: Any, weight: Any, anchor: Any, batch_rows: int | None = None
-) -> _Obs:
+) -> RankingObs:
     """Observations from a long-form table or a list of rankings (see :func:`plackett_luce`); a
     directory, glob or file with ``batch_rows=`` is read in batches of coded rows."""
 
@@ -259,7 +259,7 @@ def _observations(
     if _is_ranking_list(data):
         obs = _obs_from_lists(data, weight)
     else:
-        obs = _obs_from_table(data, group, item, rank, weight)
+        obs = obs_from_table(data, group, item, rank, weight)
     if anchor is not None:
-        _index_of(obs.items, anchor[0])
+        label_index(obs.items, anchor[0])
     return obs

@@ -15,7 +15,7 @@ from prefrank.data.coding import code_labels, missing_mask
 from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 
-_LAYOUTS = ("raters x units", "units x raters")
+LAYOUTS = ("raters x units", "units x raters")
 
 
 MISSING = np.iinfo(np.uint32).max
@@ -26,7 +26,7 @@ MISSING = np.iinfo(np.uint32).max
 
 
 @dataclass(frozen=True)
-class _Ratings:
+class CodedRatings:
     """Coded ratings: a raters x units code matrix or a units x categories count matrix."""
 
     categories: np.ndarray
@@ -59,7 +59,7 @@ class _Ratings:
         return _core.agreement_unit_counts(self.codes, self.k)
 
 
-def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Code a 2-D value array with missing entries: (uint32 codes with MISSING, sorted labels)."""
     if arr.dtype.kind in "iub":
         f = arr.astype(np.float64)
@@ -89,7 +89,7 @@ def _code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return out.reshape(arr.shape), labels
 
 
-def _apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+def apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     lv = list(levels)
     if len(set(map(repr, lv))) != len(lv):
         raise PrefrankError("levels= has duplicate entries")
@@ -111,18 +111,18 @@ def _apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) 
     return out.astype(np.uint32), cats
 
 
-def _fast_float(data: Any, layout: str) -> tuple[np.ndarray, bool] | None:
+def fast_float(data: Any, layout: str) -> tuple[np.ndarray, bool] | None:
     """A numeric numpy raters x units matrix as contiguous float64 (and whether it was integer),
     for the fused code-and-count kernels; None for every other input."""
     if not isinstance(data, np.ndarray) or data.ndim != 2 or data.dtype.kind not in "fiu":
         return None
-    if layout not in _LAYOUTS or 0 in data.shape:
+    if layout not in LAYOUTS or 0 in data.shape:
         return None
     arr = data.T if layout == "units x raters" else data
     return np.ascontiguousarray(arr, dtype=np.float64), data.dtype.kind in "iu"
 
 
-def _long_codes(
+def long_codes(
     data: Any, unit: Any, rater: Any, value: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Code long-form ratings: (unit codes, units, rater codes, raters, value codes, value labels)."""
@@ -138,7 +138,7 @@ def _long_codes(
     (uc,), units = code_labels(ucol, names=[_name(unit, "unit")])
     (rc,), raters = code_labels(rcol, names=[_name(rater, "rater")])
     try:
-        vcodes, labels = _code_matrix(vcol.reshape(1, -1))
+        vcodes, labels = code_matrix(vcol.reshape(1, -1))
     except PrefrankError as e:
         if getattr(e, "kind", None) != "non_finite":
             raise
@@ -162,7 +162,7 @@ def _first_infinite(values: np.ndarray) -> int:
     return next(k for k, v in enumerate(values.tolist()) if isinstance(v, (int, float)) and math.isinf(v))
 
 
-def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
+def counts_input(value_counts: Any, levels: Sequence[Any] | None) -> CodedRatings:
     units = None
     cats: Any = None
     if _is_pandas(value_counts):
@@ -191,7 +191,7 @@ def _counts_input(value_counts: Any, levels: Sequence[Any] | None) -> _Ratings:
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
         raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")
-    return _Ratings(
+    return CodedRatings(
         categories=categories,
         counts=np.ascontiguousarray(arr),
         units=units if units is not None else np.arange(arr.shape[0]),

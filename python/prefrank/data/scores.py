@@ -11,7 +11,7 @@ from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 
 
-def _pivot_scores(
+def pivot_scores(
     data: Any, prompt: Any, response: Any, judge: Any, score: Any
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Long form (one row per prompt, response, judge, score) -> tensor, prompt, response, judge labels."""

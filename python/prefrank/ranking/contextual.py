@@ -9,12 +9,13 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data.coding import _index_of
+from prefrank._options import check_choice
+from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_rows
-from prefrank.data.comparisons import Comparisons, as_comparisons
+from prefrank.data.comparisons import Comparisons, as_comparisons, games_and_wins
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.io import _source, _to_numpy
-from prefrank.ranking._common import _check_choice, _check_common, _games_and_wins, _not_identifiable_message
+from prefrank.ranking._common import _check_common, _not_identifiable_message
 from prefrank.ranking.results import ContextualRanking, Ranking
 from prefrank.stream import wants_stream
 
@@ -103,7 +104,7 @@ def contextual_bradley_terry(
     _check_common(scale, alpha)
     alpha_beta = alpha if alpha_beta is None else alpha_beta
     _check_common(scale, alpha_beta, "alpha_beta")
-    _check_choice("ties", ties, ("half", "drop"))
+    check_choice("ties", ties, ("half", "drop"))
     if covariates is None:
         raise PrefrankError("missing covariates=: pass column names, a 2-D array or a dict of columns")
     cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes)
@@ -119,7 +120,7 @@ def contextual_bradley_terry(
         comps = as_comparisons(data, **cols)
     x, names = _covariate_matrix(None if isinstance(data, Comparisons) else data, covariates, len(comps))
     if anchor is not None:
-        _index_of(comps.items, anchor[0])
+        label_index(comps.items, anchor[0])
     counts = comps.pair_counts()
     try:
         fit = _core.contextual_bt_fit(
@@ -145,7 +146,7 @@ def contextual_bradley_terry(
             ConvergenceWarning,
             stacklevel=2,
         )
-    games, wins = _games_and_wins(counts, comps.n_items)
+    games, wins = games_and_wins(counts, comps.n_items)
     ranking = Ranking.from_fit(
         "contextual_bradley_terry",
         comps.items,

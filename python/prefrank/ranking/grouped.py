@@ -8,12 +8,13 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_choice
 from prefrank.data.coding import code_labels
 from prefrank.data.comparisons import Comparisons, as_comparisons
-from prefrank.data.rankings import _obs_from_table, ranking_rows
+from prefrank.data.rankings import obs_from_table, ranking_rows
 from prefrank.exceptions import ConvergenceWarning, PrefrankError
 from prefrank.io import _source
-from prefrank.ranking._common import _check_choice, _check_common
+from prefrank.ranking._common import _check_common
 from prefrank.ranking.results import GroupRankings
 from prefrank.stats import pair_cells
 from prefrank.stream import wants_stream
@@ -73,7 +74,7 @@ def bradley_terry_groups(
     """
 
     _check_common("log", alpha)
-    _check_choice("ties", ties, ("half", "drop"))
+    check_choice("ties", ties, ("half", "drop"))
     if isinstance(data, Comparisons):
         comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, position=position)
     else:
@@ -160,7 +161,7 @@ def plackett_luce_groups(
         (rc,), r_labels = code_labels(r_col, names=[str(ranking)])
         n_r = len(r_labels)
         key = key * n_r + rc.astype(np.int64)
-    obs = _obs_from_table(data, key, item, rank, weight)
+    obs = obs_from_table(data, key, item, rank, weight)
     assert obs.obs_labels is not None
     obs_group = np.ascontiguousarray(np.asarray(obs.obs_labels, dtype=np.int64) // n_r, dtype=np.uint32)
     out = _core.pl_groups(

@@ -6,15 +6,13 @@ import warnings
 from typing import Any
 
 from prefrank import _core
-from prefrank.data.rankings import _observations
+from prefrank._options import check_choice
+from prefrank.data.rankings import ranking_observations
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking._common import _check_choice, _check_common, _pl_message, _raise_weight_error
+from prefrank.ranking._common import _check_common, _pl_message, _raise_weight_error
 from prefrank.ranking.results import Ranking
 
 __all__ = ["plackett_luce"]
-
-
-_SCALES = ("elo", "log", "strength")
 
 
 def plackett_luce(
@@ -63,8 +61,8 @@ def plackett_luce(
     result equals that of the concatenated table.
     """
     _check_common(scale, alpha)
-    _check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
-    obs = _observations(data, group, item, rank, weight, anchor, batch_rows)
+    check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
+    obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
     try:
         fit = _core.pl_fit(
             len(obs.items),

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import Alias, check_bootstrap, is_number, renamed
+from prefrank._options import SCALES, Alias, check_bootstrap, check_choice, is_number, renamed
 from prefrank.data.comparison_rows import comparison_batches, comparisons_of
-from prefrank.data.comparisons import PairCounts
+from prefrank.data.comparisons import PairCounts, games_and_wins
 from prefrank.exceptions import PrefrankError
 from prefrank.io import located
-from prefrank.ranking._common import _SCALES, ELO_FACTOR, _check_choice, _games_and_wins
+from prefrank.ranking._common import ELO_FACTOR
 from prefrank.ranking.results import Ranking
 from prefrank.stream import _Merger, wants_stream
 
@@ -117,7 +117,7 @@ def elo(
         1003.99
     """
 
-    _check_choice("scale", scale, _SCALES)
+    check_choice("scale", scale, SCALES)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
     check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
@@ -147,7 +147,7 @@ def elo(
 def _elo_ranking(ratings: np.ndarray, counts: PairCounts, offset: float, scale: str) -> Ranking:
     # Stored so that the Elo scale with this offset gives back the ratings exactly; theta equals
     # the log-strengths when divisor=400 and base=10.
-    games, wins = _games_and_wins(counts, len(counts.items))
+    games, wins = games_and_wins(counts, len(counts.items))
     return Ranking(
         method="elo",
         items=counts.items,

@@ -9,20 +9,13 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_bootstrap
-from prefrank.data.coding import _index_of
-from prefrank.data.comparisons import PairCounts
+from prefrank._options import SCALES, check_bootstrap, check_choice
+from prefrank.data.coding import label_index
+from prefrank.data.comparisons import PairCounts, games_and_wins
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking._common import (
-    _SCALES,
-    _TIES,
-    _check_choice,
-    _games_and_wins,
-    _not_identifiable_message,
-    _pair_counts_of,
-    _progress,
-)
+from prefrank.ranking._common import _TIES, _not_identifiable_message, _progress
 from prefrank.ranking.results import Ranking
+from prefrank.stats import pair_counts_of
 
 __all__ = ["bradley_terry"]
 
@@ -68,13 +61,13 @@ def bradley_terry(
     ``"newton"``, ``"mm"``, ``"lbfgs"``), ``max_iter``, ``tol`` (gradient tolerance relative to the
     average comparisons per item), ``progress`` (bootstrap progress bar; default: when stderr is a TTY).
     """
-    _check_choice("ties", ties, _TIES)
-    _check_choice("scale", scale, _SCALES)
-    _check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
+    check_choice("ties", ties, _TIES)
+    check_choice("scale", scale, SCALES)
+    check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
     check_bootstrap(bootstrap, seed)
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    counts, items = _pair_counts_of(
+    counts, items = pair_counts_of(
         data,
         anchor,
         batch_rows,
@@ -113,11 +106,11 @@ def bradley_terry(
             method,
             progress,
         )
-        anchor_index = _index_of(items, anchor[0]) if anchor is not None else None
+        anchor_index = label_index(items, anchor[0]) if anchor is not None else None
         info["acceleration"] = _core.bt_acceleration(
             counts._core, fit["theta"], ties, float(alpha), fit["tie_param"], anchor_index
         )
-    games, wins = _games_and_wins(counts, len(items))
+    games, wins = games_and_wins(counts, len(items))
     return Ranking.from_fit(
         "bradley_terry",
         items,

@@ -9,12 +9,12 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._options import check_level
+from prefrank._options import check_choice, check_level
 from prefrank._results import Result, interval_frame, whole
-from prefrank.data.coding import _index_of, _sizes
+from prefrank.data.coding import label_index, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking._common import ELO_FACTOR, _check_choice
+from prefrank.ranking._common import ELO_FACTOR
 
 __all__ = ["ContextualRanking", "GroupRankings", "Ranking"]
 
@@ -101,7 +101,7 @@ class Ranking(Result):
             return np.exp(theta)
         out = ELO_FACTOR * theta
         if self.anchor is not None:
-            k = _index_of(self.items, self.anchor[0])
+            k = label_index(self.items, self.anchor[0])
             return out - out[..., k : k + 1] + self.anchor[1]
         return out + self.offset
 
@@ -143,7 +143,7 @@ class Ranking(Result):
 
     def _interval(self, level: float, method: str = "percentile") -> tuple[np.ndarray, np.ndarray]:
         check_level(level)
-        _check_choice("method", method, ("percentile", "bca"))
+        check_choice("method", method, ("percentile", "bca"))
         boot = self.transform(self._require_bootstrap())
         q = (1.0 - level) / 2.0
         if method == "percentile":
@@ -342,7 +342,7 @@ class GroupRankings(Result):
         return len(self.groups)
 
     def _group_column(self) -> np.ndarray:
-        return np.repeat(self.groups, _sizes(self.offsets.astype(np.int64)))
+        return np.repeat(self.groups, run_lengths(self.offsets.astype(np.int64)))
 
     @property
     def scores(self) -> Any:
@@ -357,7 +357,7 @@ class GroupRankings(Result):
 
         return pd.DataFrame(
             {
-                "items": _sizes(self.offsets.astype(np.int64)),
+                "items": run_lengths(self.offsets.astype(np.int64)),
                 "converged": self.converged,
                 "identifiable": self.identifiable,
                 "iterations": self.iterations,
@@ -375,7 +375,7 @@ class GroupRankings(Result):
             .rank(ascending=False, method="min")
             .astype(np.int64)
         )
-        sizes = _sizes(self.offsets.astype(np.int64))
+        sizes = run_lengths(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
         df["identifiable"] = np.repeat(self.identifiable, sizes)
         return df
@@ -384,7 +384,7 @@ class GroupRankings(Result):
         """Scores of one group as a Series keyed by item, best first."""
         import pandas as pd
 
-        g = _index_of(self.groups, label)
+        g = label_index(self.groups, label)
         lo, hi = int(self.offsets[g]), int(self.offsets[g + 1])
         s = pd.Series(self.theta[lo:hi], index=pd.Index(self.items[self.item_codes[lo:hi]], name="item"), name="score")
         return s.sort_values(ascending=False, kind="stable")

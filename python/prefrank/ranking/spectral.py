@@ -6,18 +6,13 @@ import warnings
 from typing import Any
 
 from prefrank import _core
-from prefrank.data.rankings import _observations
+from prefrank._options import check_choice
+from prefrank.data.comparisons import games_and_wins
+from prefrank.data.rankings import ranking_observations
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking._common import (
-    _check_choice,
-    _check_common,
-    _games_and_wins,
-    _not_identifiable_message,
-    _pair_counts_of,
-    _pl_message,
-    _raise_weight_error,
-)
+from prefrank.ranking._common import _check_common, _not_identifiable_message, _pl_message, _raise_weight_error
 from prefrank.ranking.results import Ranking
+from prefrank.stats import pair_counts_of
 
 __all__ = ["ilsr_pairwise", "ilsr_rankings", "lsr_pairwise", "lsr_rankings", "rank_centrality"]
 
@@ -46,8 +41,8 @@ def _spectral(
     batch_rows: int | None,
 ) -> Ranking:
     _check_common(scale, alpha)
-    _check_choice("ties", ties, ("half", "drop"))
-    counts, items = _pair_counts_of(
+    check_choice("ties", ties, ("half", "drop"))
+    counts, items = pair_counts_of(
         data,
         anchor,
         batch_rows,
@@ -70,7 +65,7 @@ def _spectral(
             ConvergenceWarning,
             stacklevel=3,
         )
-    games, wins = _games_and_wins(counts, len(items))
+    games, wins = games_and_wins(counts, len(items))
     return Ranking.from_fit(
         kind,
         items,
@@ -239,7 +234,7 @@ def _fit(
     _check_common(scale, alpha)
     if not (isinstance(max_iter, int) and max_iter >= 1):
         raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    obs = _observations(data, group, item, rank, weight, anchor, batch_rows)
+    obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
     try:
         fit = _core.spectral_rankings_fit(
             len(obs.items),

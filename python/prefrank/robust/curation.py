@@ -8,12 +8,12 @@ from typing import Any, cast
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_choice
 from prefrank.data.comparison_rows import comparison_rows
 from prefrank.data.comparisons import comparisons
 from prefrank.data.rankings import ranking_rows
-from prefrank.data.scores import _pivot_scores
+from prefrank.data.scores import pivot_scores
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking._common import _check_choice
 from prefrank.robust._common import _warn
 from prefrank.robust.results import Curation
 from prefrank.stream import wants_stream
@@ -69,7 +69,7 @@ def curate(
     :func:`prefrank.stream.comparison_rows`); the result equals that of the concatenated table.
     """
 
-    _check_choice("pairs", pairs, ("all", "best_worst"))
+    check_choice("pairs", pairs, ("all", "best_worst"))
     if not 0.0 <= min_weight <= 1.0:
         raise PrefrankError(f"min_weight must be in [0, 1], got {min_weight!r}")
     if not (math.isfinite(alpha) and alpha > 0):
@@ -101,7 +101,7 @@ def curate(
         if stream:
             labels = {"prompt": prompt, "response": response, "judge": judge}
             data = ranking_rows(data, batch_rows=batch_rows, labels=labels, values={"score": score})
-        tensor, prompt_labels, resp_labels, judge_labels = _pivot_scores(data, prompt, response, judge, score)
+        tensor, prompt_labels, resp_labels, judge_labels = pivot_scores(data, prompt, response, judge, score)
     else:
         tensor = np.asarray(data)
         if tensor.ndim != 3:

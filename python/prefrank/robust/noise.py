@@ -8,10 +8,9 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import renamed
-from prefrank.data.comparisons import as_comparisons
+from prefrank._options import SCALES, check_choice, renamed
+from prefrank.data.comparisons import as_comparisons, games_and_wins
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking._common import _SCALES, _check_choice, _games_and_wins
 from prefrank.ranking.results import Ranking
 from prefrank.robust._common import _warn, _z
 from prefrank.robust.results import LabelNoise
@@ -67,7 +66,7 @@ def label_noise(
     in the in-memory fit.
     """
 
-    _check_choice("scale", scale, _SCALES)
+    check_choice("scale", scale, SCALES)
     z = _z(level)
     cols = dict(
         a=a,
@@ -108,7 +107,7 @@ def label_noise(
     )
     _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
     counts = comps.pair_counts()
-    games, wins = _games_and_wins(counts, comps.n_items)
+    games, wins = games_and_wins(counts, comps.n_items)
     rank = Ranking(
         method="label_noise",
         items=comps.items,

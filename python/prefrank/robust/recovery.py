@@ -6,11 +6,13 @@ import math
 from typing import Any
 
 from prefrank import _core
+from prefrank._options import SCALES, check_choice
+from prefrank.data.comparisons import games_and_wins
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking._common import _SCALES, _check_choice, _games_and_wins, _pair_counts_of
 from prefrank.ranking.results import Ranking
 from prefrank.robust._common import _warn
 from prefrank.robust.results import RobustRanking
+from prefrank.stats import pair_counts_of
 
 __all__ = ["robust_ranking"]
 
@@ -59,11 +61,11 @@ def robust_ranking(
     when the comparison graph is too sparse (disconnected, an item in fewer than ``min_degree``
     pairs, or fewer than ``ln(n)/n`` of the pairs observed).
     """
-    _check_choice("scale", scale, _SCALES)
+    check_choice("scale", scale, SCALES)
 
     # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
     cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
-    counts, items = _pair_counts_of(data, None, None, **cols)
+    counts, items = pair_counts_of(data, None, None, **cols)
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
@@ -93,7 +95,7 @@ def robust_ranking(
         "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
         int(out["iterations"]),
     )
-    games, wins = _games_and_wins(counts, len(items))
+    games, wins = games_and_wins(counts, len(items))
     rank = Ranking(
         method="robust_btl",
         items=items,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank.data.coding import _index_of
+from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_batches, decisive_rows, pair_counts_and_rows
 from prefrank.data.comparisons import Comparisons, as_comparisons
 from prefrank.exceptions import PrefrankError
@@ -67,7 +67,7 @@ def fragility(
     items = counts.items
     codes = None
     if pair is not None:
-        codes = (_index_of(items, pair[0]), _index_of(items, pair[1]))
+        codes = (label_index(items, pair[0]), label_index(items, pair[1]))
     out = _core.robust_fragility(counts._core, codes, int(max_remove), float(alpha))
     # Map each removed (pair, direction) to a distinct decisive row with that outcome.
     directions = [
