@@ -12,8 +12,8 @@ use pyo3::types::PyBytes;
 mod agreement;
 mod coding;
 mod consistency;
+mod plackett_luce;
 mod ranking;
-mod ranking_more;
 mod robust;
 mod shapley;
 
@@ -323,7 +323,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     agreement::register(m)?;
     consistency::register(m)?;
     ranking::register(m)?;
-    ranking_more::register(m)?;
+    plackett_luce::register(m)?;
     robust::register(m)?;
     shapley::register(m)?;
     Ok(())
