@@ -10,6 +10,7 @@ pub mod alloc;
 pub mod consistency;
 pub mod data;
 pub mod error;
+pub mod numeric;
 pub mod par;
 pub mod rank;
 pub mod shapley;

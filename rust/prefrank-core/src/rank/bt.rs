@@ -14,11 +14,11 @@
 //! An optional Gaussian prior `alpha/2 * sum theta^2` (L2 penalty) makes every data set fit; without
 //! it the comparison graph must be strongly connected (checked; the error names the components).
 
-use super::graph::{strongly_connected_components, Csr};
-use super::linalg::{cholesky, cholesky_solve};
-use super::optim::lbfgs;
 use crate::data::PairCounts;
 use crate::error::{Error, Result};
+use crate::numeric::graph::{strongly_connected_components, Csr};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.

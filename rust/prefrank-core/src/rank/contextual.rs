@@ -12,10 +12,10 @@
 //! [`NEWTON_MAX_PARAMS`] parameters, L-BFGS beyond.
 
 use super::bt::{components, Cells, Ties};
-use super::optim::lbfgs;
 use super::plackett_luce::newton_minimise;
 use crate::data::{validate_comparisons, ComparisonsRef, PairCounts};
 use crate::error::{Error, Result};
+use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 /// Up to this many parameters (items + covariates) the solver is Newton.

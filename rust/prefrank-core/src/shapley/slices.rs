@@ -15,8 +15,8 @@
 use super::games::Game;
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Ties};
-use crate::rank::linalg::{cholesky, cholesky_solve};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};

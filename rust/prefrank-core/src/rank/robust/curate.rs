@@ -27,7 +27,7 @@
 
 use super::{sigmoid, EPS_MAX, EPS_MIN};
 use crate::error::{Error, Result};
-use crate::rank::linalg::{cholesky, cholesky_solve};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
 use rayon::prelude::*;
 
 /// Prompts per parallel chunk (fixed: results do not depend on the machine).

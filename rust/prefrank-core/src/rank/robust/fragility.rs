@@ -12,8 +12,8 @@
 
 use super::sigmoid;
 use crate::error::{Error, Result};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Method, Ties, NEWTON_MAX_ITEMS};
-use crate::rank::linalg::{cholesky, cholesky_solve};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FragilityOptions {

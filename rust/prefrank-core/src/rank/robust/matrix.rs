@@ -21,8 +21,8 @@
 
 use super::sigmoid;
 use crate::error::{Error, Result};
+use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::rank::bt::Cells;
-use crate::rank::graph::{strongly_connected_components, Csr};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatrixOptions {

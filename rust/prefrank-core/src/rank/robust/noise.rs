@@ -93,7 +93,7 @@ fn joint_covariance(
     alpha: f64,
     slot: &[usize],
 ) -> Option<Vec<f64>> {
-    use crate::rank::linalg::{cholesky, cholesky_solve};
+    use crate::numeric::linalg::{cholesky, cholesky_solve};
     let n = theta.len();
     let nj = slot.iter().filter(|&&v| v != usize::MAX).count();
     if nj > JOINT_MAX_JUDGES || (n * n) as f64 * nj as f64 > JOINT_MAX_WORK || n == 0 {
