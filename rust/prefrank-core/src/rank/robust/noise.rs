@@ -15,9 +15,10 @@
 //! beyond that, or when the joint information is not definite, from the information in `eps` with
 //! theta held at its estimate (narrower: it ignores the uncertainty of theta).
 
-use super::{sigmoid, EPS_MAX, EPS_MIN};
+use super::{EPS_MAX, EPS_MIN};
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::numeric::logistic::sigmoid;
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Method, Ties};
 use rustc_hash::FxHashMap;
 
