@@ -6,7 +6,6 @@
 //! Nothing here depends on Python.
 
 pub mod agreement;
-pub mod alloc;
 pub mod consistency;
 pub mod data;
 pub mod error;

@@ -329,7 +329,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     Ok(())
 }
 
-/// Large arrays come from huge-page mappings (see prefrank-core `alloc`): fewer page faults when
-/// the kernels fill fresh outputs.
+/// mimalloc for every Rust allocation of the module: it keeps freed blocks for reuse, so the
+/// large fresh outputs of repeated kernel calls do not fault their pages in again (measured
+/// against the system allocator and a huge-page allocator in benches/results/allocator.md).
 #[global_allocator]
-static ALLOC: prefrank_core::alloc::HugePageAlloc = prefrank_core::alloc::HugePageAlloc;
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
