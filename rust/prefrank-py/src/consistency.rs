@@ -6,16 +6,8 @@ use prefrank_core::data::ComparisonsRef;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::convert::opt_slice;
 use crate::to_py;
-
-fn opt_slice<'a, T: numpy::Element>(
-    x: &'a Option<PyReadonlyArray1<'_, T>>,
-) -> PyResult<Option<&'a [T]>> {
-    match x {
-        Some(v) => Ok(Some(v.as_slice()?)),
-        None => Ok(None),
-    }
-}
 
 /// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
 #[pyfunction]
