@@ -1,6 +1,9 @@
 //! Input conversion helpers shared by the capability files.
 
 use numpy::{Element, PyReadonlyArray1};
+use prefrank_core::data::ComparisonsRef;
+use prefrank_core::rank::bt::Ties;
+use prefrank_core::Error;
 use pyo3::prelude::*;
 
 /// A 1-d numpy array of one of two element types (Arrow offsets: `int32` or `int64`; codes:
@@ -43,5 +46,46 @@ pub(crate) fn opt_slice<'a, T: numpy::Element>(
     match x {
         Some(v) => Ok(Some(v.as_slice()?)),
         None => Ok(None),
+    }
+}
+
+/// The comparison columns of a function's arguments as the core's view of them.
+pub(crate) fn comparisons<'a>(
+    n_items: usize,
+    a: &'a PyReadonlyArray1<'_, u32>,
+    b: &'a PyReadonlyArray1<'_, u32>,
+    p: &'a PyReadonlyArray1<'_, f64>,
+    tie: &'a PyReadonlyArray1<'_, u8>,
+    weight: &'a Option<PyReadonlyArray1<'_, f64>>,
+) -> PyResult<ComparisonsRef<'a>> {
+    Ok(ComparisonsRef {
+        n_items,
+        a: a.as_slice()?,
+        b: b.as_slice()?,
+        p: p.as_slice()?,
+        tie: tie.as_slice()?,
+        weight: opt_slice(weight)?,
+    })
+}
+
+/// The `ties` argument: `"half"` or `"drop"`, and where the model has them (`tie_models`) the
+/// tie models `"davidson"` and `"rao_kupper"`.
+pub(crate) fn parse_ties(s: &str, tie_models: bool) -> Result<Ties, Error> {
+    const ALL: [(&str, Ties); 4] = [
+        ("half", Ties::Half),
+        ("drop", Ties::Drop),
+        ("davidson", Ties::Davidson),
+        ("rao_kupper", Ties::RaoKupper),
+    ];
+    let allowed = if tie_models { &ALL[..] } else { &ALL[..2] };
+    match allowed.iter().find(|(name, _)| *name == s) {
+        Some(&(_, t)) => Ok(t),
+        None => {
+            let names: Vec<String> = allowed.iter().map(|(n, _)| format!("'{n}'")).collect();
+            Err(Error::invalid(
+                "ties",
+                format!("{s:?} is not one of {}", names.join(", ")),
+            ))
+        }
     }
 }

@@ -1,10 +1,10 @@
 //! Bindings for prefrank-core `data`: validation of coded comparison tables, outcome columns, and
 //! the mergeable pair-count table.
 
-use crate::convert::{with_either, EitherArray};
+use crate::convert::{comparisons, opt_slice, with_either, EitherArray};
 use crate::error::{to_py, PrefrankError};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
-use prefrank_core::data::{ComparisonsRef, PairCounts as CorePairCounts};
+use prefrank_core::data::PairCounts as CorePairCounts;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -22,17 +22,7 @@ pub(crate) fn validate_comparisons<'py>(
     weight: Option<PyReadonlyArray1<'py, f64>>,
     drop_self: bool,
 ) -> PyResult<Option<Bound<'py, PyArray1<bool>>>> {
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let res = py.detach(|| prefrank_core::data::validate_comparisons(&c, drop_self));
     match res {
         Ok(keep) => Ok(keep.map(|k| k.into_pyarray(py))),
@@ -109,21 +99,8 @@ impl PairCounts {
         keep: Option<PyReadonlyArray1<'py, bool>>,
         dense: Option<bool>,
     ) -> PyResult<Self> {
-        let c = ComparisonsRef {
-            n_items,
-            a: a.as_slice()?,
-            b: b.as_slice()?,
-            p: p.as_slice()?,
-            tie: tie.as_slice()?,
-            weight: match &weight {
-                Some(w) => Some(w.as_slice()?),
-                None => None,
-            },
-        };
-        let keep = match &keep {
-            Some(k) => Some(k.as_slice()?),
-            None => None,
-        };
+        let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+        let keep = opt_slice(&keep)?;
         // Validation is the caller's first step; re-check here so no bad row reaches the counter.
         py.detach(|| prefrank_core::data::validate_comparisons(&c, keep.is_some()))
             .map_err(|e| to_py(py, e))?;

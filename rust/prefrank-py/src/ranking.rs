@@ -1,31 +1,18 @@
 //! Bindings for the models fitted to pairwise comparisons: prefrank-core `rank::{bt, bootstrap,
 //! elo, spectral, batched::bt_groups, contextual}`.
 
+use crate::convert::{comparisons, opt_slice, parse_ties};
 use crate::{to_py, PairCounts};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use prefrank_core::data::ComparisonsRef;
 use prefrank_core::rank::batched::{self, GroupFits, GroupOptions};
 use prefrank_core::rank::bootstrap::bootstrap_bt;
-use prefrank_core::rank::bt::{self, BtOptions, Cells, Method, Ties};
+use prefrank_core::rank::bt::{self, BtOptions, Cells, Method};
 use prefrank_core::rank::contextual::{self, ContextualOptions};
 use prefrank_core::rank::elo::{self, EloOptions};
 use prefrank_core::rank::spectral::{self, SpectralOptions};
 use prefrank_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-fn parse_ties(s: &str) -> Result<Ties, Error> {
-    match s {
-        "half" => Ok(Ties::Half),
-        "drop" => Ok(Ties::Drop),
-        "davidson" => Ok(Ties::Davidson),
-        "rao_kupper" => Ok(Ties::RaoKupper),
-        other => Err(Error::invalid(
-            "ties",
-            format!("{other:?} is not one of 'half', 'drop', 'davidson', 'rao_kupper'"),
-        )),
-    }
-}
 
 fn parse_method(s: &str) -> Result<Method, Error> {
     match s {
@@ -57,7 +44,7 @@ fn options(
     method: &str,
 ) -> Result<BtOptions, Error> {
     Ok(BtOptions {
-        ties: parse_ties(ties)?,
+        ties: parse_ties(ties, true)?,
         alpha,
         max_iter,
         tol,
@@ -107,7 +94,7 @@ fn bt_components<'py>(
     counts: &PairCounts,
     ties: &str,
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
-    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let inner = &counts.inner;
     let (comp, k) = py.detach(|| bt::components(&Cells::from_counts(inner, t)));
     Ok((comp.into_pyarray(py), k))
@@ -177,27 +164,14 @@ fn elo_ratings<'py>(
     seed: u64,
     start: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let o = EloOptions {
         k,
         initial,
         scale,
         base,
     };
-    let opt_start = match &start {
-        Some(s) => Some(s.as_slice()?),
-        None => None,
-    };
+    let opt_start = opt_slice(&start)?;
     let r = py
         .detach(|| elo::elo(&c, &o, shuffles, seed, opt_start))
         .map_err(|e| to_py(py, e))?;
@@ -216,7 +190,7 @@ fn bt_acceleration<'py>(
     tie_param: Option<f64>,
     anchor: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let th = theta.as_slice()?;
     let inner = &counts.inner;
     let a = py
@@ -234,17 +208,6 @@ fn bt_acceleration<'py>(
     Ok(a.into_pyarray(py))
 }
 
-fn ties_of(s: &str) -> Result<Ties, Error> {
-    match s {
-        "half" => Ok(Ties::Half),
-        "drop" => Ok(Ties::Drop),
-        other => Err(Error::invalid(
-            "ties",
-            format!("{other:?} is not one of 'half', 'drop'"),
-        )),
-    }
-}
-
 /// Spectral estimate from a pair-count table: kind is 'rank_centrality', 'lsr' or 'ilsr'.
 #[pyfunction]
 #[pyo3(signature = (counts, kind, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, dense=None))]
@@ -259,7 +222,7 @@ fn spectral_fit<'py>(
     tol: f64,
     dense: Option<bool>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let t = ties_of(ties).map_err(|e| to_py(py, e))?;
+    let t = parse_ties(ties, false).map_err(|e| to_py(py, e))?;
     let opts = SpectralOptions {
         alpha,
         max_iter,
@@ -309,22 +272,12 @@ fn bt_groups<'py>(
     tol: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = GroupOptions {
-        ties: ties_of(ties).map_err(|e| to_py(py, e))?,
+        ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
         alpha,
         max_iter,
         tol,
     };
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let g = group.as_slice()?;
     let r = py
         .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
@@ -364,23 +317,13 @@ fn contextual_bt_fit<'py>(
     tol: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
     let opts = ContextualOptions {
-        ties: ties_of(ties).map_err(|e| to_py(py, e))?,
+        ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
         alpha,
         alpha_beta,
         max_iter,
         tol,
     };
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let d_cols = x.as_array().ncols();
     let xs = x.as_slice()?;
     let f = py
