@@ -17,7 +17,6 @@ mod robust;
 mod shapley;
 
 pub(crate) use data::PairCounts;
-use error::NotIdentifiableError;
 pub(crate) use error::{to_py, PrefrankError};
 
 /// Version of the compiled core (equals the package version).
@@ -25,13 +24,8 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
     m.add("__version__", VERSION)?;
-    m.add("PrefrankError", py.get_type::<PrefrankError>())?;
-    m.add(
-        "NotIdentifiableError",
-        py.get_type::<NotIdentifiableError>(),
-    )?;
+    error::register(m)?;
     m.add_function(wrap_pyfunction!(data::validate_comparisons, m)?)?;
     m.add_function(wrap_pyfunction!(data::numeric_outcome_ties, m)?)?;
     m.add_function(wrap_pyfunction!(data::outcomes_from_codes, m)?)?;
