@@ -65,6 +65,16 @@ pub enum Error {
 
     #[error("{reason}")]
     NotIdentifiable { reason: String },
+
+    /// The work would need more than a limit allows (memory, table size); `hint` says what would
+    /// fit instead.
+    #[error("{what} needs {requested}, more than the limit of {limit}; {hint}")]
+    TooLarge {
+        what: String,
+        requested: u64,
+        limit: u64,
+        hint: String,
+    },
 }
 
 impl Error {
@@ -73,5 +83,24 @@ impl Error {
             name: name.to_string(),
             reason: reason.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn too_large_names_size_limit_and_alternative() {
+        let e = Error::TooLarge {
+            what: "the coalition table".into(),
+            requested: 1 << 40,
+            limit: 1 << 30,
+            hint: "use sampling".into(),
+        };
+        assert_eq!(
+            e.to_string(),
+            "the coalition table needs 1099511627776, more than the limit of 1073741824; use sampling"
+        );
     }
 }

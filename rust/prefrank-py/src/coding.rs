@@ -1,8 +1,9 @@
 //! Label coding entry points: object arrays of str, numpy `U` arrays (as UCS-4 code points) and
 //! integer arrays. Several columns are coded together so they share one label table.
 
+use crate::convert::{with_either, EitherArray};
 use crate::to_py;
-use numpy::{Element, IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
 use prefrank_core::data::coding::{self, apply_remap, Coder};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -163,39 +164,6 @@ pub fn code_utf8<'py>(
         labels,
     ))
 }
-
-/// A 1-d numpy array of one of two element types (Arrow offsets: `int32` or `int64`; codes:
-/// `uint8` or `uint32`), borrowed; kernels generic over the element take either.
-pub(crate) enum EitherArray<'py, A: Element, B: Element> {
-    A(PyReadonlyArray1<'py, A>),
-    B(PyReadonlyArray1<'py, B>),
-}
-
-impl<'py, A: Element, B: Element> EitherArray<'py, A, B> {
-    pub(crate) fn extract(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
-        match obj.extract::<PyReadonlyArray1<'py, A>>() {
-            Ok(x) => Ok(EitherArray::A(x)),
-            Err(_) => Ok(EitherArray::B(obj.extract()?)),
-        }
-    }
-}
-
-/// Run `$body` with `$x` bound to the array as a slice of its own element type, the GIL released.
-macro_rules! with_either {
-    ($py:expr, $array:expr, |$x:ident| $body:expr) => {
-        match &$array {
-            $crate::coding::EitherArray::A(v) => {
-                let $x = v.as_slice()?;
-                $py.detach(|| $body)
-            }
-            $crate::coding::EitherArray::B(v) => {
-                let $x = v.as_slice()?;
-                $py.detach(|| $body)
-            }
-        }
-    };
-}
-pub(crate) use with_either;
 
 /// Arrow offsets of either width (`string` or `large_string`).
 type Offsets<'py> = EitherArray<'py, i32, i64>;

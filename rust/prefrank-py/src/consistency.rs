@@ -2,20 +2,11 @@
 
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournament};
-use prefrank_core::data::ComparisonsRef;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
+use crate::convert::{comparisons, opt_slice};
 use crate::to_py;
-
-fn opt_slice<'a, T: numpy::Element>(
-    x: &'a Option<PyReadonlyArray1<'_, T>>,
-) -> PyResult<Option<&'a [T]>> {
-    match x {
-        Some(v) => Ok(Some(v.as_slice()?)),
-        None => Ok(None),
-    }
-}
 
 /// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
 #[pyfunction]
@@ -39,14 +30,7 @@ fn triad_census<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let inp = CensusInput {
-        comps: ComparisonsRef {
-            n_items,
-            a: a.as_slice()?,
-            b: b.as_slice()?,
-            p: p.as_slice()?,
-            tie: tie.as_slice()?,
-            weight: opt_slice(&weight)?,
-        },
+        comps: comparisons(n_items, &a, &b, &p, &tie, &weight)?,
         group: group.as_slice()?,
         n_groups,
         judge: opt_slice(&judge)?,
@@ -143,14 +127,7 @@ fn tournament_stats<'py>(
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let t: Tournament = match (&a, &b, &p, &tie, &wins) {
         (Some(a), Some(b), Some(p), Some(tie), None) => {
-            let c = ComparisonsRef {
-                n_items,
-                a: a.as_slice()?,
-                b: b.as_slice()?,
-                p: p.as_slice()?,
-                tie: tie.as_slice()?,
-                weight: opt_slice(&weight)?,
-            };
+            let c = comparisons(n_items, a, b, p, tie, &weight)?;
             py.detach(|| Tournament::from_comparisons(&c, agg))
                 .map_err(|e| to_py(py, e))?
         }

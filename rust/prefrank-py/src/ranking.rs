@@ -1,27 +1,18 @@
-//! Bindings for prefrank-core `rank`.
+//! Bindings for the models fitted to pairwise comparisons: prefrank-core `rank::{bt, bootstrap,
+//! elo, spectral, batched::bt_groups, contextual}`.
 
+use crate::convert::{comparisons, opt_slice, parse_ties};
 use crate::{to_py, PairCounts};
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1};
-use prefrank_core::data::ComparisonsRef;
+use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use prefrank_core::rank::batched::{self, GroupFits, GroupOptions};
 use prefrank_core::rank::bootstrap::bootstrap_bt;
-use prefrank_core::rank::bt::{self, BtOptions, Cells, Method, Ties};
+use prefrank_core::rank::bt::{self, BtOptions, Cells, Method};
+use prefrank_core::rank::contextual::{self, ContextualOptions};
 use prefrank_core::rank::elo::{self, EloOptions};
+use prefrank_core::rank::spectral::{self, SpectralOptions};
 use prefrank_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-fn parse_ties(s: &str) -> Result<Ties, Error> {
-    match s {
-        "half" => Ok(Ties::Half),
-        "drop" => Ok(Ties::Drop),
-        "davidson" => Ok(Ties::Davidson),
-        "rao_kupper" => Ok(Ties::RaoKupper),
-        other => Err(Error::invalid(
-            "ties",
-            format!("{other:?} is not one of 'half', 'drop', 'davidson', 'rao_kupper'"),
-        )),
-    }
-}
 
 fn parse_method(s: &str) -> Result<Method, Error> {
     match s {
@@ -53,7 +44,7 @@ fn options(
     method: &str,
 ) -> Result<BtOptions, Error> {
     Ok(BtOptions {
-        ties: parse_ties(ties)?,
+        ties: parse_ties(ties, true)?,
         alpha,
         max_iter,
         tol,
@@ -103,7 +94,7 @@ fn bt_components<'py>(
     counts: &PairCounts,
     ties: &str,
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
-    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let inner = &counts.inner;
     let (comp, k) = py.detach(|| bt::components(&Cells::from_counts(inner, t)));
     Ok((comp.into_pyarray(py), k))
@@ -173,27 +164,14 @@ fn elo_ratings<'py>(
     seed: u64,
     start: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let o = EloOptions {
         k,
         initial,
         scale,
         base,
     };
-    let opt_start = match &start {
-        Some(s) => Some(s.as_slice()?),
-        None => None,
-    };
+    let opt_start = opt_slice(&start)?;
     let r = py
         .detach(|| elo::elo(&c, &o, shuffles, seed, opt_start))
         .map_err(|e| to_py(py, e))?;
@@ -212,7 +190,7 @@ fn bt_acceleration<'py>(
     tie_param: Option<f64>,
     anchor: Option<usize>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let t = parse_ties(ties).map_err(|e| to_py(py, e))?;
+    let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let th = theta.as_slice()?;
     let inner = &counts.inner;
     let a = py
@@ -230,6 +208,136 @@ fn bt_acceleration<'py>(
     Ok(a.into_pyarray(py))
 }
 
+/// Spectral estimate from a pair-count table: kind is 'rank_centrality', 'lsr' or 'ilsr'.
+#[pyfunction]
+#[pyo3(signature = (counts, kind, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, dense=None))]
+#[allow(clippy::too_many_arguments)]
+fn spectral_fit<'py>(
+    py: Python<'py>,
+    counts: &PairCounts,
+    kind: &str,
+    ties: &str,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+    dense: Option<bool>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let t = parse_ties(ties, false).map_err(|e| to_py(py, e))?;
+    let opts = SpectralOptions {
+        alpha,
+        max_iter,
+        tol,
+        dense,
+    };
+    let inner = &counts.inner;
+    let f = py
+        .detach(|| {
+            let cells = Cells::from_counts(inner, t);
+            match kind {
+                "rank_centrality" => spectral::rank_centrality(&cells, &opts),
+                "lsr" => spectral::lsr(&cells, &opts, None),
+                "ilsr" => spectral::ilsr(&cells, &opts),
+                other => Err(Error::invalid(
+                    "kind",
+                    format!("{other:?} is not one of 'rank_centrality', 'lsr', 'ilsr'"),
+                )),
+            }
+        })
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("theta", f.theta.into_pyarray(py))?;
+    d.set_item("iterations", f.iterations)?;
+    d.set_item("converged", f.converged)?;
+    Ok(d)
+}
+
+/// One Bradley-Terry fit per group. Returns a dict with offsets, items, theta, converged,
+/// identifiable, iterations (per group).
+#[pyfunction]
+#[pyo3(signature = (n_items, n_groups, group, a, b, p, tie, weight=None, ties="half", alpha=0.01, max_iter=100, tol=1e-9))]
+#[allow(clippy::too_many_arguments)]
+fn bt_groups<'py>(
+    py: Python<'py>,
+    n_items: usize,
+    n_groups: usize,
+    group: PyReadonlyArray1<'py, u32>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    p: PyReadonlyArray1<'py, f64>,
+    tie: PyReadonlyArray1<'py, u8>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    ties: &str,
+    alpha: f64,
+    max_iter: usize,
+    tol: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let opts = GroupOptions {
+        ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
+        alpha,
+        max_iter,
+        tol,
+    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let g = group.as_slice()?;
+    let r = py
+        .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
+        .map_err(|e| to_py(py, e))?;
+    group_fits_dict(py, r)
+}
+
+pub(crate) fn group_fits_dict<'py>(py: Python<'py>, r: GroupFits) -> PyResult<Bound<'py, PyDict>> {
+    let offsets: Vec<u64> = r.offsets.iter().map(|&o| o as u64).collect();
+    let d = PyDict::new(py);
+    d.set_item("offsets", offsets.into_pyarray(py))?;
+    d.set_item("items", r.items.into_pyarray(py))?;
+    d.set_item("theta", r.theta.into_pyarray(py))?;
+    d.set_item("converged", r.converged.into_pyarray(py))?;
+    d.set_item("identifiable", r.identifiable.into_pyarray(py))?;
+    d.set_item("iterations", r.iterations.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Contextual Bradley-Terry with per-row covariate differences `x` (rows x d, C order).
+#[pyfunction]
+#[pyo3(signature = (n_items, a, b, p, tie, x, weight=None, ties="half", alpha=0.0, alpha_beta=0.0, max_iter=200, tol=1e-9))]
+#[allow(clippy::too_many_arguments)]
+fn contextual_bt_fit<'py>(
+    py: Python<'py>,
+    n_items: usize,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    p: PyReadonlyArray1<'py, f64>,
+    tie: PyReadonlyArray1<'py, u8>,
+    x: PyReadonlyArray2<'py, f64>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    ties: &str,
+    alpha: f64,
+    alpha_beta: f64,
+    max_iter: usize,
+    tol: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let opts = ContextualOptions {
+        ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
+        alpha,
+        alpha_beta,
+        max_iter,
+        tol,
+    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let d_cols = x.as_array().ncols();
+    let xs = x.as_slice()?;
+    let f = py
+        .detach(|| contextual::fit(&c, xs, d_cols, &opts))
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("theta", f.theta.into_pyarray(py))?;
+    d.set_item("beta", f.beta.into_pyarray(py))?;
+    d.set_item("loglik", f.loglik)?;
+    d.set_item("iterations", f.iterations)?;
+    d.set_item("converged", f.converged)?;
+    Ok(d)
+}
+
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bt_acceleration, m)?)?;
     m.add(
@@ -240,5 +348,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(bt_components, m)?)?;
     m.add_function(wrap_pyfunction!(bt_bootstrap, m)?)?;
     m.add_function(wrap_pyfunction!(elo_ratings, m)?)?;
+    m.add_function(wrap_pyfunction!(spectral_fit, m)?)?;
+    m.add_function(wrap_pyfunction!(bt_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(contextual_bt_fit, m)?)?;
     Ok(())
 }

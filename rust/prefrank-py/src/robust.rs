@@ -1,10 +1,10 @@
 //! Bindings for prefrank-core `rank::robust`.
 
+use crate::convert::{comparisons, opt_slice};
 use crate::{to_py, PairCounts};
 use numpy::{
     IntoPyArray, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray3, PyUntypedArrayMethods,
 };
-use prefrank_core::data::ComparisonsRef;
 use prefrank_core::rank::bt::{Cells, Ties};
 use prefrank_core::rank::robust::curate::{
     curate_pairs, curate_scores, CurateOptions, Curated, PairMode, PairVotes,
@@ -38,21 +38,8 @@ fn robust_label_noise<'py>(
     tol: f64,
     z: f64,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
-    let j = match &judge {
-        Some(j) => Some(j.as_slice()?),
-        None => None,
-    };
+    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let j = opt_slice(&judge)?;
     let o = NoiseOptions {
         shrink,
         alpha,

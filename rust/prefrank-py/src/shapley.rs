@@ -1,12 +1,12 @@
 //! Bindings for prefrank-core `shapley`.
 
+use crate::convert::{comparisons, opt_slice, parse_ties};
 use crate::to_py;
 use numpy::{
     IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
     PyUntypedArrayMethods,
 };
-use prefrank_core::data::ComparisonsRef;
-use prefrank_core::rank::bt::{BtOptions, Ties};
+use prefrank_core::rank::bt::BtOptions;
 use prefrank_core::shapley::{
     self as core, games::par_values, Game as CoreGameTrait, SampledValues, SamplingOptions,
     Semivalue,
@@ -170,19 +170,6 @@ enum GameKind {
     Slices(core::SliceGame),
 }
 
-fn parse_ties(s: &str) -> Result<Ties, Error> {
-    match s {
-        "half" => Ok(Ties::Half),
-        "drop" => Ok(Ties::Drop),
-        "davidson" => Ok(Ties::Davidson),
-        "rao_kupper" => Ok(Ties::RaoKupper),
-        other => Err(Error::invalid(
-            "ties",
-            format!("{other:?} is not one of 'half', 'drop', 'davidson', 'rao_kupper'"),
-        )),
-    }
-}
-
 /// A game built into the core: `Game.shift(...)` or `Game.majority(...)`.
 #[pyclass(module = "prefrank._core", name = "Game", frozen)]
 struct PyGame {
@@ -214,10 +201,7 @@ impl PyGame {
         let k = ratios.shape()[1];
         let m = metric.as_slice()?;
         let r = ratios.as_slice()?;
-        let w = match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        };
+        let w = opt_slice(&weight)?;
         let g = py
             .detach(|| core::ShiftGame::new(m, r, k, w, normalize))
             .map_err(|e| to_py(py, e))?;
@@ -295,23 +279,13 @@ impl PyGame {
             }
         };
         let opts = BtOptions {
-            ties: parse_ties(ties).map_err(|e| to_py(py, e))?,
+            ties: parse_ties(ties, true).map_err(|e| to_py(py, e))?,
             alpha,
             max_iter,
             tol,
             ..Default::default()
         };
-        let c = ComparisonsRef {
-            n_items,
-            a: a.as_slice()?,
-            b: b.as_slice()?,
-            p: p.as_slice()?,
-            tie: tie.as_slice()?,
-            weight: match &weight {
-                Some(w) => Some(w.as_slice()?),
-                None => None,
-            },
-        };
+        let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
         let sl = slice.as_slice()?;
         let g = py
             .detach(|| -> Result<core::SliceGame, Error> {

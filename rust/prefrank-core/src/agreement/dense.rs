@@ -7,27 +7,14 @@
 //! across units instead of scalar per-unit `k x k` updates. The kernels run as AVX2 builds when the
 //! CPU has AVX2 (`std` runtime detection; the same operations in the same order, so the same bits).
 
-/// Run `$generic(args)` as its AVX2 build when the CPU supports AVX2.
+/// Define `$name(args)` as `$generic(args)` run through [`crate::simd::with_avx2`] (an AVX2 build
+/// when the CPU supports AVX2).
 macro_rules! avx2_dispatch {
-    ($(#[$doc:meta])* $vis:vis fn $name:ident / $avx2:ident / $generic:ident ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty) => {
+    ($(#[$doc:meta])* $vis:vis fn $name:ident / $generic:ident ($($arg:ident: $ty:ty),* $(,)?) -> $ret:ty) => {
         $(#[$doc])*
         #[allow(clippy::too_many_arguments)]
         $vis fn $name($($arg: $ty),*) -> $ret {
-            #[cfg(target_arch = "x86_64")]
-            {
-                if std::arch::is_x86_feature_detected!("avx2") {
-                    // SAFETY: the CPU supports AVX2.
-                    return unsafe { $avx2($($arg),*) };
-                }
-            }
-            $generic($($arg),*)
-        }
-
-        #[cfg(target_arch = "x86_64")]
-        #[target_feature(enable = "avx2")]
-        #[allow(clippy::too_many_arguments)]
-        unsafe fn $avx2($($arg: $ty),*) -> $ret {
-            $generic($($arg),*)
+            crate::simd::with_avx2(#[inline(always)] || $generic($($arg),*))
         }
     };
 }
@@ -109,7 +96,7 @@ pub(crate) struct CoBlock {
 avx2_dispatch! {
     /// Every unit adds `(n n' - diag n) / (m - 1)` (nothing when `m < 2`); each entry is a dot
     /// product over the units.
-    pub(crate) fn coincidence_block / coincidence_block_avx2 / coincidence_block_generic(
+    pub(crate) fn coincidence_block / coincidence_block_generic(
         cols: &[f64],
         n: usize,
         k: usize,
@@ -160,7 +147,7 @@ pub(crate) struct UtBlock {
 
 avx2_dispatch! {
     /// The multi-rater sums of a block (see `UnitTable`), each a dot product over the units.
-    pub(crate) fn unit_table_block / unit_table_block_avx2 / unit_table_block_generic(
+    pub(crate) fn unit_table_block / unit_table_block_generic(
         cols: &[f64],
         n: usize,
         q: usize,

@@ -103,7 +103,7 @@ pub(crate) fn packed_columns(
 
 super::dense::avx2_dispatch! {
     /// The body of [`packed_columns`] (`cols` zeroed, `acc` of the block's length).
-    fn packed_groups / packed_groups_avx2 / packed_groups_generic(
+    fn packed_groups / packed_groups_generic(
         values: &[f64],
         lo: f64,
         span: usize,

@@ -15,6 +15,7 @@ use super::bt::{self, BtOptions, Cells, Method, Ties};
 use super::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
 use crate::data::{validate_comparisons, ComparisonsRef};
 use crate::error::{Error, Result};
+use crate::numeric::logistic::sigmoid_and_neg_log;
 use rayon::prelude::*;
 
 /// Groups of up to this many items use the specialised small solver.
@@ -510,14 +511,8 @@ fn small_eval(
             let nn = x + y;
             if nn > 0.0 {
                 let d = th[i] - th[j];
-                let e = (-d.abs()).exp();
-                let sp = (-d).max(0.0) + e.ln_1p();
+                let (s, sp) = sigmoid_and_neg_log(d);
                 f += nn * sp + y * d;
-                let s = if d >= 0.0 {
-                    1.0 / (1.0 + e)
-                } else {
-                    e / (1.0 + e)
-                };
                 let gi = nn * s - x;
                 g[i] += gi;
                 g[j] -= gi;

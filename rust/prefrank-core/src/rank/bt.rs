@@ -14,11 +14,12 @@
 //! An optional Gaussian prior `alpha/2 * sum theta^2` (L2 penalty) makes every data set fit; without
 //! it the comparison graph must be strongly connected (checked; the error names the components).
 
-use super::graph::{strongly_connected_components, Csr};
-use super::linalg::{cholesky, cholesky_solve};
-use super::optim::lbfgs;
 use crate::data::PairCounts;
 use crate::error::{Error, Result};
+use crate::numeric::graph::{strongly_connected_components, Csr};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::logistic::{sigmoid, softplus};
+use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.
@@ -146,25 +147,6 @@ impl Cells {
 /// Components of the win graph: `(component per item, count)`.
 pub fn components(cells: &Cells) -> (Vec<u32>, usize) {
     strongly_connected_components(&cells.win_graph())
-}
-
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-#[inline]
-fn softplus(z: f64) -> f64 {
-    if z > 0.0 {
-        z + (-z).exp().ln_1p()
-    } else {
-        z.exp().ln_1p()
-    }
 }
 
 /// Per-cell log-likelihood with its derivatives in `(a, b, e)` = (theta_i, theta_j, tie parameter).

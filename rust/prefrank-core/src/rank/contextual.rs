@@ -12,10 +12,11 @@
 //! [`NEWTON_MAX_PARAMS`] parameters, L-BFGS beyond.
 
 use super::bt::{components, Cells, Ties};
-use super::optim::lbfgs;
 use super::plackett_luce::newton_minimise;
 use crate::data::{validate_comparisons, ComparisonsRef, PairCounts};
 use crate::error::{Error, Result};
+use crate::numeric::logistic::{sigmoid, softplus};
+use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 /// Up to this many parameters (items + covariates) the solver is Newton.
@@ -280,23 +281,4 @@ pub fn fit(
         iterations,
         converged,
     })
-}
-
-#[inline]
-fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
-#[inline]
-fn softplus(z: f64) -> f64 {
-    if z > 0.0 {
-        z + (-z).exp().ln_1p()
-    } else {
-        z.exp().ln_1p()
-    }
 }

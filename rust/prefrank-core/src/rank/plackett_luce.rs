@@ -17,10 +17,10 @@
 //! (`alpha = 0`) the directed "ranked above" graph must be strongly connected (Hunter 2004,
 //! assumption 1); otherwise [`Error::NotIdentifiable`] names the number of components.
 
-use super::graph::{strongly_connected_components, Csr};
-use super::linalg::{cholesky, cholesky_solve};
-use super::optim::lbfgs;
 use crate::error::{Error, Result};
+use crate::numeric::graph::{strongly_connected_components, Csr};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.

@@ -15,8 +15,9 @@
 use super::games::Game;
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::logistic::{sigmoid, softplus};
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Ties};
-use crate::rank::linalg::{cholesky, cholesky_solve};
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -317,15 +318,8 @@ fn penalised_objective(cells: &Cells, alpha: f64, theta: &[f64]) -> f64 {
     let mut f = 0.5 * alpha * theta.iter().map(|t| t * t).sum::<f64>();
     for k in 0..cells.len() {
         let d = theta[cells.i[k] as usize] - theta[cells.j[k] as usize];
-        // -log sigma(d) = softplus(-d), computed stably.
-        let sp = |z: f64| {
-            if z > 0.0 {
-                z + (-z).exp().ln_1p()
-            } else {
-                z.exp().ln_1p()
-            }
-        };
-        f += cells.x[k] * sp(-d) + cells.y[k] * sp(d);
+        // -log sigma(d) = softplus(-d).
+        f += cells.x[k] * softplus(-d) + cells.y[k] * softplus(d);
     }
     f
 }
@@ -354,7 +348,7 @@ fn newton_penalised(
         }
         for k in 0..cells.len() {
             let (i, j) = (cells.i[k] as usize, cells.j[k] as usize);
-            let q = 1.0 / (1.0 + (theta[j] - theta[i]).exp());
+            let q = sigmoid(theta[i] - theta[j]);
             let (x, y) = (cells.x[k], cells.y[k]);
             let gi = (x + y) * q - x;
             g[i] += gi;

@@ -25,9 +25,10 @@
 //! `chosen` truly beats `rejected` given the judges' votes on that pair, their flip rates and the
 //! prompt's fitted strengths (log-odds `theta_c - theta_r + sum_r vote_r ln((1-eps_r)/eps_r)`).
 
-use super::{sigmoid, EPS_MAX, EPS_MIN};
+use super::{EPS_MAX, EPS_MIN};
 use crate::error::{Error, Result};
-use crate::rank::linalg::{cholesky, cholesky_solve};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::logistic::sigmoid;
 use rayon::prelude::*;
 
 /// Prompts per parallel chunk (fixed: results do not depend on the machine).

@@ -10,10 +10,10 @@
 //! from scratch. The set is an upper bound on the smallest such set (the exact problem is
 //! combinatorial); it is minimal in the sense that no single removal can be undone.
 
-use super::sigmoid;
 use crate::error::{Error, Result};
+use crate::numeric::linalg::{cholesky, cholesky_solve};
+use crate::numeric::logistic::sigmoid;
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Method, Ties, NEWTON_MAX_ITEMS};
-use crate::rank::linalg::{cholesky, cholesky_solve};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct FragilityOptions {

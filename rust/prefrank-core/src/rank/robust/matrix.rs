@@ -19,10 +19,10 @@
 //! delta-method variances `w_ij = n_ij p_ij (1 - p_ij)`. Cost: O(|Omega|) per CG iteration,
 //! O(|Omega| log |Omega|) per thresholding step; memory O(|Omega| + n).
 
-use super::sigmoid;
 use crate::error::{Error, Result};
+use crate::numeric::graph::{strongly_connected_components, Csr};
+use crate::numeric::logistic::sigmoid;
 use crate::rank::bt::Cells;
-use crate::rank::graph::{strongly_connected_components, Csr};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct MatrixOptions {

@@ -18,16 +18,6 @@ pub mod matrix;
 pub mod noise;
 pub mod refit;
 
-#[inline]
-pub(crate) fn sigmoid(z: f64) -> f64 {
-    if z >= 0.0 {
-        1.0 / (1.0 + (-z).exp())
-    } else {
-        let e = z.exp();
-        e / (1.0 + e)
-    }
-}
-
 /// Largest flip rate allowed: above 1/2 the labels of the model swap meaning.
 pub const EPS_MAX: f64 = 0.49;
 /// Smallest flip rate kept (keeps every log finite).

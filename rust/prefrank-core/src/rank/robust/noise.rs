@@ -15,9 +15,10 @@
 //! beyond that, or when the joint information is not definite, from the information in `eps` with
 //! theta held at its estimate (narrower: it ignores the uncertainty of theta).
 
-use super::{sigmoid, EPS_MAX, EPS_MIN};
+use super::{EPS_MAX, EPS_MIN};
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::numeric::logistic::sigmoid;
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Method, Ties};
 use rustc_hash::FxHashMap;
 
@@ -93,7 +94,7 @@ fn joint_covariance(
     alpha: f64,
     slot: &[usize],
 ) -> Option<Vec<f64>> {
-    use crate::rank::linalg::{cholesky, cholesky_solve};
+    use crate::numeric::linalg::{cholesky, cholesky_solve};
     let n = theta.len();
     let nj = slot.iter().filter(|&&v| v != usize::MAX).count();
     if nj > JOINT_MAX_JUDGES || (n * n) as f64 * nj as f64 > JOINT_MAX_WORK || n == 0 {

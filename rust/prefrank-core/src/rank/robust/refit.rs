@@ -25,6 +25,7 @@
 
 use super::matrix::{item_budgets, median, trim_within_budget, MatrixFit};
 use crate::error::{Error, Result};
+use crate::numeric::logistic::softplus;
 use crate::rank::bt::{self, BtOptions, Cells, Method, Ties};
 
 /// Gradient tolerance of the BT fits while the flags still move, and of the final fit.
@@ -68,15 +69,6 @@ pub struct RefitResult {
     pub rounds: usize,
     /// Prior precision of the final BT fit (`alpha`, or `fallback_alpha` where the MLE was undefined).
     pub alpha_used: f64,
-}
-
-#[inline]
-fn softplus(z: f64) -> f64 {
-    if z > 0.0 {
-        z + (-z).exp().ln_1p()
-    } else {
-        z.exp().ln_1p()
-    }
 }
 
 /// Signed deviance residual of a pair with `x` wins of `i`, `y` of `j` (ties already folded in) at

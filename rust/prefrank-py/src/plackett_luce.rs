@@ -1,28 +1,16 @@
-//! Bindings for prefrank-core `rank::{plackett_luce, spectral, batched, contextual}`.
+//! Bindings for the models fitted to rankings: prefrank-core `rank::{plackett_luce,
+//! spectral_rankings}` and Plackett-Luce per group (`rank::batched::pl_groups`).
 
-use crate::{to_py, PairCounts};
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
-use prefrank_core::data::ComparisonsRef;
-use prefrank_core::rank::batched::{self, GroupFits, GroupOptions, PlGroupOptions};
-use prefrank_core::rank::bt::{Cells, Ties};
-use prefrank_core::rank::contextual::{self, ContextualOptions};
+use crate::ranking::group_fits_dict;
+use crate::to_py;
+use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use prefrank_core::rank::batched::{self, PlGroupOptions};
 use prefrank_core::rank::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
-use prefrank_core::rank::spectral::{self, SpectralOptions};
+use prefrank_core::rank::spectral::SpectralOptions;
 use prefrank_core::rank::spectral_rankings;
 use prefrank_core::Error;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
-
-fn ties_of(s: &str) -> Result<Ties, Error> {
-    match s {
-        "half" => Ok(Ties::Half),
-        "drop" => Ok(Ties::Drop),
-        other => Err(Error::invalid(
-            "ties",
-            format!("{other:?} is not one of 'half', 'drop'"),
-        )),
-    }
-}
 
 fn pl_method(s: &str) -> Result<PlMethod, Error> {
     match s {
@@ -131,49 +119,6 @@ fn pl_components<'py>(
     Ok((comp.into_pyarray(py), c))
 }
 
-/// Spectral estimate from a pair-count table: kind is 'rank_centrality', 'lsr' or 'ilsr'.
-#[pyfunction]
-#[pyo3(signature = (counts, kind, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, dense=None))]
-#[allow(clippy::too_many_arguments)]
-fn spectral_fit<'py>(
-    py: Python<'py>,
-    counts: &PairCounts,
-    kind: &str,
-    ties: &str,
-    alpha: f64,
-    max_iter: usize,
-    tol: f64,
-    dense: Option<bool>,
-) -> PyResult<Bound<'py, PyDict>> {
-    let t = ties_of(ties).map_err(|e| to_py(py, e))?;
-    let opts = SpectralOptions {
-        alpha,
-        max_iter,
-        tol,
-        dense,
-    };
-    let inner = &counts.inner;
-    let f = py
-        .detach(|| {
-            let cells = Cells::from_counts(inner, t);
-            match kind {
-                "rank_centrality" => spectral::rank_centrality(&cells, &opts),
-                "lsr" => spectral::lsr(&cells, &opts, None),
-                "ilsr" => spectral::ilsr(&cells, &opts),
-                other => Err(Error::invalid(
-                    "kind",
-                    format!("{other:?} is not one of 'rank_centrality', 'lsr', 'ilsr'"),
-                )),
-            }
-        })
-        .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    Ok(d)
-}
-
 /// Spectral estimate from observations in flat form (as `pl_fit`): kind is 'lsr' or 'ilsr'.
 /// Returns a dict with theta, loglik (Plackett-Luce, at theta), iterations, converged, wins
 /// (weighted stages won) and games (weighted appearances).
@@ -230,62 +175,6 @@ fn spectral_rankings_fit<'py>(
     Ok(d)
 }
 
-/// One Bradley-Terry fit per group. Returns a dict with offsets, items, theta, converged,
-/// identifiable, iterations (per group).
-#[pyfunction]
-#[pyo3(signature = (n_items, n_groups, group, a, b, p, tie, weight=None, ties="half", alpha=0.01, max_iter=100, tol=1e-9))]
-#[allow(clippy::too_many_arguments)]
-fn bt_groups<'py>(
-    py: Python<'py>,
-    n_items: usize,
-    n_groups: usize,
-    group: PyReadonlyArray1<'py, u32>,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
-    ties: &str,
-    alpha: f64,
-    max_iter: usize,
-    tol: f64,
-) -> PyResult<Bound<'py, PyDict>> {
-    let opts = GroupOptions {
-        ties: ties_of(ties).map_err(|e| to_py(py, e))?,
-        alpha,
-        max_iter,
-        tol,
-    };
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
-    let g = group.as_slice()?;
-    let r = py
-        .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
-        .map_err(|e| to_py(py, e))?;
-    group_fits_dict(py, r)
-}
-
-fn group_fits_dict<'py>(py: Python<'py>, r: GroupFits) -> PyResult<Bound<'py, PyDict>> {
-    let offsets: Vec<u64> = r.offsets.iter().map(|&o| o as u64).collect();
-    let d = PyDict::new(py);
-    d.set_item("offsets", offsets.into_pyarray(py))?;
-    d.set_item("items", r.items.into_pyarray(py))?;
-    d.set_item("theta", r.theta.into_pyarray(py))?;
-    d.set_item("converged", r.converged.into_pyarray(py))?;
-    d.set_item("identifiable", r.identifiable.into_pyarray(py))?;
-    d.set_item("iterations", r.iterations.into_pyarray(py))?;
-    Ok(d)
-}
-
 /// One Plackett-Luce fit per group of observations (flat form plus a group code per observation).
 #[pyfunction]
 #[pyo3(signature = (n_items, n_groups, obs_group, offsets, items, n_ranked, weight=None, alpha=0.01, max_iter=100, tol=1e-9))]
@@ -319,64 +208,10 @@ fn pl_groups<'py>(
     group_fits_dict(py, r)
 }
 
-/// Contextual Bradley-Terry with per-row covariate differences `x` (rows x d, C order).
-#[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, x, weight=None, ties="half", alpha=0.0, alpha_beta=0.0, max_iter=200, tol=1e-9))]
-#[allow(clippy::too_many_arguments)]
-fn contextual_bt_fit<'py>(
-    py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    x: PyReadonlyArray2<'py, f64>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
-    ties: &str,
-    alpha: f64,
-    alpha_beta: f64,
-    max_iter: usize,
-    tol: f64,
-) -> PyResult<Bound<'py, PyDict>> {
-    let opts = ContextualOptions {
-        ties: ties_of(ties).map_err(|e| to_py(py, e))?,
-        alpha,
-        alpha_beta,
-        max_iter,
-        tol,
-    };
-    let c = ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: match &weight {
-            Some(w) => Some(w.as_slice()?),
-            None => None,
-        },
-    };
-    let d_cols = x.as_array().ncols();
-    let xs = x.as_slice()?;
-    let f = py
-        .detach(|| contextual::fit(&c, xs, d_cols, &opts))
-        .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("beta", f.beta.into_pyarray(py))?;
-    d.set_item("loglik", f.loglik)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    Ok(d)
-}
-
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pl_fit, m)?)?;
     m.add_function(wrap_pyfunction!(pl_components, m)?)?;
-    m.add_function(wrap_pyfunction!(spectral_fit, m)?)?;
-    m.add_function(wrap_pyfunction!(bt_groups, m)?)?;
     m.add_function(wrap_pyfunction!(pl_groups, m)?)?;
-    m.add_function(wrap_pyfunction!(contextual_bt_fit, m)?)?;
     m.add_function(wrap_pyfunction!(spectral_rankings_fit, m)?)?;
     Ok(())
 }
