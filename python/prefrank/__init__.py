@@ -24,7 +24,14 @@ from prefrank.agreement import (
 from prefrank.attribution import banzhaf, semivalue, shapley, shift_attribution, slice_attribution
 from prefrank.consistency import audit, position_bias, score_consistency, tournament, transitivity
 from prefrank.data import Comparisons, PairCounts, comparisons
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import (
+    ConvergenceWarning,
+    InputError,
+    NotIdentifiableError,
+    ParameterError,
+    PrefrankError,
+    TooLargeError,
+)
 from prefrank.io import read_table, scan
 from prefrank.ranking import (
     ContextualRanking,
@@ -53,11 +60,14 @@ __all__ = [
     "ContextualRanking",
     "ConvergenceWarning",
     "GroupRankings",
+    "InputError",
     "NotIdentifiableError",
     "PairCounts",
+    "ParameterError",
     "PrefrankError",
     "Ranking",
     "RatingsStats",
+    "TooLargeError",
     "__version__",
     "audit",
     "banzhaf",
