@@ -1,16 +1,21 @@
-"""The estimators that share their data arguments (``**columns: Unpack[...]`` with ``keywords_of``)
-still show, take and refuse every keyword as when each spelled them out: the same names and
-defaults in ``inspect.signature`` and ``help``, and a TypeError naming an unknown keyword."""
+"""The estimators that share their data arguments (``**columns: Unpack[...]`` with ``keywords_of``) or
+their whole signature (``variant``) still show, take and refuse every keyword as when each spelled
+them out: the same names and defaults in ``inspect.signature`` and ``help``, and a TypeError naming
+an unknown keyword."""
 
 from __future__ import annotations
 
 import inspect
+import pickle
 import pydoc
+import re
+import warnings
 from typing import Any, TypedDict
 
+import numpy as np
 import prefrank as pr
 import pytest
-from prefrank._options import keywords_of
+from prefrank._options import keywords_of, variant
 
 REQUIRED = inspect.Parameter.empty
 
@@ -247,6 +252,18 @@ def test_signature_shows_every_parameter_with_its_default(name):
 
 
 @pytest.mark.parametrize("name", sorted(SIGNATURES))
+def test_every_parameter_is_documented(name):
+    fn = getattr(pr, name)
+    doc = fn.__doc__ or ""
+    # A variant may refer to its sibling for the arguments ("See :func:`rank_centrality` for the arguments").
+    shared = re.search(r"(?:See|Arguments as) :func:`(\w+)`", doc)
+    if shared:
+        doc += getattr(pr, shared.group(1)).__doc__ or ""
+    missing = [p for p in SIGNATURES[name] if p != "data" and not re.search(rf"\b{p}\b", doc)]
+    assert not missing, f"{name} does not document {missing}"
+
+
+@pytest.mark.parametrize("name", sorted(SIGNATURES))
 def test_unknown_keyword_is_a_type_error_naming_it(name):
     fn = getattr(pr, name)
     with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'no_such_option'$"):
@@ -257,6 +274,38 @@ def test_unknown_keyword_is_a_type_error_naming_it(name):
         fn(None, **{other: "x"})
     with pytest.raises(TypeError):
         fn(None, "a")  # only data is positional
+
+
+@pytest.mark.parametrize("name", ["rank_centrality", "lsr_pairwise", "ilsr_pairwise", "lsr_rankings", "ilsr_rankings"])
+def test_variants_are_plain_public_functions(name):
+    fn = getattr(pr, name)
+    assert inspect.isfunction(fn) and fn.__name__ == fn.__qualname__ == name
+    assert fn.__module__ == "prefrank.ranking.spectral"
+    assert pickle.loads(pickle.dumps(fn)) is fn
+    assert fn.__doc__ and "_spectral" not in fn.__doc__ and "_fit" not in fn.__doc__
+
+
+def test_variants_fit_as_before():
+    a = np.array([0, 0, 1, 1, 2, 2, 0, 1])
+    b = np.array([1, 2, 2, 0, 0, 1, 2, 2])
+    o = np.array([1, 1, 1, 0, 0, 0, 0, 1])
+    ilsr = pr.ilsr_pairwise(a=a, b=b, outcome=o)
+    np.testing.assert_allclose(ilsr.score_array, pr.bradley_terry(a=a, b=b, outcome=o).score_array, atol=1e-6)
+    assert pr.rank_centrality(a=a, b=b, outcome=o).method == "rank_centrality"
+    rankings = [["x", "y", "z"], ["y", "x", "z"], ["z", "x", "y"], ["x", "z", "y"]]
+    assert pr.ilsr_rankings(rankings).method == "ilsr_rankings"
+    np.testing.assert_allclose(
+        pr.ilsr_rankings(rankings).score_array, pr.plackett_luce(rankings).score_array, atol=1e-6
+    )
+
+
+def test_convergence_warnings_point_at_the_caller():
+    a, b, o = np.array([0, 1, 2, 0]), np.array([1, 2, 0, 2]), np.array([1, 1, 1, 0])
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        pr.ilsr_pairwise(a=a, b=b, outcome=o, max_iter=1, tol=1e-300)
+        pr.ilsr_rankings([["x", "y", "z"], ["y", "z", "x"], ["z", "x", "y"]], max_iter=1, tol=1e-300)
+    assert len(rec) == 2 and all(w.filename == __file__ for w in rec), [(w.filename, str(w.message)) for w in rec]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -292,3 +341,15 @@ def test_keywords_of_needs_the_names_in_the_template():
 
     with pytest.raises(TypeError, match=r"_template\(\) has no parameters z"):
         keywords_of(_template, Other)
+
+
+def test_variant_fixes_the_first_argument():
+    def impl(kind: str, data: Any = None, *, x: int = 1) -> tuple[str, Any, int]:
+        return kind, data, x
+
+    g = variant(impl, "k", name="g", doc="g's doc.")
+    assert g(2, x=3) == ("k", 2, 3)
+    assert str(inspect.signature(g)) == "(data: 'Any' = None, *, x: 'int' = 1) -> 'tuple[str, Any, int]'"
+    assert g.__name__ == "g" and g.__doc__ == "g's doc."
+    with pytest.raises(TypeError, match=r"^g\(\) got an unexpected keyword argument 'kind'$"):
+        g(kind="other")

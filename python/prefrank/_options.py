@@ -19,11 +19,13 @@ import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Collection, Mapping
-from typing import Any, NamedTuple, TypeVar, cast
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
 from prefrank.exceptions import PrefrankError
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Alias(NamedTuple):
@@ -129,7 +131,7 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
 
 # --------------------------------------------------------------------------------------------------
 # Shared signatures: a group of keyword arguments written once (a TypedDict for mypy, a template
-# function for the defaults).
+# function for the defaults), and families of estimators that differ in one argument.
 
 
 def _refuse_unknown(name: str, kwargs: Mapping[str, Any], known: Collection[str]) -> None:
@@ -192,3 +194,25 @@ def keywords_of(template: Callable[..., Any], spec: Any) -> Callable[[F], F]:
         return cast(F, wrapper)
 
     return wrap
+
+
+def variant(impl: Callable[Concatenate[str, P], R], kind: str, *, name: str, doc: str) -> Callable[P, R]:
+    """The public function ``name`` (docstring ``doc``) of a family of estimators that differ only in
+    the first argument of their shared implementation ``impl``: ``impl(kind, ...)``.
+
+    Its parameters are those of ``impl`` without the first: what ``inspect.signature``, ``help`` and
+    mypy see, so the signature is written once, on ``impl``; an unknown keyword raises the
+    ``TypeError`` Python raises, naming ``name``."""
+    sig = inspect.signature(impl)
+    public = sig.replace(parameters=list(sig.parameters.values())[1:])
+    known = _keyword_names(public)
+
+    def fn(*args: P.args, **kwargs: P.kwargs) -> R:
+        _refuse_unknown(name, kwargs, known)
+        return impl(kind, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = impl.__module__
+    fn.__doc__ = doc
+    fn.__signature__ = public  # type: ignore[attr-defined]
+    return fn
