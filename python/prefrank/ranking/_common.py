@@ -35,21 +35,16 @@ def _not_identifiable_message(counts: PairCounts, ties: str, items: np.ndarray) 
     wins = np.bincount(i, x, n) + np.bincount(j, y, n)
     losses = np.bincount(i, y, n) + np.bincount(j, x, n)
 
-    def names(mask: np.ndarray, limit: int = 8) -> str:
-        labs = [repr(plain_value(v)) for v in items[mask][:limit]]
-        more = int(mask.sum()) - limit
-        return ", ".join(labs) + (f" and {more} more" if more > 0 else "")
-
     parts = [f"the comparison graph is not strongly connected ({k} components)"]
     if (wins == 0).any():
-        parts.append(f"items with no wins: {names(wins == 0)}")
+        parts.append(f"items with no wins: {_names(items, wins == 0)}")
     if (losses == 0).any():
-        parts.append(f"items with no losses: {names(losses == 0)}")
+        parts.append(f"items with no losses: {_names(items, losses == 0)}")
     if not (wins == 0).any() and not (losses == 0).any():
         sizes = np.bincount(comp)
         groups = []
         for c in np.argsort(sizes)[:3]:
-            groups.append("{" + names(comp == c, 5) + "}")
+            groups.append("{" + _names(items, comp == c, 5) + "}")
         parts.append("smallest components: " + ", ".join(groups))
     parts.append("pass alpha > 0 (a Gaussian prior) to fit anyway")
     return "; ".join(parts)

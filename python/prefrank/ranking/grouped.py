@@ -25,7 +25,23 @@ if TYPE_CHECKING:
 __all__ = ["bradley_terry_groups", "plackett_luce_groups"]
 
 
-def _warn_groups(res: GroupRankings, alpha: float) -> None:
+def _group_rankings(
+    groups: np.ndarray, items: np.ndarray, out: dict[str, Any], alpha: float, ties: str
+) -> GroupRankings:
+    """The result of a per-group fit (``out``: the core's arrays), with a warning counting the groups
+    not identifiable without a prior and the fits that did not converge."""
+    res = GroupRankings(
+        groups=groups,
+        items=items,
+        offsets=out["offsets"],
+        item_codes=out["items"],
+        theta=out["theta"],
+        converged=out["converged"],
+        identifiable=out["identifiable"],
+        iterations=out["iterations"],
+        alpha=float(alpha),
+        ties=ties,
+    )
     bad = int((~res.identifiable).sum())
     if alpha == 0 and bad:
         warnings.warn(
@@ -37,6 +53,7 @@ def _warn_groups(res: GroupRankings, alpha: float) -> None:
     slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
     if slow:
         warnings.warn(f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=3)
+    return res
 
 
 @keywords_of(comparisons, GroupedColumns)
@@ -98,20 +115,7 @@ def bradley_terry_groups(
         int(max_iter),
         float(tol),
     )
-    res = GroupRankings(
-        groups=comps.groups,
-        items=comps.items,
-        offsets=out["offsets"],
-        item_codes=out["items"],
-        theta=out["theta"],
-        converged=out["converged"],
-        identifiable=out["identifiable"],
-        iterations=out["iterations"],
-        alpha=float(alpha),
-        ties=ties,
-    )
-    _warn_groups(res, alpha)
-    return res
+    return _group_rankings(comps.groups, comps.items, out, alpha, ties)
 
 
 def plackett_luce_groups(
@@ -173,17 +177,4 @@ def plackett_luce_groups(
         int(max_iter),
         float(tol),
     )
-    res = GroupRankings(
-        groups=groups,
-        items=obs.items,
-        offsets=out["offsets"],
-        item_codes=out["items"],
-        theta=out["theta"],
-        converged=out["converged"],
-        identifiable=out["identifiable"],
-        iterations=out["iterations"],
-        alpha=float(alpha),
-        ties="none",
-    )
-    _warn_groups(res, alpha)
-    return res
+    return _group_rankings(groups, obs.items, out, alpha, "none")

@@ -9,10 +9,9 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._options import SCALES, check_choice, keywords_of, renamed
-from prefrank.data.comparisons import JudgedColumns, as_comparisons, comparisons, games_and_wins
+from prefrank.data.comparisons import JudgedColumns, as_comparisons, comparisons
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking.results import Ranking
-from prefrank.robust._common import _warn, _z
+from prefrank.robust._common import _ranking, _warn, _z
 from prefrank.robust.results import LabelNoise
 from prefrank.stats import pair_cells
 from prefrank.stream import wants_stream
@@ -95,22 +94,7 @@ def label_noise(
         float(z),
     )
     _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
-    counts = comps.pair_counts()
-    games, wins = games_and_wins(counts, comps.n_items)
-    rank = Ranking(
-        method="label_noise",
-        items=comps.items,
-        theta=out["theta"],
-        scale=scale,
-        offset=float(offset),
-        converged=bool(out["converged"]),
-        iterations=int(out["iterations"]),
-        loglik=float(out["loglik"]),
-        ties="half",
-        games=games,
-        wins=wins,
-        counts=counts,
-    )
+    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out["loglik"]))
     return LabelNoise(
         comparisons=comps,
         theta=out["theta"],

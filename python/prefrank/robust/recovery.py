@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from prefrank import _core
 from prefrank._options import SCALES, check_choice, keywords_of
-from prefrank.data.comparisons import ComparisonColumns, comparisons, games_and_wins
+from prefrank.data.comparisons import ComparisonColumns, comparisons
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking.results import Ranking
-from prefrank.robust._common import _warn
+from prefrank.robust._common import _ranking, _warn
 from prefrank.robust.results import RobustRanking
 from prefrank.stats import pair_counts_of
 
@@ -95,20 +94,7 @@ def robust_ranking(
         "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
         int(out["iterations"]),
     )
-    games, wins = games_and_wins(counts, len(items))
-    rank = Ranking(
-        method="robust_btl",
-        items=items,
-        theta=out["theta"],
-        scale=scale,
-        offset=float(offset),
-        converged=bool(out["converged"]),
-        iterations=int(out["iterations"]),
-        ties="half",
-        games=games,
-        wins=wins,
-        counts=counts,
-    )
+    rank = _ranking("robust_btl", counts, out, scale, offset)
     return RobustRanking(
         items=items,
         theta=out["theta"],
