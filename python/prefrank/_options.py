@@ -15,14 +15,17 @@ thread count.
 from __future__ import annotations
 
 import functools
+import inspect
 import numbers
 import warnings
-from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple, TypeVar, cast
+from collections.abc import Callable, Collection, Mapping
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
 from prefrank.exceptions import PrefrankError
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class Alias(NamedTuple):
@@ -124,3 +127,92 @@ SCALES = ("elo", "log", "strength")
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
         raise PrefrankError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
+
+
+# --------------------------------------------------------------------------------------------------
+# Shared signatures: a group of keyword arguments written once (a TypedDict for mypy, a template
+# function for the defaults), and families of estimators that differ in one argument.
+
+
+def _refuse_unknown(name: str, kwargs: Mapping[str, Any], known: Collection[str]) -> None:
+    for key in kwargs:
+        if key not in known:
+            raise TypeError(f"{name}() got an unexpected keyword argument {key!r}")
+
+
+def _keyword_names(sig: inspect.Signature) -> frozenset[str]:
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return frozenset(p.name for p in sig.parameters.values() if p.kind in kinds)
+
+
+def keywords_of(template: Callable[..., Any], spec: Any) -> Callable[[F], F]:
+    """Decorator for ``def f(data, *, ..., **columns: Unpack[Spec])``, where ``spec`` (``Spec``, a
+    ``TypedDict``) names some keyword parameters of ``template``: the keyword arguments ``f`` takes
+    in its ``**columns`` are those parameters, with ``template``'s defaults and annotations.
+
+    ``inspect.signature(f)`` and ``help(f)`` show them by name after ``f``'s positional parameters;
+    ``f`` receives every one of them (the defaults filled in), and any other keyword raises the
+    ``TypeError`` Python raises for an unknown keyword. mypy checks the names and types at call sites
+    through the ``TypedDict``.
+
+    Example:
+        >>> from typing import TypedDict
+        >>> def table(*, a=None, b=None, c=0): ...
+        >>> class AB(TypedDict, total=False):
+        ...     a: object
+        ...     b: object
+        >>> @keywords_of(table, AB)
+        ... def f(data=None, *, scale=1, **columns):
+        ...     return columns
+        >>> f(a="x")
+        {'a': 'x', 'b': None}
+        >>> import inspect; str(inspect.signature(f))
+        '(data=None, *, a=None, b=None, scale=1)'
+    """
+    names = spec.__required_keys__ | spec.__optional_keys__
+    taken = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in inspect.signature(template).parameters.values()]
+    taken = [p for p in taken if p.name in names]
+    if len(taken) < len(names):
+        missing = sorted(names - {p.name for p in taken})
+        raise TypeError(f"{template.__name__}() has no parameters {', '.join(missing)}")
+    defaults = {p.name: p.default for p in taken}
+
+    def wrap(func: F) -> F:
+        sig = inspect.signature(func)
+        own = [p for p in sig.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+        at = sum(p.kind is not inspect.Parameter.KEYWORD_ONLY for p in own)
+        full = sig.replace(parameters=[*own[:at], *taken, *own[at:]])
+        known = _keyword_names(full)
+        name = func.__name__
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            _refuse_unknown(name, kwargs, known)
+            return func(*args, **{**defaults, **kwargs})
+
+        wrapper.__signature__ = full  # type: ignore[attr-defined]
+        return cast(F, wrapper)
+
+    return wrap
+
+
+def variant(impl: Callable[Concatenate[str, P], R], kind: str, *, name: str, doc: str) -> Callable[P, R]:
+    """The public function ``name`` (docstring ``doc``) of a family of estimators that differ only in
+    the first argument of their shared implementation ``impl``: ``impl(kind, ...)``.
+
+    Its parameters are those of ``impl`` without the first: what ``inspect.signature``, ``help`` and
+    mypy see, so the signature is written once, on ``impl``; an unknown keyword raises the
+    ``TypeError`` Python raises, naming ``name``."""
+    sig = inspect.signature(impl)
+    public = sig.replace(parameters=list(sig.parameters.values())[1:])
+    known = _keyword_names(public)
+
+    def fn(*args: P.args, **kwargs: P.kwargs) -> R:
+        _refuse_unknown(name, kwargs, known)
+        return impl(kind, *args, **kwargs)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__module__ = impl.__module__
+    fn.__doc__ = doc
+    fn.__signature__ = public  # type: ignore[attr-defined]
+    return fn

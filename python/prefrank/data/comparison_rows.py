@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,13 +68,14 @@ def _cat(x: Any, y: Any) -> Any:
     return None if x is None else np.concatenate([x, y])
 
 
+@dataclass(frozen=True, eq=False)
 class _ComparisonRows:
     """Mergeable coded comparison rows plus numeric side columns (``extra``, rows x k float64).
     Merging unites the label tables (codes = sorted order of all labels, as in one call) and
     appends the other side's rows, so a merge tree over batches in order gives the rows in order."""
 
-    def __init__(self, comps: Any, extra: Any) -> None:
-        self.comps, self.extra = comps, extra
+    comps: Comparisons
+    extra: Any
 
     @property
     def n_rows(self) -> int:
@@ -185,11 +187,12 @@ def comparison_rows(
     return out.comps, out.extra
 
 
+@dataclass(frozen=True, eq=False)
 class _JudgeTables:
     """Mergeable 3 x 3 weight tables per judge (``judges`` None: one table for all rows)."""
 
-    def __init__(self, judges: Any, tables: Any) -> None:
-        self.judges, self.tables = judges, tables
+    judges: Any
+    tables: Any
 
     @property
     def n_cells(self) -> int:

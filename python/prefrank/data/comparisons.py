@@ -20,7 +20,7 @@ import math
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
@@ -38,6 +38,40 @@ from prefrank.exceptions import PrefrankError
 from prefrank.io import _source, _to_numpy
 
 __all__ = ["OUTCOME_VOCABULARY", "Comparisons", "PairCounts", "comparisons"]
+
+
+# The column options of :func:`comparisons` that the functions taking comparisons pass on, written
+# once: ``**columns: Unpack[ComparisonColumns]`` with ``@keywords_of(comparisons, ComparisonColumns)``
+# (see prefrank._options), which gives them comparisons' defaults. mypy checks them at call sites.
+
+
+class AlignedColumns(TypedDict, total=False):
+    """The columns of comparison rows that stay aligned with other per-row data (no ``drop_self``)."""
+
+    a: Any
+    b: Any
+    outcome: Any
+    weight: Any
+    position: Any
+    outcomes: Mapping[Any, Any] | None
+
+
+class ComparisonColumns(AlignedColumns, total=False):
+    """The columns of comparisons, and ``drop_self``."""
+
+    drop_self: bool
+
+
+class GroupedColumns(ComparisonColumns, total=False):
+    """The columns of comparisons with a ``group`` column."""
+
+    group: Any
+
+
+class JudgedColumns(ComparisonColumns, total=False):
+    """The columns of comparisons with a ``judge`` column."""
+
+    judge: Any
 
 
 # Outcome vocabulary (case-insensitive, surrounding blanks ignored): value -> (p(a wins), is_tie).

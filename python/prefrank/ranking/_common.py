@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -12,7 +14,7 @@ from prefrank._options import SCALES, check_choice
 from prefrank.data.coding import plain_value, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.data.rankings import RankingObs
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import NotIdentifiableError, PrefrankError
 
 _TIES = ("half", "drop", "davidson", "rao_kupper")
 
@@ -33,21 +35,16 @@ def _not_identifiable_message(counts: PairCounts, ties: str, items: np.ndarray) 
     wins = np.bincount(i, x, n) + np.bincount(j, y, n)
     losses = np.bincount(i, y, n) + np.bincount(j, x, n)
 
-    def names(mask: np.ndarray, limit: int = 8) -> str:
-        labs = [repr(plain_value(v)) for v in items[mask][:limit]]
-        more = int(mask.sum()) - limit
-        return ", ".join(labs) + (f" and {more} more" if more > 0 else "")
-
     parts = [f"the comparison graph is not strongly connected ({k} components)"]
     if (wins == 0).any():
-        parts.append(f"items with no wins: {names(wins == 0)}")
+        parts.append(f"items with no wins: {_names(items, wins == 0)}")
     if (losses == 0).any():
-        parts.append(f"items with no losses: {names(losses == 0)}")
+        parts.append(f"items with no losses: {_names(items, losses == 0)}")
     if not (wins == 0).any() and not (losses == 0).any():
         sizes = np.bincount(comp)
         groups = []
         for c in np.argsort(sizes)[:3]:
-            groups.append("{" + names(comp == c, 5) + "}")
+            groups.append("{" + _names(items, comp == c, 5) + "}")
         parts.append("smallest components: " + ", ".join(groups))
     parts.append("pass alpha > 0 (a Gaussian prior) to fit anyway")
     return "; ".join(parts)
@@ -79,7 +76,7 @@ def _names(items: np.ndarray, mask: np.ndarray, limit: int = 8) -> str:
     return ", ".join(labs) + (f" and {more} more" if more > 0 else "")
 
 
-def _pl_message(obs: RankingObs) -> str:
+def _pl_message(obs: RankingObs, remedy: str) -> str:
     comp, k = _core.pl_components(len(obs.items), obs.offsets, obs.members, obs.n_ranked, obs.weight)
     sizes = run_lengths(obs.offsets.astype(np.int64))
     pos = np.arange(len(obs.members)) - np.repeat(obs.offsets[:-1].astype(np.int64), sizes)
@@ -98,8 +95,24 @@ def _pl_message(obs: RankingObs) -> str:
         csize = np.bincount(comp)
         groups = ["{" + _names(obs.items, comp == c, 5) + "}" for c in np.argsort(csize)[:3]]
         parts.append("smallest components: " + ", ".join(groups))
-    parts.append("pass alpha > 0 (a Gaussian prior) to fit anyway")
+    parts.append(f"pass alpha > 0 ({remedy}) to fit anyway")
     return "; ".join(parts)
+
+
+@contextmanager
+def ranking_fit_errors(obs: RankingObs, remedy: str = "a Gaussian prior") -> Iterator[None]:
+    """The core's errors in a fit on ranking observations, said in terms of the data: a "ranked
+    above" graph that is not strongly connected names its items (``remedy``: what ``alpha > 0``
+    adds), and a bad weight names its observation."""
+    try:
+        yield
+    except NotIdentifiableError as e:
+        if "no observation has a choice stage" in str(e):
+            raise
+        raise NotIdentifiableError(_pl_message(obs, remedy)) from None
+    except PrefrankError as e:
+        _raise_weight_error(obs, e)
+        raise
 
 
 def _raise_weight_error(obs: RankingObs, e: PrefrankError) -> None:

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_choice
+from prefrank._options import check_choice, keywords_of
 from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_rows
-from prefrank.data.comparisons import Comparisons, as_comparisons, games_and_wins
+from prefrank.data.comparisons import AlignedColumns, Comparisons, as_comparisons, comparisons, games_and_wins
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.io import _source, _to_numpy
 from prefrank.ranking._common import _check_common, _not_identifiable_message
 from prefrank.ranking.results import ContextualRanking, Ranking
 from prefrank.stream import wants_stream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["contextual_bradley_terry"]
 
@@ -63,16 +66,11 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
     return x, names
 
 
+@keywords_of(comparisons, AlignedColumns)
 def contextual_bradley_terry(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
     covariates: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
     batch_rows: int | None = None,
     ties: str = "half",
     alpha: float = 0.0,
@@ -82,6 +80,7 @@ def contextual_bradley_terry(
     anchor: tuple[Any, float] | None = None,
     max_iter: int = 200,
     tol: float = 1e-9,
+    **columns: Unpack[AlignedColumns],
 ) -> ContextualRanking:
     """Bradley-Terry with per-comparison covariates (Chatbot Arena's "style control").
 
@@ -92,8 +91,10 @@ def contextual_bradley_terry(
     ``alpha`` is the L2 penalty on the item strengths and ``alpha_beta`` (default: ``alpha``) on
     the coefficients; ``alpha = alpha_beta = 1/C`` reproduces scikit-learn's
     ``LogisticRegression(C=C, fit_intercept=False)`` on the design ``[onehot(a) - onehot(b), x]``.
-    Self-comparisons are errors (rows must stay aligned with the covariates). Columns (``position``
-    for ``left`` / ``right`` outcomes included) are those of :func:`prefrank.comparisons`.
+    Self-comparisons are errors (rows must stay aligned with the covariates). The columns ``a``,
+    ``b``, ``outcome``, ``weight``, ``position`` (for ``left`` / ``right`` outcomes) and ``outcomes``
+    are those of :func:`prefrank.comparisons`; ``scale`` / ``offset`` / ``anchor`` (the score scale)
+    as in :func:`prefrank.bradley_terry`; ``max_iter`` and ``tol`` bound the fit's iterations.
 
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches whose coded
     rows and covariates are concatenated (no text held: 17 bytes per row, + 8 with a weight, + 8
@@ -107,17 +108,16 @@ def contextual_bradley_terry(
     check_choice("ties", ties, ("half", "drop"))
     if covariates is None:
         raise PrefrankError("missing covariates=: pass column names, a 2-D array or a dict of columns")
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes)
     if wants_stream(data, batch_rows):
         cov = [covariates] if isinstance(covariates, str) else covariates
         if not (isinstance(cov, (list, tuple)) and all(isinstance(c, str) for c in cov)):
             raise PrefrankError("covariates= must name columns when the data is a file, directory or glob")
         if len(set(cov)) < len(cov):
             raise PrefrankError(f"covariates={list(cov)!r}: a column is named more than once")
-        comps, x = comparison_rows(data, batch_rows=batch_rows, extra={f"covariate {c!r}": c for c in cov}, **cols)
+        comps, x = comparison_rows(data, batch_rows=batch_rows, extra={f"covariate {c!r}": c for c in cov}, **columns)
         data, covariates = None, {c: x[:, k] for k, c in enumerate(cov)}
     else:
-        comps = as_comparisons(data, **cols)
+        comps = as_comparisons(data, **columns)
     x, names = _covariate_matrix(None if isinstance(data, Comparisons) else data, covariates, len(comps))
     if anchor is not None:
         label_index(comps.items, anchor[0])

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_choice
+from prefrank._options import check_choice, keywords_of
 from prefrank.data.coding import code_labels
-from prefrank.data.comparisons import Comparisons, as_comparisons
+from prefrank.data.comparisons import Comparisons, GroupedColumns, as_comparisons, comparisons
 from prefrank.data.rankings import obs_from_table, ranking_rows
 from prefrank.exceptions import ConvergenceWarning, PrefrankError
 from prefrank.io import _source
@@ -19,10 +19,29 @@ from prefrank.ranking.results import GroupRankings
 from prefrank.stats import pair_cells
 from prefrank.stream import wants_stream
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = ["bradley_terry_groups", "plackett_luce_groups"]
 
 
-def _warn_groups(res: GroupRankings, alpha: float) -> None:
+def _group_rankings(
+    groups: np.ndarray, items: np.ndarray, out: dict[str, Any], alpha: float, ties: str
+) -> GroupRankings:
+    """The result of a per-group fit (``out``: the core's arrays), with a warning counting the groups
+    not identifiable without a prior and the fits that did not converge."""
+    res = GroupRankings(
+        groups=groups,
+        items=items,
+        offsets=out["offsets"],
+        item_codes=out["items"],
+        theta=out["theta"],
+        converged=out["converged"],
+        identifiable=out["identifiable"],
+        iterations=out["iterations"],
+        alpha=float(alpha),
+        ties=ties,
+    )
     bad = int((~res.identifiable).sum())
     if alpha == 0 and bad:
         warnings.warn(
@@ -34,30 +53,26 @@ def _warn_groups(res: GroupRankings, alpha: float) -> None:
     slow = int((~res.converged & res.identifiable).sum()) if alpha == 0 else int((~res.converged).sum())
     if slow:
         warnings.warn(f"{slow} of {res.n_groups} group fits did not converge", ConvergenceWarning, stacklevel=3)
+    return res
 
 
+@keywords_of(comparisons, GroupedColumns)
 def bradley_terry_groups(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    group: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
     batch_rows: int | None = None,
     ties: str = "half",
     alpha: float = 0.01,
     max_iter: int = 100,
     tol: float = 1e-9,
+    **columns: Unpack[GroupedColumns],
 ) -> GroupRankings:
     """One Bradley-Terry fit per group (for example the responses to each prompt), for millions of
     small groups in one parallel call.
 
-    Columns as for :func:`prefrank.comparisons` (``position`` for ``left`` / ``right`` outcomes),
-    plus ``group`` (required). ``ties``: ``"half"``
+    The columns ``a``, ``b``, ``outcome``, ``weight``, ``position`` (for ``left`` / ``right``
+    outcomes), ``outcomes`` and ``drop_self`` are those of :func:`prefrank.comparisons`, plus
+    ``group`` (required); ``max_iter`` and ``tol`` bound each group's fit. ``ties``: ``"half"``
     (default) or ``"drop"``. ``alpha`` (default 0.01) is a weak Gaussian prior so that a group in
     which one response wins every comparison still gets finite scores; ``alpha=0`` gives the plain
     MLE, and groups whose win graph is not strongly connected then get NaN scores (flag
@@ -75,16 +90,15 @@ def bradley_terry_groups(
 
     _check_common("log", alpha)
     check_choice("ties", ties, ("half", "drop"))
+    group = columns.pop("group")
     if isinstance(data, Comparisons):
-        comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, position=position)
+        comps = as_comparisons(data, **columns)  # its own group column is used; group= is not checked
+    elif group is None:
+        raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
+    elif wants_stream(data, batch_rows):
+        comps = pair_cells(data, key="group", batch_rows=batch_rows, group=group, **columns)
     else:
-        if group is None:
-            raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
-        cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
-        if wants_stream(data, batch_rows):
-            comps = pair_cells(data, key="group", batch_rows=batch_rows, group=group, **cols)
-        else:
-            comps = as_comparisons(data, group=group, **cols)
+        comps = as_comparisons(data, group=group, **columns)
     if comps.group is None or comps.groups is None:
         raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
     out = _core.bt_groups(
@@ -101,20 +115,7 @@ def bradley_terry_groups(
         int(max_iter),
         float(tol),
     )
-    res = GroupRankings(
-        groups=comps.groups,
-        items=comps.items,
-        offsets=out["offsets"],
-        item_codes=out["items"],
-        theta=out["theta"],
-        converged=out["converged"],
-        identifiable=out["identifiable"],
-        iterations=out["iterations"],
-        alpha=float(alpha),
-        ties=ties,
-    )
-    _warn_groups(res, alpha)
-    return res
+    return _group_rankings(comps.groups, comps.items, out, alpha, ties)
 
 
 def plackett_luce_groups(
@@ -176,17 +177,4 @@ def plackett_luce_groups(
         int(max_iter),
         float(tol),
     )
-    res = GroupRankings(
-        groups=groups,
-        items=obs.items,
-        offsets=out["offsets"],
-        item_codes=out["items"],
-        theta=out["theta"],
-        converged=out["converged"],
-        identifiable=out["identifiable"],
-        iterations=out["iterations"],
-        alpha=float(alpha),
-        ties="none",
-    )
-    _warn_groups(res, alpha)
-    return res
+    return _group_rankings(groups, obs.items, out, alpha, "none")

@@ -3,16 +3,26 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, TypedDict
 
 from prefrank import _core
 from prefrank._options import check_choice
 from prefrank.data.rankings import ranking_observations
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking._common import _check_common, _pl_message, _raise_weight_error
+from prefrank.exceptions import ConvergenceWarning
+from prefrank.ranking._common import _check_common, ranking_fit_errors
 from prefrank.ranking.results import Ranking
 
 __all__ = ["plackett_luce"]
+
+
+class RankingColumns(TypedDict, total=False):
+    """The data arguments of :func:`plackett_luce` that the other ranking estimators take too
+    (``**columns: Unpack[RankingColumns]`` with ``@keywords_of(plackett_luce, RankingColumns)``)."""
+
+    group: Any
+    item: Any
+    rank: Any
+    weight: Any
 
 
 def plackett_luce(
@@ -49,7 +59,9 @@ def plackett_luce(
     observations (the "ranked above" graph must be strongly connected), else a
     :class:`NotIdentifiableError` names the offending items. ``method``: ``"auto"`` (Newton with a
     dense Hessian up to 1,500 items, else L-BFGS), ``"newton"``, ``"mm"`` (Hunter 2004; no prior
-    only), ``"lbfgs"``. Identical observations are merged before fitting (sufficient statistics).
+    only), ``"lbfgs"``; ``max_iter`` and ``tol`` bound it. Identical observations are merged before
+    fitting (sufficient statistics). ``scale`` / ``offset`` / ``anchor`` are the score scale, as in
+    :func:`prefrank.bradley_terry`.
 
     Returns a :class:`Ranking` (``method="plackett_luce"``); ``games`` counts the (weighted)
     observations with at least one choice stage an item took part in and ``wins`` the choice stages it won.
@@ -63,7 +75,7 @@ def plackett_luce(
     _check_common(scale, alpha)
     check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
     obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
-    try:
+    with ranking_fit_errors(obs):
         fit = _core.pl_fit(
             len(obs.items),
             obs.offsets,
@@ -75,13 +87,6 @@ def plackett_luce(
             float(tol),
             method,
         )
-    except NotIdentifiableError as e:
-        if "no observation has a choice stage" in str(e):
-            raise
-        raise NotIdentifiableError(_pl_message(obs)) from None
-    except PrefrankError as e:
-        _raise_weight_error(obs, e)
-        raise
     if not fit["converged"]:
         warnings.warn(
             f"Plackett-Luce fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "

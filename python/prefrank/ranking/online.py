@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, Alias, check_bootstrap, check_choice, is_number, renamed
+from prefrank._options import SCALES, Alias, check_bootstrap, check_choice, is_number, keywords_of, renamed
 from prefrank.data.comparison_rows import comparison_batches, comparisons_of
-from prefrank.data.comparisons import PairCounts, games_and_wins
+from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
 from prefrank.exceptions import PrefrankError
 from prefrank.io import located
 from prefrank.ranking._common import ELO_FACTOR
 from prefrank.ranking.results import Ranking
 from prefrank.stream import _Merger, wants_stream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["elo"]
 
@@ -59,16 +62,10 @@ def elo_stream(
 
 
 @renamed(initial="offset", scale=Alias("divisor", is_number, "scale= is now the output scale, as in bradley_terry"))
+@keywords_of(comparisons, ComparisonColumns)
 def elo(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
     batch_rows: int | None = None,
     k: float = 4.0,
     offset: float = 1000.0,
@@ -77,6 +74,7 @@ def elo(
     scale: str = "elo",
     shuffles: int = 0,
     seed: int = 0,
+    **columns: Unpack[ComparisonColumns],
 ) -> Ranking:
     """Online Elo in row order (``shuffles=0``, FastChat's ``compute_online_elo`` with its defaults
     k=4, divisor (its ``SCALE``) 400, base=10, initial rating 1000) or averaged over ``shuffles``
@@ -121,12 +119,11 @@ def elo(
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
         raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
     check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
     if shuffles == 0 and wants_stream(data, batch_rows):
         opts = {"k": float(k), "offset": float(offset), "divisor": float(divisor), "base": float(base)}
-        ratings, counts = elo_stream(data, batch_rows=batch_rows, elo_options=opts, **cols)
+        ratings, counts = elo_stream(data, batch_rows=batch_rows, elo_options=opts, **columns)
         return _elo_ranking(ratings, counts, float(offset), scale)
-    comps = comparisons_of(data, batch_rows, **cols)
+    comps = comparisons_of(data, batch_rows, **columns)
     ratings = _core.elo_ratings(
         comps.n_items,
         comps.a,

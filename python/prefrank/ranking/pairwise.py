@@ -4,32 +4,29 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, check_bootstrap, check_choice
+from prefrank._options import SCALES, check_bootstrap, check_choice, keywords_of
 from prefrank.data.coding import label_index
-from prefrank.data.comparisons import PairCounts, games_and_wins
+from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
 from prefrank.ranking._common import _TIES, _not_identifiable_message, _progress
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
 __all__ = ["bradley_terry"]
 
 
+@keywords_of(comparisons, ComparisonColumns)
 def bradley_terry(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
     batch_rows: int | None = None,
     ties: str = "half",
     alpha: float = 0.0,
@@ -42,6 +39,7 @@ def bradley_terry(
     max_iter: int = 10_000,
     tol: float = 1e-10,
     progress: bool | None = None,
+    **columns: Unpack[ComparisonColumns],
 ) -> Ranking:
     """Bradley-Terry maximum likelihood (optionally with a Gaussian prior) from pairwise comparisons.
 
@@ -51,7 +49,7 @@ def bradley_terry(
     are merged, so memory stays bounded (see :mod:`prefrank.stream`).
 
     The columns ``a``, ``b``, ``outcome``, ``weight``, ``position`` (which item was shown first, for
-    ``left`` / ``right`` outcomes) and ``outcomes`` are those of :func:`prefrank.comparisons`.
+    ``left`` / ``right`` outcomes), ``outcomes`` and ``drop_self`` are those of :func:`prefrank.comparisons`.
     Parameters beyond the columns: ``ties`` (``"half"``,
     ``"drop"``, ``"davidson"``, ``"rao_kupper"``), ``alpha`` (prior precision; 0 = none, then the
     comparison graph must be strongly connected), ``scale`` / ``offset`` / ``anchor`` (score scale),
@@ -67,18 +65,7 @@ def bradley_terry(
     check_bootstrap(bootstrap, seed)
     if not (math.isfinite(alpha) and alpha >= 0):
         raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
-    counts, items = pair_counts_of(
-        data,
-        anchor,
-        batch_rows,
-        a=a,
-        b=b,
-        outcome=outcome,
-        weight=weight,
-        position=position,
-        outcomes=outcomes,
-        drop_self=drop_self,
-    )
+    counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefrank import _core
-from prefrank._options import check_choice
-from prefrank.data.comparisons import games_and_wins
+from prefrank._options import check_choice, keywords_of, variant
+from prefrank.data.comparisons import ComparisonColumns, comparisons, games_and_wins
 from prefrank.data.rankings import ranking_observations
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
-from prefrank.ranking._common import _check_common, _not_identifiable_message, _pl_message, _raise_weight_error
+from prefrank.ranking._common import _check_common, _not_identifiable_message, ranking_fit_errors
+from prefrank.ranking.listwise import RankingColumns, plackett_luce
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["ilsr_pairwise", "ilsr_rankings", "lsr_pairwise", "lsr_rankings", "rank_centrality"]
 
@@ -21,39 +25,26 @@ __all__ = ["ilsr_pairwise", "ilsr_rankings", "lsr_pairwise", "lsr_rankings", "ra
 # Spectral estimates
 
 
+@keywords_of(comparisons, ComparisonColumns)
 def _spectral(
     kind: str,
-    data: Any,
-    a: Any,
-    b: Any,
-    outcome: Any,
-    weight: Any,
-    position: Any,
-    outcomes: Any,
-    drop_self: bool,
-    ties: str,
-    alpha: float,
-    scale: str,
-    offset: float,
-    anchor: tuple[Any, float] | None,
-    max_iter: int,
-    tol: float,
-    batch_rows: int | None,
+    data: Any = None,
+    *,
+    ties: str = "half",
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+    **columns: Unpack[ComparisonColumns],
 ) -> Ranking:
+    # The pairwise spectral estimators: rank_centrality, lsr_pairwise and ilsr_pairwise are its
+    # variants (one signature), with kind "rank_centrality", "lsr" and "ilsr".
     _check_common(scale, alpha)
     check_choice("ties", ties, ("half", "drop"))
-    counts, items = pair_counts_of(
-        data,
-        anchor,
-        batch_rows,
-        a=a,
-        b=b,
-        outcome=outcome,
-        weight=weight,
-        position=position,
-        outcomes=outcomes,
-        drop_self=drop_self,
-    )
+    counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
     try:
         fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
     except NotIdentifiableError:
@@ -63,7 +54,7 @@ def _spectral(
         warnings.warn(
             f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of the public variant, past keywords_of's wrapper
         )
     games, wins = games_and_wins(counts, len(items))
     return Ranking.from_fit(
@@ -80,162 +71,66 @@ def _spectral(
     )
 
 
-def rank_centrality(
-    data: Any = None,
-    *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
-    ties: str = "half",
-    alpha: float = 0.0,
-    scale: str = "elo",
-    offset: float = 1000.0,
-    anchor: tuple[Any, float] | None = None,
-    max_iter: int = 10_000,
-    tol: float = 1e-10,
-    batch_rows: int | None = None,
-) -> Ranking:
-    """Rank Centrality (Negahban, Oh & Shah): the stationary distribution of a random walk that moves
+rank_centrality = variant(
+    _spectral,
+    "rank_centrality",
+    name="rank_centrality",
+    doc="""Rank Centrality (Negahban, Oh & Shah): the stationary distribution of a random walk that moves
     from each item to the items that beat it, at the share of their games they won.
 
-    Same data arguments as :func:`prefrank.bradley_terry` (or a :class:`PairCounts`; a directory,
-    glob or file with ``batch_rows=`` is read in batches of pair counts). ``ties``:
-    ``"half"`` (a tie is half a win each way; default) or ``"drop"``. ``alpha`` adds ``alpha`` to
-    every pair's counts as choix's ``rank_centrality(alpha=...)`` does (needed when the comparison
-    graph is not strongly connected). Scores are centred log-stationary-probabilities; up to
-    1,000 items the chain is solved exactly, beyond by power iteration (``max_iter``, ``tol``).
-    """
-    return _spectral(
-        "rank_centrality",
-        data,
-        a,
-        b,
-        outcome,
-        weight,
-        position,
-        outcomes,
-        drop_self,
-        ties,
-        alpha,
-        scale,
-        offset,
-        anchor,
-        max_iter,
-        tol,
-        batch_rows,
-    )
+    Same data arguments as :func:`prefrank.bradley_terry` (the columns ``a``, ``b``, ``outcome``,
+    ``weight``, ``position``, ``outcomes`` and ``drop_self`` of :func:`prefrank.comparisons`, or a
+    :class:`PairCounts`; a directory, glob or file with ``batch_rows=`` is read in batches of pair
+    counts), and ``scale`` / ``offset`` / ``anchor`` as there. ``ties``: ``"half"`` (a tie is half a
+    win each way; default) or ``"drop"``. ``alpha`` adds ``alpha`` to every pair's counts as choix's
+    ``rank_centrality(alpha=...)`` does (needed when the comparison graph is not strongly
+    connected). Scores are centred log-stationary-probabilities; up to 1,000 items the chain is
+    solved exactly, beyond by power iteration (``max_iter``, ``tol``).
+    """,
+)
 
 
-def lsr_pairwise(
-    data: Any = None,
-    *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
-    ties: str = "half",
-    alpha: float = 0.0,
-    scale: str = "elo",
-    offset: float = 1000.0,
-    anchor: tuple[Any, float] | None = None,
-    max_iter: int = 10_000,
-    tol: float = 1e-10,
-    batch_rows: int | None = None,
-) -> Ranking:
-    """Luce Spectral Ranking (one step, from equal strengths): choix's ``lsr_pairwise`` with the same
-    ``alpha``. See :func:`rank_centrality` for the arguments."""
-    return _spectral(
-        "lsr",
-        data,
-        a,
-        b,
-        outcome,
-        weight,
-        position,
-        outcomes,
-        drop_self,
-        ties,
-        alpha,
-        scale,
-        offset,
-        anchor,
-        max_iter,
-        tol,
-        batch_rows,
-    )
+lsr_pairwise = variant(
+    _spectral,
+    "lsr",
+    name="lsr_pairwise",
+    doc="""Luce Spectral Ranking (one step, from equal strengths): choix's ``lsr_pairwise`` with the same
+    ``alpha``. See :func:`rank_centrality` for the arguments.""",
+)
 
 
-def ilsr_pairwise(
-    data: Any = None,
-    *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
-    ties: str = "half",
-    alpha: float = 0.0,
-    scale: str = "elo",
-    offset: float = 1000.0,
-    anchor: tuple[Any, float] | None = None,
-    max_iter: int = 10_000,
-    tol: float = 1e-10,
-    batch_rows: int | None = None,
-) -> Ranking:
-    """Iterated LSR: LSR repeated from its own estimate until the L1 change of the centred
+ilsr_pairwise = variant(
+    _spectral,
+    "ilsr",
+    name="ilsr_pairwise",
+    doc="""Iterated LSR: LSR repeated from its own estimate until the L1 change of the centred
     log-strengths is at most ``tol``. It converges to the Bradley-Terry MLE (with ``alpha=0``, the
     same as ``prefrank.bradley_terry(..., ties=ties)``); choix's ``ilsr_pairwise`` with the same
-    ``alpha``. See :func:`rank_centrality` for the arguments."""
-    return _spectral(
-        "ilsr",
-        data,
-        a,
-        b,
-        outcome,
-        weight,
-        position,
-        outcomes,
-        drop_self,
-        ties,
-        alpha,
-        scale,
-        offset,
-        anchor,
-        max_iter,
-        tol,
-        batch_rows,
-    )
+    ``alpha``. See :func:`rank_centrality` for the arguments.""",
+)
 
 
+@keywords_of(plackett_luce, RankingColumns)
 def _fit(
     kind: str,
-    data: Any,
-    group: Any,
-    item: Any,
-    rank: Any,
-    weight: Any,
-    alpha: float,
-    scale: str,
-    offset: float,
-    anchor: tuple[Any, float] | None,
-    max_iter: int,
-    tol: float,
-    batch_rows: int | None,
+    data: Any = None,
+    *,
+    alpha: float = 0.0,
+    scale: str = "elo",
+    offset: float = 1000.0,
+    anchor: tuple[Any, float] | None = None,
+    max_iter: int = 10_000,
+    tol: float = 1e-10,
+    batch_rows: int | None = None,
+    **columns: Unpack[RankingColumns],
 ) -> Ranking:
+    # The spectral estimators of rankings: lsr_rankings and ilsr_rankings are its variants (kind
+    # "lsr", "ilsr"), with plackett_luce's data arguments.
     _check_common(scale, alpha)
     if not (isinstance(max_iter, int) and max_iter >= 1):
         raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
-    obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
-    try:
+    obs = ranking_observations(data, anchor=anchor, batch_rows=batch_rows, **columns)
+    with ranking_fit_errors(obs, remedy="regularisation"):
         fit = _core.spectral_rankings_fit(
             len(obs.items),
             obs.offsets,
@@ -250,19 +145,12 @@ def _fit(
             # makes many passes, gains from it (the estimate is the same either way).
             dedup=kind == "ilsr",
         )
-    except NotIdentifiableError as e:
-        if "no observation has a choice stage" in str(e):
-            raise
-        raise NotIdentifiableError(_pl_message(obs).replace("a Gaussian prior", "regularisation")) from None
-    except PrefrankError as e:
-        _raise_weight_error(obs, e)
-        raise
     name = f"{kind}_rankings"
     if not fit["converged"]:
         warnings.warn(
             f"{name} did not converge in {fit['iterations']} iterations; the result has converged=False",
             ConvergenceWarning,
-            stacklevel=3,
+            stacklevel=4,  # the caller of the public variant, past keywords_of's wrapper
         )
     return Ranking.from_fit(
         name,
@@ -276,28 +164,18 @@ def _fit(
     )
 
 
-def lsr_rankings(
-    data: Any = None,
-    *,
-    group: Any = "group",
-    item: Any = "item",
-    rank: Any = "rank",
-    weight: Any = None,
-    alpha: float = 0.0,
-    scale: str = "elo",
-    offset: float = 1000.0,
-    anchor: tuple[Any, float] | None = None,
-    max_iter: int = 10_000,
-    tol: float = 1e-10,
-    batch_rows: int | None = None,
-) -> Ranking:
-    """Luce Spectral Ranking (one step, from equal strengths) on rankings and choice sets.
+lsr_rankings = variant(
+    _fit,
+    "lsr",
+    name="lsr_rankings",
+    doc="""Luce Spectral Ranking (one step, from equal strengths) on rankings and choice sets.
 
     Same data arguments as :func:`prefrank.plackett_luce`: a long-form table (``group``, ``item``,
     ``rank``; NaN rank = an unranked member, so a choice set ranks one member and a top-k ranking k)
     or a list of rankings (labels best first) or of choices ``(winner, [losers])`` (choix's top-1
     form); ``weight`` per observation. A directory or glob of files (or a file with
-    ``batch_rows=``) is read in batches of coded rows, as there.
+    ``batch_rows=``) is read in batches of coded rows, as there; ``scale`` / ``offset`` / ``anchor``
+    as there too.
 
     Each choice stage (winner chosen from the members still remaining) adds
     ``weight / (number remaining)`` to the Markov-chain rate from every other remaining member to
@@ -310,26 +188,15 @@ def lsr_rankings(
 
     Returns a :class:`Ranking` (``method="lsr_rankings"``; ``loglik`` is the Plackett-Luce
     log-likelihood at the estimate, ``games``/``wins`` as for :func:`plackett_luce`).
-    """
-    return _fit("lsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)
+    """,
+)
 
 
-def ilsr_rankings(
-    data: Any = None,
-    *,
-    group: Any = "group",
-    item: Any = "item",
-    rank: Any = "rank",
-    weight: Any = None,
-    alpha: float = 0.0,
-    scale: str = "elo",
-    offset: float = 1000.0,
-    anchor: tuple[Any, float] | None = None,
-    max_iter: int = 10_000,
-    tol: float = 1e-10,
-    batch_rows: int | None = None,
-) -> Ranking:
-    """Iterated LSR on rankings and choice sets: LSR repeated from its own estimate (rates
+ilsr_rankings = variant(
+    _fit,
+    "ilsr",
+    name="ilsr_rankings",
+    doc="""Iterated LSR on rankings and choice sets: LSR repeated from its own estimate (rates
     ``weight / (sum of the remaining members' strengths)``) until the L1 change of the centred
     log-strengths is at most ``tol``.
 
@@ -339,5 +206,5 @@ def ilsr_rankings(
     Arguments as :func:`lsr_rankings`; ``max_iter`` bounds the outer iterations (a
     :class:`ConvergenceWarning` and ``converged=False`` when reached). Returns a :class:`Ranking`
     (``method="ilsr_rankings"``).
-    """
-    return _fit("ilsr", data, group, item, rank, weight, alpha, scale, offset, anchor, max_iter, tol, batch_rows)
+    """,
+)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import warnings
 from statistics import NormalDist
+from typing import Any
 
 from prefrank._options import check_level
+from prefrank.data.comparisons import PairCounts, games_and_wins
 from prefrank.exceptions import ConvergenceWarning
+from prefrank.ranking.results import Ranking
 
 
 def _z(level: float) -> float:
@@ -20,3 +23,23 @@ def _warn(converged: bool, what: str, iterations: int) -> None:
             ConvergenceWarning,
             stacklevel=3,
         )
+
+
+def _ranking(method: str, counts: PairCounts, out: dict[str, Any], scale: str, offset: float, **extra: Any) -> Ranking:
+    """The :class:`Ranking` of a robust fit's strengths ``out["theta"]`` (ties counted half), with the
+    games and wins of the pair counts it was fitted on."""
+    games, wins = games_and_wins(counts, counts.n_items)
+    return Ranking(
+        method=method,
+        items=counts.items,
+        theta=out["theta"],
+        scale=scale,
+        offset=float(offset),
+        converged=bool(out["converged"]),
+        iterations=int(out["iterations"]),
+        ties="half",
+        games=games,
+        wins=wins,
+        counts=counts,
+        **extra,
+    )

@@ -3,35 +3,30 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, check_choice, renamed
-from prefrank.data.comparisons import as_comparisons, games_and_wins
+from prefrank._options import SCALES, check_choice, keywords_of, renamed
+from prefrank.data.comparisons import JudgedColumns, as_comparisons, comparisons
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking.results import Ranking
-from prefrank.robust._common import _warn, _z
+from prefrank.robust._common import _ranking, _warn, _z
 from prefrank.robust.results import LabelNoise
 from prefrank.stats import pair_cells
 from prefrank.stream import wants_stream
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["label_noise"]
 
 
 @renamed(per_judge="by_judge")
+@keywords_of(comparisons, JudgedColumns)
 def label_noise(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    judge: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
     batch_rows: int | None = None,
     by_judge: bool = True,
     shrink: float = 10.0,
@@ -42,6 +37,7 @@ def label_noise(
     tol: float = 1e-8,
     scale: str = "elo",
     offset: float = 1000.0,
+    **columns: Unpack[JudgedColumns],
 ) -> LabelNoise:
     """Fit Bradley-Terry with a per-judge probability of a flipped label by EM.
 
@@ -49,11 +45,13 @@ def label_noise(
     probability ``epsilon_r``. The EM runs on the pair-outcome cells of each judge (sufficient
     statistics). ``judge`` names the judge/annotator column (or is taken from a :class:`Comparisons`
     built with ``judge=``); ``by_judge=False`` (formerly ``per_judge=``) fits one shared rate.
-    ``position`` (which item was shown first) reads ``left`` / ``right`` outcomes, as in
+    The columns ``a``, ``b``, ``outcome``, ``weight``, ``position`` (which item was shown first, for
+    ``left`` / ``right`` outcomes), ``outcomes`` and ``drop_self`` are those of
     :func:`prefrank.comparisons`. ``level`` is the confidence level of the flip-rate intervals.
     ``shrink`` pseudo-votes pull rarely seen judges towards the pooled rate (0 = plain MLE).
     ``alpha`` is the Gaussian prior precision on strengths (0 = none: the comparison graph must be
-    connected).
+    connected). ``eps_init`` is the flip rate the EM starts from, ``max_iter`` and ``tol`` bound its
+    iterations, and ``scale`` / ``offset`` are the score scale, as in :func:`prefrank.bradley_terry`.
 
     A directory or glob of files (or a file with ``batch_rows=``) is read in batches of
     ``batch_rows`` rows, each reduced to its (judge, pair) cells (the weights of "lo won", "hi won"
@@ -68,20 +66,10 @@ def label_noise(
 
     check_choice("scale", scale, SCALES)
     z = _z(level)
-    cols = dict(
-        a=a,
-        b=b,
-        outcome=outcome,
-        weight=weight,
-        judge=judge,
-        position=position,
-        outcomes=outcomes,
-        drop_self=drop_self,
-    )
     if wants_stream(data, batch_rows):
-        comps = pair_cells(data, key="judge", batch_rows=batch_rows, **cols)
+        comps = pair_cells(data, key="judge", batch_rows=batch_rows, **columns)
     else:
-        comps = as_comparisons(data, **cols)
+        comps = as_comparisons(data, **columns)
     jcodes = comps.judge if by_judge else None
     n_judges = len(comps.judges) if (by_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):
@@ -106,22 +94,7 @@ def label_noise(
         float(z),
     )
     _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
-    counts = comps.pair_counts()
-    games, wins = games_and_wins(counts, comps.n_items)
-    rank = Ranking(
-        method="label_noise",
-        items=comps.items,
-        theta=out["theta"],
-        scale=scale,
-        offset=float(offset),
-        converged=bool(out["converged"]),
-        iterations=int(out["iterations"]),
-        loglik=float(out["loglik"]),
-        ties="half",
-        games=games,
-        wins=wins,
-        counts=counts,
-    )
+    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out["loglik"]))
     return LabelNoise(
         comparisons=comps,
         theta=out["theta"],

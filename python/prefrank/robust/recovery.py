@@ -3,30 +3,26 @@
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prefrank import _core
-from prefrank._options import SCALES, check_choice
-from prefrank.data.comparisons import games_and_wins
+from prefrank._options import SCALES, check_choice, keywords_of
+from prefrank.data.comparisons import ComparisonColumns, comparisons
 from prefrank.exceptions import PrefrankError
-from prefrank.ranking.results import Ranking
-from prefrank.robust._common import _warn
+from prefrank.robust._common import _ranking, _warn
 from prefrank.robust.results import RobustRanking
 from prefrank.stats import pair_counts_of
+
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
 
 __all__ = ["robust_ranking"]
 
 
+@keywords_of(comparisons, ComparisonColumns)
 def robust_ranking(
     data: Any = None,
     *,
-    a: Any = None,
-    b: Any = None,
-    outcome: Any = None,
-    weight: Any = None,
-    position: Any = None,
-    outcomes: Any = None,
-    drop_self: bool = False,
     threshold: float = 3.0,
     max_corrupt_fraction: float = 0.25,
     pseudo: float = 0.5,
@@ -39,6 +35,7 @@ def robust_ranking(
     refit_max_iter: int = 50,
     scale: str = "elo",
     offset: float = 1000.0,
+    **columns: Unpack[ComparisonColumns],
 ) -> RobustRanking:
     """Robust Bradley-Terry-Luce recovery from comparisons with corrupted and missing pairs.
 
@@ -46,7 +43,8 @@ def robust_ranking(
     each side) is fitted by ``theta_i - theta_j`` by weighted least squares, and entries whose
     standardised residual exceeds a threshold decreasing to ``threshold`` robust standard deviations
     are set aside as corrupted (at most ``max_corrupt_fraction`` of each item's pairs), alternating
-    until the set is stable.
+    until the set is stable (the threshold shrinks by the factor ``decay`` per round, at most
+    ``max_iter`` rounds).
 
     Refit (``refit=True``, the default): starting from that fit, Bradley-Terry is fitted by maximum
     likelihood (prior precision ``alpha``; 0 = none) on the pairs not set aside, every pair's signed
@@ -56,16 +54,17 @@ def robust_ranking(
     the per-item model: an item can be recovered while a majority of its pairs are clean.
     ``refit=False`` returns the matrix step alone (the behaviour before the refit existed).
 
-    Columns (``position`` for ``left`` / ``right`` outcomes included) are those of
-    :func:`prefrank.comparisons`. Raises :class:`NotIdentifiableError` stating the observed fraction
-    when the comparison graph is too sparse (disconnected, an item in fewer than ``min_degree``
-    pairs, or fewer than ``ln(n)/n`` of the pairs observed).
+    The columns ``a``, ``b``, ``outcome``, ``weight``, ``position`` (for ``left`` / ``right``
+    outcomes), ``outcomes`` and ``drop_self`` are those of :func:`prefrank.comparisons`, and
+    ``scale`` / ``offset`` the score scale, as in :func:`prefrank.bradley_terry`. Raises
+    :class:`NotIdentifiableError` stating the observed fraction when the comparison graph is too
+    sparse (disconnected, an item in fewer than ``min_degree`` pairs, or fewer than ``ln(n)/n`` of
+    the pairs observed).
     """
     check_choice("scale", scale, SCALES)
 
     # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
-    cols = dict(a=a, b=b, outcome=outcome, weight=weight, position=position, outcomes=outcomes, drop_self=drop_self)
-    counts, items = pair_counts_of(data, None, None, **cols)
+    counts, items = pair_counts_of(data, None, None, **columns)
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
             raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
@@ -95,20 +94,7 @@ def robust_ranking(
         "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
         int(out["iterations"]),
     )
-    games, wins = games_and_wins(counts, len(items))
-    rank = Ranking(
-        method="robust_btl",
-        items=items,
-        theta=out["theta"],
-        scale=scale,
-        offset=float(offset),
-        converged=bool(out["converged"]),
-        iterations=int(out["iterations"]),
-        ties="half",
-        games=games,
-        wins=wins,
-        counts=counts,
-    )
+    rank = _ranking("robust_btl", counts, out, scale, offset)
     return RobustRanking(
         items=items,
         theta=out["theta"],
