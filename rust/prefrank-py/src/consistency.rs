@@ -338,5 +338,96 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cells_accumulate, m)?)?;
     m.add_function(wrap_pyfunction!(cells_merge, m)?)?;
     m.add_function(wrap_pyfunction!(cells_recode, m)?)?;
+    m.add_function(wrap_pyfunction!(binomial_test, m)?)?;
+    m.add_function(wrap_pyfunction!(wilson_interval, m)?)?;
+    m.add_function(wrap_pyfunction!(position_bias, m)?)?;
     Ok(())
+}
+
+/// Two-sided binomial tests of `k[i]` successes in `n[i]` trials against 1/2 (exact for whole
+/// counts; see prefrank-core `consistency::binomial`).
+#[pyfunction]
+fn binomial_test<'py>(
+    py: Python<'py>,
+    k: PyReadonlyArray1<'py, f64>,
+    n: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (k, n) = (k.as_slice()?, n.as_slice()?);
+    let p = py
+        .detach(|| core::binomial::binomial_tests(k, n))
+        .map_err(|e| to_py(py, e))?;
+    Ok(p.into_pyarray(py))
+}
+
+/// Wilson score intervals `(lo, hi)` of `k[i]` in `n[i]` at `level`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn wilson_interval<'py>(
+    py: Python<'py>,
+    k: PyReadonlyArray1<'py, f64>,
+    n: PyReadonlyArray1<'py, f64>,
+    level: f64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let (k, n) = (k.as_slice()?, n.as_slice()?);
+    let (lo, hi) = py
+        .detach(|| -> prefrank_core::Result<(Vec<f64>, Vec<f64>)> {
+            let z = core::binomial::level_z(level)?;
+            if k.len() != n.len() {
+                return Err(prefrank_core::Error::LengthMismatch {
+                    left: "k".into(),
+                    left_len: k.len(),
+                    right: "n".into(),
+                    right_len: n.len(),
+                });
+            }
+            Ok(k.iter()
+                .zip(n)
+                .map(|(&k, &n)| core::binomial::wilson(k, n, z))
+                .unzip())
+        })
+        .map_err(|e| to_py(py, e))?;
+    Ok((lo.into_pyarray(py), hi.into_pyarray(py)))
+}
+
+/// Position bias of a cells dict: pooled sums, Wilson interval, p-value and swap patterns, and with
+/// `n_judges` the same per judge code.
+#[pyfunction]
+#[pyo3(signature = (cells, level, n_judges=None))]
+fn position_bias<'py>(
+    py: Python<'py>,
+    cells: &Bound<'py, PyDict>,
+    level: f64,
+    n_judges: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let c = dict_to_cells(cells, "cells")?;
+    let s = py
+        .detach(|| core::position::position_bias(&c, n_judges, level))
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("first_wins", s.first_wins)?;
+    d.set_item("n_decisive", s.decisive)?;
+    d.set_item("n_ties", s.ties)?;
+    d.set_item("lo", s.lo)?;
+    d.set_item("hi", s.hi)?;
+    d.set_item("p_value", s.p_value)?;
+    let pats = PyDict::new(py);
+    for (name, v) in core::position::PATTERNS.iter().zip(s.patterns) {
+        pats.set_item(*name, v)?;
+    }
+    d.set_item("patterns", pats)?;
+    if let Some(p) = s.by_judge {
+        let j = PyDict::new(py);
+        j.set_item("first_wins", p.first_wins.into_pyarray(py))?;
+        j.set_item("n_decisive", p.decisive.into_pyarray(py))?;
+        j.set_item("n_ties", p.ties.into_pyarray(py))?;
+        j.set_item("lo", p.lo.into_pyarray(py))?;
+        j.set_item("hi", p.hi.into_pyarray(py))?;
+        j.set_item("p_value", p.p_value.into_pyarray(py))?;
+        for (name, v) in core::position::PATTERNS.iter().zip(p.patterns) {
+            j.set_item(*name, v.into_pyarray(py))?;
+        }
+        j.set_item("swapped_pairs", p.swapped_pairs.into_pyarray(py))?;
+        d.set_item("by_judge", j)?;
+    }
+    Ok(d)
 }
