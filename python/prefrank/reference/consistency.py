@@ -489,3 +489,71 @@ def position_from_cells(cells: dict[str, Any], n_judges: int | None, level: floa
     if n_judges is not None:
         out["by_judge"] = [block(j) for j in judges]
     return out
+
+
+def score_consistency_table(
+    a: Sequence[int],
+    b: Sequence[int],
+    p: Sequence[float],
+    tie: Sequence[bool],
+    score_a: Sequence[float],
+    score_b: Sequence[float],
+    weight: Sequence[float] | None = None,
+    group: Sequence[int] | None = None,
+    judge: Sequence[int] | None = None,
+    aggregate: str | None = None,
+    margin: float = 0.0,
+    tolerance: float = 0.0,
+) -> tuple[list[list[float]], dict[int, list[float]]]:
+    """The 3 x 3 score-relation x verdict table (mirrors ``consistency/scores.rs``) and per judge
+    ``[n, conflicts, reversals]``. Without ``aggregate`` each row counts with its weight; with one,
+    each (group, judge, pair) cell counts once, seen from the lower item code, with the census's
+    rule (:func:`aggregate_pair`) and the weighted mean scores; a cell without weight is left out."""
+    idx = {"a": 0, "tie": 1, "b": 2, ">": 0, "=": 1, "<": 2}
+
+    def srel(d: float) -> int:
+        return 0 if d > tolerance else 2 if d < -tolerance else 1
+
+    table = [[0.0] * 3 for _ in range(3)]
+    per: dict[int, list[float]] = {}
+
+    def add(j: int | None, s: int, v: int, w: float) -> None:
+        table[s][v] += w
+        if j is not None:
+            acc = per.setdefault(j, [0.0, 0.0, 0.0])
+            acc[0] += w
+            acc[1] += w if s != v else 0.0
+            acc[2] += w if abs(s - v) == 2 else 0.0
+
+    ws = [1.0] * len(a) if weight is None else [float(x) for x in weight]
+    if aggregate is None:
+        for r in range(len(a)):
+            v = idx[verdict(float(p[r]), bool(tie[r]))]
+            add(None if judge is None else int(judge[r]), srel(score_a[r] - score_b[r]), v, ws[r])
+        return table, per
+    cells: dict[tuple[int, int, int, int], list[int]] = {}
+    for r in range(len(a)):
+        key = (
+            0 if group is None else int(group[r]),
+            0 if judge is None else int(judge[r]),
+            min(a[r], b[r]),
+            max(a[r], b[r]),
+        )
+        cells.setdefault(key, []).append(r)
+    for (_, j, lo, _), rows in sorted(cells.items()):
+        flip = [a[r] != lo for r in rows]
+        rel = aggregate_pair(
+            [(1.0 - p[r] if f else p[r], bool(tie[r]), ws[r]) for r, f in zip(rows, flip, strict=True)],
+            aggregate,
+            margin,
+        )
+        if rel is None:
+            continue
+        cnt = s_lo = s_hi = 0.0
+        for r, f in zip(rows, flip, strict=True):
+            cnt += ws[r]
+            s_lo += (score_b[r] if f else score_a[r]) * ws[r]
+            s_hi += (score_a[r] if f else score_b[r]) * ws[r]
+        den = cnt if cnt > 0 else 1.0
+        add(None if judge is None else j, srel(s_lo / den - s_hi / den), idx[rel], 1.0)
+    return table, per

@@ -341,6 +341,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(binomial_test, m)?)?;
     m.add_function(wrap_pyfunction!(wilson_interval, m)?)?;
     m.add_function(wrap_pyfunction!(position_bias, m)?)?;
+    m.add_function(wrap_pyfunction!(score_table, m)?)?;
     Ok(())
 }
 
@@ -429,5 +430,56 @@ fn position_bias<'py>(
         j.set_item("swapped_pairs", p.swapped_pairs.into_pyarray(py))?;
         d.set_item("by_judge", j)?;
     }
+    Ok(d)
+}
+
+/// Score-vs-verdict table: `table` (3 x 3, flattened) and per judge `n`, `conflicts`, `reversals`.
+/// `aggregate=None` counts rows; a rule counts (group, judge, pair) cells (the census's rules).
+#[pyfunction]
+#[pyo3(signature = (a, b, p, tie, score_a, score_b, weight=None, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn score_table<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    p: PyReadonlyArray1<'py, f64>,
+    tie: PyReadonlyArray1<'py, u8>,
+    score_a: PyReadonlyArray1<'py, f64>,
+    score_b: PyReadonlyArray1<'py, f64>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    group: Option<PyReadonlyArray1<'py, u32>>,
+    judge: Option<PyReadonlyArray1<'py, u32>>,
+    n_judges: Option<usize>,
+    aggregate: Option<&str>,
+    margin: f64,
+    tolerance: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let agg = aggregate
+        .map(|name| Aggregate::parse(name, margin))
+        .transpose()
+        .map_err(|e| to_py(py, e))?;
+    let inp = core::scores::ScoreInput {
+        comps: ComparisonsRef {
+            n_items: 0,
+            a: a.as_slice()?,
+            b: b.as_slice()?,
+            p: p.as_slice()?,
+            tie: tie.as_slice()?,
+            weight: opt_slice(&weight)?,
+        },
+        group: opt_slice(&group)?,
+        judge: opt_slice(&judge)?,
+        score_a: score_a.as_slice()?,
+        score_b: score_b.as_slice()?,
+    };
+    let t = py
+        .detach(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    let flat: Vec<f64> = t.table.iter().flatten().copied().collect();
+    d.set_item("table", flat.into_pyarray(py))?;
+    d.set_item("n", t.n.into_pyarray(py))?;
+    d.set_item("conflicts", t.conflicts.into_pyarray(py))?;
+    d.set_item("reversals", t.reversals.into_pyarray(py))?;
     Ok(d)
 }

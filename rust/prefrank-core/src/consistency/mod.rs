@@ -4,6 +4,7 @@ pub mod binomial;
 pub mod bootstrap;
 pub mod cells;
 pub mod position;
+pub mod scores;
 pub mod tournament;
 pub mod triads;
 
