@@ -215,6 +215,19 @@ def score_table(
     margin: float = 0.0,
     tolerance: float = 0.0,
 ) -> dict[str, npt.NDArray[np.float64]]: ...
+def pair_cells_combine(
+    key: npt.NDArray[np.uint32],
+    lo: npt.NDArray[np.uint32],
+    hi: npt.NDArray[np.uint32],
+    first: npt.NDArray[np.int64],
+    mass: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+]: ...
 
 # --- end consistency ---
 

@@ -342,6 +342,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(wilson_interval, m)?)?;
     m.add_function(wrap_pyfunction!(position_bias, m)?)?;
     m.add_function(wrap_pyfunction!(score_table, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_cells_combine, m)?)?;
     Ok(())
 }
 
@@ -482,4 +483,52 @@ fn score_table<'py>(
     d.set_item("conflicts", t.conflicts.into_pyarray(py))?;
     d.set_item("reversals", t.reversals.into_pyarray(py))?;
     Ok(d)
+}
+
+/// Combine (key, lo, hi) pair cells: equal keys summed in input order, smallest `first` kept,
+/// sorted by key. `mass` is `(n, 3)`. Returns `(key, lo, hi, first, mass)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn pair_cells_combine<'py>(
+    py: Python<'py>,
+    key: PyReadonlyArray1<'py, u32>,
+    lo: PyReadonlyArray1<'py, u32>,
+    hi: PyReadonlyArray1<'py, u32>,
+    first: PyReadonlyArray1<'py, i64>,
+    mass: numpy::PyReadonlyArray2<'py, f64>,
+) -> PyResult<(
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, numpy::PyArray2<f64>>,
+)> {
+    let m = mass.as_array();
+    if m.ncols() != 3 {
+        return Err(crate::PrefrankError::new_err(format!(
+            "mass must have 3 columns (lo won, hi won, tie), got {}",
+            m.ncols()
+        )));
+    }
+    let rows: Vec<[f64; 3]> = m.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
+    let (key, lo, hi, first) = (
+        key.as_slice()?,
+        lo.as_slice()?,
+        hi.as_slice()?,
+        first.as_slice()?,
+    );
+    let c = py
+        .detach(|| prefrank_core::data::pair_cells::combine(key, lo, hi, first, &rows))
+        .map_err(|e| to_py(py, e))?;
+    let n = c.mass.len();
+    let flat: Vec<f64> = c.mass.into_iter().flatten().collect();
+    let mass = numpy::ndarray::Array2::from_shape_vec((n, 3), flat)
+        .map_err(|e| crate::PrefrankError::new_err(e.to_string()))?;
+    Ok((
+        c.key.into_pyarray(py),
+        c.lo.into_pyarray(py),
+        c.hi.into_pyarray(py),
+        c.first.into_pyarray(py),
+        mass.into_pyarray(py),
+    ))
 }
