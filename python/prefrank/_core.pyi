@@ -198,6 +198,39 @@ def cells_recode(
     judge_map: npt.NDArray[np.uint32] | None = None,
     item_map: npt.NDArray[np.uint32] | None = None,
 ) -> dict[str, npt.NDArray[Any]]: ...
+def binomial_test(k: npt.NDArray[np.float64], n: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...
+def wilson_interval(
+    k: npt.NDArray[np.float64], n: npt.NDArray[np.float64], level: float
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
+def position_bias(cells: dict[str, npt.NDArray[Any]], level: float, n_judges: int | None = None) -> dict[str, Any]: ...
+def score_table(
+    a: npt.NDArray[np.uint32],
+    b: npt.NDArray[np.uint32],
+    p: npt.NDArray[np.float64],
+    tie: npt.NDArray[np.uint8],
+    score_a: npt.NDArray[np.float64],
+    score_b: npt.NDArray[np.float64],
+    weight: npt.NDArray[np.float64] | None = None,
+    group: npt.NDArray[np.uint32] | None = None,
+    judge: npt.NDArray[np.uint32] | None = None,
+    n_judges: int | None = None,
+    aggregate: str | None = None,
+    margin: float = 0.0,
+    tolerance: float = 0.0,
+) -> dict[str, npt.NDArray[np.float64]]: ...
+def pair_cells_combine(
+    key: npt.NDArray[np.uint32],
+    lo: npt.NDArray[np.uint32],
+    hi: npt.NDArray[np.uint32],
+    first: npt.NDArray[np.int64],
+    mass: npt.NDArray[np.float64],
+) -> tuple[
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.int64],
+    npt.NDArray[np.float64],
+]: ...
 
 # --- end consistency ---
 

@@ -157,33 +157,21 @@ class _PairCells:
 
 
 def _combine_cells(keys: dict[str, Any], first: Any, mass: Any, n_items: int) -> tuple[dict[str, Any], Any, Any]:
-    """Cells with equal keys summed (in input order) and their first rows kept, sorted by key."""
+    """Cells with equal keys summed (in input order) and their first rows kept, sorted by key (in the
+    core: ``data/pair_cells.rs``; the numpy twin is :func:`prefrank.reference.data.combine_pair_cells`,
+    which needs ``n_items`` for its packed key)."""
     import numpy as np
 
     if len(first) == 0:
         return keys, first, mass
-    if n_items <= 1 << 16:
-        # One 64-bit key: a stable sort of two sorted runs (a merge) is then linear.
-        packed = (keys["key"].astype(np.uint64) << np.uint64(32)) | (
-            keys["lo"].astype(np.uint64) * np.uint64(n_items) + keys["hi"]
-        )
-        order = np.argsort(packed, kind="stable")
-        sp = packed[order]
-        del packed
-        new = np.ones(len(order), bool)
-        new[1:] = sp[1:] != sp[:-1]
-        del sp
-    else:
-        order = np.lexsort((keys["hi"], keys["lo"], keys["key"]))
-        new = np.ones(len(order), bool)
-        new[1:] = np.any([np.diff(keys[k][order]) != 0 for k in ("key", "lo", "hi")], axis=0)
-    sk = {k: v[order] for k, v in keys.items()}
-    starts = np.flatnonzero(new)
-    # bincount adds in input order, so a cell's weights are summed in row order, as the kernels do.
-    ids = np.empty(len(order), np.int64)
-    ids[order] = np.cumsum(new) - 1
-    out = np.column_stack([np.bincount(ids, weights=mass[:, c], minlength=len(starts)) for c in range(3)])
-    return {k: v[starts] for k, v in sk.items()}, np.minimum.reduceat(first[order], starts), out
+    k, lo, hi, f, m = _core.pair_cells_combine(
+        np.ascontiguousarray(keys["key"], np.uint32),
+        np.ascontiguousarray(keys["lo"], np.uint32),
+        np.ascontiguousarray(keys["hi"], np.uint32),
+        np.ascontiguousarray(first, np.int64),
+        np.ascontiguousarray(mass, np.float64),
+    )
+    return {"key": k, "lo": lo, "hi": hi}, f, m
 
 
 def pair_cells(

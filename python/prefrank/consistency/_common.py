@@ -17,17 +17,13 @@ from prefrank.stream import wants_stream
 
 
 def _wilson(k: np.ndarray, n: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-    from statistics import NormalDist
-
-    z = NormalDist().inv_cdf((1 + level) / 2)
-    k = np.asarray(k, float)
-    n = np.asarray(n, float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ph = k / n
-        den = 1 + z * z / n
-        centre = (ph + z * z / (2 * n)) / den
-        half = z * np.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
-        return np.where(n > 0, centre - half, np.nan), np.where(n > 0, centre + half, np.nan)
+    """Wilson score intervals at ``level`` (NaN where ``n <= 0``), computed in the core."""
+    k = np.ascontiguousarray(k, np.float64)
+    n = np.ascontiguousarray(n, np.float64)
+    shape = np.broadcast_shapes(k.shape, n.shape)
+    k, n = np.broadcast_to(k, shape).ravel(), np.broadcast_to(n, shape).ravel()
+    lo, hi = _core.wilson_interval(np.ascontiguousarray(k), np.ascontiguousarray(n), float(level))
+    return lo.reshape(shape), hi.reshape(shape)
 
 
 _AGGREGATES = ("majority", "probability", "unanimous")

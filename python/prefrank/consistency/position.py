@@ -10,7 +10,7 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._options import check_level
-from prefrank.consistency._common import _rate, _stats, _wilson
+from prefrank.consistency._common import _rate, _stats
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
 from prefrank.exceptions import PrefrankError
@@ -19,21 +19,13 @@ __all__ = ["position_bias"]
 
 
 def binomial_test(k: float, n: float) -> float:
-    """Two-sided test of a share against 0.5: exact (sum of outcomes no more likely than ``k``) for
-    whole counts up to 10,000, else the normal approximation with continuity correction."""
-    if n <= 0:
-        return math.nan
-    from statistics import NormalDist
+    """Two-sided test of a share against 0.5, as ``scipy.stats.binomtest(k, n).pvalue``.
 
-    if n <= 10_000 and float(k).is_integer() and float(n).is_integer():
-        ni, ki = int(n), int(k)
-        js = np.arange(ni + 1)
-        logc = np.array([math.lgamma(ni + 1) - math.lgamma(j + 1) - math.lgamma(ni - j + 1) for j in js])
-        logp = logc - ni * math.log(2)
-        ref = logp[ki]
-        return float(min(1.0, np.exp(logp[logp <= ref + 1e-9]).sum()))
-    zval = (abs(k - n / 2) - 0.5) / math.sqrt(n / 4)
-    return float(min(1.0, 2 * (1 - NormalDist().cdf(max(zval, 0.0)))))
+    Exact for whole counts ``0 <= k <= n <= 10**12`` (the outcomes no more likely than ``k``, with
+    scipy's relative tolerance of 1e-7; computed in the core in O(min(k, sqrt(n))) steps); fractional
+    counts (fractional weights, soft outcomes) and larger ``n`` use the normal approximation with
+    continuity correction. NaN when ``n <= 0``. ``_core.binomial_test`` takes arrays of ``(k, n)``."""
+    return float(_core.binomial_test(np.array([k], np.float64), np.array([n], np.float64))[0])
 
 
 SWAP_PATTERNS = ("consistent", "tie_both", "first_both", "second_both", "first_tie", "second_tie")
@@ -42,39 +34,6 @@ SWAP_PATTERNS = ("consistent", "tie_both", "first_both", "second_both", "first_t
 def _verdict(p: np.ndarray, tie: np.ndarray) -> np.ndarray:
     """0 = a won, 1 = b won, 2 = tie."""
     return np.where((tie != 0) | (p == 0.5), 2, np.where(p > 0.5, 0, 1)).astype(np.int8)
-
-
-def _swap_patterns(cells: Mapping[str, np.ndarray]) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
-    """Pattern counts over pairs judged in both orders, plus per-pair (judge code, pattern index).
-
-    ``cells`` are verdict cells (see :class:`~prefrank.ComparisonStats`), sorted by (group, judge,
-    lo, hi, order), so a pair judged in both orders is two adjacent cells."""
-    mass = np.column_stack([cells["lo_won"], cells["hi_won"], cells["tie"]])
-    top = mass.max(axis=1) if len(mass) else np.zeros(0)
-    shared = (mass == top[:, None]).sum(axis=1) > 1
-    vc = np.where(shared, 2, mass.argmax(axis=1) if len(mass) else 0)  # majority verdict per cell (lo side)
-    cg, cj, clo, chi, cord = (cells[k] for k in ("group", "judge", "lo", "hi", "order"))
-    same_pair = (cg[1:] == cg[:-1]) & (cj[1:] == cj[:-1]) & (clo[1:] == clo[:-1]) & (chi[1:] == chi[:-1])
-    both = np.flatnonzero(same_pair & (cord[:-1] == 0) & (cord[1:] == 1))
-    v1, v2 = vc[both], vc[both + 1]  # lo first, hi first
-    # Position terms: F first-shown won, S second-shown won, T tie.
-    pos1 = np.where(v1 == 2, 2, np.where(v1 == 0, 0, 1))  # lo first: lo won -> first
-    pos2 = np.where(v2 == 2, 2, np.where(v2 == 1, 0, 1))  # hi first: hi won -> first
-    pat = np.full(len(both), -1, np.int64)
-    fs = {(0, 1), (1, 0)}
-    for (x, y), idx in {
-        **dict.fromkeys(fs, 0),
-        (2, 2): 1,
-        (0, 0): 2,
-        (1, 1): 3,
-        (0, 2): 4,
-        (2, 0): 4,
-        (1, 2): 5,
-        (2, 1): 5,
-    }.items():
-        pat[(pos1 == x) & (pos2 == y)] = idx
-    counts = {name: int((pat == k).sum()) for k, name in enumerate(SWAP_PATTERNS)}
-    return counts, cj[both].astype(np.int64), pat
 
 
 def position_bias(
@@ -131,38 +90,28 @@ def position_bias(
         )
     if not has_position:
         raise PrefrankError("position_bias needs position= (the column telling which item was shown first)")
-    # Per cell: decisive weight, weight won by the first-shown item (its probability mass less the
-    # ties' half) and tie weight.
-    first_hi = cells["order"] == 1
-    n_cell = cells["lo_won"] + cells["hi_won"]
-    k_cell = np.where(first_hi, cells["q_hi"], cells["q_lo"]) - 0.5 * cells["tie"]
-    t_cell = cells["tie"]
-    k_all, n_all, ties_all = float(k_cell.sum()), float(n_cell.sum()), float(t_cell.sum())
-    lo, hi = _wilson(np.array([k_all]), np.array([n_all]), level)
-    counts, pair_judge, pat = _swap_patterns(cells)
+    # Counting, intervals and tests over the cells run in the core (consistency/position.rs).
+    out = _core.position_bias(cells, float(level), n_judges=None if judges is None else len(judges))
+    k_all, n_all, ties_all = out["first_wins"], out["n_decisive"], out["n_ties"]
+    counts: dict[str, int] = out["patterns"]
     n_sw = sum(counts.values())
     sc = (counts["consistent"] + counts["tie_both"]) / n_sw if n_sw else math.nan
     per: dict[str, np.ndarray] | None = None
     jl = None
     if judges is not None:
-        nj = len(judges)
-        jc = cells["judge"].astype(np.int64)
-        k = np.bincount(jc, weights=k_cell, minlength=nj)
-        n = np.bincount(jc, weights=n_cell, minlength=nj)
-        t = np.bincount(jc, weights=t_cell, minlength=nj)
-        jlo, jhi = _wilson(k, n, level)
-        pv = np.array([binomial_test(float(k[i]), float(n[i])) for i in range(nj)])
+        pj = out["by_judge"]
+        k, n, t = pj["first_wins"], pj["n_decisive"], pj["n_ties"]
         per = {
             "n_decisive": n,
             "n_ties": t,
             "first_win_share": _rate(k, n),
-            "lo": jlo,
-            "hi": jhi,
-            "p_value": pv,
+            "lo": pj["lo"],
+            "hi": pj["hi"],
+            "p_value": pj["p_value"],
         }
-        n_pairs = np.bincount(pair_judge, minlength=nj)
-        for kk, name in enumerate(SWAP_PATTERNS):
-            per[name] = np.bincount(pair_judge[pat == kk], minlength=nj)
+        for name in SWAP_PATTERNS:
+            per[name] = pj[name]
+        n_pairs = pj["swapped_pairs"]
         per["swapped_pairs"] = n_pairs
         per["swap_consistency"] = _rate(per["consistent"] + per["tie_both"], n_pairs)
         present = (n + t + n_pairs) > 0
@@ -170,8 +119,8 @@ def position_bias(
         jl = judges[present]
     return PositionBias(
         first_win_share=float(_rate(k_all, n_all)),
-        ci=(float(lo[0]), float(hi[0])),
-        p_value=binomial_test(k_all, n_all),
+        ci=(out["lo"], out["hi"]),
+        p_value=out["p_value"],
         n_decisive=n_all,
         n_ties=ties_all,
         n_swapped_pairs=n_sw,

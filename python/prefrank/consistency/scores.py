@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from prefrank import _core
 from prefrank.consistency._common import _check_aggregate, _rate, _table
 from prefrank.consistency.position import _verdict
 from prefrank.consistency.results import ScoreConsistency
@@ -204,59 +205,24 @@ def score_consistency(
             raise PrefrankError(f"row {r}: {name} value {s[r]!r} is not a finite number")
     if tbl.dropped_self:
         raise PrefrankError("score_consistency does not take drop_self=True; remove self-comparisons first")
-    p, tie, w = tbl.p, tbl.tie, tbl.weight if tbl.weight is not None else np.ones(len(tbl))
-    a_c, b_c = tbl.a.astype(np.int64), tbl.b.astype(np.int64)
-    jc = tbl.judge.astype(np.int64) if tbl.judge is not None else None
-    if aggregate is not None:
-        lo, hi = np.minimum(a_c, b_c), np.maximum(a_c, b_c)
-        flip = a_c != lo
-        s_lo, s_hi = np.where(flip, sb, sa), np.where(flip, sa, sb)
-        p_lo = np.where(flip, 1 - p, p)
-        g = tbl.group.astype(np.int64) if tbl.group is not None else np.zeros(len(tbl), np.int64)
-        j = jc if jc is not None else np.zeros(len(tbl), np.int64)
-        keys = np.lexsort((hi, lo, j, g))
-        cols = [x[keys] for x in (g, j, lo, hi)]
-        new = np.ones(len(keys), bool)
-        new[1:] = np.any([c[1:] != c[:-1] for c in cols], axis=0)
-        cell = np.cumsum(new) - 1
-        n_cells = int(cell[-1]) + 1
-        wk = w[keys]
-        cnt = np.bincount(cell, weights=wk, minlength=n_cells)
-        with np.errstate(invalid="ignore"):
-            msa = np.bincount(cell, weights=(s_lo * w)[keys], minlength=n_cells) / np.where(cnt > 0, cnt, 1)
-            msb = np.bincount(cell, weights=(s_hi * w)[keys], minlength=n_cells) / np.where(cnt > 0, cnt, 1)
-        v = _verdict(p_lo, tie)[keys]
-        if aggregate == "probability":
-            q = np.where(tie[keys] != 0, 0.5, p_lo[keys])
-            pm = np.bincount(cell, weights=q * wk, minlength=n_cells) / np.where(cnt > 0, cnt, 1)
-            verdict = np.where(pm > 0.5 + margin, 0, np.where(pm < 0.5 - margin, 2, 1))
-        else:
-            mass = np.zeros((n_cells, 3))
-            np.add.at(mass, (cell, v), wk)
-            if aggregate == "majority":
-                top = mass.max(axis=1)
-                shared = (mass == top[:, None]).sum(axis=1) > 1
-                m = mass.argmax(axis=1)
-                verdict = np.where(shared, 1, np.where(m == 0, 0, np.where(m == 1, 2, 1)))
-            else:
-                verdict = np.where(
-                    (mass[:, 1] == 0) & (mass[:, 2] == 0),
-                    0,
-                    np.where((mass[:, 0] == 0) & (mass[:, 2] == 0), 2, 1),
-                )
-        d = msa - msb
-        srel = np.where(d > tolerance, 0, np.where(d < -tolerance, 2, 1))
-        weights = np.ones(n_cells)
-        jcell = cols[1][new] if jc is not None else None
-    else:
-        srel, verdict, weights, jcell = relation(tbl, np.column_stack([sa, sb]))
-    table = np.zeros((3, 3))
-    np.add.at(table, (srel, verdict), weights)
-    per_judge = None
-    if jcell is not None and tbl.judges is not None:
-        nj = len(tbl.judges)
-        n_j = np.bincount(jcell, weights=weights, minlength=nj)
-        c_j = np.bincount(jcell, weights=weights * (srel != verdict), minlength=nj)
-        r_j = np.bincount(jcell, weights=weights * (np.abs(srel - verdict) == 2), minlength=nj)
-        per_judge = (tbl.judges, n_j, c_j, r_j)
+    # The 3 x 3 table (per row, or per pair cell with the census's aggregation rules) in the core
+    # (consistency/scores.rs).
+    nj = len(tbl.judges) if tbl.judge is not None and tbl.judges is not None else None
+    res = _core.score_table(
+        tbl.a,
+        tbl.b,
+        tbl.p,
+        tbl.tie,
+        np.ascontiguousarray(sa),
+        np.ascontiguousarray(sb),
+        weight=tbl.weight,
+        group=tbl.group,
+        judge=tbl.judge,
+        n_judges=nj,
+        aggregate=aggregate,
+        margin=float(margin),
+        tolerance=float(tolerance),
+    )
+    table = res["table"].reshape(3, 3)
+    per_judge = None if nj is None else (tbl.judges, res["n"], res["conflicts"], res["reversals"])
     return finish(table, per_judge)

@@ -380,3 +380,180 @@ def verdict_cells(
     for k, name in enumerate(("lo_won", "hi_won", "tie", "q_lo", "q_hi")):
         out[name] = np.array([cells[key][k] for key in keys], dtype=np.float64)
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Binomial test, Wilson interval and position bias from cells (mirror consistency/binomial.rs and
+# consistency/position.rs)
+
+SWAP_PATTERN_NAMES = ("consistent", "tie_both", "first_both", "second_both", "first_tie", "second_tie")
+
+
+def binomial_test(k: float, n: float) -> float:
+    """scipy's two-sided ``binomtest(k, n, 0.5)`` with exact integers for whole counts (no more
+    likely than ``k``: relative tolerance 1e-7, lower side ``P(X <= min(k, n - k))`` plus the
+    mirrored side); the normal approximation with continuity correction for fractional counts."""
+    import math
+    from fractions import Fraction
+
+    if n <= 0:
+        return math.nan
+    if float(k).is_integer() and float(n).is_integer():
+        ni, ki = int(n), int(k)
+        if 2 * ki == ni:
+            return 1.0
+        kk = min(ki, ni - ki)
+        combs = [1]  # C(n, j) for j = 0 .. n // 2
+        for j in range(ni // 2):
+            combs.append(combs[-1] * (ni - j) // (j + 1))
+        d = combs[kk]
+        lower = sum(combs[: kk + 1])
+        # Mirrored side: every j <= n // 2 with C(n, j) <= C(n, kk) (1 + 1e-7), exactly.
+        mirrored = sum(c for c in combs if c * 10**7 <= d * (10**7 + 1))
+        return float(min(Fraction(1), Fraction(lower + mirrored, 2**ni)))
+    z = (abs(k - n / 2) - 0.5) / math.sqrt(n / 4)
+    return min(1.0, math.erfc(max(z, 0.0) / math.sqrt(2)))
+
+
+def wilson(k: float, n: float, level: float) -> tuple[float, float]:
+    """The Wilson score interval (NaNs when ``n <= 0``)."""
+    import math
+    from statistics import NormalDist
+
+    if not n > 0:
+        return math.nan, math.nan
+    z = NormalDist().inv_cdf((1 + level) / 2)
+    ph = k / n
+    den = 1 + z * z / n
+    centre = (ph + z * z / (2 * n)) / den
+    half = z * math.sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den
+    return centre - half, centre + half
+
+
+def position_from_cells(cells: dict[str, Any], n_judges: int | None, level: float) -> dict[str, Any]:
+    """Position-bias sums, intervals, tests and swap patterns from verdict cells (see
+    :func:`verdict_cells`), pooled and, with ``n_judges``, per judge code: dicts of plain lists."""
+    n = len(cells["lo"])
+    row = [{k: cells[k][i].item() for k in cells} for i in range(n)]
+    judges = range(n_judges or 0)
+    sums = {key: {"k": 0.0, "n": 0.0, "t": 0.0} for key in ["all", *judges]}
+    pats = {key: dict.fromkeys(SWAP_PATTERN_NAMES, 0) for key in ["all", *judges]}
+
+    def verdict_pos(c: dict[str, Any]) -> str:
+        """The cell's majority verdict in position terms: F first shown won, S second, T tie."""
+        mass = {"lo": c["lo_won"], "hi": c["hi_won"], "tie": c["tie"]}
+        top = max(mass.values())
+        best = [k for k, v in mass.items() if v == top]
+        if len(best) > 1 or best[0] == "tie":
+            return "T"
+        first = "hi" if c["order"] == 1 else "lo"
+        return "F" if best[0] == first else "S"
+
+    names = {
+        frozenset("FS"): "consistent",
+        frozenset("T"): "tie_both",
+        frozenset("F"): "first_both",
+        frozenset("S"): "second_both",
+        frozenset("FT"): "first_tie",
+        frozenset("ST"): "second_tie",
+    }
+    by_pair: dict[tuple[int, int, int, int], dict[int, dict[str, Any]]] = {}
+    for c in row:
+        k = (c["q_hi"] if c["order"] == 1 else c["q_lo"]) - 0.5 * c["tie"]
+        for key in ("all", c["judge"]) if n_judges is not None else ("all",):
+            sums[key]["k"] += k
+            sums[key]["n"] += c["lo_won"] + c["hi_won"]
+            sums[key]["t"] += c["tie"]
+        by_pair.setdefault((c["group"], c["judge"], c["lo"], c["hi"]), {})[c["order"]] = c
+    for (_, j, _, _), orders in by_pair.items():
+        if 0 in orders and 1 in orders:
+            name = names[frozenset(verdict_pos(orders[0]) + verdict_pos(orders[1]))]
+            for key in ("all", j) if n_judges is not None else ("all",):
+                pats[key][name] += 1
+
+    def block(key: Any) -> dict[str, Any]:
+        s = sums[key]
+        lo, hi = wilson(s["k"], s["n"], level)
+        kk = min(max(s["k"], 0.0), s["n"]) if s["n"] > 0 else s["k"]
+        return {
+            "first_wins": s["k"],
+            "n_decisive": s["n"],
+            "n_ties": s["t"],
+            "lo": lo,
+            "hi": hi,
+            "p_value": binomial_test(kk, s["n"]),
+            "patterns": pats[key],
+        }
+
+    out = block("all")
+    if n_judges is not None:
+        out["by_judge"] = [block(j) for j in judges]
+    return out
+
+
+def score_consistency_table(
+    a: Sequence[int],
+    b: Sequence[int],
+    p: Sequence[float],
+    tie: Sequence[bool],
+    score_a: Sequence[float],
+    score_b: Sequence[float],
+    weight: Sequence[float] | None = None,
+    group: Sequence[int] | None = None,
+    judge: Sequence[int] | None = None,
+    aggregate: str | None = None,
+    margin: float = 0.0,
+    tolerance: float = 0.0,
+) -> tuple[list[list[float]], dict[int, list[float]]]:
+    """The 3 x 3 score-relation x verdict table (mirrors ``consistency/scores.rs``) and per judge
+    ``[n, conflicts, reversals]``. Without ``aggregate`` each row counts with its weight; with one,
+    each (group, judge, pair) cell counts once, seen from the lower item code, with the census's
+    rule (:func:`aggregate_pair`) and the weighted mean scores; a cell without weight is left out."""
+    idx = {"a": 0, "tie": 1, "b": 2, ">": 0, "=": 1, "<": 2}
+
+    def srel(d: float) -> int:
+        return 0 if d > tolerance else 2 if d < -tolerance else 1
+
+    table = [[0.0] * 3 for _ in range(3)]
+    per: dict[int, list[float]] = {}
+
+    def add(j: int | None, s: int, v: int, w: float) -> None:
+        table[s][v] += w
+        if j is not None:
+            acc = per.setdefault(j, [0.0, 0.0, 0.0])
+            acc[0] += w
+            acc[1] += w if s != v else 0.0
+            acc[2] += w if abs(s - v) == 2 else 0.0
+
+    ws = [1.0] * len(a) if weight is None else [float(x) for x in weight]
+    if aggregate is None:
+        for r in range(len(a)):
+            v = idx[verdict(float(p[r]), bool(tie[r]))]
+            add(None if judge is None else int(judge[r]), srel(score_a[r] - score_b[r]), v, ws[r])
+        return table, per
+    cells: dict[tuple[int, int, int, int], list[int]] = {}
+    for r in range(len(a)):
+        key = (
+            0 if group is None else int(group[r]),
+            0 if judge is None else int(judge[r]),
+            min(a[r], b[r]),
+            max(a[r], b[r]),
+        )
+        cells.setdefault(key, []).append(r)
+    for (_, j, lo, _), rows in sorted(cells.items()):
+        flip = [a[r] != lo for r in rows]
+        rel = aggregate_pair(
+            [(1.0 - p[r] if f else p[r], bool(tie[r]), ws[r]) for r, f in zip(rows, flip, strict=True)],
+            aggregate,
+            margin,
+        )
+        if rel is None:
+            continue
+        cnt = s_lo = s_hi = 0.0
+        for r, f in zip(rows, flip, strict=True):
+            cnt += ws[r]
+            s_lo += (score_b[r] if f else score_a[r]) * ws[r]
+            s_hi += (score_a[r] if f else score_b[r]) * ws[r]
+        den = cnt if cnt > 0 else 1.0
+        add(None if judge is None else j, srel(s_lo / den - s_hi / den), idx[rel], 1.0)
+    return table, per

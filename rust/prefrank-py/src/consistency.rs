@@ -315,5 +315,197 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(cells_accumulate, m)?)?;
     m.add_function(wrap_pyfunction!(cells_merge, m)?)?;
     m.add_function(wrap_pyfunction!(cells_recode, m)?)?;
+    m.add_function(wrap_pyfunction!(binomial_test, m)?)?;
+    m.add_function(wrap_pyfunction!(wilson_interval, m)?)?;
+    m.add_function(wrap_pyfunction!(position_bias, m)?)?;
+    m.add_function(wrap_pyfunction!(score_table, m)?)?;
+    m.add_function(wrap_pyfunction!(pair_cells_combine, m)?)?;
     Ok(())
+}
+
+/// Two-sided binomial tests of `k[i]` successes in `n[i]` trials against 1/2 (exact for whole
+/// counts; see prefrank-core `consistency::binomial`).
+#[pyfunction]
+fn binomial_test<'py>(
+    py: Python<'py>,
+    k: PyReadonlyArray1<'py, f64>,
+    n: PyReadonlyArray1<'py, f64>,
+) -> PyResult<Bound<'py, PyArray1<f64>>> {
+    let (k, n) = (k.as_slice()?, n.as_slice()?);
+    let p = py
+        .detach(|| core::binomial::binomial_tests(k, n))
+        .map_err(|e| to_py(py, e))?;
+    Ok(p.into_pyarray(py))
+}
+
+/// Wilson score intervals `(lo, hi)` of `k[i]` in `n[i]` at `level`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn wilson_interval<'py>(
+    py: Python<'py>,
+    k: PyReadonlyArray1<'py, f64>,
+    n: PyReadonlyArray1<'py, f64>,
+    level: f64,
+) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
+    let (k, n) = (k.as_slice()?, n.as_slice()?);
+    let (lo, hi) = py
+        .detach(|| -> prefrank_core::Result<(Vec<f64>, Vec<f64>)> {
+            let z = core::binomial::level_z(level)?;
+            if k.len() != n.len() {
+                return Err(prefrank_core::Error::LengthMismatch {
+                    left: "k".into(),
+                    left_len: k.len(),
+                    right: "n".into(),
+                    right_len: n.len(),
+                });
+            }
+            Ok(k.iter()
+                .zip(n)
+                .map(|(&k, &n)| core::binomial::wilson(k, n, z))
+                .unzip())
+        })
+        .map_err(|e| to_py(py, e))?;
+    Ok((lo.into_pyarray(py), hi.into_pyarray(py)))
+}
+
+/// Position bias of a cells dict: pooled sums, Wilson interval, p-value and swap patterns, and with
+/// `n_judges` the same per judge code.
+#[pyfunction]
+#[pyo3(signature = (cells, level, n_judges=None))]
+fn position_bias<'py>(
+    py: Python<'py>,
+    cells: &Bound<'py, PyDict>,
+    level: f64,
+    n_judges: Option<usize>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let c = dict_to_cells(cells, "cells")?;
+    let s = py
+        .detach(|| core::position::position_bias(&c, n_judges, level))
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    d.set_item("first_wins", s.first_wins)?;
+    d.set_item("n_decisive", s.decisive)?;
+    d.set_item("n_ties", s.ties)?;
+    d.set_item("lo", s.lo)?;
+    d.set_item("hi", s.hi)?;
+    d.set_item("p_value", s.p_value)?;
+    let pats = PyDict::new(py);
+    for (name, v) in core::position::PATTERNS.iter().zip(s.patterns) {
+        pats.set_item(*name, v)?;
+    }
+    d.set_item("patterns", pats)?;
+    if let Some(p) = s.by_judge {
+        let j = PyDict::new(py);
+        j.set_item("first_wins", p.first_wins.into_pyarray(py))?;
+        j.set_item("n_decisive", p.decisive.into_pyarray(py))?;
+        j.set_item("n_ties", p.ties.into_pyarray(py))?;
+        j.set_item("lo", p.lo.into_pyarray(py))?;
+        j.set_item("hi", p.hi.into_pyarray(py))?;
+        j.set_item("p_value", p.p_value.into_pyarray(py))?;
+        for (name, v) in core::position::PATTERNS.iter().zip(p.patterns) {
+            j.set_item(*name, v.into_pyarray(py))?;
+        }
+        j.set_item("swapped_pairs", p.swapped_pairs.into_pyarray(py))?;
+        d.set_item("by_judge", j)?;
+    }
+    Ok(d)
+}
+
+/// Score-vs-verdict table: `table` (3 x 3, flattened) and per judge `n`, `conflicts`, `reversals`.
+/// `aggregate=None` counts rows; a rule counts (group, judge, pair) cells (the census's rules).
+#[pyfunction]
+#[pyo3(signature = (a, b, p, tie, score_a, score_b, weight=None, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
+#[allow(clippy::too_many_arguments)]
+fn score_table<'py>(
+    py: Python<'py>,
+    a: PyReadonlyArray1<'py, u32>,
+    b: PyReadonlyArray1<'py, u32>,
+    p: PyReadonlyArray1<'py, f64>,
+    tie: PyReadonlyArray1<'py, u8>,
+    score_a: PyReadonlyArray1<'py, f64>,
+    score_b: PyReadonlyArray1<'py, f64>,
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+    group: Option<PyReadonlyArray1<'py, u32>>,
+    judge: Option<PyReadonlyArray1<'py, u32>>,
+    n_judges: Option<usize>,
+    aggregate: Option<&str>,
+    margin: f64,
+    tolerance: f64,
+) -> PyResult<Bound<'py, PyDict>> {
+    let agg = aggregate
+        .map(|name| Aggregate::parse(name, margin))
+        .transpose()
+        .map_err(|e| to_py(py, e))?;
+    let inp = core::scores::ScoreInput {
+        comps: ComparisonsRef {
+            n_items: 0,
+            a: a.as_slice()?,
+            b: b.as_slice()?,
+            p: p.as_slice()?,
+            tie: tie.as_slice()?,
+            weight: opt_slice(&weight)?,
+        },
+        group: opt_slice(&group)?,
+        judge: opt_slice(&judge)?,
+        score_a: score_a.as_slice()?,
+        score_b: score_b.as_slice()?,
+    };
+    let t = py
+        .detach(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
+        .map_err(|e| to_py(py, e))?;
+    let d = PyDict::new(py);
+    let flat: Vec<f64> = t.table.iter().flatten().copied().collect();
+    d.set_item("table", flat.into_pyarray(py))?;
+    d.set_item("n", t.n.into_pyarray(py))?;
+    d.set_item("conflicts", t.conflicts.into_pyarray(py))?;
+    d.set_item("reversals", t.reversals.into_pyarray(py))?;
+    Ok(d)
+}
+
+/// Combine (key, lo, hi) pair cells: equal keys summed in input order, smallest `first` kept,
+/// sorted by key. `mass` is `(n, 3)`. Returns `(key, lo, hi, first, mass)`.
+#[pyfunction]
+#[allow(clippy::type_complexity)]
+fn pair_cells_combine<'py>(
+    py: Python<'py>,
+    key: PyReadonlyArray1<'py, u32>,
+    lo: PyReadonlyArray1<'py, u32>,
+    hi: PyReadonlyArray1<'py, u32>,
+    first: PyReadonlyArray1<'py, i64>,
+    mass: numpy::PyReadonlyArray2<'py, f64>,
+) -> PyResult<(
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<u32>>,
+    Bound<'py, PyArray1<i64>>,
+    Bound<'py, numpy::PyArray2<f64>>,
+)> {
+    let m = mass.as_array();
+    if m.ncols() != 3 {
+        return Err(crate::PrefrankError::new_err(format!(
+            "mass must have 3 columns (lo won, hi won, tie), got {}",
+            m.ncols()
+        )));
+    }
+    let rows: Vec<[f64; 3]> = m.rows().into_iter().map(|r| [r[0], r[1], r[2]]).collect();
+    let (key, lo, hi, first) = (
+        key.as_slice()?,
+        lo.as_slice()?,
+        hi.as_slice()?,
+        first.as_slice()?,
+    );
+    let c = py
+        .detach(|| prefrank_core::data::pair_cells::combine(key, lo, hi, first, &rows))
+        .map_err(|e| to_py(py, e))?;
+    let n = c.mass.len();
+    let flat: Vec<f64> = c.mass.into_iter().flatten().collect();
+    let mass = numpy::ndarray::Array2::from_shape_vec((n, 3), flat)
+        .map_err(|e| crate::PrefrankError::new_err(e.to_string()))?;
+    Ok((
+        c.key.into_pyarray(py),
+        c.lo.into_pyarray(py),
+        c.hi.into_pyarray(py),
+        c.first.into_pyarray(py),
+        mass.into_pyarray(py),
+    ))
 }

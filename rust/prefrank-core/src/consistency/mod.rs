@@ -1,7 +1,10 @@
 //! Judge-consistency kernels: triads and cycles, tournaments, position bias, score-vs-pair checks.
 
+pub mod binomial;
 pub mod bootstrap;
 pub mod cells;
+pub mod position;
+pub mod scores;
 pub mod tournament;
 pub mod triads;
 

@@ -2,6 +2,7 @@
 
 pub mod coding;
 pub mod comparisons;
+pub mod pair_cells;
 pub mod pairs;
 
 pub use coding::{Coded, Coder};
