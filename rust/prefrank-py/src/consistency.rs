@@ -437,14 +437,7 @@ fn score_table<'py>(
         .transpose()
         .map_err(|e| to_py(py, e))?;
     let inp = core::scores::ScoreInput {
-        comps: ComparisonsRef {
-            n_items: 0,
-            a: a.as_slice()?,
-            b: b.as_slice()?,
-            p: p.as_slice()?,
-            tie: tie.as_slice()?,
-            weight: opt_slice(&weight)?,
-        },
+        comps: comparisons(0, &a, &b, &p, &tie, &weight)?,
         group: opt_slice(&group)?,
         judge: opt_slice(&judge)?,
         score_a: score_a.as_slice()?,
