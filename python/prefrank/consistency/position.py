@@ -13,7 +13,7 @@ from prefrank._options import check_level
 from prefrank.consistency._common import _rate, _stats, _wilson
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 __all__ = ["position_bias"]
 
@@ -130,7 +130,9 @@ def position_bias(
             tbl.a, tbl.b, tbl.p, tbl.tie, weight=tbl.weight, group=tbl.group, judge=tbl.judge, first=tbl.first
         )
     if not has_position:
-        raise PrefrankError("position_bias needs position= (the column telling which item was shown first)")
+        raise parameter_error(
+            "position", "position_bias needs position= (the column telling which item was shown first)"
+        )
     # Per cell: decisive weight, weight won by the first-shown item (its probability mass less the
     # ties' half) and tie weight.
     first_hi = cells["order"] == 1

@@ -8,7 +8,7 @@ from typing import Any
 from prefrank import _core
 from prefrank._options import check_choice
 from prefrank.data.rankings import ranking_observations
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError, rephrased
 from prefrank.ranking._common import _check_common, _pl_message, _raise_weight_error
 from prefrank.ranking.results import Ranking
 
@@ -78,7 +78,7 @@ def plackett_luce(
     except NotIdentifiableError as e:
         if "no observation has a choice stage" in str(e):
             raise
-        raise NotIdentifiableError(_pl_message(obs)) from None
+        raise rephrased(e, _pl_message(obs)) from None
     except PrefrankError as e:
         _raise_weight_error(obs, e)
         raise

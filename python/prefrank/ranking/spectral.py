@@ -9,7 +9,7 @@ from prefrank import _core
 from prefrank._options import check_choice
 from prefrank.data.comparisons import games_and_wins
 from prefrank.data.rankings import ranking_observations
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError, parameter_error, rephrased
 from prefrank.ranking._common import _check_common, _not_identifiable_message, _pl_message, _raise_weight_error
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
@@ -56,9 +56,9 @@ def _spectral(
     )
     try:
         fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
-    except NotIdentifiableError:
+    except NotIdentifiableError as e:
         msg = _not_identifiable_message(counts, ties, items).replace("a Gaussian prior", "regularisation")
-        raise NotIdentifiableError(msg) from None
+        raise rephrased(e, msg) from None
     if not fit["converged"]:
         warnings.warn(
             f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
@@ -233,7 +233,7 @@ def _fit(
 ) -> Ranking:
     _check_common(scale, alpha)
     if not (isinstance(max_iter, int) and max_iter >= 1):
-        raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+        raise parameter_error("max_iter", f"max_iter must be an integer >= 1, got {max_iter!r}")
     obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
     try:
         fit = _core.spectral_rankings_fit(
@@ -253,7 +253,7 @@ def _fit(
     except NotIdentifiableError as e:
         if "no observation has a choice stage" in str(e):
             raise
-        raise NotIdentifiableError(_pl_message(obs).replace("a Gaussian prior", "regularisation")) from None
+        raise rephrased(e, _pl_message(obs).replace("a Gaussian prior", "regularisation")) from None
     except PrefrankError as e:
         _raise_weight_error(obs, e)
         raise
