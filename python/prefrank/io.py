@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from prefrank._compat import (
     _is_polars_lazy,
 )
 from prefrank._options import _check_batch_rows
-from prefrank.exceptions import InputError, PrefrankError, input_error, parameter_error
+from prefrank.exceptions import InputError, PrefrankError, input_error, parameter_error, rephrased
 
 __all__ = ["DEFAULT_BATCH_ROWS", "is_multi_source", "read_table", "scan", "source_files"]
 
@@ -568,17 +568,27 @@ def scan(
             yield path, row, pa.Table.from_batches(pending)
 
 
-_ROW = re.compile(r"\brow (\d+)")
+_E = TypeVar("_E", bound=PrefrankError)
 
 
-def located(err: PrefrankError, path: Path, first_row: int) -> PrefrankError:
-    """The same error with its batch-relative row numbers made file-relative and the file named."""
-    msg = _ROW.sub(lambda m: f"row {int(m.group(1)) + first_row}", str(err))
-    out = PrefrankError(f"{path}: {msg}")
-    for k, v in vars(err).items():
-        setattr(out, k, v)
-    if getattr(err, "row", None) is not None:
-        out.row = err.row + first_row  # type: ignore[attr-defined]
+def located(err: _E, path: Path, first_row: int) -> _E:
+    """The same error (its class and fields) with its batch-relative row made file-relative and the
+    file named: ``"{path}: row {row + first_row}: {detail}"``.
+
+    An error built in Python keeps its ``.detail``; one from the core has a ``.row`` and a message
+    that starts ``"row {row}: "``, which is the prefix taken off. An error with no row is
+    ``"{path}: {message}"``.
+    """
+    row = getattr(err, "row", None)
+    detail = getattr(err, "detail", None)
+    if row is not None and detail is None:
+        prefix, msg = f"row {row}: ", str(err)
+        detail = msg[len(prefix) :] if msg.startswith(prefix) else None
+    if row is not None and detail is not None:
+        return rephrased(err, detail, row=row + first_row, file=path)
+    out = rephrased(err, str(err) if detail is None else detail, row=None, file=path)
+    if row is not None:  # a row the message does not start with: the field is made file-relative
+        out.row = row + first_row  # type: ignore[attr-defined]
     return out
 
 
