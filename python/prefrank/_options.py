@@ -21,7 +21,7 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 P = ParamSpec("P")
@@ -64,7 +64,7 @@ def rename_keywords(func: str, kwargs: dict[str, Any], aliases: Mapping[str, str
         else:
             new, message = spec, f"{func}: {old}= is deprecated; use {spec}="
         if new in kwargs:
-            raise PrefrankError(f"{func}: pass {new}= or the deprecated {old}=, not both")
+            raise parameter_error(new, f"{func}: pass {new}= or the deprecated {old}=, not both")
         warnings.warn(message, DeprecationWarning, stacklevel=stacklevel + 1)
         kwargs[new] = kwargs.pop(old)
 
@@ -102,7 +102,7 @@ def renamed(**aliases: str | Alias) -> Callable[[F], F]:
 
 def _check_batch_rows(batch_rows: Any) -> int:
     if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        raise PrefrankError(f"batch_rows={batch_rows!r} must be a positive integer")
+        raise parameter_error("batch_rows", f"batch_rows={batch_rows!r} must be a positive integer")
     return int(batch_rows)
 
 
@@ -110,14 +110,14 @@ def check_bootstrap(bootstrap: Any, seed: Any) -> int:
     """The bootstrap rule's checks: ``bootstrap`` an int >= 0 (0 = no intervals), ``seed`` an int >= 0."""
     for name, v in (("bootstrap", bootstrap), ("seed", seed)):
         if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
-            raise PrefrankError(f"{name} must be a non-negative integer, got {v!r}")
+            raise parameter_error(name, f"{name} must be a non-negative integer, got {v!r}")
     return int(bootstrap)
 
 
 def check_level(level: Any) -> float:
     """A confidence level in (0, 1), the one meaning of ``level=`` in prefrank."""
     if not (is_number(level) and 0.0 < level < 1.0):
-        raise PrefrankError(f"level must be a confidence level in (0, 1), got {level!r}")
+        raise parameter_error("level", f"level must be a confidence level in (0, 1), got {level!r}")
     return float(level)
 
 
@@ -126,7 +126,7 @@ SCALES = ("elo", "log", "strength")
 
 def check_choice(name: str, value: Any, choices: tuple[str, ...]) -> None:
     if value not in choices:
-        raise PrefrankError(f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
+        raise parameter_error(name, f"{name}={value!r} is not one of {', '.join(map(repr, choices))}")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from prefrank.consistency import transitivity as _transitivity
 from prefrank.data import comparisons
 from prefrank.data.comparison_rows import COMPARISON_OPTIONS as _COMPARISON_COLUMNS
 from prefrank.data.comparison_rows import comparison_options
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.ranking import bradley_terry
 from prefrank.stats import ComparisonStats, RatingsStats
 
@@ -61,7 +61,7 @@ def _dask() -> Any:
 
 def _partitions(ddf: Any) -> list[Any]:
     if not hasattr(ddf, "to_delayed") or not hasattr(ddf, "npartitions"):
-        raise PrefrankError(f"expected a dask DataFrame, got {type(ddf).__name__}")
+        raise input_error(f"expected a dask DataFrame, got {type(ddf).__name__}")
     return list(ddf.to_delayed())
 
 
@@ -76,10 +76,10 @@ def _reduce(ddf: Any, accumulate: Any, split_every: int) -> Any:
     """Map ``accumulate`` over the partitions and tree-reduce with ``merge`` (partition order kept)."""
     dask = _dask()
     if not isinstance(split_every, int) or split_every < 2:
-        raise PrefrankError(f"split_every={split_every!r} must be an integer >= 2")
+        raise parameter_error("split_every", f"split_every={split_every!r} must be an integer >= 2")
     level = [dask.delayed(accumulate)(p) for p in _partitions(ddf)]
     if not level:
-        raise PrefrankError("empty input: the dask DataFrame has no partitions")
+        raise input_error("empty input: the dask DataFrame has no partitions")
     while len(level) > 1:
         level = [
             dask.delayed(_merge_all)(level[i : i + split_every]) if len(level[i : i + split_every]) > 1 else level[i]
@@ -109,7 +109,7 @@ def _or_skip(build: Any) -> Any:
 
 def _result(stat: Any) -> Any:
     if isinstance(stat, _Skip):
-        raise PrefrankError("empty input: the dask DataFrame has no rows")
+        raise input_error("empty input: the dask DataFrame has no rows")
     return stat
 
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from prefrank._compat import (
     _is_polars_lazy,
 )
 from prefrank._options import _check_batch_rows
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import InputError, PrefrankError, input_error, parameter_error, rephrased
 
 __all__ = ["DEFAULT_BATCH_ROWS", "is_multi_source", "read_table", "scan", "source_files"]
 
@@ -76,11 +76,12 @@ def _file_type(path: Path) -> _FileType:
         suffixes.pop()
     fmt = _FORMATS.get(suffixes[-1]) if suffixes else None
     if fmt is None:
-        raise PrefrankError(f"{path}: unknown file type {path.suffix!r}; expected {_EXPECTED}")
+        raise input_error(f"unknown file type {path.suffix!r}; expected {_EXPECTED}", file=path)
     if compression is not None and fmt not in _TEXT_FORMATS:
-        raise PrefrankError(
-            f"{path}: {fmt} files compress internally; {path.suffix} around them is not supported "
-            "(write the file uncompressed)"
+        raise input_error(
+            f"{fmt} files compress internally; {path.suffix} around them is not supported "
+            "(write the file uncompressed)",
+            file=path,
         )
     return _FileType(fmt, compression)
 
@@ -198,7 +199,7 @@ def _json_array(path: Path, ft: _FileType) -> Any:
     with _input(path, ft) as fh:
         records = json.load(fh)
     if not all(isinstance(r, dict) for r in records):
-        raise PrefrankError(f"{path}: a JSON array must hold records (objects), one per row")
+        raise input_error("a JSON array must hold records (objects), one per row", file=path)
     return pa.Table.from_pylist(records)
 
 
@@ -254,20 +255,15 @@ def _is_text_type(t: Any) -> bool:
 _RAGGED = re.compile(r"Expected (\d+) columns, got (\d+): ?(.*)", re.DOTALL)
 
 
-def _read_error(path: Path, ft: _FileType, err: Exception) -> PrefrankError:
-    """A reader's error as a PrefrankError naming the file and, for a ragged CSV row, the row."""
+def _read_error(path: Path, ft: _FileType, err: Exception) -> InputError:
+    """A reader's error as an InputError naming the file and, for a ragged CSV row, the row."""
     m = _RAGGED.search(str(err))
     if m is None or ft.format not in ("csv", "tsv"):
-        out = PrefrankError(f"{path}: cannot read the file: {err}")
-    else:
-        expected, got, text = int(m[1]), int(m[2]), m[3].strip()
-        row = _ragged_row(path, ft, expected)
-        where = "" if row is None else f"row {row}: "
-        out = PrefrankError(f"{path}: {where}expected {expected} columns, got {got}: {text}")
-        if row is not None:
-            out.row = row  # type: ignore[attr-defined]
-    out.file = str(path)  # type: ignore[attr-defined]
-    return out
+        return input_error(f"cannot read the file: {err}", file=path)
+    expected, got, text = int(m[1]), int(m[2]), m[3].strip()
+    return input_error(
+        f"expected {expected} columns, got {got}: {text}", row=_ragged_row(path, ft, expected), file=path
+    )
 
 
 def _ragged_row(path: Path, ft: _FileType, expected: int) -> int | None:
@@ -365,7 +361,7 @@ def _to_numpy(values: Any) -> np.ndarray:
                 arr = np.empty(len(vals), dtype=object)
                 arr[:] = vals
     if arr.ndim != 1:
-        raise PrefrankError(f"expected a 1-D column, got an array of shape {arr.shape}")
+        raise input_error(f"expected a 1-D column, got an array of shape {arr.shape}")
     return arr
 
 
@@ -382,10 +378,11 @@ class _Source:
             # An array-like passed directly.
             return name
         if d is None:
-            raise PrefrankError(f"{role}={name!r} names a column, but no table was given")
+            raise parameter_error(role, f"{role}={name!r} names a column, but no table was given")
         if name not in self.columns:
-            raise PrefrankError(
-                f"column {name!r} (for {role}=) not found; available columns: {', '.join(map(str, self.columns))}"
+            raise input_error(
+                f"column {name!r} (for {role}=) not found; available columns: {', '.join(map(str, self.columns))}",
+                column=name,
             )
         if _is_pandas(d):
             return d[name]
@@ -424,8 +421,8 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if isinstance(data, np.ndarray) and data.dtype.names:
         return _Source({n: data[n] for n in data.dtype.names}, list(data.dtype.names))
     if isinstance(data, list) and not data:
-        raise PrefrankError("empty input: the comparison table has no rows")
-    raise PrefrankError(
+        raise input_error("empty input: the comparison table has no rows")
+    raise input_error(
         f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars, eager or "
         "lazy), a pyarrow Table, RecordBatch or Dataset, a dict of columns, a list of records, a numpy "
         "record array, or a file path"
@@ -455,11 +452,11 @@ def source_files(source: str | os.PathLike[str]) -> list[Path]:
     if p.is_dir():
         files = sorted(f for f in p.rglob("*") if f.is_file() and not _hidden(f.relative_to(p)))
         if not files:
-            raise PrefrankError(f"{p}: the directory holds no data files ({_EXPECTED})")
+            raise input_error(f"the directory holds no data files ({_EXPECTED})", file=p)
     elif _GLOB_CHARS.search(s):
         files = sorted(Path(f) for f in _glob.glob(s, recursive=True) if Path(f).is_file())
         if not files:
-            raise PrefrankError(f"{s}: the pattern matches no files")
+            raise input_error("the pattern matches no files", file=s)
     else:
         if not p.exists():
             raise FileNotFoundError(f"no such file: {p}")
@@ -479,8 +476,10 @@ def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, st
             if columns:
                 missing = [c for c in columns if c not in rb.schema.names]
                 if missing:
-                    raise PrefrankError(
-                        f"{path}: column {missing[0]!r} not found; available columns: {', '.join(rb.schema.names)}"
+                    raise input_error(
+                        f"column {missing[0]!r} not found; available columns: {', '.join(rb.schema.names)}",
+                        file=path,
+                        column=missing[0],
                     )
                 rb = rb.select(list(columns))
             rb = _labels_as_text(rb, string_columns, ft)
@@ -500,8 +499,10 @@ def _reader_batches(
         pf = pq.ParquetFile(path)
         missing = [c for c in columns or () if c not in pf.schema_arrow.names]
         if missing:
-            raise PrefrankError(
-                f"{path}: column {missing[0]!r} not found; available columns: {', '.join(pf.schema_arrow.names)}"
+            raise input_error(
+                f"column {missing[0]!r} not found; available columns: {', '.join(pf.schema_arrow.names)}",
+                file=path,
+                column=missing[0],
             )
         return pf.iter_batches(batch_size=batch_rows, columns=list(columns) if columns else None)
     if ft.format == "ipc":
@@ -524,7 +525,9 @@ def _reader_batches(
     except KeyError:  # a column of include_columns is not in the file
         names = pcsv.open_csv(_input(path, ft), **_csv_options(ft, (), None, block)).schema.names
         bad = next(c for c in columns or () if c not in names)
-        raise PrefrankError(f"{path}: column {bad!r} not found; available columns: {', '.join(names)}") from None
+        raise input_error(
+            f"column {bad!r} not found; available columns: {', '.join(names)}", file=path, column=bad
+        ) from None
 
 
 def scan(
@@ -565,17 +568,27 @@ def scan(
             yield path, row, pa.Table.from_batches(pending)
 
 
-_ROW = re.compile(r"\brow (\d+)")
+_E = TypeVar("_E", bound=PrefrankError)
 
 
-def located(err: PrefrankError, path: Path, first_row: int) -> PrefrankError:
-    """The same error with its batch-relative row numbers made file-relative and the file named."""
-    msg = _ROW.sub(lambda m: f"row {int(m.group(1)) + first_row}", str(err))
-    out = PrefrankError(f"{path}: {msg}")
-    for k, v in vars(err).items():
-        setattr(out, k, v)
-    if hasattr(err, "row"):
-        out.row = err.row + first_row  # type: ignore[attr-defined]
+def located(err: _E, path: Path, first_row: int) -> _E:
+    """The same error (its class and fields) with its batch-relative row made file-relative and the
+    file named: ``"{path}: row {row + first_row}: {detail}"``.
+
+    An error built in Python keeps its ``.detail``; one from the core has a ``.row`` and a message
+    that starts ``"row {row}: "``, which is the prefix taken off. An error with no row is
+    ``"{path}: {message}"``.
+    """
+    row = getattr(err, "row", None)
+    detail = getattr(err, "detail", None)
+    if row is not None and detail is None:
+        prefix, msg = f"row {row}: ", str(err)
+        detail = msg[len(prefix) :] if msg.startswith(prefix) else None
+    if row is not None and detail is not None:
+        return rephrased(err, detail, row=row + first_row, file=path)
+    out = rephrased(err, str(err) if detail is None else detail, row=None, file=path)
+    if row is not None:  # a row the message does not start with: the field is made file-relative
+        out.row = row + first_row  # type: ignore[attr-defined]
     return out
 
 

@@ -33,7 +33,7 @@ from prefrank.data.coding import label_index, union_labels
 from prefrank.data.comparison_rows import comparison_options, read_columns, recode_onto
 from prefrank.data.comparisons import Comparisons, PairCounts, as_comparisons, comparisons, int_pair_counts
 from prefrank.data.ratings import MISSING, long_codes
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.stream import _needed, accumulate, wants_stream
 
 __all__ = ["ComparisonStats", "RatingsStats"]
@@ -62,7 +62,7 @@ def accumulate_ratings(
 
     for role, v in (("unit", unit), ("rater", rater), ("value", value)):
         if not isinstance(v, str):
-            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+            raise parameter_error(role, f"{role}= must name a column when the data is a file, directory or glob")
     return accumulate(
         source,
         lambda t: RatingsStats.accumulate(t, unit=unit, rater=rater, value=value),
@@ -281,14 +281,14 @@ def _pack(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], magic: bytes) 
 
 def _unpack(data: bytes, magic: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     if len(data) < 12 or data[:4] != magic:
-        raise PrefrankError(f"not a serialised prefrank {what} (bad header)")
+        raise input_error(f"not a serialised prefrank {what} (bad header)")
     n = int.from_bytes(data[4:12], "little")
     try:
         meta = json.loads(data[12 : 12 + n])
         with np.load(io.BytesIO(data[12 + n :]), allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except (ValueError, OSError) as e:
-        raise PrefrankError(f"corrupt serialised {what}: {e}") from None
+        raise input_error(f"corrupt serialised {what}: {e}") from None
     return meta, arrays
 
 
@@ -354,14 +354,14 @@ class ComparisonStats:
     def merge(self, other: ComparisonStats) -> ComparisonStats:
         """Add two statistics; labels are united (codes stay the sorted order of all labels)."""
         if not isinstance(other, ComparisonStats):
-            raise PrefrankError(f"cannot merge ComparisonStats with {type(other).__name__}")
+            raise input_error(f"cannot merge ComparisonStats with {type(other).__name__}")
         for name, x, y in (
             ("group", self.groups is not None, other.groups is not None),
             ("judge", self.judges is not None, other.judges is not None),
             ("position", self.has_position, other.has_position),
         ):
             if x != y:
-                raise PrefrankError(f"cannot merge statistics built with and without {name}= (the columns must match)")
+                raise input_error(f"cannot merge statistics built with and without {name}= (the columns must match)")
         items, mi, oi = _union(self.items, other.items)
         groups, mg, og = _union(self.groups, other.groups)
         judges, mj, oj = _union(self.judges, other.judges)
@@ -436,7 +436,7 @@ class ComparisonStats:
         assert items is not None
         cells = {k[5:]: v for k, v in arrays.items() if k.startswith("cell_")}
         if set(cells) != set(_CELL_KEYS + _CELL_VALUES):
-            raise PrefrankError("corrupt serialised ComparisonStats: cell columns are missing")
+            raise input_error("corrupt serialised ComparisonStats: cell columns are missing")
         return cls(
             items=items,
             pairs=PairCounts.from_bytes(arrays["pairs"].tobytes()),
@@ -499,7 +499,7 @@ class RatingsStats:
         """Concatenate two sets of ratings, uniting the label tables."""
 
         if not isinstance(other, RatingsStats):
-            raise PrefrankError(f"cannot merge RatingsStats with {type(other).__name__}")
+            raise input_error(f"cannot merge RatingsStats with {type(other).__name__}")
         num = self.values.dtype.kind in "iuf" and other.values.dtype.kind in "iuf"
         if num:
             # Numbers stay numbers (an interval or ratio scale needs them).
@@ -553,7 +553,7 @@ class RatingsStats:
         if meta.get("values_float"):
             values = np.asarray(meta["values"], dtype=np.float64)
         if set(arrays) != {"unit", "rater", "value"}:
-            raise PrefrankError("corrupt serialised RatingsStats: columns are missing")
+            raise input_error("corrupt serialised RatingsStats: columns are missing")
         return cls(units=units, raters=raters, values=values, **arrays)
 
     def __repr__(self) -> str:

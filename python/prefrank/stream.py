@@ -30,7 +30,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from prefrank._options import _check_batch_rows
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error
 from prefrank.io import DEFAULT_BATCH_ROWS, is_multi_source, located, read_all, scan, source_files
 
 # The readers live in prefrank.io; they stay importable from here, where they were first.
@@ -62,7 +62,7 @@ class _Merger:
 
     def result(self) -> Any:
         if not self._stack:
-            raise PrefrankError("empty input: the files hold no rows")
+            raise input_error("empty input: the files hold no rows")
         out = self._stack.pop()
         while self._stack:
             out = self._stack.pop().merge(out)

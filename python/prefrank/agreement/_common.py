@@ -11,7 +11,7 @@ import numpy as np
 
 from prefrank._compat import _is_arrow_table, _is_pandas, _is_polars
 from prefrank.data.ratings import LAYOUTS, MISSING, CodedRatings, apply_levels, code_matrix, counts_input, long_codes
-from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning
+from prefrank.exceptions import PrefrankError, UndefinedStatisticWarning, input_error, parameter_error
 from prefrank.io import is_multi_source
 from prefrank.stats import RatingsStats, accumulate_ratings
 
@@ -42,7 +42,7 @@ def _resolve(name: str, value: float, reason: str | None, undefined: Any) -> flo
         raise PrefrankError(f"{name} is undefined: {why} (reason={reason!r})")
     if isinstance(undefined, (int, float)) and not isinstance(undefined, bool):
         return float(undefined)
-    raise PrefrankError(f"undefined={undefined!r} is not one of 'warn', 'nan', 'raise' or a number")
+    raise parameter_error("undefined", f"undefined={undefined!r} is not one of 'warn', 'nan', 'raise' or a number")
 
 
 def _check_undefined(undefined: Any) -> None:
@@ -50,7 +50,7 @@ def _check_undefined(undefined: Any) -> None:
         return
     if isinstance(undefined, (int, float)) and not isinstance(undefined, bool):
         return
-    raise PrefrankError(f"undefined={undefined!r} is not one of 'warn', 'nan', 'raise' or a number")
+    raise parameter_error("undefined", f"undefined={undefined!r} is not one of 'warn', 'nan', 'raise' or a number")
 
 
 def _fmt(x: float) -> str:
@@ -76,28 +76,33 @@ def _ratings(
 ) -> CodedRatings:
     if value_counts is not None:
         if not allow_counts:
-            raise PrefrankError("value_counts= is not accepted here: pass the ratings (raters x units or long form)")
+            raise parameter_error(
+                "value_counts", "value_counts= is not accepted here: pass the ratings (raters x units or long form)"
+            )
         if data is not None or unit is not None:
-            raise PrefrankError("pass either ratings or value_counts=, not both")
+            raise parameter_error("value_counts", "pass either ratings or value_counts=, not both")
         return counts_input(value_counts, levels)
 
     if isinstance(data, RatingsStats):
         if value_counts is not None:
-            raise PrefrankError("pass either ratings or value_counts=, not both")
+            raise parameter_error("value_counts", "pass either ratings or value_counts=, not both")
         return _long_input(data, None, None, None, levels)
     long = [x is not None for x in (unit, rater, value)]
     if all(long) and is_multi_source(data):
         return _long_input(accumulate_ratings(data, unit=unit, rater=rater, value=value), None, None, None, levels)
     if any(long):
         if not all(long):
-            raise PrefrankError("long-form ratings need all three of unit=, rater= and value=")
+            raise parameter_error(
+                ("unit", "rater", "value")[long.index(False)],
+                "long-form ratings need all three of unit=, rater= and value=",
+            )
         return _long_input(data, unit, rater, value, levels)
     if data is None:
-        raise PrefrankError(
+        raise input_error(
             "no ratings given: pass a raters x units array, long form with unit=/rater=/value=, or value_counts="
         )
     if layout not in LAYOUTS:
-        raise PrefrankError(f"layout={layout!r} is not one of {LAYOUTS}")
+        raise parameter_error("layout", f"layout={layout!r} is not one of {LAYOUTS}")
     raters = units = None
     if _is_pandas(data):
         arr = data.to_numpy(dtype=object) if any(dt.kind not in "iuf" for dt in data.dtypes) else data.to_numpy()
@@ -116,7 +121,7 @@ def _ratings(
         or hasattr(data, "__fspath__")
         or (isinstance(data, list) and data and isinstance(data[0], Mapping))
     ):
-        raise PrefrankError(
+        raise input_error(
             "a table of ratings is ambiguous without column names: pass unit=, rater= and value= "
             "(long form, one row per rating) or a 2-D raters x units array"
         )
@@ -124,19 +129,19 @@ def _ratings(
         try:
             arr = np.asarray(data)
         except ValueError:
-            raise PrefrankError(
+            raise input_error(
                 "ratings rows have different lengths: pass a rectangular raters x units "
                 "array with NaN/None for missing ratings"
             ) from None
     if arr.ndim != 2:
-        raise PrefrankError(
+        raise input_error(
             f"ratings must be a 2-D raters x units array (got {arr.ndim}-D, shape {arr.shape}); for one "
             "rating per row pass long form with unit=, rater=, value="
         )
     if layout == "units x raters":
         arr = arr.T
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise PrefrankError(f"empty input: the ratings matrix has shape {arr.shape}")
+        raise input_error(f"empty input: the ratings matrix has shape {arr.shape}")
     codes, labels = code_matrix(arr)
     if levels is not None:
         codes, labels = apply_levels(codes, labels, levels)
@@ -163,10 +168,9 @@ def _long_input(data: Any, unit: Any, rater: Any, value: Any, levels: Sequence[A
     dup = np.flatnonzero(flat[order][1:] == flat[order][:-1])
     if len(dup):
         row = int(order[dup[0] + 1])
-        where = f"row {row}: " if with_rows else ""
-        raise PrefrankError(
-            f"{where}rater {raters[rc[row]]!r} rated unit {units[uc[row]]!r} more than once "
-            "(one rating per rater and unit)"
+        raise input_error(
+            f"rater {raters[rc[row]]!r} rated unit {units[uc[row]]!r} more than once (one rating per rater and unit)",
+            row=row if with_rows else None,
         )
     codes = np.full(nr * nu, MISSING, dtype=np.uint32)
     codes[flat] = vcodes

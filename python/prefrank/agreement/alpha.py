@@ -12,7 +12,7 @@ from prefrank._options import Alias, check_bootstrap, check_level, renamed
 from prefrank.agreement._common import _LEVELS, _ratings
 from prefrank.agreement.results import AlphaResult, CoincidenceMatrix, _alpha_from
 from prefrank.data.ratings import CodedRatings, fast_float
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 __all__ = ["coincidence", "krippendorff_alpha"]
 
@@ -100,14 +100,16 @@ def krippendorff_alpha(
     """
     check_bootstrap(bootstrap, seed)
     if method not in ("units", "krippendorff"):
-        raise PrefrankError(f"method={method!r} is not one of 'units', 'krippendorff'")
+        raise parameter_error("method", f"method={method!r} is not one of 'units', 'krippendorff'")
     check_level(level)
     if not isinstance(metric, str):
         if distance is not None:
-            raise PrefrankError("pass the distances as metric= or distance=, not both")
+            raise parameter_error("distance", "pass the distances as metric= or distance=, not both")
         metric, distance = "nominal", metric
     elif metric not in _LEVELS:
-        raise PrefrankError(f"metric={metric!r} is not one of {', '.join(map(repr, _LEVELS))}, or pass distance=")
+        raise parameter_error(
+            "metric", f"metric={metric!r} is not one of {', '.join(map(repr, _LEVELS))}, or pass distance="
+        )
     plain = value_counts is None and unit is None and rater is None and value is None and levels is None
     fast = fast_float(data, layout) if plain and not (bootstrap and method == "units") else None
     if fast is not None:

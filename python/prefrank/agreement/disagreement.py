@@ -13,7 +13,7 @@ from prefrank._compat import _is_pandas, _is_polars
 from prefrank.agreement._common import _ratings
 from prefrank.agreement.results import ItemDisagreement, ModelDisagreement, SoftLabelScores
 from prefrank.data.ratings import code_matrix
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.io import _to_numpy
 
 __all__ = ["item_disagreement", "model_disagreement", "soft_label_scores"]
@@ -50,12 +50,12 @@ def _model_matrix(predictions: Any, models: Sequence[Any] | None) -> tuple[np.nd
         cols = [_to_numpy(v) if np.ndim(v) == 1 else np.asarray(v) for v in predictions.values()]
         lens = {len(c) for c in cols}
         if len(lens) > 1:
-            raise PrefrankError(f"models have predictions for different numbers of items: {sorted(lens)}")
+            raise input_error(f"models have predictions for different numbers of items: {sorted(lens)}")
         arr = np.stack(cols)
     else:
         arr = np.asarray(predictions)
     if arr.ndim not in (2, 3):
-        raise PrefrankError(
+        raise input_error(
             f"predictions must be models x items (labels) or models x items x classes (probabilities), "
             f"got shape {arr.shape}"
         )
@@ -64,7 +64,7 @@ def _model_matrix(predictions: Any, models: Sequence[Any] | None) -> tuple[np.nd
     if names is None:
         names = np.arange(arr.shape[0])
     if len(names) != arr.shape[0]:
-        raise PrefrankError(f"{len(names)} model names for {arr.shape[0]} prediction rows")
+        raise parameter_error("models", f"{len(names)} model names for {arr.shape[0]} prediction rows")
     return arr, names
 
 
@@ -72,7 +72,7 @@ def _disagreement(
     arr: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None, np.ndarray | None]:
     if arr.shape[0] == 0 or arr.shape[1] == 0:
-        raise PrefrankError(f"empty input: predictions of shape {arr.shape}")
+        raise input_error(f"empty input: predictions of shape {arr.shape}")
     if arr.ndim == 3:
         p = np.ascontiguousarray(arr, dtype=np.float64)
         ed, tv, js = _core.model_disagreement_probs(p)
@@ -109,7 +109,7 @@ def model_disagreement(
     if target is not None:
         tarr, _ = _model_matrix(target, None)
         if tarr.shape[0] != arr.shape[0]:
-            raise PrefrankError(f"target has {tarr.shape[0]} models but predictions have {arr.shape[0]}")
+            raise input_error(f"target has {tarr.shape[0]} models but predictions have {arr.shape[0]}")
         target_rate = _disagreement(tarr)[0]
         i, j = np.triu_indices(len(names), 1)
         x, y = rate[i, j], target_rate[i, j]
@@ -144,17 +144,17 @@ def soft_label_scores(
     p = np.ascontiguousarray(np.asarray(predictions, dtype=np.float64))
     h = np.asarray(human, dtype=np.float64)
     if p.ndim != 2 or h.ndim != 2:
-        raise PrefrankError(f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}")
+        raise input_error(f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}")
     if p.shape != h.shape:
-        raise PrefrankError(f"predictions have shape {p.shape} but human distributions have shape {h.shape}")
+        raise input_error(f"predictions have shape {p.shape} but human distributions have shape {h.shape}")
     if p.shape[0] == 0:
-        raise PrefrankError("empty input: no items")
+        raise input_error("empty input: no items")
     if human_counts:
         if not np.all(np.isfinite(h)) or (h < 0).any():
-            raise PrefrankError("human counts must be finite and non-negative")
+            raise input_error("human counts must be finite and non-negative")
         s = h.sum(axis=1, keepdims=True)
         if (s == 0).any():
-            raise PrefrankError(f"row {int(np.flatnonzero(s.ravel() == 0)[0])}: no human annotation")
+            raise input_error("no human annotation", row=int(np.flatnonzero(s.ravel() == 0)[0]))
         h = h / s
     h = np.ascontiguousarray(h)
     ce, js, l1, w1 = _core.soft_label_scores(p, h)
@@ -162,5 +162,5 @@ def soft_label_scores(
     if names is None:
         names = np.arange(p.shape[0])
     if len(names) != p.shape[0]:
-        raise PrefrankError(f"{len(names)} item names for {p.shape[0]} rows")
+        raise parameter_error("items", f"{len(names)} item names for {p.shape[0]} rows")
     return SoftLabelScores(names, ce, js, l1, w1)

@@ -10,7 +10,7 @@ import numpy as np
 from prefrank._options import renamed
 from prefrank.agreement.kappa import cohen_kappa
 from prefrank.agreement.results import JudgeAgreement
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error
 from prefrank.io import read_table
 from prefrank.stats import accumulate_key_counts, key_counts
 from prefrank.stream import wants_stream
@@ -54,7 +54,7 @@ def judge_agreement(
     def check_humans(df: Any) -> None:
         if df[hv].isna().any():
             row = int(np.flatnonzero(df[hv].isna().to_numpy())[0])
-            raise PrefrankError(f"humans: row {row}: verdict is missing")
+            raise input_error("verdict is missing", row=row, column=hv, table="humans")
 
     def counts_of(name: str, data: Any, cols: list[str], check: Any = None) -> Any:
         """Rows per distinct (unit, outcome, judge or rater): all that the statistics need."""
@@ -69,8 +69,10 @@ def judge_agreement(
             df = data.to_pandas() if hasattr(data, "to_pandas") else pd.DataFrame(data)
         missing = [c for c in cols if c not in df.columns]
         if missing:
-            raise PrefrankError(
-                f"{name}: column {missing[0]!r} not found; available columns: {', '.join(map(str, df.columns))}"
+            raise input_error(
+                f"column {missing[0]!r} not found; available columns: {', '.join(map(str, df.columns))}",
+                column=missing[0],
+                table=name,
             )
         if check is not None and len(df):
             check(df)
@@ -79,7 +81,7 @@ def judge_agreement(
     jn = counts_of("judgments", judgments, [unit, outcome] + ([judge] if judge else []))
     hn = counts_of("humans", humans, [unit, hv] + ([rater] if rater else []), check_humans)
     if len(hn) == 0 or len(jn) == 0:
-        raise PrefrankError("judge_agreement needs non-empty judgments and humans tables")
+        raise input_error("judge_agreement needs non-empty judgments and humans tables")
     hdf = hn.rename("_n").reset_index().rename(columns={hv: "_v"})
     # Label counts per unit (vectorised); the majority must exceed half of the unit's labels.
     counts = pd.crosstab(hdf[unit], hdf["_v"], values=hdf["_n"], aggfunc="sum").fillna(0).astype(np.int64)

@@ -12,7 +12,7 @@ from prefrank import _core
 from prefrank.agreement._common import _check_undefined, _ratings, _resolve
 from prefrank.agreement.results import AgreementResult, RaterMatrix
 from prefrank.data.ratings import CodedRatings, fast_float
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 __all__ = [
     "brennan_prediger",
@@ -40,11 +40,15 @@ def _weights(weights: Any, k: int) -> tuple[str | None, np.ndarray | None, str |
         return None, None, None
     if isinstance(weights, str):
         if weights not in ("linear", "quadratic"):
-            raise PrefrankError(f"weights={weights!r} is not one of None, 'linear', 'quadratic' or a matrix")
+            raise parameter_error(
+                "weights", f"weights={weights!r} is not one of None, 'linear', 'quadratic' or a matrix"
+            )
         return weights, None, weights
     w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64))
     if w.shape != (k, k):
-        raise PrefrankError(f"weights must be a {k} x {k} matrix of agreement weights, got shape {w.shape}")
+        raise parameter_error(
+            "weights", f"weights must be a {k} x {k} matrix of agreement weights, got shape {w.shape}"
+        )
     return None, w, "custom"
 
 
@@ -68,7 +72,7 @@ def rater_agreement(
 
 def _rater_matrix(r: CodedRatings, statistic: str, weights: Any) -> RaterMatrix:
     if statistic not in _NAMES:
-        raise PrefrankError(f"statistic={statistic!r} is not one of {', '.join(_NAMES)}")
+        raise parameter_error("statistic", f"statistic={statistic!r} is not one of {', '.join(_NAMES)}")
     assert r.codes is not None and r.raters is not None
     wk, wm, wname = _weights(weights, r.k)
     stat = "scott" if statistic == "fleiss" else statistic

@@ -15,7 +15,7 @@ from prefrank._options import check_level, renamed
 from prefrank._results import Result, interval_frame, whole
 from prefrank.agreement._common import _LEVELS, _check_undefined, _fmt, _resolve
 from prefrank.data.ratings import MISSING, CodedRatings
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error
 
 __all__ = [
     "AgreementResult",
@@ -34,16 +34,19 @@ def _metric_args(level: str, categories: np.ndarray, distance: Any) -> tuple[str
         d = np.ascontiguousarray(np.asarray(distance, dtype=np.float64))
         k = len(categories)
         if d.shape != (k, k):
-            raise PrefrankError(f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}")
+            raise parameter_error(
+                "distance", f"distance must be a {k} x {k} matrix over the categories, got shape {d.shape}"
+            )
         return "custom", None, d
     if level not in _LEVELS:
-        raise PrefrankError(f"level={level!r} is not one of {', '.join(_LEVELS)} (or pass distance=)")
+        raise parameter_error("level", f"level={level!r} is not one of {', '.join(_LEVELS)} (or pass distance=)")
     if level in ("interval", "ratio"):
         num = CodedRatings(categories=categories).numeric()
         if num is None:
-            raise PrefrankError(
+            raise parameter_error(
+                "level",
                 f"the {level} metric needs numeric values, but the categories are {list(categories)[:5]!r}; "
-                "use level='nominal' or 'ordinal', or pass distance="
+                "use level='nominal' or 'ordinal', or pass distance=",
             )
         return level, np.ascontiguousarray(num), None
     return level, None, None
@@ -146,7 +149,7 @@ class CoincidenceMatrix(Result):
         if len(self.categories) != len(other.categories) or any(
             a != b for a, b in zip(self.categories.tolist(), other.categories.tolist(), strict=False)
         ):
-            raise PrefrankError(
+            raise input_error(
                 "cannot merge coincidence matrices over different categories; pass the same levels= to both"
             )
         return CoincidenceMatrix(self._core.merge(other._core), self.categories)
@@ -159,7 +162,9 @@ class CoincidenceMatrix(Result):
         core = _core.Coincidence.from_bytes(data)
         cats = np.asarray(list(categories))
         if core.n_categories != len(cats):
-            raise PrefrankError(f"the bytes hold {core.n_categories} categories but {len(cats)} were given")
+            raise parameter_error(
+                "categories", f"the bytes hold {core.n_categories} categories but {len(cats)} were given"
+            )
         return cls(core, cats)
 
     @property
@@ -464,7 +469,7 @@ class ModelDisagreement(Result):
             return pd.DataFrame(cols)
         m = getattr(self, which, None)
         if m is None:
-            raise PrefrankError(f"no {which!r} matrix in this result")
+            raise parameter_error("which", f"no {which!r} matrix in this result")
         return pd.DataFrame(m, index=idx, columns=idx)
 
     def _dict(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from prefrank.attribution.results import Game
 from prefrank.data.coding import code_labels
 from prefrank.data.comparisons import Comparisons, as_comparisons
 from prefrank.data.rankings import LongRows
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.io import _source, _to_numpy, scan
 from prefrank.stats import pair_cells
 from prefrank.stream import _needed, _rows, accumulate, wants_stream
@@ -27,9 +27,9 @@ def _labels(players: Sequence[Hashable] | None, n: int, what: str) -> tuple[Hash
         return tuple(range(n))
     labels = tuple(players)
     if len(labels) != n:
-        raise PrefrankError(f"players has {len(labels)} labels but the {what} has {n} players")
+        raise parameter_error("players", f"players has {len(labels)} labels but the {what} has {n} players")
     if len(set(labels)) != len(labels):
-        raise PrefrankError("players labels must be distinct")
+        raise parameter_error("players", "players labels must be distinct")
     return labels
 
 
@@ -68,9 +68,9 @@ def shift_game(
             r = r[:, None]
         names = None
     if r.ndim != 2:
-        raise PrefrankError(f"ratios must be 2-D (n_samples, n_mechanisms), got shape {r.shape}")
+        raise input_error(f"ratios must be 2-D (n_samples, n_mechanisms), got shape {r.shape}")
     if r.shape[0] != m.shape[0]:
-        raise PrefrankError(f"ratios has {r.shape[0]} rows but metric has {m.shape[0]}")
+        raise input_error(f"ratios has {r.shape[0]} rows but metric has {m.shape[0]}")
     labels = _labels(mechanisms if mechanisms is not None else names, r.shape[1], "ratios")
     w = None if weight is None else np.ascontiguousarray(_to_numpy(weight), dtype=np.float64)
     core = _core.Game.shift(m, np.ascontiguousarray(r), w, normalize)
@@ -112,9 +112,9 @@ def majority_game(
         src = _source(data)
         cols = [_to_numpy(src.get(c, role)) for role, c in roles.items()]
         if not (len(cols[0]) == len(cols[1]) == len(cols[2])):
-            raise PrefrankError("unit, rater and label columns must have the same length")
+            raise input_error("unit, rater and label columns must have the same length")
         if len(cols[0]) == 0:
-            raise PrefrankError("empty input: no ratings")
+            raise input_error("empty input: no ratings")
         cols[2] = cols[2] if cols[2].dtype == object else np.asarray(cols[2], dtype=object)
         codes, tables = {}, {}
         for role, col in zip(roles, cols):
@@ -122,13 +122,13 @@ def majority_game(
     if hasattr(reference, "to_dict") and callable(reference.to_dict):
         reference = reference.to_dict()
     if not isinstance(reference, Mapping):
-        raise PrefrankError("reference must map each unit to its reference label (a dict or a Series)")
+        raise parameter_error("reference", "reference must map each unit to its reference label (a dict or a Series)")
     units, raters = tables["unit"], tables["rater"]
     unit_list = list(units)
     ref_vals = [reference.get(u) for u in unit_list]
     has = np.array([v is not None for v in ref_vals], dtype=bool)
     if not has.any():
-        raise PrefrankError("no rated unit has a reference label (check the keys of reference)")
+        raise parameter_error("reference", "no rated unit has a reference label (check the keys of reference)")
     ref_col = np.empty(int(has.sum()), dtype=object)
     ref_col[:] = [v for v in ref_vals if v is not None]
     # The rating labels and the reference labels share one table (codes in sorted label order).
@@ -156,7 +156,7 @@ def _streamed_ratings(
         _check_batch_rows(batch_rows)
     for role, col in roles.items():
         if not isinstance(col, str):
-            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+            raise parameter_error(role, f"{role}= must name a column when the data is a file, directory or glob")
 
     def build(table: Any) -> LongRows:
         codes, tables = {}, {}
@@ -227,15 +227,15 @@ def slice_game(
     """
 
     if target not in _TARGETS:
-        raise PrefrankError(f"target must be one of {', '.join(_TARGETS)}; got {target!r}")
+        raise parameter_error("target", f"target must be one of {', '.join(_TARGETS)}; got {target!r}")
     if not (math.isfinite(alpha) and alpha >= 0):
-        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        raise parameter_error("alpha", f"alpha must be a finite number >= 0, got {alpha!r}")
     if isinstance(data, Comparisons):
         comps = as_comparisons(data, a=a, b=b, outcome=outcome, weight=weight, position=position)
         if isinstance(slice, str) and slice in ("group", "judge"):
             codes, labels = (comps.group, comps.groups) if slice == "group" else (comps.judge, comps.judges)
             if codes is None or labels is None:
-                raise PrefrankError(f"the Comparisons table has no {slice} column")
+                raise input_error(f"the Comparisons table has no {slice} column", column=slice)
         else:
             (codes,), labels = code_labels(_to_numpy(slice), names=["slice"])
         n_rows = len(comps)
@@ -249,15 +249,15 @@ def slice_game(
         codes, labels = comps.group, comps.groups
     assert codes is not None and labels is not None
     if len(codes) != len(comps):
-        raise PrefrankError(f"slice has {len(codes)} entries but there are {len(comps)} comparisons")
+        raise input_error(f"slice has {len(codes)} entries but there are {len(comps)} comparisons")
     items = list(comps.items)
     pos = {lab: k for k, lab in enumerate(items)}
 
     def code_of(name: str, lab: Hashable | None) -> int:
         if lab is None:
-            raise PrefrankError(f"target={target!r} needs {name}=")
+            raise parameter_error(name, f"target={target!r} needs {name}=")
         if lab not in pos:
-            raise PrefrankError(f"{name}={lab!r} is not an item of the comparisons")
+            raise parameter_error(name, f"{name}={lab!r} is not an item of the comparisons")
         return pos[lab]
 
     it = oth = 0
@@ -268,12 +268,12 @@ def slice_game(
         oth = code_of("other", other)
     if target == "kendall_tau":
         if reference is None:
-            raise PrefrankError("target='kendall_tau' needs reference= (item -> reference score)")
+            raise parameter_error("reference", "target='kendall_tau' needs reference= (item -> reference score)")
         if hasattr(reference, "to_dict") and callable(reference.to_dict):
             reference = reference.to_dict()
         missing = [lab for lab in items if lab not in reference]
         if missing:
-            raise PrefrankError(f"reference has no score for item {missing[0]!r}")
+            raise parameter_error("reference", f"reference has no score for item {missing[0]!r}")
         ref_arr = np.array([float(reference[lab]) for lab in items], dtype=np.float64)
     core = _core.Game.slices(
         len(items),
@@ -311,7 +311,7 @@ def _streamed_slice_cells(
     if batch_rows is not None:
         _check_batch_rows(batch_rows)
     if not isinstance(slice, str):
-        raise PrefrankError("slice= must name a column when the data is a file, directory or glob")
+        raise parameter_error("slice", "slice= must name a column when the data is a file, directory or glob")
     cells = pair_cells(
         source, key="group", batch_rows=batch_rows, group=slice, weight=weight, drop_self=drop_self, **columns
     )

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from prefrank._results import Result, interval_frame
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error
 
 __all__ = ["Attribution", "Game"]
 
@@ -135,7 +135,7 @@ class Game:
     def __call__(self, coalitions: Any) -> np.ndarray:
         members = np.ascontiguousarray(np.asarray(coalitions, dtype=bool), dtype=np.uint8)
         if members.ndim != 2:
-            raise PrefrankError(f"coalitions must be a 2-D (m, n) boolean array, got shape {members.shape}")
+            raise input_error(f"coalitions must be a 2-D (m, n) boolean array, got shape {members.shape}")
         return np.asarray(self.core.values(members))
 
     def table(self, *, max_memory: int | None = None) -> np.ndarray:

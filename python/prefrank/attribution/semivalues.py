@@ -13,7 +13,7 @@ import numpy as np
 from prefrank import _core
 from prefrank.attribution.games import _labels, shift_game, slice_game
 from prefrank.attribution.results import Attribution, Game
-from prefrank.exceptions import ConvergenceWarning, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, input_error, parameter_error, too_large_error
 
 __all__ = ["banzhaf", "semivalue", "shapley", "shift_attribution", "slice_attribution"]
 
@@ -45,20 +45,22 @@ class _Resolved:
 
 def _wrap_callable(f: Callable[[Any], Any], n: int, coalitions: str) -> Callable[[np.ndarray], np.ndarray]:
     if coalitions not in ("bool", "bitmask"):
-        raise PrefrankError(f"coalitions must be 'bool' or 'bitmask', got {coalitions!r}")
+        raise parameter_error("coalitions", f"coalitions must be 'bool' or 'bitmask', got {coalitions!r}")
     if coalitions == "bitmask" and n > 62:
-        raise PrefrankError(f"coalitions='bitmask' supports at most 62 players, got {n}")
+        raise parameter_error("coalitions", f"coalitions='bitmask' supports at most 62 players, got {n}")
     powers = (np.int64(1) << np.arange(n, dtype=np.int64)) if coalitions == "bitmask" else None
 
     def call(members: np.ndarray) -> np.ndarray:
         arg = members.view(bool) if powers is None else members.astype(np.int64) @ powers
         out = np.asarray(f(arg), dtype=np.float64).reshape(-1)
         if out.shape[0] != members.shape[0]:
-            raise PrefrankError(f"the game returned {out.shape[0]} values for {members.shape[0]} coalitions")
+            raise input_error(f"the game returned {out.shape[0]} values for {members.shape[0]} coalitions")
         bad = ~np.isfinite(out)
         if bad.any():
             r = int(np.argmax(bad))
-            raise PrefrankError(f"the game returned a non-finite value {out[r]} for coalition row {r}")
+            raise input_error(
+                f"the game returned a non-finite value {out[r]} for coalition row {r}", value=float(out[r])
+            )
         return np.ascontiguousarray(out)
 
     return call
@@ -70,10 +72,10 @@ def _resolve(game: Any, players: Sequence[Hashable] | None, n_players: int | Non
         return _Resolved(game.n_players, labels, game=game)
     if callable(game):
         if n_players is None and players is None:
-            raise PrefrankError("a callable game needs n_players= or players=")
+            raise parameter_error("n_players", "a callable game needs n_players= or players=")
         n = int(n_players) if n_players is not None else len(tuple(players or ()))
         if n < 1:
-            raise PrefrankError(f"a game needs at least one player, got n_players={n}")
+            raise parameter_error("n_players", f"a game needs at least one player, got n_players={n}")
         labels = _labels(players, n, "game")
         return _Resolved(n, labels, func=_wrap_callable(game, n, coalitions))
     size_hint = getattr(game, "shape", None)
@@ -84,15 +86,18 @@ def _resolve(game: Any, players: Sequence[Hashable] | None, n_players: int | Non
             _core.check_table_memory(m.bit_length() - 1, None)
     table = np.ascontiguousarray(np.asarray(game, dtype=np.float64))
     if table.ndim != 1:
-        raise PrefrankError(f"a table of coalition values must be 1-D, got shape {table.shape}")
+        raise input_error(f"a table of coalition values must be 1-D, got shape {table.shape}")
     size = table.shape[0]
     if size < 2 or size & (size - 1):
-        raise PrefrankError(
-            f"a table of coalition values has 2**n entries (n >= 1, bit k = player k); got length {size}"
-        )
+        raise input_error(f"a table of coalition values has 2**n entries (n >= 1, bit k = player k); got length {size}")
     n = size.bit_length() - 1
     if n > MAX_EXACT_PLAYERS:
-        raise PrefrankError(f"a table of 2**{n} values: at most {MAX_EXACT_PLAYERS} players are supported")
+        raise too_large_error(
+            f"a table of 2**{n} values: at most {MAX_EXACT_PLAYERS} players are supported",
+            requested=n,
+            limit=MAX_EXACT_PLAYERS,
+            what="players",
+        )
     return _Resolved(n, _labels(players, n, "table"), table=table)
 
 
@@ -121,7 +126,7 @@ def _build_table(
         return res.game.table(max_memory=max_memory), 1 << res.n
     assert res.func is not None
     if batch_size < 1:
-        raise PrefrankError(f"batch_size must be positive, got {batch_size}")
+        raise parameter_error("batch_size", f"batch_size must be positive, got {batch_size}")
     size = 1 << res.n
     table = np.empty(size, dtype=np.float64)
     shifts = np.arange(res.n, dtype=np.int64)
@@ -191,10 +196,10 @@ def _sampled(
     progress: bool | None = None,
 ) -> Attribution:
     if max_stderr is not None and not (max_stderr > 0 and math.isfinite(max_stderr)):
-        raise PrefrankError(f"max_stderr must be a positive number, got {max_stderr}")
+        raise parameter_error("max_stderr", f"max_stderr must be a positive number, got {max_stderr}")
     budget = DEFAULT_MAX_EVALUATIONS if max_evaluations is None else int(max_evaluations)
     if budget < 1:
-        raise PrefrankError(f"max_evaluations must be positive, got {max_evaluations}")
+        raise parameter_error("max_evaluations", f"max_evaluations must be positive, got {max_evaluations}")
     chunk = 4 if sampler == "permutation" else 256
     se = 0.0 if max_stderr is None else float(max_stderr)
     if res.table is not None:
@@ -252,7 +257,7 @@ def _choose(method: str, res: _Resolved, sampled: str) -> str:
             return "exact"
         return sampled
     if method not in ("exact", sampled):
-        raise PrefrankError(f"method must be 'auto', 'exact' or {sampled!r}, got {method!r}")
+        raise parameter_error("method", f"method must be 'auto', 'exact' or {sampled!r}, got {method!r}")
     return method
 
 
@@ -350,11 +355,11 @@ def semivalue(
     if weights is not None:
         w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64).reshape(-1))
         if w.shape[0] != res.n:
-            raise PrefrankError(f"weights has {w.shape[0]} entries but the game has {res.n} players")
+            raise parameter_error("weights", f"weights has {w.shape[0]} entries but the game has {res.n} players")
         return _exact(res, "weights", "semivalue", weights=w, batch_size=batch_size, max_memory=max_memory)
     for name, val in (("alpha", alpha), ("beta", beta)):
         if not (math.isfinite(val) and val > 0):
-            raise PrefrankError(f"{name} must be a positive number, got {val}")
+            raise parameter_error(name, f"{name} must be a positive number, got {val}")
     return _exact(
         res,
         "beta",
@@ -465,4 +470,4 @@ def slice_attribution(
             seed=seed,
             max_memory=max_memory,
         )
-    raise PrefrankError(f"kind must be 'shapley' or 'banzhaf', got {kind!r}")
+    raise parameter_error("kind", f"kind must be 'shapley' or 'banzhaf', got {kind!r}")

@@ -8,7 +8,7 @@ import numpy as np
 
 from prefrank import _core
 from prefrank.data.comparisons import Comparisons, as_comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 from prefrank.stats import ComparisonStats, accumulate_comparisons
 from prefrank.stream import wants_stream
 
@@ -37,9 +37,9 @@ _RATE_COLUMNS = ("circular", "equivalence", "other", "non_transitive")
 
 def _check_aggregate(aggregate: str, margin: float) -> None:
     if aggregate not in _AGGREGATES:
-        raise PrefrankError(f"aggregate={aggregate!r} is not one of {', '.join(map(repr, _AGGREGATES))}")
+        raise parameter_error("aggregate", f"aggregate={aggregate!r} is not one of {', '.join(map(repr, _AGGREGATES))}")
     if not (isinstance(margin, (int, float)) and 0.0 <= margin < 0.5):
-        raise PrefrankError(f"margin={margin!r} is not in [0, 0.5)")
+        raise parameter_error("margin", f"margin={margin!r} is not in [0, 0.5)")
 
 
 def _stats(data: Any, batch_rows: int | None, cols: dict[str, Any]) -> Any:
@@ -49,7 +49,9 @@ def _stats(data: Any, batch_rows: int | None, cols: dict[str, Any]) -> Any:
     if isinstance(data, ComparisonStats):
         extra = [k for k, v in cols.items() if v is not None and k not in {"drop_self", "outcomes"}]
         if extra:
-            raise PrefrankError(f"data is already a ComparisonStats; do not pass column options ({', '.join(extra)})")
+            raise parameter_error(
+                extra[0], f"data is already a ComparisonStats; do not pass column options ({', '.join(extra)})"
+            )
         return data
     if wants_stream(data, batch_rows):
         return accumulate_comparisons(data, batch_rows=batch_rows, **cols)

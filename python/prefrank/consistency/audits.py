@@ -15,7 +15,7 @@ from prefrank.consistency.scores import score_consistency
 from prefrank.consistency.tournaments import tournament
 from prefrank.consistency.triads import transitivity
 from prefrank.data.comparisons import Comparisons, as_comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error
 from prefrank.io import _source, _to_numpy, read_table
 from prefrank.stats import ComparisonStats
 from prefrank.stream import wants_stream
@@ -32,14 +32,14 @@ def _audit_scores(data: Any, batch_rows: int | None, score_a: Any, score_b: Any)
     if score_a is None or score_b is None:
         return False
     if isinstance(data, ComparisonStats):
-        raise PrefrankError(
+        raise input_error(
             "score consistency needs the rows themselves: it cannot run on merged statistics "
             "(pass the files, a directory or a glob instead: they are read in batches)"
         )
     if wants_stream(data, batch_rows):
         for role, col in (("score_a", score_a), ("score_b", score_b)):
             if not isinstance(col, str):
-                raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+                raise parameter_error(role, f"{role}= must name a column when the data is a file, directory or glob")
     return True
 
 

@@ -13,7 +13,7 @@ from prefrank._options import check_level
 from prefrank.consistency._common import _rate, _stats
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 __all__ = ["position_bias"]
 
@@ -89,7 +89,9 @@ def position_bias(
             tbl.a, tbl.b, tbl.p, tbl.tie, weight=tbl.weight, group=tbl.group, judge=tbl.judge, first=tbl.first
         )
     if not has_position:
-        raise PrefrankError("position_bias needs position= (the column telling which item was shown first)")
+        raise parameter_error(
+            "position", "position_bias needs position= (the column telling which item was shown first)"
+        )
     # Counting, intervals and tests over the cells run in the core (consistency/position.rs).
     out = _core.position_bias(cells, float(level), n_judges=None if judges is None else len(judges))
     k_all, n_all, ties_all = out["first_wins"], out["n_decisive"], out["n_ties"]

@@ -13,7 +13,7 @@ from prefrank import _core
 from prefrank._results import IntervalDict, IntervalPair, Result, interval_frame, whole
 from prefrank.consistency._common import _RATE_COLUMNS, _REL, CLASS_NAMES, _rate, _wilson
 from prefrank.data.comparisons import Comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, parameter_error
 from prefrank.report import render_audit_html
 
 __all__ = ["Audit", "PositionBias", "ScoreConsistency", "TournamentStats", "Transitivity"]
@@ -61,8 +61,9 @@ class Transitivity(Result):
             raise PrefrankError("no bootstrap rounds: call transitivity(..., bootstrap=N) for intervals")
         if level is not None and level != self.level:
             # The cluster bootstrap draws are not kept; the same seed gives the same draws on a rerun.
-            raise PrefrankError(
-                f"these intervals are at level={self.level}; call transitivity(..., level={level}) for another level"
+            raise parameter_error(
+                "level",
+                f"these intervals are at level={self.level}; call transitivity(..., level={level}) for another level",
             )
         names = list(self.ci)
         return interval_frame(
@@ -178,7 +179,7 @@ class Transitivity(Result):
             lookup = {v: k for k, v in enumerate(self._group_labels.tolist())}
             missing = [x for x in groups if x not in lookup]
             if missing:
-                raise PrefrankError(f"unknown group label(s): {missing[:5]!r}")
+                raise parameter_error("groups", f"unknown group label(s): {missing[:5]!r}")
             mask = np.isin(g, np.array([lookup[x] for x in groups], np.uint32))
             tbl = tbl.subset(mask)
             g = g[mask]

@@ -14,7 +14,7 @@ from prefrank.consistency.position import _verdict
 from prefrank.consistency.results import ScoreConsistency
 from prefrank.data.comparison_rows import comparison_rows, judge_tables
 from prefrank.data.comparisons import Comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.io import _source, _to_numpy
 from prefrank.stream import wants_stream
 
@@ -66,24 +66,28 @@ def expected_score(
     """
     p = np.asarray(probs, dtype=np.float64)
     if p.ndim != 2 or p.shape[1] == 0:
-        raise PrefrankError(f"probs must be a 2-D array (n, K), got shape {p.shape}")
+        raise input_error(f"probs must be a 2-D array (n, K), got shape {p.shape}")
     if not np.all(np.isfinite(p)):
         r, c = np.argwhere(~np.isfinite(p))[0]
-        raise PrefrankError(f"row {r}: probability in column {c} is not finite ({p[r, c]!r})")
+        raise input_error(
+            f"probability in column {c} is not finite ({p[r, c]!r})", row=r, column=str(c), value=float(p[r, c])
+        )
     if (p < 0).any():
         r, c = np.argwhere(p < 0)[0]
-        raise PrefrankError(f"row {r}: probability in column {c} is negative ({p[r, c]!r})")
+        raise input_error(
+            f"probability in column {c} is negative ({p[r, c]!r})", row=r, column=str(c), value=float(p[r, c])
+        )
     v = np.arange(1, p.shape[1] + 1, dtype=np.float64) if values is None else np.asarray(values, np.float64)
     if v.shape != (p.shape[1],):
-        raise PrefrankError(f"values has {v.size} entries for {p.shape[1]} rating tokens")
+        raise parameter_error("values", f"values has {v.size} entries for {p.shape[1]} rating tokens")
     s = p.sum(axis=1)
     if (s <= 0).any():
-        raise PrefrankError(f"row {int(np.argmax(s <= 0))}: probabilities sum to 0")
+        raise input_error("probabilities sum to 0", row=int(np.argmax(s <= 0)))
     if method == "expectation":
         return (p / s[:, None]) @ v
     if method == "odds_power":
         if not (math.isfinite(power) and power > 0):
-            raise PrefrankError(f"power={power!r} must be a positive number")
+            raise parameter_error("power", f"power={power!r} must be a positive number")
         q = p / np.maximum(s, 1.0)[:, None]  # 0 <= q <= 1, so 1 - q + eps > 0
         eps = _TRUSTJUDGE_EPS
         logit = np.log((q + eps) / (1.0 - q + eps))
@@ -91,7 +95,7 @@ def expected_score(
         z = z - z.max(axis=1, keepdims=True)
         w = np.exp(z)
         return (w @ v) / w.sum(axis=1)
-    raise PrefrankError(f"method={method!r} is not 'expectation' or 'odds_power'")
+    raise parameter_error("method", f"method={method!r} is not 'expectation' or 'odds_power'")
 
 
 def score_consistency(
@@ -176,9 +180,11 @@ def score_consistency(
     if aggregate is not None:
         _check_aggregate(aggregate, margin)
     if not (isinstance(tolerance, (int, float)) and tolerance >= 0 and math.isfinite(tolerance)):
-        raise PrefrankError(f"tolerance={tolerance!r} must be a finite non-negative number")
+        raise parameter_error("tolerance", f"tolerance={tolerance!r} must be a finite non-negative number")
     if score_a is None or score_b is None:
-        raise PrefrankError("score_consistency needs score_a= and score_b=")
+        raise parameter_error(
+            "score_a" if score_a is None else "score_b", "score_consistency needs score_a= and score_b="
+        )
     options = dict(a=a, b=b, outcome=outcome, weight=weight, group=group, judge=judge, position=position)
     extra = {"score_a": score_a, "score_b": score_b}
     if wants_stream(data, batch_rows) and aggregate is None:
@@ -198,13 +204,15 @@ def score_consistency(
     sb = np.asarray(_to_numpy(src.get(score_b, "score_b")), dtype=np.float64)
     for name, s in (("score_a", sa), ("score_b", sb)):
         if len(s) != len(tbl) + tbl.dropped_self:
-            raise PrefrankError(f"length mismatch: the table has {len(tbl)} rows but {name} has {len(s)}")
+            raise input_error(f"length mismatch: the table has {len(tbl)} rows but {name} has {len(s)}", column=name)
         bad = ~np.isfinite(s)
         if bad.any():
             r = int(np.argmax(bad))
-            raise PrefrankError(f"row {r}: {name} value {s[r]!r} is not a finite number")
+            raise input_error(f"{name} value {s[r]!r} is not a finite number", row=r, column=name, value=s[r])
     if tbl.dropped_self:
-        raise PrefrankError("score_consistency does not take drop_self=True; remove self-comparisons first")
+        raise parameter_error(
+            "drop_self", "score_consistency does not take drop_self=True; remove self-comparisons first"
+        )
     # The 3 x 3 table (per row, or per pair cell with the census's aggregation rules) in the core
     # (consistency/scores.rs).
     nj = len(tbl.judges) if tbl.judge is not None and tbl.judges is not None else None

@@ -10,7 +10,7 @@ import numpy as np
 from prefrank import _core
 from prefrank.consistency._common import _check_aggregate, _table
 from prefrank.consistency.results import TournamentStats
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 
 __all__ = ["tournament"]
 
@@ -54,29 +54,29 @@ def tournament(
     """
     _check_aggregate(aggregate, margin)
     if not isinstance(cycles, (int, np.integer)) or cycles < 0:
-        raise PrefrankError(f"cycles={cycles!r} must be a non-negative integer")
+        raise parameter_error("cycles", f"cycles={cycles!r} must be a non-negative integer")
     if not isinstance(exact_max, (int, np.integer)) or not 0 <= exact_max <= 24:
-        raise PrefrankError(f"exact_max={exact_max!r} must be an integer in [0, 24]")
+        raise parameter_error("exact_max", f"exact_max={exact_max!r} must be an integer in [0, 24]")
     if wins is not None:
         if data is not None or a is not None or b is not None or outcome is not None:
-            raise PrefrankError("pass either comparisons or wins=, not both")
+            raise parameter_error("wins", "pass either comparisons or wins=, not both")
         w = np.asarray(wins, dtype=np.float64)
         if w.ndim != 2 or w.shape[0] != w.shape[1]:
-            raise PrefrankError(f"wins must be a square matrix, got shape {w.shape}")
+            raise input_error(f"wins must be a square matrix, got shape {w.shape}")
         n = w.shape[0]
         if n == 0:
-            raise PrefrankError("empty input: wins is a 0 x 0 matrix")
+            raise input_error("empty input: wins is a 0 x 0 matrix")
         t = None
         if ties is not None:
             t = np.asarray(ties, dtype=np.float64)
             if t.shape != w.shape:
-                raise PrefrankError(f"ties has shape {t.shape}, wins has {w.shape}")
+                raise input_error(f"ties has shape {t.shape}, wins has {w.shape}")
             if not np.allclose(t, t.T, equal_nan=True):
-                raise PrefrankError("ties must be symmetric")
+                raise input_error("ties must be symmetric")
             t = np.ascontiguousarray(t).ravel()
         labels = np.arange(n) if items is None else np.asarray(items, dtype=object)
         if len(labels) != n:
-            raise PrefrankError(f"items has {len(labels)} labels for a {n} x {n} matrix")
+            raise parameter_error("items", f"items has {len(labels)} labels for a {n} x {n} matrix")
         d = _core.tournament_stats(
             n,
             wins=np.ascontiguousarray(w).ravel(),

@@ -18,7 +18,7 @@ from prefrank.consistency._common import (
     _table,
 )
 from prefrank.consistency.results import Transitivity
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 
 __all__ = ["transitivity"]
 
@@ -68,7 +68,7 @@ def transitivity(
     thread count.
     """
     if mode not in {"census", "trustjudge"}:
-        raise PrefrankError(f"mode={mode!r} is not 'census' or 'trustjudge'")
+        raise parameter_error("mode", f"mode={mode!r} is not 'census' or 'trustjudge'")
     if aggregate is None:
         aggregate = "unanimous" if mode == "trustjudge" else "majority"
     _check_aggregate(aggregate, margin)

@@ -9,7 +9,7 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._compat import _is_arrow_array
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import InputError, input_error, parameter_error
 from prefrank.io import _to_numpy
 
 __all__ = ["code_labels"]
@@ -117,12 +117,12 @@ def _dictionary(col: Any) -> tuple[np.ndarray, np.ndarray] | None:
 _NULL = object()  # an Arrow / categorical null, which has no Python value to show
 
 
-def missing_label(row: int, name: str, value: Any = _NULL) -> PrefrankError:
+def missing_label(row: int, name: str, value: Any = _NULL) -> InputError:
     """The one error for a missing label, naming the row, the column and what was there."""
     shown = "null" if value is _NULL else repr(_lab(value))
-    err = PrefrankError(f"row {row}: column {name!r} is missing a label ({shown})")
-    err.row, err.column, err.value = row, name, None if value is _NULL else value  # type: ignore[attr-defined]
-    return err
+    return input_error(
+        f"column {name!r} is missing a label ({shown})", row=row, column=name, value=None if value is _NULL else value
+    )
 
 
 def missing_mask(arr: np.ndarray) -> np.ndarray | None:
@@ -166,7 +166,7 @@ def _code_generic(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.n
     try:
         labels = sorted(uniq, key=_sort_key)
     except TypeError as e:
-        raise PrefrankError(f"labels cannot be ordered: {e}") from None
+        raise input_error(f"labels cannot be ordered: {e}") from None
     index = {v: i for i, v in enumerate(labels)}
     codes = [np.fromiter((index[v] for v in arr.tolist()), np.uint32, len(arr)) for arr in arrays]
     out = np.empty(len(labels), dtype=object)
@@ -193,7 +193,9 @@ def _code_numpy(arrays: list[np.ndarray], names: list[str]) -> tuple[list[np.nda
         for a, name in zip(arrays, names):
             if a.dtype.kind == "u" and a.dtype.itemsize == 8 and len(a) and a.max() > np.iinfo(np.int64).max:
                 row = int(np.argmax(a > np.iinfo(np.int64).max))
-                raise PrefrankError(f"row {row}: column {name!r} label {a[row]} does not fit in int64")
+                raise input_error(
+                    f"column {name!r} label {a[row]} does not fit in int64", row=row, column=name, value=a[row]
+                )
         cols = [np.require(a, dtype=np.int64, requirements=["C", "A"]) for a in arrays]
         int_codes, int_labels = _core.code_i64(cols)
         return list(int_codes), int_labels
@@ -378,7 +380,7 @@ def label_index(items: np.ndarray, label: Any) -> int:
         else [k for k, v in enumerate(items.tolist()) if v == label]
     )
     if len(hits) == 0:
-        raise PrefrankError(f"anchor item {label!r} is not among the items")
+        raise parameter_error("anchor", f"anchor item {label!r} is not among the items")
     return int(hits[0])
 
 

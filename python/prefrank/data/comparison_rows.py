@@ -12,7 +12,7 @@ from typing import Any
 
 from prefrank.data.coding import union_labels
 from prefrank.data.comparisons import Comparisons, as_comparisons, comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error
 from prefrank.io import _to_numpy, located, scan
 from prefrank.stream import _label_columns, _Merger, _needed, _rows, accumulate, wants_stream
 
@@ -28,9 +28,9 @@ def comparison_options(columns: dict[str, Any], *, names_only: bool = True) -> d
     cols = {k: v for k, v in columns.items() if v is not None}
     for k, v in cols.items():
         if k not in COMPARISON_OPTIONS:
-            raise PrefrankError(f"unexpected option {k}={v!r}")
+            raise parameter_error(k, f"unexpected option {k}={v!r}")
         if names_only and k not in {"outcomes", "drop_self"} and not isinstance(v, str):
-            raise PrefrankError(f"{k}= must name a column when the data is a file, directory or glob")
+            raise parameter_error(k, f"{k}= must name a column when the data is a file, directory or glob")
     return cols
 
 
@@ -119,11 +119,13 @@ def _numeric_column(table: Any, column: str, role: str) -> Any:
         x = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError):
         bad = next(k for k, v in enumerate(raw.tolist()) if not _is_float(v))
-        raise PrefrankError(f"row {bad}: {role} value {raw[bad]!r} is not a number") from None
+        raise input_error(
+            f"{role} value {raw[bad]!r} is not a number", row=bad, column=column, value=raw[bad]
+        ) from None
     finite = np.isfinite(x)
     if not finite.all():
         r = int(np.argmin(finite))
-        raise PrefrankError(f"row {r}: {role} value {x[r]} is not a finite number")
+        raise input_error(f"{role} value {x[r]} is not a finite number", row=r, column=column, value=x[r])
     return x
 
 
@@ -151,10 +153,12 @@ def accumulate_with_extra(
     extra = dict(extra or {})
     for role, col in extra.items():
         if not isinstance(col, str):
-            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+            raise parameter_error(role, f"{role}= must name a column when the data is a file, directory or glob")
     cols = comparison_options(columns)
     if extra and cols.get("drop_self"):
-        raise PrefrankError("drop_self=True cannot be combined with per-row columns (rows must stay aligned)")
+        raise parameter_error(
+            "drop_self", "drop_self=True cannot be combined with per-row columns (rows must stay aligned)"
+        )
     names, strings = read_columns(cols)
     names += [c for c in extra.values() if c not in names]
 

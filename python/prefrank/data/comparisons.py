@@ -34,7 +34,7 @@ from prefrank.data.coding import (
     code_labels,
     union_labels,
 )
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
 
 __all__ = ["OUTCOME_VOCABULARY", "Comparisons", "PairCounts", "comparisons"]
@@ -134,12 +134,13 @@ def _decode_outcome(
         except PrefrankError as e:
             row = e.row  # type: ignore[attr-defined]
             if getattr(e, "kind", None) == "non_finite":
-                raise PrefrankError(
-                    f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a finite number"
-                ) from None
-            raise PrefrankError(
-                f"row {row}: outcome {_lab(arr[row])!r} in column {name!r} is not a probability in [0, 1] "
-                "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)"
+                detail = f"outcome {_lab(arr[row])!r} in column {name!r} is not a finite number"
+                raise rephrased(e, detail, column=name) from None
+            raise rephrased(
+                e,
+                f"outcome {_lab(arr[row])!r} in column {name!r} is not a probability in [0, 1] "
+                "(numeric outcomes are 1 = a wins, 0 = b wins, 0.5 = tie, or a probability that a wins)",
+                column=name,
             ) from None
         return p, tie
     utf8 = _arrow_utf8(values, name) if arr is None else None
@@ -168,19 +169,24 @@ def _decode_outcome(
         if target is None:
             row = int(np.argmax(codes == k))
             accepted = "a, b, tie, model_a, model_b, tie (bothbad), draw, left, right"
-            raise PrefrankError(
-                f"row {row}: outcome {_lab(u)!r} in column {name!r} is not one of {accepted} "
-                "(map other values with outcomes={...})"
+            raise input_error(
+                f"outcome {_lab(u)!r} in column {name!r} is not one of {accepted} "
+                "(map other values with outcomes={...})",
+                row=row,
+                column=name,
+                value=u,
             )
         if isinstance(target, str):
             t = target.strip().lower()
             if t not in _USER_TARGETS:
-                raise PrefrankError(f"outcomes mapping: {u!r} -> {target!r}; targets are 'a', 'b', 'tie' or a number")
+                raise parameter_error(
+                    "outcomes", f"outcomes mapping: {u!r} -> {target!r}; targets are 'a', 'b', 'tie' or a number"
+                )
             target = _USER_TARGETS[t]
         elif isinstance(target, (int, float)) and not isinstance(target, tuple):
             tf = float(target)
             if not 0.0 <= tf <= 1.0:
-                raise PrefrankError(f"outcomes mapping: {u!r} -> {target!r} is not in [0, 1]")
+                raise parameter_error("outcomes", f"outcomes mapping: {u!r} -> {target!r} is not in [0, 1]")
             target = (tf, tf == 0.5)
         p_u[k], tie_u[k] = target[0], target[1]
     p, tie = _core.outcomes_from_codes(codes, p_u, tie_u)
@@ -189,9 +195,12 @@ def _decode_outcome(
         rows = positional >= 0
         if first is None:
             row = int(np.argmax(rows))
-            raise PrefrankError(
-                f"row {row}: outcome {_lab(uniques[codes[row]])!r} names a position; pass position= (the column "
-                "telling which item was shown first) or map it with outcomes={'left': 'a', 'right': 'b'}"
+            raise input_error(
+                f"outcome {_lab(uniques[codes[row]])!r} names a position; pass position= (the column "
+                "telling which item was shown first) or map it with outcomes={'left': 'a', 'right': 'b'}",
+                row=row,
+                column=name,
+                value=uniques[codes[row]],
             )
         # The winner is the item shown at that position: a if it was shown there, else b.
         a_won = positional == first.astype(np.int8)
@@ -217,9 +226,12 @@ def _decode_position(
     bad = ~(is_a | is_b)
     if bad.any():
         row = int(np.argmax(bad))
-        raise PrefrankError(
-            f"row {row}: position {_lab(uniq[codes[row]])!r} in column {name!r} is neither item a "
-            f"({_lab(items[a_labels[row]])!r}) nor item b ({_lab(items[b_labels[row]])!r})"
+        raise input_error(
+            f"position {_lab(uniq[codes[row]])!r} in column {name!r} is neither item a "
+            f"({_lab(items[a_labels[row]])!r}) nor item b ({_lab(items[b_labels[row]])!r})",
+            row=row,
+            column=name,
+            value=uniq[codes[row]],
         )
     return np.where(is_a, 0, 1).astype(np.uint8)
 
@@ -269,7 +281,7 @@ class Comparisons:
         """Rows where ``mask`` is true (labels and codes unchanged)."""
         mask = np.asarray(mask, bool)
         if mask.shape != self.a.shape:
-            raise PrefrankError(f"mask has {mask.size} rows, the table has {len(self)}")
+            raise parameter_error("mask", f"mask has {mask.size} rows, the table has {len(self)}")
 
         def take(x: np.ndarray | None) -> np.ndarray | None:
             return None if x is None else np.ascontiguousarray(x[mask])
@@ -387,19 +399,19 @@ class PairCounts:
     def from_bytes(cls, data: bytes, *, dense: bool | None = None) -> PairCounts:
         """Inverse of :meth:`to_bytes`."""
         if len(data) < 12 or data[:4] != b"PFPL":
-            raise PrefrankError("not a serialised prefrank PairCounts (bad header)")
+            raise input_error("not a serialised prefrank PairCounts (bad header)")
         (n,) = struct.unpack("<Q", data[4:12])
         try:
             labels = json.loads(data[12 : 12 + n])
         except ValueError as e:
-            raise PrefrankError(f"corrupt serialised PairCounts labels: {e}") from None
+            raise input_error(f"corrupt serialised PairCounts labels: {e}") from None
         items = np.empty(len(labels), dtype=object)
         items[:] = labels
         if items.size and all(isinstance(v, int) for v in labels):
             items = np.asarray(labels, dtype=np.int64)
         core = _core.PairCounts.from_bytes(data[12 + n :], dense)
         if core.n_items != len(items):
-            raise PrefrankError(f"corrupt serialised PairCounts: {len(items)} labels for {core.n_items} items")
+            raise input_error(f"corrupt serialised PairCounts: {len(items)} labels for {core.n_items} items")
         return cls(core, items)
 
     def to_pandas(self) -> Any:
@@ -453,7 +465,7 @@ def comparisons(
         return data
     for role, v in (("a", a), ("b", b), ("outcome", outcome)):
         if v is None:
-            raise PrefrankError(f"missing {role}=: name the column (or pass the values) for {role}")
+            raise parameter_error(role, f"missing {role}=: name the column (or pass the values) for {role}")
     src = _source(data, [a, b, group, judge, position])
     col_a, col_b = src.get(a, "a"), src.get(b, "b")
     name_a = a if isinstance(a, str) else "a"
@@ -462,19 +474,19 @@ def comparisons(
     n_rows = _length(col_a)
     for role, col in (("b", col_b),):
         if _length(col) != n_rows:
-            raise PrefrankError(f"length mismatch: a has {n_rows} rows but {role} has {_length(col)}")
+            raise input_error(f"length mismatch: a has {n_rows} rows but {role} has {_length(col)}")
     col_o = src.get(outcome, "outcome")
     if _length(col_o) != n_rows:
-        raise PrefrankError(f"length mismatch: a has {n_rows} rows but outcome has {_length(col_o)}")
+        raise input_error(f"length mismatch: a has {n_rows} rows but outcome has {_length(col_o)}")
     if n_rows == 0:
-        raise PrefrankError("empty input: the comparison table has no rows")
+        raise input_error("empty input: the comparison table has no rows")
     (ca, cb), items = code_labels(col_a, col_b, names=[str(name_a), str(name_b)])
 
     first = None
     if position is not None:
         col_p = src.get(position, "position")
         if _length(col_p) != n_rows:
-            raise PrefrankError(f"length mismatch: a has {n_rows} rows but position has {_length(col_p)}")
+            raise input_error(f"length mismatch: a has {n_rows} rows but position has {_length(col_p)}")
         first = _decode_position(col_p, str(position) if isinstance(position, str) else "position", ca, cb, items)
     p, tie = _decode_outcome(col_o, name=str(name_o), mapping=outcomes, first=first)
 
@@ -482,13 +494,15 @@ def comparisons(
     if weight is not None:
         col_w = src.get(weight, "weight")
         if _length(col_w) != n_rows:
-            raise PrefrankError(f"length mismatch: a has {n_rows} rows but weight has {_length(col_w)}")
+            raise input_error(f"length mismatch: a has {n_rows} rows but weight has {_length(col_w)}")
         w_arr = _to_numpy(col_w)
         if w_arr.dtype.kind not in "biuf":
             try:
                 w_arr = w_arr.astype(np.float64)
             except (TypeError, ValueError):
-                raise PrefrankError(f"column {weight!r} (weight) is not numeric") from None
+                raise input_error(
+                    f"column {weight!r} (weight) is not numeric", column=weight if isinstance(weight, str) else "weight"
+                ) from None
         w = np.ascontiguousarray(w_arr, dtype=np.float64)
 
     def code_optional(spec: Any, role: str) -> tuple[np.ndarray | None, np.ndarray | None]:
@@ -496,7 +510,7 @@ def comparisons(
             return None, None
         col = src.get(spec, role)
         if _length(col) != n_rows:
-            raise PrefrankError(f"length mismatch: a has {n_rows} rows but {role} has {_length(col)}")
+            raise input_error(f"length mismatch: a has {n_rows} rows but {role} has {_length(col)}")
         (codes,), labels = code_labels(col, names=[str(spec) if isinstance(spec, str) else role])
         return codes, labels
 
@@ -508,9 +522,11 @@ def comparisons(
     except PrefrankError as e:
         if getattr(e, "kind", None) == "self_comparison":
             row = e.row  # type: ignore[attr-defined]
-            raise PrefrankError(
-                f"row {row}: item {_lab(items[ca[row]])!r} is compared with itself "
-                "(pass drop_self=True to drop such rows)"
+            raise rephrased(
+                e,
+                f"item {_lab(items[ca[row]])!r} is compared with itself (pass drop_self=True to drop such rows)",
+                column=name_a,
+                value=_lab(items[ca[row]]),
             ) from None
         raise
     table = Comparisons(
@@ -531,7 +547,7 @@ def comparisons(
         table = table.subset(keep)
         object.__setattr__(table, "dropped_self", dropped)
         if len(table) == 0:
-            raise PrefrankError("empty input: every row was a self-comparison")
+            raise input_error("empty input: every row was a self-comparison")
     return table
 
 
@@ -560,7 +576,7 @@ def _length(col: Any) -> int:
     try:
         return len(col)
     except TypeError:
-        raise PrefrankError(f"expected a column (array, list or Series), got {type(col).__name__}") from None
+        raise input_error(f"expected a column (array, list or Series), got {type(col).__name__}") from None
 
 
 def as_comparisons(data: Any, **kwargs: Any) -> Comparisons:
@@ -568,7 +584,10 @@ def as_comparisons(data: Any, **kwargs: Any) -> Comparisons:
     if isinstance(data, Comparisons):
         extra = {k: v for k, v in kwargs.items() if v is not None and k not in {"drop_self", "outcomes"}}
         if extra:
-            raise PrefrankError(f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})")
+            raise parameter_error(
+                next(iter(extra)),
+                f"data is already a Comparisons table; do not pass column options ({', '.join(extra)})",
+            )
         return data
     return comparisons(data, **kwargs)
 

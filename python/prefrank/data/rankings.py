@@ -11,7 +11,7 @@ import numpy as np
 
 from prefrank.data.coding import code_labels, label_index, plain_value, run_lengths, union_labels
 from prefrank.data.comparison_rows import _is_float, recode_onto
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
 from prefrank.stream import _needed, accumulate, wants_stream
 
@@ -49,10 +49,14 @@ def _ranks(table: Any, column: str) -> Any:
         rk = np.asarray(rk, dtype=np.float64)
     except (TypeError, ValueError):
         bad = next(k for k, v in enumerate(raw.tolist()) if v is not None and not _is_float(v))
-        raise PrefrankError(f"row {bad}: rank {raw[bad]!r} in column {column!r} is not a number") from None
+        raise input_error(
+            f"rank {raw[bad]!r} in column {column!r} is not a number", row=bad, column=column, value=raw[bad]
+        ) from None
     if np.isinf(rk).any():
         r = int(np.argmax(np.isinf(rk)))
-        raise PrefrankError(f"row {r}: rank {rk[r]} in column {column!r} is not finite (use NaN for unranked)")
+        raise input_error(
+            f"rank {rk[r]} in column {column!r} is not finite (use NaN for unranked)", row=r, column=column, value=rk[r]
+        )
     return rk
 
 
@@ -77,7 +81,7 @@ def ranking_rows(
     roles = {**labels, "rank": rank, "weight": weight, **values}
     for role, v in roles.items():
         if v is not None and not isinstance(v, str):
-            raise PrefrankError(f"{role}= must name a column when the data is a file, directory or glob")
+            raise parameter_error(role, f"{role}= must name a column when the data is a file, directory or glob")
     label_cols = [c for c in labels.values() if c is not None]
     numbers = (
         ({rank: "rank"} if rank is not None else {})
@@ -97,7 +101,7 @@ def ranking_rows(
             try:
                 nums[col] = np.asarray(_to_numpy(table.column(col)), dtype=np.float64)
             except (TypeError, ValueError):
-                raise PrefrankError(f"column {col!r} ({role}) is not numeric") from None
+                raise input_error(f"column {col!r} ({role}) is not numeric", column=col) from None
         return LongRows(codes, tables, nums)
 
     state: LongRows = accumulate(source, build, columns=_needed(*label_cols, *numbers), batch_rows=batch_rows)
@@ -143,7 +147,7 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> RankingOb
     n_ranked = np.fromiter((k for _, k in parts), np.uint32, len(parts))
     flat = [v for m, _ in parts for v in m]
     if not flat:
-        raise PrefrankError("empty input: the rankings hold no items")
+        raise input_error("empty input: the rankings hold no items")
     offsets = np.zeros(len(rankings) + 1, np.uint64)
     np.cumsum(sizes, out=offsets[1:])
     try:
@@ -155,12 +159,13 @@ def _obs_from_lists(rankings: Sequence[Sequence[Any]], weight: Any) -> RankingOb
         # A missing item: its row is a position in the flattened lists; name the ranking and the place.
         r = int(np.searchsorted(offsets, row, side="right")) - 1
         value = getattr(e, "value", None)
-        raise PrefrankError(f"ranking {r}, position {row - int(offsets[r])}: the item is missing ({value!r})") from None
+        detail = f"ranking {r}, position {row - int(offsets[r])}: the item is missing ({value!r})"
+        raise rephrased(e, detail, row=None) from None
     w = None
     if weight is not None:
         w = np.ascontiguousarray(weight, dtype=np.float64)
         if w.shape != (len(rankings),):
-            raise PrefrankError(f"weight has {w.size} values, but there are {len(rankings)} rankings")
+            raise input_error(f"weight has {w.size} values, but there are {len(rankings)} rankings", column="weight")
     obs = RankingObs(items, offsets, codes, n_ranked, w, None)
     _check_duplicates(obs)
     return obs
@@ -175,7 +180,10 @@ def _check_duplicates(obs: RankingObs) -> None:
         k = int(np.argmax(dup))
         r = int(owner[order][k])
         where = f"group {plain_value(obs.obs_labels[r])!r}" if obs.obs_labels is not None else f"ranking {r}"
-        raise PrefrankError(f"{where}: item {plain_value(obs.items[obs.members[order][k]])!r} appears more than once")
+        raise input_error(
+            f"{where}: item {plain_value(obs.items[obs.members[order][k]])!r} appears more than once",
+            value=plain_value(obs.items[obs.members[order][k]]),
+        )
 
 
 def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> RankingObs:
@@ -184,9 +192,9 @@ def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> 
     n = len(i_col)
     for role, col in (("group", g_col), ("rank", r_col)):
         if len(col) != n:
-            raise PrefrankError(f"length mismatch: item has {n} rows but {role} has {len(col)}")
+            raise input_error(f"length mismatch: item has {n} rows but {role} has {len(col)}")
     if n == 0:
-        raise PrefrankError("empty input: the ranking table has no rows")
+        raise input_error("empty input: the ranking table has no rows")
     (gc,), groups = code_labels(g_col, names=[str(group)])
     (ic,), items = code_labels(i_col, names=[str(item)])
     r_raw = _to_numpy(r_col)
@@ -197,10 +205,20 @@ def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> 
             rk = r_raw.astype(np.float64)
     except (TypeError, ValueError):
         bad = next(k for k, v in enumerate(r_raw.tolist()) if not _is_number_or_missing(v))
-        raise PrefrankError(f"row {bad}: rank {r_raw[bad]!r} in column {rank!r} is not a number") from None
+        raise input_error(
+            f"rank {r_raw[bad]!r} in column {rank!r} is not a number",
+            row=bad,
+            column=rank if isinstance(rank, str) else "rank",
+            value=r_raw[bad],
+        ) from None
     if np.isinf(rk).any():
         row = int(np.argmax(np.isinf(rk)))
-        raise PrefrankError(f"row {row}: rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)")
+        raise input_error(
+            f"rank {rk[row]} in column {rank!r} is not finite (use NaN for unranked)",
+            row=row,
+            column=rank if isinstance(rank, str) else "rank",
+            value=rk[row],
+        )
     ranked = ~np.isnan(rk)
     key = np.where(ranked, rk, np.inf)
     order = np.lexsort((ic, key, gc))
@@ -209,9 +227,10 @@ def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> 
     tied = same_group & (ks[1:] == ks[:-1]) & np.isfinite(ks[1:])
     if tied.any():
         k = int(np.argmax(tied))
-        raise PrefrankError(
+        raise input_error(
             f"group {plain_value(groups[gs[k]])!r}: items {plain_value(items[isorted[k]])!r} and "
-            f"{plain_value(items[isorted[k + 1]])!r} share rank {ks[k]:g} (Plackett-Luce needs distinct ranks)"
+            f"{plain_value(items[isorted[k + 1]])!r} share rank {ks[k]:g} (Plackett-Luce needs distinct ranks)",
+            column=rank if isinstance(rank, str) else "rank",
         )
     sizes = np.bincount(gc, minlength=len(groups))
     offsets = np.zeros(len(groups) + 1, np.uint64)
@@ -223,12 +242,17 @@ def obs_from_table(data: Any, group: Any, item: Any, rank: Any, weight: Any) -> 
         try:
             w_rows = np.ascontiguousarray(w_col, dtype=np.float64)[order]
         except (TypeError, ValueError):
-            raise PrefrankError(f"column {weight!r} (weight) is not numeric") from None
+            raise input_error(
+                f"column {weight!r} (weight) is not numeric", column=weight if isinstance(weight, str) else "weight"
+            ) from None
         w = np.ascontiguousarray(w_rows[offsets[:-1].astype(np.int64)])
         differs = w_rows != np.repeat(w, sizes)
         if differs.any():
             g = gs[int(np.argmax(differs))]
-            raise PrefrankError(f"group {plain_value(groups[g])!r}: weight must be the same on every row of a group")
+            raise input_error(
+                f"group {plain_value(groups[g])!r}: weight must be the same on every row of a group",
+                column=weight if isinstance(weight, str) else "weight",
+            )
     obs = RankingObs(items, offsets, np.ascontiguousarray(isorted, np.uint32), n_ranked, w, groups)
     _check_duplicates(obs)
     return obs
@@ -251,7 +275,7 @@ def ranking_observations(
     directory, glob or file with ``batch_rows=`` is read in batches of coded rows."""
 
     if data is None:
-        raise PrefrankError("no data: pass a long-form table (group, item, rank) or a list of rankings")
+        raise input_error("no data: pass a long-form table (group, item, rank) or a list of rankings")
     if wants_stream(data, batch_rows):
         data = ranking_rows(
             data, batch_rows=batch_rows, labels={"group": group, "item": item}, rank=rank, weight=weight

@@ -12,7 +12,7 @@ import numpy as np
 from prefrank import _core
 from prefrank._compat import _is_pandas
 from prefrank.data.coding import code_labels, missing_mask
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
 
 LAYOUTS = ("raters x units", "units x raters")
@@ -92,14 +92,14 @@ def code_matrix(arr: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def apply_levels(codes: np.ndarray, labels: np.ndarray, levels: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     lv = list(levels)
     if len(set(map(repr, lv))) != len(lv):
-        raise PrefrankError("levels= has duplicate entries")
+        raise parameter_error("levels", "levels= has duplicate entries")
     index = {}
     for i, v in enumerate(lv):
         index[v] = i
     remap = np.empty(len(labels), dtype=np.uint32)
     for c, lab in enumerate(labels.tolist()):
         if lab not in index:
-            raise PrefrankError(f"value {lab!r} is not one of levels={lv!r}")
+            raise input_error(f"value {lab!r} is not one of levels={lv!r}", value=lab)
         remap[c] = index[lab]
     out = np.full(codes.shape, MISSING, dtype=np.uint32)
     ok = codes != MISSING
@@ -132,9 +132,9 @@ def long_codes(
     vcol = _to_numpy(src.get(value, "value"))
     n = len(ucol)
     if len(rcol) != n or len(vcol) != n:
-        raise PrefrankError(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
+        raise input_error(f"unit, rater and value columns have different lengths ({n}, {len(rcol)}, {len(vcol)})")
     if n == 0:
-        raise PrefrankError("empty input: the ratings table has no rows")
+        raise input_error("empty input: the ratings table has no rows")
     (uc,), units = code_labels(ucol, names=[_name(unit, "unit")])
     (rc,), raters = code_labels(rcol, names=[_name(rater, "rater")])
     try:
@@ -144,9 +144,8 @@ def long_codes(
             raise
         # The core names the cell of the one-row matrix; the user's row is that cell's column.
         row = _first_infinite(vcol)
-        raise PrefrankError(
-            f"row {row}: column {_name(value, 'value')!r} value {vcol[row]} is not a finite number"
-        ) from None
+        detail = f"column {_name(value, 'value')!r} value {vcol[row]} is not a finite number"
+        raise rephrased(e, detail, row=row, column=_name(value, "value"), value=vcol[row]) from None
     return uc, units, rc, raters, vcodes.ravel(), labels
 
 
@@ -172,12 +171,14 @@ def counts_input(value_counts: Any, levels: Sequence[Any] | None) -> CodedRating
     else:
         arr = np.asarray(value_counts, dtype=np.float64)
     if arr.ndim != 2:
-        raise PrefrankError(f"value_counts must be a 2-D units x categories matrix, got shape {arr.shape}")
+        raise input_error(f"value_counts must be a 2-D units x categories matrix, got shape {arr.shape}")
     if arr.shape[1] == 0:
-        raise PrefrankError("value_counts has no category column")
+        raise input_error("value_counts has no category column")
     if levels is not None:
         if len(levels) != arr.shape[1]:
-            raise PrefrankError(f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns")
+            raise parameter_error(
+                "levels", f"levels= has {len(levels)} entries but value_counts has {arr.shape[1]} columns"
+            )
         cats = list(levels)
     if cats is None:
         cats = list(range(arr.shape[1]))
@@ -190,7 +191,9 @@ def counts_input(value_counts: Any, levels: Sequence[Any] | None) -> CodedRating
     bad = ~(np.isfinite(arr) & (arr >= 0) & (np.floor(arr) == arr))
     if bad.any():
         r, c = map(int, np.argwhere(bad)[0])
-        raise PrefrankError(f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number")
+        raise input_error(
+            f"value_counts row {r}, column {c}: {arr[r, c]} is not a non-negative whole number", value=float(arr[r, c])
+        )
     return CodedRatings(
         categories=categories,
         counts=np.ascontiguousarray(arr),

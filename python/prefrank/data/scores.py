@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 from prefrank.data.coding import code_labels
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error
 from prefrank.io import _source, _to_numpy
 
 
@@ -21,9 +21,9 @@ def pivot_scores(
     n = len(cols[0])
     for c, name in zip(cols[1:], ("response", "judge", "score"), strict=True):
         if len(c) != n:
-            raise PrefrankError(f"length mismatch: prompt has {n} rows but {name} has {len(c)}")
+            raise input_error(f"length mismatch: prompt has {n} rows but {name} has {len(c)}")
     if n == 0:
-        raise PrefrankError("empty input: the score table has no rows")
+        raise input_error("empty input: the score table has no rows")
     (pc,), prompts = code_labels(cols[0], names=["prompt"])
     (rc,), responses = code_labels(cols[1], names=["response"])
     (jc,), judges = code_labels(cols[2], names=["judge"])
@@ -31,11 +31,11 @@ def pivot_scores(
     try:
         s = s.astype(np.float64)
     except (TypeError, ValueError):
-        raise PrefrankError("column score is not numeric") from None
+        raise input_error("column score is not numeric", column="score") from None
     bad = np.isinf(s)
     if bad.any():
         row = int(np.argmax(bad))
-        raise PrefrankError(f"row {row}: score value {s[row]} is not a finite number")
+        raise input_error(f"score value {s[row]} is not a finite number", row=row, column="score", value=s[row])
     # Local response index within each prompt (responses sorted by label code).
     key = pc.astype(np.int64) * len(responses) + rc
     uniq, inv = np.unique(key, return_inverse=True)
@@ -44,14 +44,14 @@ def pivot_scores(
     local = np.arange(len(uniq)) - start[up]
     n_resp = int(local.max()) + 1
     if n_resp < 2:
-        raise PrefrankError("every prompt has a single response: nothing to compare")
+        raise input_error("every prompt has a single response: nothing to compare")
     tensor = np.full((len(prompts), n_resp, len(judges)), np.nan)
     row_local = local[inv]
     dup = np.zeros(tensor.shape, dtype=np.int64)
     np.add.at(dup, (pc, row_local, jc), 1)
     if (dup > 1).any():
         p_, r_, j_ = np.argwhere(dup > 1)[0]
-        raise PrefrankError(
+        raise input_error(
             f"judge {judges[j_]!r} scored response {responses[uniq[start[p_] + r_] % len(responses)]!r} "
             f"of prompt {prompts[p_]!r} more than once"
         )

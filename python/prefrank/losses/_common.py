@@ -8,33 +8,33 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
 def check_reduction(reduction: str) -> None:
     if reduction not in REDUCTIONS:
-        raise PrefrankError(f"reduction={reduction!r} is not one of {', '.join(map(repr, REDUCTIONS))}")
+        raise parameter_error("reduction", f"reduction={reduction!r} is not one of {', '.join(map(repr, REDUCTIONS))}")
 
 
 def check_positive(name: str, value: float) -> None:
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise PrefrankError(f"{name}={value!r} must be a finite number > 0")
+        raise parameter_error(name, f"{name}={value!r} must be a finite number > 0")
 
 
 def check_nonneg(name: str, value: float) -> None:
     if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise PrefrankError(f"{name}={value!r} must be a finite number >= 0")
+        raise parameter_error(name, f"{name}={value!r} must be a finite number >= 0")
 
 
 def check_tensor(name: str, x: Tensor, shape: tuple[int, ...] | None = None) -> Tensor:
     if not isinstance(x, Tensor):
-        raise PrefrankError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
+        raise input_error(f"{name} must be a torch.Tensor, got {type(x).__name__}", column=name)
     if not x.is_floating_point():
-        raise PrefrankError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
+        raise input_error(f"{name} must be a floating-point tensor, got dtype {x.dtype}", column=name)
     if shape is not None and tuple(x.shape) != shape:
-        raise PrefrankError(f"{name} has shape {tuple(x.shape)}, expected {shape}")
+        raise input_error(f"{name} has shape {tuple(x.shape)}, expected {shape}", column=name)
     return x
 
 
@@ -50,13 +50,17 @@ def pair_inputs(
     """
     check_tensor("policy_chosen_logps", policy_chosen_logps)
     if policy_chosen_logps.dim() != 1:
-        raise PrefrankError(
-            f"policy_chosen_logps must be 1-D (one log-prob per pair), got shape {tuple(policy_chosen_logps.shape)}"
+        raise input_error(
+            f"policy_chosen_logps must be 1-D (one log-prob per pair), got shape {tuple(policy_chosen_logps.shape)}",
+            column="policy_chosen_logps",
         )
     shape = tuple(policy_chosen_logps.shape)
     check_tensor("policy_rejected_logps", policy_rejected_logps, shape)
     if (ref_chosen_logps is None) != (ref_rejected_logps is None):
-        raise PrefrankError("give both ref_chosen_logps and ref_rejected_logps, or neither (reference-free)")
+        raise parameter_error(
+            "ref_chosen_logps" if ref_chosen_logps is None else "ref_rejected_logps",
+            "give both ref_chosen_logps and ref_rejected_logps, or neither (reference-free)",
+        )
     if ref_chosen_logps is None or ref_rejected_logps is None:
         return policy_chosen_logps, policy_rejected_logps
     check_tensor("ref_chosen_logps", ref_chosen_logps, shape)
@@ -69,9 +73,9 @@ def lengths_or_one(name: str, lengths: Tensor | None, like: Tensor) -> Tensor | 
     if lengths is None:
         return None
     if not isinstance(lengths, Tensor):
-        raise PrefrankError(f"{name} must be a torch.Tensor, got {type(lengths).__name__}")
+        raise input_error(f"{name} must be a torch.Tensor, got {type(lengths).__name__}", column=name)
     if tuple(lengths.shape) != tuple(like.shape):
-        raise PrefrankError(f"{name} has shape {tuple(lengths.shape)}, expected {tuple(like.shape)}")
+        raise input_error(f"{name} has shape {tuple(lengths.shape)}, expected {tuple(like.shape)}", column=name)
     return lengths.to(like.dtype).clamp(min=1.0)
 
 
@@ -84,9 +88,11 @@ def reduce(losses: Tensor, weights: Tensor | None, reduction: str) -> Tensor:
     check_reduction(reduction)
     if weights is not None:
         if not isinstance(weights, Tensor):
-            raise PrefrankError(f"weights must be a torch.Tensor, got {type(weights).__name__}")
+            raise input_error(f"weights must be a torch.Tensor, got {type(weights).__name__}", column="weights")
         if tuple(weights.shape) != tuple(losses.shape):
-            raise PrefrankError(f"weights has shape {tuple(weights.shape)}, expected {tuple(losses.shape)}")
+            raise input_error(
+                f"weights has shape {tuple(weights.shape)}, expected {tuple(losses.shape)}", column="weights"
+            )
         weights = weights.to(losses.dtype)
         losses = losses * weights
         if reduction == "mean":

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 
 __all__ = ["estimate_flip_rate", "pair_label_probabilities"]
 
@@ -28,7 +28,7 @@ def _theta_lookup(ranking: Any) -> dict[Any, float]:
         return {k: float(v) for k, v in zip(list(ranking.index), ranking.to_numpy().tolist(), strict=True)}
     if isinstance(ranking, dict):
         return {k: float(v) for k, v in ranking.items()}
-    raise PrefrankError(
+    raise input_error(
         "ranking must be a prefrank Ranking (uses its log-strengths .theta), a pandas Series or a dict of "
         f"log-strengths keyed by label; got {type(ranking).__name__}"
     )
@@ -50,18 +50,18 @@ def pair_label_probabilities(ranking: Any, chosen: Any, rejected: Any) -> np.nda
     c = list(chosen)
     r = list(rejected)
     if len(c) != len(r):
-        raise PrefrankError(f"length mismatch: chosen has {len(c)} pairs but rejected has {len(r)}")
+        raise input_error(f"length mismatch: chosen has {len(c)} pairs but rejected has {len(r)}")
     if not c:
-        raise PrefrankError("no pairs given")
+        raise input_error("no pairs given")
     diff = np.empty(len(c))
     for i, (a, b) in enumerate(zip(c, r, strict=True)):
         for role, lab in (("chosen", a), ("rejected", b)):
             if lab not in lookup:
-                raise PrefrankError(f"row {i}: {role} label {lab!r} is not an item of the ranking")
+                raise input_error(f"{role} label {lab!r} is not an item of the ranking", row=i, column=role, value=lab)
         diff[i] = lookup[a] - lookup[b]
     if not np.all(np.isfinite(diff)):
         i = int(np.flatnonzero(~np.isfinite(diff))[0])
-        raise PrefrankError(f"row {i}: log-strength difference is not finite ({diff[i]})")
+        raise input_error(f"log-strength difference is not finite ({diff[i]})", row=i, value=float(diff[i]))
     return 0.5 * (1.0 + np.tanh(0.5 * diff))  # = sigmoid(diff), without overflow
 
 
@@ -74,12 +74,12 @@ def estimate_flip_rate(probabilities: Any, *, method: str = "contradicted") -> f
     """
     p = np.asarray(probabilities, dtype=np.float64)
     if p.ndim != 1 or p.size == 0:
-        raise PrefrankError("probabilities must be a non-empty 1-D array")
+        raise input_error("probabilities must be a non-empty 1-D array")
     if not np.all((p >= 0) & (p <= 1)):
         i = int(np.flatnonzero(~((p >= 0) & (p <= 1)))[0])
-        raise PrefrankError(f"row {i}: probability {p[i]} is not in [0, 1]")
+        raise input_error(f"probability {p[i]} is not in [0, 1]", row=i, value=float(p[i]))
     if method == "contradicted":
         return float(np.mean(p < 0.5))
     if method == "expected":
         return float(np.mean(1.0 - p))
-    raise PrefrankError(f"method={method!r} is not one of 'contradicted', 'expected'")
+    raise parameter_error("method", f"method={method!r} is not one of 'contradicted', 'expected'")

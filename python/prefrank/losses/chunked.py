@@ -18,7 +18,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "DEFAULT_CHUNK_VOCAB", "chunked_token_logps"]
 
@@ -174,30 +174,30 @@ def chunked_token_logps(
     """
     for name, x in (("hidden", hidden), ("weight", weight)):
         if not isinstance(x, Tensor) or not x.is_floating_point() or x.dim() != 2:
-            raise PrefrankError(f"{name} must be a 2-D float tensor")
+            raise input_error(f"{name} must be a 2-D float tensor", column=name)
     if hidden.shape[1] != weight.shape[1]:
-        raise PrefrankError(
-            f"hidden has {hidden.shape[1]} features but weight has {weight.shape[1]} (weight is [V, H])"
-        )
+        raise input_error(f"hidden has {hidden.shape[1]} features but weight has {weight.shape[1]} (weight is [V, H])")
     if hidden.dtype != weight.dtype:
-        raise PrefrankError(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
+        raise input_error(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
     if not isinstance(targets, Tensor) or targets.dtype not in (torch.int64, torch.int32):
-        raise PrefrankError("targets must be an int64 or int32 tensor")
+        raise input_error("targets must be an int64 or int32 tensor", column="targets")
     if targets.shape != (hidden.shape[0],):
-        raise PrefrankError(f"targets has shape {tuple(targets.shape)}, expected ({hidden.shape[0]},)")
+        raise input_error(f"targets has shape {tuple(targets.shape)}, expected ({hidden.shape[0]},)", column="targets")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
-        raise PrefrankError(f"bias has shape {tuple(bias.shape)}, expected ({weight.shape[0]},)")
+        raise input_error(f"bias has shape {tuple(bias.shape)}, expected ({weight.shape[0]},)", column="bias")
     for name, c in (("chunk_rows", chunk_rows), ("chunk_vocab", chunk_vocab)):
         if not isinstance(c, int) or c < 1:
-            raise PrefrankError(f"{name}={c!r} must be a positive int")
+            raise parameter_error(name, f"{name}={c!r} must be a positive int")
     targets = targets.long()
     v = weight.shape[0]
     bad = (targets != ignore_index) & ((targets < 0) | (targets >= v))
     if bool(bad.any()):
         row = int(bad.nonzero()[0, 0])
-        raise PrefrankError(
-            f"row {row}: target {int(targets[row])} is outside the vocabulary [0, {v}) "
-            f"and is not ignore_index={ignore_index}"
+        raise input_error(
+            f"target {int(targets[row])} is outside the vocabulary [0, {v}) and is not ignore_index={ignore_index}",
+            row=row,
+            column="targets",
+            value=int(targets[row]),
         )
     out: Tensor = _ChunkedTokenLogps.apply(hidden, weight, bias, targets, ignore_index, chunk_rows, chunk_vocab)
     return out

@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses._common import (
     check_nonneg,
     check_positive,
@@ -135,7 +135,7 @@ def conservative_dpo_loss(
     """
     check_positive("beta", beta)
     if not 0.0 <= label_smoothing <= 0.5:
-        raise PrefrankError(f"label_smoothing={label_smoothing!r} must be in [0, 0.5]")
+        raise parameter_error("label_smoothing", f"label_smoothing={label_smoothing!r} must be in [0, 0.5]")
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = -(1.0 - label_smoothing) * F.logsigmoid(x) - label_smoothing * F.logsigmoid(-x)
     return reduce(losses, weights, reduction)
@@ -166,7 +166,7 @@ def robust_dpo_loss(
     """
     check_positive("beta", beta)
     if not 0.0 <= epsilon < 0.5:
-        raise PrefrankError(f"epsilon={epsilon!r} must be in [0, 0.5)")
+        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in [0, 0.5)")
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = (-(1.0 - epsilon) * F.logsigmoid(x) + epsilon * F.logsigmoid(-x)) / (1.0 - 2.0 * epsilon)
     return reduce(losses, weights, reduction)
@@ -256,7 +256,10 @@ def length_normalized_dpo_loss(
     lc = lengths_or_one("chosen_lengths", chosen_lengths, c)
     lr = lengths_or_one("rejected_lengths", rejected_lengths, r)
     if lc is None or lr is None:
-        raise PrefrankError("length_normalized_dpo_loss needs chosen_lengths and rejected_lengths")
+        raise parameter_error(
+            "chosen_lengths" if lc is None else "rejected_lengths",
+            "length_normalized_dpo_loss needs chosen_lengths and rejected_lengths",
+        )
     return reduce(-F.logsigmoid(beta * (c / lc - r / lr)), weights, reduction)
 
 
@@ -283,7 +286,7 @@ def exo_pair_loss(
     """
     check_positive("beta", beta)
     if not 0.0 < epsilon < 0.5:
-        raise PrefrankError(f"epsilon={epsilon!r} must be in (0, 0.5)")
+        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in (0, 0.5)")
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = torch.sigmoid(x) * (F.logsigmoid(x) - math.log1p(-epsilon)) + torch.sigmoid(-x) * (
         F.logsigmoid(-x) - math.log(epsilon)
@@ -342,7 +345,7 @@ def bco_pair_loss(
     """
     check_positive("beta", beta)
     if not math.isfinite(delta):
-        raise PrefrankError(f"delta={delta!r} must be finite")
+        raise parameter_error("delta", f"delta={delta!r} must be finite")
     c, r = pair_inputs(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     rc, rr = beta * c, beta * r
     losses = -F.logsigmoid(rc - delta) - F.logsigmoid(-(rr - delta))
@@ -547,7 +550,7 @@ def orpo_loss(
     """
     check_positive("beta", beta)
     if not (math.isfinite(max_logp) and max_logp < 0):
-        raise PrefrankError(f"max_logp={max_logp!r} must be a finite number < 0")
+        raise parameter_error("max_logp", f"max_logp={max_logp!r} must be a finite number < 0")
     pair_inputs(policy_chosen_logps, policy_rejected_logps, None, None)
     a = _avg("chosen_lengths", policy_chosen_logps, chosen_lengths).clamp(max=max_logp)
     b = _avg("rejected_lengths", policy_rejected_logps, rejected_lengths).clamp(max=max_logp)
@@ -626,19 +629,19 @@ def pairwise_cringe_loss(
 
 def _kway_logratios(policy_logps: Tensor, ref_logps: Tensor | None, name: str = "policy_logps") -> Tensor:
     if not isinstance(policy_logps, Tensor) or not policy_logps.is_floating_point() or policy_logps.dim() != 2:
-        raise PrefrankError(f"{name} must be a 2-D float tensor [batch, K]")
+        raise input_error(f"{name} must be a 2-D float tensor [batch, K]", column=name)
     if policy_logps.shape[1] < 2:
-        raise PrefrankError(f"{name} has K={policy_logps.shape[1]} responses per prompt; need K >= 2")
+        raise input_error(f"{name} has K={policy_logps.shape[1]} responses per prompt; need K >= 2", column=name)
     if ref_logps is None:
         return policy_logps
     if not isinstance(ref_logps, Tensor) or tuple(ref_logps.shape) != tuple(policy_logps.shape):
-        raise PrefrankError(f"ref_logps must be a tensor of shape {tuple(policy_logps.shape)}")
+        raise input_error(f"ref_logps must be a tensor of shape {tuple(policy_logps.shape)}", column="ref_logps")
     return policy_logps - ref_logps
 
 
 def _reward_targets(rewards: Tensor, like: Tensor, alpha: float) -> Tensor:
     if not isinstance(rewards, Tensor) or tuple(rewards.shape) != tuple(like.shape):
-        raise PrefrankError(f"rewards must be a tensor of shape {tuple(like.shape)}")
+        raise input_error(f"rewards must be a tensor of shape {tuple(like.shape)}", column="rewards")
     check_positive("alpha", alpha)
     return torch.softmax(rewards.to(like.dtype) / alpha, dim=-1)
 
@@ -723,7 +726,7 @@ def plackett_luce_dpo_loss(
     k = lr.shape[1]
     m = k - 1 if num_ranked is None else num_ranked
     if not isinstance(m, int) or not 1 <= m <= k:
-        raise PrefrankError(f"num_ranked={num_ranked!r} must be an int in [1, K={k}]")
+        raise parameter_error("num_ranked", f"num_ranked={num_ranked!r} must be an int in [1, K={k}]")
     r = beta * lr
     # suffix log-sum-exp: tail[:, k] = logsumexp(r[:, k:])
     tail = torch.logcumsumexp(r.flip(-1), dim=-1).flip(-1)
@@ -753,7 +756,7 @@ def lcpo_posteriors(
     """
     check_positive("beta", beta)
     if not 0.0 < epsilon < 1.0:
-        raise PrefrankError(f"epsilon={epsilon!r} must be in (0, 1)")
+        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in (0, 1)")
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     return torch.sigmoid(x + math.log((1.0 - epsilon) / epsilon)).detach()
 
@@ -791,7 +794,9 @@ def lcpo_loss(
     """
     if posteriors is not None:
         if not isinstance(posteriors, Tensor) or tuple(posteriors.shape) != tuple(policy_chosen_logps.shape):
-            raise PrefrankError(f"posteriors must be a tensor of shape {tuple(policy_chosen_logps.shape)}")
+            raise input_error(
+                f"posteriors must be a tensor of shape {tuple(policy_chosen_logps.shape)}", column="posteriors"
+            )
         gamma = posteriors.detach().to(policy_chosen_logps.dtype)
     else:
         gamma = lcpo_posteriors(

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses.chunked import DEFAULT_CHUNK_VOCAB, chunked_token_logps
 
 __all__ = ["fused_linear_preference_loss"]
@@ -47,7 +47,7 @@ def _pair_losses(
     else:
         out = loss_fn(c, r, ref_c, ref_r, reduction="none", **extra)
     if not isinstance(out, Tensor) or tuple(out.shape) != tuple(c.shape):
-        raise PrefrankError("loss_fn must return one loss per pair when called with reduction='none'")
+        raise parameter_error("loss_fn", "loss_fn must return one loss per pair when called with reduction='none'")
     return out
 
 
@@ -229,43 +229,52 @@ def fused_linear_preference_loss(
     (:func:`prefrank.losses.sequence_logps_from_hidden` then the loss).
     """
     if not isinstance(hidden, Tensor) or hidden.dim() != 3 or hidden.shape[0] % 2:
-        raise PrefrankError("hidden must be a [2B, T, H] tensor (chosen completions first, then rejected)")
+        raise input_error(
+            "hidden must be a [2B, T, H] tensor (chosen completions first, then rejected)", column="hidden"
+        )
     if not isinstance(labels, Tensor) or tuple(labels.shape) != tuple(hidden.shape[:2]):
-        raise PrefrankError(f"labels must have shape {tuple(hidden.shape[:2])}")
+        raise input_error(f"labels must have shape {tuple(hidden.shape[:2])}", column="labels")
     if not isinstance(weight, Tensor) or weight.dim() != 2 or weight.shape[1] != hidden.shape[2]:
-        raise PrefrankError("weight must be a [V, H] tensor matching hidden's last dimension")
+        raise input_error("weight must be a [V, H] tensor matching hidden's last dimension", column="weight")
     if weight.dtype != hidden.dtype:
-        raise PrefrankError(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
+        raise input_error(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
     if reduction not in ("mean", "sum"):
-        raise PrefrankError(f"reduction={reduction!r} must be 'mean' or 'sum'")
+        raise parameter_error("reduction", f"reduction={reduction!r} must be 'mean' or 'sum'")
     if not isinstance(chunk_vocab, int) or chunk_vocab < 1:
-        raise PrefrankError(f"chunk_vocab={chunk_vocab!r} must be a positive int")
+        raise parameter_error("chunk_vocab", f"chunk_vocab={chunk_vocab!r} must be a positive int")
     if not isinstance(pairs_per_chunk, int) or pairs_per_chunk < 1:
-        raise PrefrankError(f"pairs_per_chunk={pairs_per_chunk!r} must be a positive int")
+        raise parameter_error("pairs_per_chunk", f"pairs_per_chunk={pairs_per_chunk!r} must be a positive int")
     if (ref_chosen_logps is None) != (ref_rejected_logps is None):
-        raise PrefrankError("give both ref_chosen_logps and ref_rejected_logps, or neither (reference-free)")
+        raise parameter_error(
+            "ref_chosen_logps" if ref_chosen_logps is None else "ref_rejected_logps",
+            "give both ref_chosen_logps and ref_rejected_logps, or neither (reference-free)",
+        )
     b = hidden.shape[0] // 2
     extra = dict(pair_kwargs or {})
     for name, x in [("ref_chosen_logps", ref_chosen_logps), ("ref_rejected_logps", ref_rejected_logps),
                     ("weights", weights), *extra.items()]:  # fmt: skip
         if x is not None and (not isinstance(x, Tensor) or tuple(x.shape) != (b,)):
-            raise PrefrankError(f"{name} must be a tensor of shape ({b},)")
+            raise input_error(f"{name} must be a tensor of shape ({b},)", column=name)
     labels = labels.long()
     v = weight.shape[0]
     bad = (labels != ignore_index) & ((labels < 0) | (labels >= v))
     if bool(bad.any()):
         i, j = (int(k) for k in bad.nonzero()[0])
-        raise PrefrankError(f"labels[{i}, {j}] = {int(labels[i, j])} is outside the vocabulary [0, {v})")
+        raise input_error(
+            f"labels[{i}, {j}] = {int(labels[i, j])} is outside the vocabulary [0, {v})",
+            column="labels",
+            value=int(labels[i, j]),
+        )
     if reduction == "mean":
         norm = float(b) if weights is None else float(weights.sum())
         if not norm > 0:
-            raise PrefrankError("weights sum to zero: the weighted mean is undefined")
+            raise input_error("weights sum to zero: the weighted mean is undefined", column="weights")
     else:
         norm = 1.0
     consts = [x for x in (ref_chosen_logps, ref_rejected_logps) if x is not None]
     needs_grad = torch.is_grad_enabled() and any(x.requires_grad for x in (hidden, weight, bias) if x is not None)
     if needs_grad and any(x.requires_grad for x in consts):
-        raise PrefrankError("reference log-probs must not require grad here (detach them)")
+        raise input_error("reference log-probs must not require grad here (detach them)")
     if not needs_grad:
         tok = chunked_token_logps(
             hidden.reshape(-1, hidden.shape[2]),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses.chunked import DEFAULT_CHUNK_ROWS, DEFAULT_CHUNK_VOCAB, chunked_token_logps
 
 __all__ = ["sequence_logps", "sequence_logps_from_hidden", "token_counts", "token_logps"]
@@ -15,7 +15,7 @@ _SEQ_REDUCTIONS = ("sum", "mean", "none")
 
 def _align(labels: Tensor, shift: bool) -> Tensor:
     if not isinstance(labels, Tensor) or labels.dtype not in (torch.int64, torch.int32):
-        raise PrefrankError("labels must be an int64 or int32 tensor")
+        raise input_error("labels must be an int64 or int32 tensor", column="labels")
     return labels[..., 1:] if shift else labels
 
 
@@ -34,12 +34,12 @@ def token_logps(logits: Tensor, labels: Tensor, *, ignore_index: int = -100, shi
     ``labels[..., 1:]``.
     """
     if not isinstance(logits, Tensor) or not logits.is_floating_point() or logits.dim() < 2:
-        raise PrefrankError("logits must be a float tensor of shape [..., T, V]")
+        raise input_error("logits must be a float tensor of shape [..., T, V]", column="logits")
     labels = _align(labels, shift)
     if shift:
         logits = logits[..., :-1, :]
     if tuple(logits.shape[:-1]) != tuple(labels.shape):
-        raise PrefrankError(
+        raise input_error(
             f"logits shape {tuple(logits.shape)} does not match labels shape {tuple(labels.shape)} "
             "(expected logits [..., T, V] and labels [..., T])"
         )
@@ -48,7 +48,11 @@ def token_logps(logits: Tensor, labels: Tensor, *, ignore_index: int = -100, shi
     bad = mask & ((labels < 0) | (labels >= v))
     if bool(bad.any()):
         pos = tuple(int(i) for i in bad.nonzero()[0])
-        raise PrefrankError(f"labels{list(pos)} = {int(labels[pos])} is outside the vocabulary [0, {v})")
+        raise input_error(
+            f"labels{list(pos)} = {int(labels[pos])} is outside the vocabulary [0, {v})",
+            column="labels",
+            value=int(labels[pos]),
+        )
     safe = torch.where(mask, labels, torch.zeros_like(labels)).long()
     x = logits if logits.dtype == torch.float64 else logits.float()
     tok = x.gather(-1, safe.unsqueeze(-1)).squeeze(-1) - torch.logsumexp(x, dim=-1)
@@ -88,7 +92,7 @@ def sequence_logps(
         ``[B]`` float32 (``[B, T]`` for ``"none"``).
     """
     if reduction not in _SEQ_REDUCTIONS:
-        raise PrefrankError(f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
+        raise parameter_error("reduction", f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
     tok = token_logps(logits, labels, ignore_index=ignore_index, shift=shift)
     mask = _align(labels, shift) != ignore_index
     return _reduce_tokens(tok, mask, reduction)
@@ -113,14 +117,14 @@ def sequence_logps_from_hidden(
     ``sequence_logps(hidden @ weight.T + bias, labels)`` to float32 rounding.
     """
     if reduction not in _SEQ_REDUCTIONS:
-        raise PrefrankError(f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
+        raise parameter_error("reduction", f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
     if not isinstance(hidden, Tensor) or hidden.dim() != 3:
-        raise PrefrankError("hidden must be a 3-D tensor [B, T, H]")
+        raise input_error("hidden must be a 3-D tensor [B, T, H]", column="hidden")
     labels = _align(labels, shift)
     if shift:
         hidden = hidden[:, :-1, :]
     if tuple(hidden.shape[:2]) != tuple(labels.shape):
-        raise PrefrankError(f"hidden shape {tuple(hidden.shape)} does not match labels shape {tuple(labels.shape)}")
+        raise input_error(f"hidden shape {tuple(hidden.shape)} does not match labels shape {tuple(labels.shape)}")
     b, t, h = hidden.shape
     tok = chunked_token_logps(
         hidden.reshape(b * t, h),

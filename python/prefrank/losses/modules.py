@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor, nn
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 from prefrank.losses import functional as LF
 from prefrank.losses._common import check_reduction
 
@@ -53,8 +53,9 @@ class _PreferenceLoss(nn.Module):
         check_reduction(reduction)
         unknown = set(hparams) - set(self._hparams)
         if unknown:
-            raise PrefrankError(
-                f"{type(self).__name__} got unknown option(s) {sorted(unknown)}; known: {list(self._hparams)}"
+            raise parameter_error(
+                sorted(unknown)[0],
+                f"{type(self).__name__} got unknown option(s) {sorted(unknown)}; known: {list(self._hparams)}",
             )
         self.reduction = reduction
         self.hparams = dict(hparams)
@@ -235,7 +236,7 @@ class BCOPairLoss(_PreferenceLoss):
         reduction: str = "mean",
     ) -> None:
         if not 0.0 < momentum <= 1.0:
-            raise PrefrankError(f"momentum={momentum!r} must be in (0, 1]")
+            raise parameter_error("momentum", f"momentum={momentum!r} must be in (0, 1]")
         self.track_delta = track_delta
         self.momentum = momentum
         super().__init__(beta=beta, delta=delta, reduction=reduction)
@@ -290,11 +291,12 @@ class LCPOLoss(_PreferenceLoss):
         reduction: str = "mean",
     ) -> None:
         if not 0.0 < min_epsilon <= epsilon <= max_epsilon < 1.0:
-            raise PrefrankError(
-                f"need 0 < min_epsilon <= epsilon <= max_epsilon < 1, got {min_epsilon}, {epsilon}, {max_epsilon}"
+            raise parameter_error(
+                "epsilon",
+                f"need 0 < min_epsilon <= epsilon <= max_epsilon < 1, got {min_epsilon}, {epsilon}, {max_epsilon}",
             )
         if not 0.0 < momentum <= 1.0:
-            raise PrefrankError(f"momentum={momentum!r} must be in (0, 1]")
+            raise parameter_error("momentum", f"momentum={momentum!r} must be in (0, 1]")
         self.update_epsilon = update_epsilon
         self.momentum = momentum
         self.bounds = (min_epsilon, max_epsilon)

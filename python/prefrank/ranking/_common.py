@@ -14,7 +14,7 @@ from prefrank._options import SCALES, check_choice
 from prefrank.data.coding import plain_value, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.data.rankings import RankingObs
-from prefrank.exceptions import NotIdentifiableError, PrefrankError
+from prefrank.exceptions import NotIdentifiableError, PrefrankError, parameter_error, rephrased
 
 _TIES = ("half", "drop", "davidson", "rao_kupper")
 
@@ -67,7 +67,7 @@ def _progress(total: int, enabled: bool | None, desc: str) -> Any:
 def _check_common(scale: str, alpha: float, name: str = "alpha") -> None:
     check_choice("scale", scale, SCALES)
     if not (isinstance(alpha, (int, float, np.floating, np.integer)) and math.isfinite(alpha) and alpha >= 0):
-        raise PrefrankError(f"{name} must be a finite number >= 0, got {alpha!r}")
+        raise parameter_error(name, f"{name} must be a finite number >= 0, got {alpha!r}")
 
 
 def _names(items: np.ndarray, mask: np.ndarray, limit: int = 8) -> str:
@@ -120,4 +120,5 @@ def _raise_weight_error(obs: RankingObs, e: PrefrankError) -> None:
     row = getattr(e, "row", None)
     if row is not None and obs.weight is not None and getattr(e, "kind", None) in {"negative", "non_finite"}:
         where = f"group {plain_value(obs.obs_labels[row])!r}" if obs.obs_labels is not None else f"ranking {row}"
-        raise PrefrankError(f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0") from None
+        detail = f"{where}: weight {float(obs.weight[row])!r} must be finite and >= 0"
+        raise rephrased(e, detail, row=None, column="weight", value=float(obs.weight[row])) from None

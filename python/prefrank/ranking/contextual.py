@@ -13,7 +13,7 @@ from prefrank._options import check_choice, keywords_of
 from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_rows
 from prefrank.data.comparisons import AlignedColumns, Comparisons, as_comparisons, comparisons, games_and_wins
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
 from prefrank.ranking._common import _check_common, _not_identifiable_message
 from prefrank.ranking.results import ContextualRanking, Ranking
@@ -38,7 +38,7 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
         if x.ndim == 1:
             x = x[:, None]
         if x.ndim != 2:
-            raise PrefrankError(f"covariates must be 2-D (rows x covariates), got shape {x.shape}")
+            raise input_error(f"covariates must be 2-D (rows x covariates), got shape {x.shape}")
         cols_attr = getattr(covariates, "columns", None)
         names = tuple(str(c) for c in cols_attr) if cols_attr is not None else tuple(f"x{k}" for k in range(x.shape[1]))
         cols = [x[:, k] for k in range(x.shape[1])]
@@ -51,18 +51,21 @@ def _covariate_matrix(src_data: Any, covariates: Any, n_rows: int) -> tuple[np.n
     mats = []
     for name, col in zip(names, cols, strict=False):
         if len(col) != n_rows:
-            raise PrefrankError(
-                f"length mismatch: the comparisons have {n_rows} rows but covariate {name!r} has {len(col)}"
+            raise input_error(
+                f"length mismatch: the comparisons have {n_rows} rows but covariate {name!r} has {len(col)}",
+                column=name,
             )
         try:
             mats.append(np.asarray(col, dtype=np.float64))
         except (TypeError, ValueError):
-            raise PrefrankError(f"covariate {name!r} is not numeric") from None
+            raise input_error(f"covariate {name!r} is not numeric", column=name) from None
     x = np.ascontiguousarray(np.column_stack(mats) if mats else np.zeros((n_rows, 0)), dtype=np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
         r, c = (int(v) for v in np.argwhere(bad)[0])
-        raise PrefrankError(f"row {r}: covariate {names[c]!r} value {x[r, c]} is not a finite number")
+        raise input_error(
+            f"covariate {names[c]!r} value {x[r, c]} is not a finite number", row=r, column=names[c], value=x[r, c]
+        )
     return x, names
 
 
@@ -107,13 +110,15 @@ def contextual_bradley_terry(
     _check_common(scale, alpha_beta, "alpha_beta")
     check_choice("ties", ties, ("half", "drop"))
     if covariates is None:
-        raise PrefrankError("missing covariates=: pass column names, a 2-D array or a dict of columns")
+        raise parameter_error("covariates", "missing covariates=: pass column names, a 2-D array or a dict of columns")
     if wants_stream(data, batch_rows):
         cov = [covariates] if isinstance(covariates, str) else covariates
         if not (isinstance(cov, (list, tuple)) and all(isinstance(c, str) for c in cov)):
-            raise PrefrankError("covariates= must name columns when the data is a file, directory or glob")
+            raise parameter_error(
+                "covariates", "covariates= must name columns when the data is a file, directory or glob"
+            )
         if len(set(cov)) < len(cov):
-            raise PrefrankError(f"covariates={list(cov)!r}: a column is named more than once")
+            raise parameter_error("covariates", f"covariates={list(cov)!r}: a column is named more than once")
         comps, x = comparison_rows(data, batch_rows=batch_rows, extra={f"covariate {c!r}": c for c in cov}, **columns)
         data, covariates = None, {c: x[:, k] for k, c in enumerate(cov)}
     else:
@@ -137,8 +142,8 @@ def contextual_bradley_terry(
             int(max_iter),
             float(tol),
         )
-    except NotIdentifiableError:
-        raise NotIdentifiableError(_not_identifiable_message(counts, ties, comps.items)) from None
+    except NotIdentifiableError as e:
+        raise rephrased(e, _not_identifiable_message(counts, ties, comps.items)) from None
     if not fit["converged"]:
         warnings.warn(
             f"contextual Bradley-Terry did not converge in {fit['iterations']} iterations "

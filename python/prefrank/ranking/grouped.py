@@ -12,7 +12,7 @@ from prefrank._options import check_choice, keywords_of
 from prefrank.data.coding import code_labels
 from prefrank.data.comparisons import Comparisons, GroupedColumns, as_comparisons, comparisons
 from prefrank.data.rankings import obs_from_table, ranking_rows
-from prefrank.exceptions import ConvergenceWarning, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, input_error, parameter_error
 from prefrank.io import _source
 from prefrank.ranking._common import _check_common
 from prefrank.ranking.results import GroupRankings
@@ -94,13 +94,17 @@ def bradley_terry_groups(
     if isinstance(data, Comparisons):
         comps = as_comparisons(data, **columns)  # its own group column is used; group= is not checked
     elif group is None:
-        raise PrefrankError("missing group=: name the column (or pass the values) that identifies each group")
+        raise parameter_error(
+            "group", "missing group=: name the column (or pass the values) that identifies each group"
+        )
     elif wants_stream(data, batch_rows):
         comps = pair_cells(data, key="group", batch_rows=batch_rows, group=group, **columns)
     else:
         comps = as_comparisons(data, group=group, **columns)
     if comps.group is None or comps.groups is None:
-        raise PrefrankError("the Comparisons table has no group column: build it with comparisons(..., group=...)")
+        raise input_error(
+            "the Comparisons table has no group column: build it with comparisons(..., group=...)", column="group"
+        )
     out = _core.bt_groups(
         comps.n_items,
         len(comps.groups),
@@ -158,7 +162,7 @@ def plackett_luce_groups(
     if ranking is not None:
         r_col = src.get(ranking, "ranking")
         if len(r_col) != len(gc):
-            raise PrefrankError(f"length mismatch: group has {len(gc)} rows but ranking has {len(r_col)}")
+            raise input_error(f"length mismatch: group has {len(gc)} rows but ranking has {len(r_col)}")
         (rc,), r_labels = code_labels(r_col, names=[str(ranking)])
         n_r = len(r_labels)
         key = key * n_r + rc.astype(np.int64)

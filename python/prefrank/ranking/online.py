@@ -11,7 +11,7 @@ from prefrank import _core
 from prefrank._options import SCALES, Alias, check_bootstrap, check_choice, is_number, keywords_of, renamed
 from prefrank.data.comparison_rows import comparison_batches, comparisons_of
 from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, parameter_error
 from prefrank.io import located
 from prefrank.ranking._common import ELO_FACTOR
 from prefrank.ranking.results import Ranking
@@ -117,7 +117,7 @@ def elo(
 
     check_choice("scale", scale, SCALES)
     if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
-        raise PrefrankError(f"shuffles must be a non-negative integer, got {shuffles!r}")
+        raise parameter_error("shuffles", f"shuffles must be a non-negative integer, got {shuffles!r}")
     check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
     if shuffles == 0 and wants_stream(data, batch_rows):
         opts = {"k": float(k), "offset": float(offset), "divisor": float(divisor), "base": float(base)}

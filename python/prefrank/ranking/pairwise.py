@@ -12,7 +12,7 @@ from prefrank import _core
 from prefrank._options import SCALES, check_bootstrap, check_choice, keywords_of
 from prefrank.data.coding import label_index
 from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, parameter_error, rephrased
 from prefrank.ranking._common import _TIES, _not_identifiable_message, _progress
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
@@ -64,12 +64,12 @@ def bradley_terry(
     check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
     check_bootstrap(bootstrap, seed)
     if not (math.isfinite(alpha) and alpha >= 0):
-        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        raise parameter_error("alpha", f"alpha must be a finite number >= 0, got {alpha!r}")
     counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
-    except NotIdentifiableError:
-        raise NotIdentifiableError(_not_identifiable_message(counts, ties, items)) from None
+    except NotIdentifiableError as e:
+        raise rephrased(e, _not_identifiable_message(counts, ties, items)) from None
     if not fit["converged"]:
         warnings.warn(
             f"Bradley-Terry fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "

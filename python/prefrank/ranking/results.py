@@ -13,7 +13,7 @@ from prefrank._options import check_choice, check_level
 from prefrank._results import Result, interval_frame, whole
 from prefrank.data.coding import label_index, run_lengths
 from prefrank.data.comparisons import PairCounts
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, parameter_error
 from prefrank.ranking._common import ELO_FACTOR
 
 __all__ = ["ContextualRanking", "GroupRankings", "Ranking"]
@@ -151,7 +151,7 @@ class Ranking(Result):
             return lo, hi
         accel = self.bootstrap_info.get("acceleration")
         if accel is None:
-            raise PrefrankError(f"BCa intervals are not available for {self.method} rankings")
+            raise parameter_error("method", f"BCa intervals are not available for {self.method} rankings")
         est = self.score_array
         norm = NormalDist()
         lo, hi = np.empty(len(est)), np.empty(len(est))

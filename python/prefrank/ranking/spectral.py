@@ -9,7 +9,7 @@ from prefrank import _core
 from prefrank._options import check_choice, keywords_of, variant
 from prefrank.data.comparisons import ComparisonColumns, comparisons, games_and_wins
 from prefrank.data.rankings import ranking_observations
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, PrefrankError
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, parameter_error, rephrased
 from prefrank.ranking._common import _check_common, _not_identifiable_message, ranking_fit_errors
 from prefrank.ranking.listwise import RankingColumns, plackett_luce
 from prefrank.ranking.results import Ranking
@@ -47,9 +47,9 @@ def _spectral(
     counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
     try:
         fit = _core.spectral_fit(counts._core, kind, ties, float(alpha), int(max_iter), float(tol))
-    except NotIdentifiableError:
+    except NotIdentifiableError as e:
         msg = _not_identifiable_message(counts, ties, items).replace("a Gaussian prior", "regularisation")
-        raise NotIdentifiableError(msg) from None
+        raise rephrased(e, msg) from None
     if not fit["converged"]:
         warnings.warn(
             f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
@@ -128,7 +128,7 @@ def _fit(
     # "lsr", "ilsr"), with plackett_luce's data arguments.
     _check_common(scale, alpha)
     if not (isinstance(max_iter, int) and max_iter >= 1):
-        raise PrefrankError(f"max_iter must be an integer >= 1, got {max_iter!r}")
+        raise parameter_error("max_iter", f"max_iter must be an integer >= 1, got {max_iter!r}")
     obs = ranking_observations(data, anchor=anchor, batch_rows=batch_rows, **columns)
     with ranking_fit_errors(obs, remedy="regularisation"):
         fit = _core.spectral_rankings_fit(

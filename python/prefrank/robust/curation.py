@@ -13,7 +13,7 @@ from prefrank.data.comparison_rows import comparison_rows
 from prefrank.data.comparisons import comparisons
 from prefrank.data.rankings import ranking_rows
 from prefrank.data.scores import pivot_scores
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error, parameter_error, reworded
 from prefrank.robust._common import _warn
 from prefrank.robust.results import Curation
 from prefrank.stream import wants_stream
@@ -71,9 +71,9 @@ def curate(
 
     check_choice("pairs", pairs, ("all", "best_worst"))
     if not 0.0 <= min_weight <= 1.0:
-        raise PrefrankError(f"min_weight must be in [0, 1], got {min_weight!r}")
+        raise parameter_error("min_weight", f"min_weight must be in [0, 1], got {min_weight!r}")
     if not (math.isfinite(alpha) and alpha > 0):
-        raise PrefrankError(f"alpha must be a finite number > 0, got {alpha!r}")
+        raise parameter_error("alpha", f"alpha must be a finite number > 0, got {alpha!r}")
     stream = wants_stream(data, batch_rows)
     if any(v is not None for v in (a, b, outcome, position, outcomes)):
         if stream and not any(v is None for v in (prompt, a, b, outcome)):
@@ -81,7 +81,7 @@ def curate(
             try:
                 data = comparison_rows(data, batch_rows=batch_rows, **cols)[0]
             except PrefrankError as e:
-                raise PrefrankError(str(e).replace("(for group=)", "(for prompt=)")) from None
+                raise reworded(e, "(for group=)", "(for prompt=)") from None
         return _curate_pairs(
             data,
             prompt=prompt,
@@ -97,7 +97,14 @@ def curate(
     long_form = any(v is not None for v in (prompt, response, judge, score))
     if long_form:
         if any(v is None for v in (prompt, response, judge, score)):
-            raise PrefrankError("long-form input needs prompt=, response=, judge= and score=")
+            raise parameter_error(
+                next(
+                    k
+                    for k, v in (("prompt", prompt), ("response", response), ("judge", judge), ("score", score))
+                    if v is None
+                ),
+                "long-form input needs prompt=, response=, judge= and score=",
+            )
         if stream:
             labels = {"prompt": prompt, "response": response, "judge": judge}
             data = ranking_rows(data, batch_rows=batch_rows, labels=labels, values={"score": score})
@@ -105,16 +112,18 @@ def curate(
     else:
         tensor = np.asarray(data)
         if tensor.ndim != 3:
-            raise PrefrankError(
+            raise input_error(
                 f"scores must be a 3-D array (prompts x responses x judges), got shape {tensor.shape}; "
                 "or pass a long table with prompt=, response=, judge=, score="
             )
         if tensor.dtype.kind not in "biuf":
-            raise PrefrankError(f"scores must be numeric, got dtype {tensor.dtype}")
+            raise input_error(f"scores must be numeric, got dtype {tensor.dtype}")
         tensor = np.ascontiguousarray(tensor, dtype=np.float64)
         judge_labels = np.arange(tensor.shape[2]) if judges is None else np.asarray(judges, dtype=object)
         if len(judge_labels) != tensor.shape[2]:
-            raise PrefrankError(f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges")
+            raise parameter_error(
+                "judges", f"judges has {len(judge_labels)} labels but scores has {tensor.shape[2]} judges"
+            )
     out = _core.robust_curate(
         tensor, float(alpha), float(eps_init), int(max_iter), float(tol), pairs, float(min_weight)
     )
@@ -156,23 +165,26 @@ def _curate_pairs(
 
     given = [k for k, v in extra.items() if v is not None]
     if given:
-        raise PrefrankError(
+        raise parameter_error(
+            given[0],
             f"pairwise verdicts (a=, b=, outcome=) cannot be combined with {', '.join(k + '=' for k in given)}: "
-            "pass either scores (response=, score=) or verdicts"
+            "pass either scores (response=, score=) or verdicts",
         )
     if prompt is None:
-        raise PrefrankError("pairwise verdicts need prompt=: the column naming each verdict's prompt")
+        raise parameter_error("prompt", "pairwise verdicts need prompt=: the column naming each verdict's prompt")
     for role, v in (("a", a), ("b", b), ("outcome", outcome)):
         if v is None:
-            raise PrefrankError(f"pairwise verdicts need {role}=: name the column (or pass the values) for {role}")
+            raise parameter_error(
+                role, f"pairwise verdicts need {role}=: name the column (or pass the values) for {role}"
+            )
     try:
         cmp = comparisons(
             data, a=a, b=b, outcome=outcome, group=prompt, judge=judge, position=position, outcomes=outcomes
         )
     except PrefrankError as e:
         # comparisons() calls the prompt column its group, and curate has no drop_self=.
-        msg = str(e).replace("(for group=)", "(for prompt=)")
-        raise PrefrankError(msg.replace("pass drop_self=True to drop such rows", "drop such rows first")) from None
+        e = reworded(e, "(for group=)", "(for prompt=)")
+        raise reworded(e, "pass drop_self=True to drop such rows", "drop such rows first") from None
     vote = np.zeros(len(cmp.p), dtype=np.int8)
     vote[cmp.p > 0.5] = 1
     vote[cmp.p < 0.5] = -1

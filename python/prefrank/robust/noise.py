@@ -10,7 +10,7 @@ import numpy as np
 from prefrank import _core
 from prefrank._options import SCALES, check_choice, keywords_of, renamed
 from prefrank.data.comparisons import JudgedColumns, as_comparisons, comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 from prefrank.robust._common import _ranking, _warn, _z
 from prefrank.robust.results import LabelNoise
 from prefrank.stats import pair_cells
@@ -74,9 +74,9 @@ def label_noise(
     n_judges = len(comps.judges) if (by_judge and comps.judges is not None) else 0
     for name, v in (("shrink", shrink), ("alpha", alpha)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-            raise PrefrankError(f"{name} must be a finite number >= 0, got {v!r}")
+            raise parameter_error(name, f"{name} must be a finite number >= 0, got {v!r}")
     if not 0.0 < eps_init < 0.5:
-        raise PrefrankError(f"eps_init must be in (0, 1/2), got {eps_init!r}")
+        raise parameter_error("eps_init", f"eps_init must be in (0, 1/2), got {eps_init!r}")
     out = _core.robust_label_noise(
         comps.n_items,
         comps.a,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from prefrank import _core
 from prefrank._options import SCALES, check_choice, keywords_of
 from prefrank.data.comparisons import ComparisonColumns, comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 from prefrank.robust._common import _ranking, _warn
 from prefrank.robust.results import RobustRanking
 from prefrank.stats import pair_counts_of
@@ -67,15 +67,17 @@ def robust_ranking(
     counts, items = pair_counts_of(data, None, None, **columns)
     for name, v in (("threshold", threshold), ("pseudo", pseudo)):
         if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise PrefrankError(f"{name} must be a finite number > 0, got {v!r}")
+            raise parameter_error(name, f"{name} must be a finite number > 0, got {v!r}")
     if not 0.0 <= max_corrupt_fraction < 1.0:
-        raise PrefrankError(f"max_corrupt_fraction must be in [0, 1), got {max_corrupt_fraction!r}")
+        raise parameter_error(
+            "max_corrupt_fraction", f"max_corrupt_fraction must be in [0, 1), got {max_corrupt_fraction!r}"
+        )
     if not 0.0 < decay < 1.0:
-        raise PrefrankError(f"decay must be in (0, 1), got {decay!r}")
+        raise parameter_error("decay", f"decay must be in (0, 1), got {decay!r}")
     if not 0.0 <= refit_fraction < 1.0:
-        raise PrefrankError(f"refit_fraction must be in [0, 1), got {refit_fraction!r}")
+        raise parameter_error("refit_fraction", f"refit_fraction must be in [0, 1), got {refit_fraction!r}")
     if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
-        raise PrefrankError(f"alpha must be a finite number >= 0, got {alpha!r}")
+        raise parameter_error("alpha", f"alpha must be a finite number >= 0, got {alpha!r}")
     out = _core.robust_btl_fit(
         counts._core,
         float(threshold),

@@ -9,7 +9,7 @@ import numpy as np
 
 from prefrank._results import Result, interval_frame, whole
 from prefrank.data.comparisons import Comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import parameter_error
 from prefrank.ranking.results import Ranking
 
 __all__ = ["Curation", "Fragility", "LabelNoise", "RobustRanking"]
@@ -238,8 +238,9 @@ class LabelNoise(Result):
     def _intervals(self, level: float | None) -> Any:
         # Wald intervals clipped to [0, 1/2] keep no standard error to recompute another level from.
         if level is not None and level != self.level:
-            raise PrefrankError(
-                f"these intervals are at level={self.level}; call label_noise(..., level={level}) for another level"
+            raise parameter_error(
+                "level",
+                f"these intervals are at level={self.level}; call label_noise(..., level={level}) for another level",
             )
         judges = self._judge_labels()
         if judges.tolist() == ["(all)"]:

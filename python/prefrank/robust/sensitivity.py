@@ -10,7 +10,7 @@ from prefrank import _core
 from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_batches, decisive_rows, pair_counts_and_rows
 from prefrank.data.comparisons import Comparisons, as_comparisons
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import input_error
 from prefrank.robust.results import Fragility
 from prefrank.stream import wants_stream
 
@@ -49,7 +49,7 @@ def fragility(
 
     def whole_weights(tbl: Comparisons) -> None:
         if tbl.weight is not None and not np.all(tbl.weight == np.round(tbl.weight)):
-            raise PrefrankError("fragility removes whole comparisons: weights must be whole numbers")
+            raise input_error("fragility removes whole comparisons: weights must be whole numbers", column="weight")
 
     if wants_stream(data, batch_rows):
         counts, total = pair_counts_and_rows(data, batch_rows=batch_rows, check=whole_weights, **cols)
