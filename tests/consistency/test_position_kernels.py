@@ -129,7 +129,7 @@ def test_position_kernel_errors_and_wilson() -> None:
     with pytest.raises(PrefrankError, match="cell 0: q_lo"):
         _core.position_bias(bad, 0.95)
     k, n = np.array([0.0, 3.0, 7.5, 2.0]), np.array([0.0, 10.0, 9.0, 2.0])
-    lo, hi = C.position._wilson(k, n, 0.9)
+    lo, hi = C._common._wilson(k, n, 0.9)
     for i in range(4):
         want = ref.wilson(k[i], n[i], 0.9)
         assert (math.isnan(lo[i]) and math.isnan(want[0])) or (lo[i], hi[i]) == want
