@@ -26,27 +26,36 @@ def _not_identifiable_message(counts: PairCounts, ties: str, items: np.ndarray) 
     comp, k = _core.bt_components(counts._core, ties)
     n = len(items)
     i, j, x, y, t = counts.cells()
-    if ties == "drop":
-        x, y = x, y
-    elif ties == "half":
-        x, y = x + 0.5 * t, y + 0.5 * t
-    else:
-        x, y = x + t, y + t
+    if ties != "drop":
+        share = 0.5 if ties == "half" else 1.0  # a tie counts as this much of a win each way
+        x, y = x + share * t, y + share * t
     wins = np.bincount(i, x, n) + np.bincount(j, y, n)
     losses = np.bincount(i, y, n) + np.bincount(j, x, n)
+    return _disconnected(
+        "comparison", k, comp, items, ("items with no wins", wins), ("items with no losses", losses), "a Gaussian prior"
+    )
 
-    parts = [f"the comparison graph is not strongly connected ({k} components)"]
-    if (wins == 0).any():
-        parts.append(f"items with no wins: {_names(items, wins == 0)}")
-    if (losses == 0).any():
-        parts.append(f"items with no losses: {_names(items, losses == 0)}")
-    if not (wins == 0).any() and not (losses == 0).any():
-        sizes = np.bincount(comp)
-        groups = []
-        for c in np.argsort(sizes)[:3]:
-            groups.append("{" + _names(items, comp == c, 5) + "}")
+
+def _disconnected(
+    graph: str,
+    k: int,
+    comp: np.ndarray,
+    items: np.ndarray,
+    no_wins: tuple[str, np.ndarray],
+    no_losses: tuple[str, np.ndarray],
+    remedy: str,
+) -> str:
+    """Why a win graph is not strongly connected: the items that never win or never lose (each a
+    (label, counts) pair), or else the smallest components; and what fits anyway."""
+    parts = [f"the {graph} graph is not strongly connected ({k} components)"]
+    for what, counts in (no_wins, no_losses):
+        if (counts == 0).any():
+            parts.append(f"{what}: {_names(items, counts == 0)}")
+    if not (no_wins[1] == 0).any() and not (no_losses[1] == 0).any():
+        csize = np.bincount(comp)
+        groups = ["{" + _names(items, comp == c, 5) + "}" for c in np.argsort(csize)[:3]]
         parts.append("smallest components: " + ", ".join(groups))
-    parts.append("pass alpha > 0 (a Gaussian prior) to fit anyway")
+    parts.append(f"pass alpha > 0 ({remedy}) to fit anyway")
     return "; ".join(parts)
 
 
@@ -86,17 +95,15 @@ def _pl_message(obs: RankingObs, remedy: str) -> str:
     n = len(obs.items)
     won = np.bincount(obs.members, weights=((pos < st) & live).astype(float), minlength=n)
     lost = np.bincount(obs.members, weights=((pos >= 1) & (st >= 1) & live).astype(float), minlength=n)
-    parts = [f"the 'ranked above' graph is not strongly connected ({k} components)"]
-    if (won == 0).any():
-        parts.append(f"items never chosen/ranked above another: {_names(obs.items, won == 0)}")
-    if (lost == 0).any():
-        parts.append(f"items never ranked below another: {_names(obs.items, lost == 0)}")
-    if not (won == 0).any() and not (lost == 0).any():
-        csize = np.bincount(comp)
-        groups = ["{" + _names(obs.items, comp == c, 5) + "}" for c in np.argsort(csize)[:3]]
-        parts.append("smallest components: " + ", ".join(groups))
-    parts.append(f"pass alpha > 0 ({remedy}) to fit anyway")
-    return "; ".join(parts)
+    return _disconnected(
+        "'ranked above'",
+        k,
+        comp,
+        obs.items,
+        ("items never chosen/ranked above another", won),
+        ("items never ranked below another", lost),
+        remedy,
+    )
 
 
 @contextmanager
