@@ -160,7 +160,9 @@ class CoincidenceMatrix(Framed, Result):
         return out
 
     @classmethod
-    def from_bytes(cls, data: bytes, categories: Sequence[Any] | None = None) -> CoincidenceMatrix:
+    def from_bytes(  # type: ignore[override]  # categories also by position, as before
+        cls, data: bytes, categories: Sequence[Any] | None = None
+    ) -> CoincidenceMatrix:
         """:meth:`Framed.from_bytes <prefrank.data.framing.Framed.from_bytes>`, with the expected
         ``categories`` also taken by position (as before the framed format)."""
         out: CoincidenceMatrix = super().from_bytes(data, categories=categories)

@@ -3,7 +3,7 @@ and the mixin that gives every mergeable statistic ``to_bytes`` / ``from_bytes``
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -55,12 +55,11 @@ class Framed:
     pickling (Dask ships statistics between processes) through the same checked bytes."""
 
     __slots__ = ()
+    # Each statistic defines these: its bytes, and the classmethod that reads them (options such
+    # as dense= pass through from_bytes).
+    _from_frame: ClassVar[Any]
 
     def _to_frame(self) -> bytes:
-        raise NotImplementedError
-
-    @classmethod
-    def _from_frame(cls, data: bytes, **options: Any) -> Any:
         raise NotImplementedError
 
     def to_bytes(self) -> bytes:

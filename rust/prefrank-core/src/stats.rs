@@ -974,6 +974,16 @@ impl LabelledPairs {
     }
 }
 
+/// A statistic whose parts do not fit together cannot be written (it would not read back).
+fn unwritable(e: Error) -> Error {
+    match e {
+        Error::CorruptStats { reason } => {
+            Error::invalid("stats", format!("cannot be serialised: {reason}"))
+        }
+        e => e,
+    }
+}
+
 fn check_same(a: usize, b: usize, what_a: &str, what_b: &str) -> Result<()> {
     if a != b {
         return Err(Error::invalid(
@@ -1075,8 +1085,7 @@ impl ComparisonStatsParts {
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
         self.cells.validate()?;
-        self.check()
-            .map_err(|e| Error::invalid("stats", e.to_string()))?;
+        self.check().map_err(unwritable)?;
         let mut f = FrameWriter::new(Kind::ComparisonStats);
         write_labels(&mut f, tag::ITEMS, &self.items, Order::Sorted)?;
         for (t, l) in [(tag::GROUPS, &self.groups), (tag::JUDGES, &self.judges)] {
@@ -1171,8 +1180,7 @@ impl RatingsParts {
     }
 
     pub fn to_bytes(&self) -> Result<Vec<u8>> {
-        self.check()
-            .map_err(|e| Error::invalid("stats", e.to_string()))?;
+        self.check().map_err(unwritable)?;
         let mut f = FrameWriter::new(Kind::RatingsStats);
         write_labels(&mut f, tag::UNITS, &self.units, Order::Sorted)?;
         write_labels(&mut f, tag::RATERS, &self.raters, Order::Sorted)?;
