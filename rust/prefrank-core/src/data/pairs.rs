@@ -122,14 +122,16 @@ impl PairCounts {
         }
         let pairs = (n as u128) * (n.saturating_sub(1) as u128) / 2;
         let bytes = pairs.saturating_mul(24);
-        let mut cells: Vec<[f64; 3]> = Vec::new();
+        let mut probe: Vec<[f64; 3]> = Vec::new();
         let fits = usize::try_from(pairs)
             .ok()
             .filter(|_| bytes <= isize::MAX as u128)
-            .filter(|&p| cells.try_reserve_exact(p).is_ok());
+            .filter(|&p| probe.try_reserve_exact(p).is_ok());
         match fits {
             Some(p) => {
-                cells.resize(p, [0.0; 3]);
+                // The probe succeeded; allocate zeroed (pages are mapped as they are written).
+                drop(probe);
+                let cells = vec![[0.0; 3]; p];
                 Ok(PairCounts {
                     n,
                     store: Store::Dense { cells },
@@ -916,6 +918,12 @@ mod tests {
         let mut bad = Stats::to_bytes(&d);
         bad.pop();
         assert!(PairCounts::from_bytes(&bad).is_err());
+        // A dense store whose size does not fit the address space is an error, not an abort.
+        for n in [u32::MAX as usize, usize::MAX] {
+            let e = PairCounts::zeros_checked(n, true).unwrap_err();
+            assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+        }
+        assert!(PairCounts::zeros_checked(5, true).unwrap().is_dense());
         let other = PairCounts::zeros(4, true);
         assert_eq!(
             d.merge(other).unwrap_err(),
