@@ -78,9 +78,9 @@ def test_bad_parameter_is_parameter_error_with_param():
 
 
 def test_corrupt_bytes_are_input_error():
-    with pytest.raises(_core.InputError, match="corrupt") as info:
-        _core.PairCounts.from_bytes(b"not a pair-count table")
-    assert info.value.kind == "corrupt"
+    with pytest.raises(_core.InputError, match=r"^corrupt or incompatible prefrank statistics") as info:
+        _core.pair_counts_from_bytes(b"not a pair-count table")
+    assert info.value.kind == "corrupt_stats"
 
 
 def test_not_identifiable_keeps_its_class():

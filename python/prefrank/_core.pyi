@@ -1,5 +1,5 @@
 # Typed stubs for the compiled extension prefrank._core (checked by mypy.stubtest).
-from typing import Any, final
+from typing import Any, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -76,9 +76,6 @@ class PairCounts:
         ties: npt.NDArray[np.float64],
         dense: bool | None = None,
     ) -> PairCounts: ...
-    @staticmethod
-    def from_bytes(data: bytes, dense: bool | None = None) -> PairCounts: ...
-    def to_bytes(self) -> bytes: ...
     def merge(self, other: PairCounts) -> PairCounts: ...
     @property
     def n_items(self) -> int: ...
@@ -191,6 +188,46 @@ def cells_accumulate(
     judge: npt.NDArray[np.uint32] | None = None,
     first: npt.NDArray[np.uint8] | None = None,
 ) -> dict[str, npt.NDArray[Any]]: ...
+
+# Serialised statistics (framed format; rust/prefrank-py/src/stats.rs). A label table crosses as
+# (kind, values): "int64" / "float64" / "bool" with a numpy array, "unicode" / "object" with a list.
+_LabelsFrame: TypeAlias = tuple[str, Any]
+
+def pair_counts_to_bytes(pairs: PairCounts, items: _LabelsFrame) -> bytes: ...
+def pair_counts_from_bytes(data: bytes, dense: bool | None = None) -> tuple[PairCounts, _LabelsFrame]: ...
+def comparison_stats_to_bytes(
+    items: _LabelsFrame,
+    groups: _LabelsFrame | None,
+    judges: _LabelsFrame | None,
+    pairs: PairCounts,
+    cells: dict[str, npt.NDArray[Any]],
+    has_position: bool,
+    n_rows: int,
+    dropped_self: int,
+) -> bytes: ...
+def comparison_stats_from_bytes(
+    data: bytes,
+) -> tuple[
+    _LabelsFrame, _LabelsFrame | None, _LabelsFrame | None, PairCounts, dict[str, npt.NDArray[Any]], bool, int, int
+]: ...
+def ratings_stats_to_bytes(
+    units: _LabelsFrame,
+    raters: _LabelsFrame,
+    values: _LabelsFrame,
+    unit: npt.NDArray[np.uint32],
+    rater: npt.NDArray[np.uint32],
+    value: npt.NDArray[np.uint32],
+) -> bytes: ...
+def ratings_stats_from_bytes(
+    data: bytes,
+) -> tuple[
+    _LabelsFrame,
+    _LabelsFrame,
+    _LabelsFrame,
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+    npt.NDArray[np.uint32],
+]: ...
 def cells_merge(x: dict[str, npt.NDArray[Any]], y: dict[str, npt.NDArray[Any]]) -> dict[str, npt.NDArray[Any]]: ...
 def cells_recode(
     x: dict[str, npt.NDArray[Any]],
@@ -364,8 +401,8 @@ class Coincidence:
     @staticmethod
     def from_counts(counts: npt.NDArray[np.float64]) -> Coincidence: ...
     @staticmethod
-    def from_bytes(data: bytes) -> Coincidence: ...
-    def to_bytes(self) -> bytes: ...
+    def from_bytes(data: bytes) -> tuple[Coincidence, _LabelsFrame]: ...
+    def to_bytes(self, categories: _LabelsFrame) -> bytes: ...
     def merge(self, other: Coincidence) -> Coincidence: ...
     @property
     def n_categories(self) -> int: ...

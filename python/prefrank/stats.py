@@ -19,10 +19,8 @@ data gives. No first pass over the data is needed.
 
 from __future__ import annotations
 
-import io
-import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +30,7 @@ from prefrank import _core
 from prefrank.data.coding import label_index, union_labels
 from prefrank.data.comparison_rows import comparison_options, read_columns, recode_onto
 from prefrank.data.comparisons import Comparisons, PairCounts, as_comparisons, comparisons, int_pair_counts
+from prefrank.data.framing import Framed, labels_from_frame, labels_to_frame
 from prefrank.data.ratings import MISSING, long_codes
 from prefrank.exceptions import input_error, parameter_error
 from prefrank.stream import _needed, accumulate, wants_stream
@@ -258,42 +257,23 @@ def _recode_monotone(
     return out
 
 
-def _labels_json(x: np.ndarray | None) -> Any:
-    return None if x is None else x.tolist()
+def _frame(x: np.ndarray | None) -> tuple[str, Any] | None:
+    return None if x is None else labels_to_frame(x)
 
 
-def _labels_from_json(v: Any) -> np.ndarray | None:
-    if v is None:
-        return None
-    if v and all(isinstance(x, int) and not isinstance(x, bool) for x in v):
-        return np.asarray(v, dtype=np.int64)
-    out = np.empty(len(v), dtype=object)
-    out[:] = v
-    return out
+def _unframe(x: tuple[str, Any] | None) -> np.ndarray | None:
+    return None if x is None else labels_from_frame(x)
 
 
-def _pack(meta: dict[str, Any], arrays: Mapping[str, np.ndarray], magic: bytes) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]
-    head = json.dumps(meta).encode()
-    return magic + len(head).to_bytes(8, "little") + head + buf.getvalue()
-
-
-def _unpack(data: bytes, magic: bytes, what: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
-    if len(data) < 12 or data[:4] != magic:
-        raise input_error(f"not a serialised prefrank {what} (bad header)")
-    n = int.from_bytes(data[4:12], "little")
-    try:
-        meta = json.loads(data[12 : 12 + n])
-        with np.load(io.BytesIO(data[12 + n :]), allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
-    except (ValueError, OSError) as e:
-        raise input_error(f"corrupt serialised {what}: {e}") from None
-    return meta, arrays
+def _count(name: str, v: Any) -> int:
+    """A row counter of a statistic, checked before it is written (the format holds u64)."""
+    if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 0 <= int(v) < 2**64:
+        raise input_error(f"cannot serialise statistics with {name}={v!r}: it must be a non-negative integer")
+    return int(v)
 
 
 @dataclass(frozen=True, eq=False)
-class ComparisonStats:
+class ComparisonStats(Framed):
     """Pair counts and verdict cells of some judgments; merge, then pass to any audit function.
 
     ``cells`` is a dict of arrays, one entry per (group, judge, lo, hi, order) key, sorted by key:
@@ -414,38 +394,35 @@ class ComparisonStats:
             first=np.ascontiguousarray(c["order"][idx]) if self.has_position else None,
         )
 
-    def to_bytes(self) -> bytes:
-        """Serialise (labels must be str or int)."""
-        meta = {
-            "items": _labels_json(self.items),
-            "groups": _labels_json(self.groups),
-            "judges": _labels_json(self.judges),
-            "has_position": self.has_position,
-            "n_rows": self.n_rows,
-            "dropped_self": self.dropped_self,
-        }
-        arrays = {f"cell_{k}": v for k, v in self.cells.items()}
-        arrays["pairs"] = np.frombuffer(self.pairs.to_bytes(), np.uint8)
-        return _pack(meta, arrays, b"PFCS")
+    def _to_frame(self) -> bytes:
+        cells = {k: np.ascontiguousarray(v) for k, v in self.cells.items()}
+        out: bytes = _core.comparison_stats_to_bytes(
+            labels_to_frame(self.items),
+            _frame(self.groups),
+            _frame(self.judges),
+            self.pairs._core,
+            cells,
+            bool(self.has_position),
+            _count("n_rows", self.n_rows),
+            _count("dropped_self", self.dropped_self),
+        )
+        return out
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> ComparisonStats:
-        """Inverse of :meth:`to_bytes`."""
-        meta, arrays = _unpack(data, b"PFCS", "ComparisonStats")
-        items = _labels_from_json(meta["items"])
-        assert items is not None
-        cells = {k[5:]: v for k, v in arrays.items() if k.startswith("cell_")}
-        if set(cells) != set(_CELL_KEYS + _CELL_VALUES):
-            raise input_error("corrupt serialised ComparisonStats: cell columns are missing")
+    def _from_frame(cls, data: bytes) -> ComparisonStats:
+        items, groups, judges, pairs, cells, has_position, n_rows, dropped_self = _core.comparison_stats_from_bytes(
+            data
+        )
+        labels = labels_from_frame(items)
         return cls(
-            items=items,
-            pairs=PairCounts.from_bytes(arrays["pairs"].tobytes()),
+            items=labels,
+            pairs=PairCounts(pairs, labels),
             cells=cells,
-            groups=_labels_from_json(meta["groups"]),
-            judges=_labels_from_json(meta["judges"]),
-            has_position=bool(meta["has_position"]),
-            n_rows=int(meta["n_rows"]),
-            dropped_self=int(meta["dropped_self"]),
+            groups=_unframe(groups),
+            judges=_unframe(judges),
+            has_position=has_position,
+            n_rows=n_rows,
+            dropped_self=dropped_self,
         )
 
     def __repr__(self) -> str:
@@ -460,7 +437,7 @@ class ComparisonStats:
 
 
 @dataclass(frozen=True, eq=False)
-class RatingsStats:
+class RatingsStats(Framed):
     """Coded long-form ratings (unit, rater, value), mergeable; pass to any agreement function.
 
     ``values`` are the value labels by code (missing ratings have code ``MISSING``); units, raters
@@ -535,26 +512,26 @@ class RatingsStats:
             value=np.concatenate([remap(self.value, mv), remap(other.value, ov)]),
         )
 
-    def to_bytes(self) -> bytes:
-        meta = {
-            "units": _labels_json(self.units),
-            "raters": _labels_json(self.raters),
-            "values": _labels_json(self.values),
-            "values_float": self.values.dtype.kind == "f",
-        }
-        return _pack(meta, {"unit": self.unit, "rater": self.rater, "value": self.value}, b"PFRS")
+    def _to_frame(self) -> bytes:
+        out: bytes = _core.ratings_stats_to_bytes(
+            labels_to_frame(self.units),
+            labels_to_frame(self.raters),
+            labels_to_frame(self.values),
+            *(np.ascontiguousarray(c, dtype=np.uint32) for c in (self.unit, self.rater, self.value)),
+        )
+        return out
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> RatingsStats:
-        meta, arrays = _unpack(data, b"PFRS", "RatingsStats")
-        values = _labels_from_json(meta["values"])
-        units, raters = _labels_from_json(meta["units"]), _labels_from_json(meta["raters"])
-        assert values is not None and units is not None and raters is not None
-        if meta.get("values_float"):
-            values = np.asarray(meta["values"], dtype=np.float64)
-        if set(arrays) != {"unit", "rater", "value"}:
-            raise input_error("corrupt serialised RatingsStats: columns are missing")
-        return cls(units=units, raters=raters, values=values, **arrays)
+    def _from_frame(cls, data: bytes) -> RatingsStats:
+        units, raters, values, unit, rater, value = _core.ratings_stats_from_bytes(data)
+        return cls(
+            units=labels_from_frame(units),
+            raters=labels_from_frame(raters),
+            values=labels_from_frame(values),
+            unit=unit,
+            rater=rater,
+            value=value,
+        )
 
     def __repr__(self) -> str:
         return (

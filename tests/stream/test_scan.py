@@ -200,7 +200,7 @@ def test_stats_errors(crowd):
     plain = ComparisonStats.accumulate({"a": ["x", "y"], "b": ["y", "z"], "o": ["a", "tie"]}, a="a", b="b", outcome="o")
     with pytest.raises(pr.PrefrankError, match="needs position="):
         pr.position_bias(plain)
-    with pytest.raises(pr.PrefrankError, match="bad header"):
+    with pytest.raises(pr.InputError, match=r"^corrupt or incompatible prefrank statistics: not serialised"):
         ComparisonStats.from_bytes(b"nope")
     with pytest.raises(pr.PrefrankError, match="score consistency needs the rows"):
         pr.audit(with_group, score_a="x", score_b="y")
@@ -247,7 +247,7 @@ def test_ratings_stats_duplicate_rating_is_named():
     a = RatingsStats.accumulate(df, unit="unit", rater="rater", value="value")
     with pytest.raises(pr.PrefrankError, match="rater 'r1' rated unit 'x' more than once"):
         pr.krippendorff_alpha(a.merge(a))
-    with pytest.raises(pr.PrefrankError, match="bad header"):
+    with pytest.raises(pr.InputError, match="written by an older prefrank"):
         RatingsStats.from_bytes(b"PFCS0000")
 
 

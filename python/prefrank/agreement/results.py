@@ -14,6 +14,7 @@ from prefrank import _core
 from prefrank._options import check_level, renamed
 from prefrank._results import Result, interval_frame, whole
 from prefrank.agreement._common import _LEVELS, _check_undefined, _fmt, _resolve
+from prefrank.data.framing import Framed, labels_from_frame, labels_to_frame
 from prefrank.data.ratings import MISSING, CodedRatings
 from prefrank.exceptions import PrefrankError, input_error, parameter_error
 
@@ -134,7 +135,7 @@ class JudgeAgreement(Result):
 # Krippendorff's alpha
 
 
-class CoincidenceMatrix(Result):
+class CoincidenceMatrix(Framed, Result):
     """Krippendorff's coincidence matrix: the mergeable sufficient statistic of alpha.
 
     Build one per chunk of units with :func:`coincidence`, ``merge`` them (same categories), ship them
@@ -154,17 +155,30 @@ class CoincidenceMatrix(Result):
             )
         return CoincidenceMatrix(self._core.merge(other._core), self.categories)
 
-    def to_bytes(self) -> bytes:
-        return self._core.to_bytes()
+    def _to_frame(self) -> bytes:
+        out: bytes = self._core.to_bytes(labels_to_frame(self.categories))
+        return out
 
     @classmethod
-    def from_bytes(cls, data: bytes, categories: Sequence[Any]) -> CoincidenceMatrix:
-        core = _core.Coincidence.from_bytes(data)
-        cats = np.asarray(list(categories))
-        if core.n_categories != len(cats):
-            raise parameter_error(
-                "categories", f"the bytes hold {core.n_categories} categories but {len(cats)} were given"
-            )
+    def from_bytes(  # type: ignore[override]  # categories also by position, as before
+        cls, data: bytes, categories: Sequence[Any] | None = None
+    ) -> CoincidenceMatrix:
+        """:meth:`Framed.from_bytes <prefrank.data.framing.Framed.from_bytes>`, with the expected
+        ``categories`` also taken by position (as before the framed format)."""
+        out: CoincidenceMatrix = super().from_bytes(data, categories=categories)
+        return out
+
+    @classmethod
+    def _from_frame(cls, data: bytes, *, categories: Sequence[Any] | None = None) -> CoincidenceMatrix:
+        core, stored = _core.Coincidence.from_bytes(data)
+        cats = labels_from_frame(stored)
+        if categories is not None:
+            given = list(categories)
+            if len(given) != len(cats) or any(a != b for a, b in zip(given, cats.tolist(), strict=False)):
+                raise parameter_error(
+                    "categories",
+                    f"the bytes hold the categories {cats.tolist()[:10]!r} ({len(cats)}), not the {len(given)} given",
+                )
         return cls(core, cats)
 
     @property

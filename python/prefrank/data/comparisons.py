@@ -15,9 +15,7 @@ header).
 
 from __future__ import annotations
 
-import json
 import math
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, TypedDict
@@ -34,6 +32,7 @@ from prefrank.data.coding import (
     code_labels,
     union_labels,
 )
+from prefrank.data.framing import Framed, labels_from_frame, labels_to_frame
 from prefrank.exceptions import PrefrankError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
 
@@ -340,7 +339,7 @@ class Comparisons:
         )
 
 
-class PairCounts:
+class PairCounts(Framed):
     """The mergeable pair-count table, keyed by labels.
 
     For each observed unordered pair it holds the weight of "i beat j", "j beat i" and ties. Tables
@@ -386,33 +385,14 @@ class PairCounts:
         core = _core.PairCounts.from_cells(len(items), lut[i], lut[j], x, y, t, self.is_dense)
         return PairCounts(core, items)
 
-    def __reduce__(self) -> tuple[Any, tuple[bytes]]:
-        # Pickle (Dask ships statistics between processes) through the portable bytes format.
-        return (PairCounts.from_bytes, (self.to_bytes(),))
-
-    def to_bytes(self) -> bytes:
-        """Serialise with the labels (labels must be str or int)."""
-        labels = json.dumps(self.items.tolist()).encode()
-        return b"PFPL" + struct.pack("<Q", len(labels)) + labels + self._core.to_bytes()
+    def _to_frame(self) -> bytes:
+        out: bytes = _core.pair_counts_to_bytes(self._core, labels_to_frame(self.items))
+        return out
 
     @classmethod
-    def from_bytes(cls, data: bytes, *, dense: bool | None = None) -> PairCounts:
-        """Inverse of :meth:`to_bytes`."""
-        if len(data) < 12 or data[:4] != b"PFPL":
-            raise input_error("not a serialised prefrank PairCounts (bad header)")
-        (n,) = struct.unpack("<Q", data[4:12])
-        try:
-            labels = json.loads(data[12 : 12 + n])
-        except ValueError as e:
-            raise input_error(f"corrupt serialised PairCounts labels: {e}") from None
-        items = np.empty(len(labels), dtype=object)
-        items[:] = labels
-        if items.size and all(isinstance(v, int) for v in labels):
-            items = np.asarray(labels, dtype=np.int64)
-        core = _core.PairCounts.from_bytes(data[12 + n :], dense)
-        if core.n_items != len(items):
-            raise input_error(f"corrupt serialised PairCounts: {len(items)} labels for {core.n_items} items")
-        return cls(core, items)
+    def _from_frame(cls, data: bytes, *, dense: bool | None = None) -> PairCounts:
+        core, items = _core.pair_counts_from_bytes(data, dense)
+        return cls(core, labels_from_frame(items))
 
     def to_pandas(self) -> Any:
         """One row per observed pair: ``item_a, item_b, a_wins, b_wins, ties``."""

@@ -60,6 +60,11 @@ pub enum Error {
     #[error("corrupt serialised statistics: {reason}")]
     Corrupt { reason: String },
 
+    /// Serialised statistics ([`crate::stats`]) that do not load: damaged, truncated, foreign, or
+    /// of another format version.
+    #[error("corrupt or incompatible prefrank statistics: {reason}")]
+    CorruptStats { reason: String },
+
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter { name: String, reason: String },
 

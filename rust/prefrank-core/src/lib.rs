@@ -20,5 +20,6 @@ pub mod rank;
 pub mod shapley;
 #[allow(unsafe_code)]
 pub mod simd;
+pub mod stats;
 
 pub use error::{Error, Result};

@@ -147,14 +147,31 @@ impl Coincidence {
         Ok(Coincidence { inner })
     }
 
-    #[staticmethod]
-    fn from_bytes(py: Python<'_>, data: &[u8]) -> PyResult<Self> {
-        let inner = CoreCo::from_bytes(data).map_err(|e| to_py(py, e))?;
-        Ok(Coincidence { inner })
+    /// Framed bytes of the statistic with its category labels (`(kind, values)`, see
+    /// `stats.rs`).
+    fn to_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        categories: crate::stats::LabelsArg<'py>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let l = prefrank_core::stats::LabelledCoincidence {
+            categories: crate::stats::labels_from_py("categories", &categories)?,
+            stat: self.inner.clone(),
+        };
+        let b = l.to_bytes().map_err(|e| to_py(py, e))?;
+        Ok(PyBytes::new(py, &b))
     }
 
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &self.inner.to_bytes())
+    /// Inverse of `to_bytes`: `(statistic, categories)`.
+    #[staticmethod]
+    fn from_bytes<'py>(
+        py: Python<'py>,
+        data: &[u8],
+    ) -> PyResult<(Self, Bound<'py, pyo3::types::PyTuple>)> {
+        let l = prefrank_core::stats::LabelledCoincidence::from_bytes(data)
+            .map_err(|e| to_py(py, e))?;
+        let cats = crate::stats::labels_to_py(py, l.categories)?;
+        Ok((Coincidence { inner: l.stat }, cats))
     }
 
     fn merge(&self, py: Python<'_>, other: &Coincidence) -> PyResult<Self> {

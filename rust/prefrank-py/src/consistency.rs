@@ -187,7 +187,7 @@ fn tournament_stats<'py>(
 }
 
 /// `Cells` as a dict of numpy arrays (the form that crosses process boundaries).
-fn cells_to_dict<'py>(py: Python<'py>, c: core::Cells) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn cells_to_dict<'py>(py: Python<'py>, c: core::Cells) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("group", c.group.into_pyarray(py))?;
     d.set_item("judge", c.judge.into_pyarray(py))?;
@@ -220,7 +220,7 @@ fn dict_col<T: numpy::Element + Copy>(
     Ok(a.as_array().iter().copied().collect())
 }
 
-fn dict_to_cells(d: &Bound<'_, PyDict>, arg: &str) -> PyResult<core::Cells> {
+pub(crate) fn dict_to_cells(d: &Bound<'_, PyDict>, arg: &str) -> PyResult<core::Cells> {
     Ok(core::Cells {
         group: dict_col(d, arg, "group", "uint32")?,
         judge: dict_col(d, arg, "judge", "uint32")?,

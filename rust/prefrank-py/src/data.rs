@@ -6,7 +6,6 @@ use crate::error::{to_py, PrefrankError};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use prefrank_core::data::PairCounts as CorePairCounts;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
 
 /// Validate a coded comparison table; returns a keep-mask when `drop_self` dropped rows, else None.
 #[pyfunction]
@@ -147,18 +146,6 @@ impl PairCounts {
             .detach(|| CorePairCounts::from_cells(n_items, &cells, dense))
             .map_err(|e| to_py(py, e))?;
         Ok(PairCounts { inner })
-    }
-
-    #[staticmethod]
-    #[pyo3(signature = (data, dense=None))]
-    fn from_bytes(py: Python<'_>, data: &[u8], dense: Option<bool>) -> PyResult<Self> {
-        let inner = CorePairCounts::from_bytes(data, dense).map_err(|e| to_py(py, e))?;
-        Ok(PairCounts { inner })
-    }
-
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
-        let bytes = py.detach(|| self.inner.to_bytes());
-        PyBytes::new(py, &bytes)
     }
 
     fn merge(&self, py: Python<'_>, other: &PairCounts) -> PyResult<Self> {

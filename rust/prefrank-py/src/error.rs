@@ -87,6 +87,7 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::TooManyLabels { .. } => ("too_many_labels", None, None),
         Error::ShapeMismatch { .. } => ("shape_mismatch", None, None),
         Error::Corrupt { .. } => ("corrupt", None, None),
+        Error::CorruptStats { .. } => ("corrupt_stats", None, None),
         Error::InvalidParameter { .. } => ("invalid_parameter", None, None),
         Error::NotIdentifiable { .. } => ("not_identifiable", None, None),
         Error::TooLarge { .. } => ("too_large", None, None),

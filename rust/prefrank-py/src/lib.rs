@@ -15,6 +15,7 @@ mod plackett_luce;
 mod ranking;
 mod robust;
 mod shapley;
+mod stats;
 
 pub(crate) use data::PairCounts;
 pub(crate) use error::{to_py, PrefrankError};
@@ -43,6 +44,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     plackett_luce::register(m)?;
     robust::register(m)?;
     shapley::register(m)?;
+    stats::register(m)?;
     Ok(())
 }
 

@@ -311,10 +311,11 @@ impl Coincidence {
         Ok(self)
     }
 
-    /// Serialise (little-endian): magic, k, counters, matrix.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(48 + 8 * self.o.len());
-        out.extend_from_slice(b"PFCO\x01\0\0\0");
+    /// The `coincidence` section of a [`crate::stats`] frame: `k` u64, the unit and value
+    /// counters u64, the pair count f64, then the `k x k` matrix f64, row-major.
+    pub fn write_payload(&self, out: &mut Vec<u8>) {
+        use crate::stats::Put;
+        out.reserve(48 + 8 * self.o.len());
         for v in [
             self.k as u64,
             self.n_units,
@@ -322,43 +323,51 @@ impl Coincidence {
             self.n_pairable_units,
             self.n_values,
         ] {
-            out.extend_from_slice(&v.to_le_bytes());
+            out.put_u64(v);
         }
-        out.extend_from_slice(&self.n_pairs.to_le_bytes());
-        for v in &self.o {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        out
+        out.put_f64(self.n_pairs);
+        out.put_f64s(&self.o);
     }
 
-    /// Inverse of [`Coincidence::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-        let corrupt = |r: &str| Error::Corrupt { reason: r.into() };
-        if bytes.len() < 56 || &bytes[..8] != b"PFCO\x01\0\0\0" {
-            return Err(corrupt("not a serialised coincidence matrix (bad header)"));
+    /// Read and validate a `coincidence` section: the matrix size matches the bytes, entries and
+    /// the pair count are finite and non-negative, counters are consistent.
+    pub fn read_payload(mut r: crate::stats::Reader<'_>) -> Result<Self> {
+        let corrupt = |reason: String| Error::CorruptStats { reason };
+        let k = r.u64()?;
+        let (n_units, n_rated_units, n_pairable_units, n_values) =
+            (r.u64()?, r.u64()?, r.u64()?, r.u64()?);
+        let n_pairs = r.f64()?;
+        let kk = usize::try_from(k)
+            .ok()
+            .and_then(|k| k.checked_mul(k))
+            .filter(|kk| kk.checked_mul(8) == Some(r.remaining()))
+            .ok_or_else(|| {
+                corrupt(format!(
+                    "coincidence: {k} categories claimed for a {}-byte matrix",
+                    r.remaining()
+                ))
+            })?;
+        let o = r.counts(kk, "matrix entry")?;
+        r.finish()?;
+        if !n_pairs.is_finite() || n_pairs < 0.0 {
+            return Err(corrupt(format!(
+                "coincidence: the pair count {n_pairs} is not finite and non-negative"
+            )));
         }
-        let word = |i: usize| u64::from_le_bytes(bytes[8 + 8 * i..16 + 8 * i].try_into().unwrap());
-        let k = word(0) as usize;
-        if k > (1 << 16) || bytes.len() != 56 + 8 * k * k {
-            return Err(corrupt("length does not match the number of categories"));
-        }
-        let o: Vec<f64> = bytes[56..]
-            .chunks_exact(8)
-            .map(|b| f64::from_le_bytes(b.try_into().unwrap()))
-            .collect();
-        if o.iter().any(|x| !x.is_finite() || *x < 0.0) {
-            return Err(corrupt(
-                "coincidence entries must be finite and non-negative",
-            ));
+        if n_rated_units > n_units || n_pairable_units > n_rated_units {
+            return Err(corrupt(format!(
+                "coincidence: unit counters are inconsistent ({n_units} units, {n_rated_units} \
+                 rated, {n_pairable_units} pairable)"
+            )));
         }
         Ok(Coincidence {
-            k,
+            k: k as usize,
             o,
-            n_units: word(1),
-            n_rated_units: word(2),
-            n_pairable_units: word(3),
-            n_values: word(4),
-            n_pairs: f64::from_bits(word(5)),
+            n_units,
+            n_rated_units,
+            n_pairable_units,
+            n_values,
+            n_pairs,
         })
     }
 }
@@ -558,6 +567,7 @@ pub(crate) fn alpha_with(stat: &Coincidence, marg: &[f64], d2: &[f64]) -> Alpha 
 mod tests {
     use super::*;
     use crate::agreement::MISSING;
+    use crate::stats::Stats;
 
     /// Krippendorff's 4 observers x 12 units example (values 1..5, `.` missing).
     pub(crate) fn reliability_data() -> (Vec<u32>, Vec<f64>) {

@@ -88,7 +88,26 @@ impl Rows<'_> {
     }
 }
 
+/// One chunk of comparison rows for [`Cells::accumulate_rows`] (the [`crate::stats::Stats`]
+/// chunk): the columns of [`Cells::accumulate`].
+#[derive(Debug, Clone, Copy)]
+pub struct CellRows<'a> {
+    pub a: &'a [u32],
+    pub b: &'a [u32],
+    pub p: &'a [f64],
+    pub tie: &'a [u8],
+    pub weight: Option<&'a [f64]>,
+    pub group: Option<&'a [u32]>,
+    pub judge: Option<&'a [u32]>,
+    pub first: Option<&'a [u8]>,
+}
+
 impl Cells {
+    /// [`Cells::accumulate`] of a [`CellRows`].
+    pub fn accumulate_rows(r: CellRows<'_>) -> Result<Cells> {
+        Cells::accumulate(r.a, r.b, r.p, r.tie, r.weight, r.group, r.judge, r.first)
+    }
+
     pub fn len(&self) -> usize {
         self.group.len()
     }

@@ -94,8 +94,6 @@ fn key(i: u32, j: u32) -> u64 {
     ((i as u64) << 32) | j as u64
 }
 
-const MAGIC: &[u8; 4] = b"PFPC";
-const VERSION: u8 = 1;
 const CELL_BYTES: usize = 4 + 4 + 8 * 3;
 
 impl PairCounts {
@@ -114,6 +112,38 @@ impl PairCounts {
             }
         };
         PairCounts { n, store }
+    }
+
+    /// [`zeros`](Self::zeros) with the dense size checked (no wrap-around, no abort when the
+    /// allocator refuses).
+    pub fn zeros_checked(n: usize, dense: bool) -> Result<Self> {
+        if !dense {
+            return Ok(Self::zeros(n, false));
+        }
+        let pairs = (n as u128) * (n.saturating_sub(1) as u128) / 2;
+        let bytes = pairs.saturating_mul(24);
+        let mut probe: Vec<[f64; 3]> = Vec::new();
+        let fits = usize::try_from(pairs)
+            .ok()
+            .filter(|_| bytes <= isize::MAX as u128)
+            .filter(|&p| probe.try_reserve_exact(p).is_ok());
+        match fits {
+            Some(p) => {
+                // The probe succeeded; allocate zeroed (pages are mapped as they are written).
+                drop(probe);
+                let cells = vec![[0.0; 3]; p];
+                Ok(PairCounts {
+                    n,
+                    store: Store::Dense { cells },
+                })
+            }
+            None => Err(Error::TooLarge {
+                what: format!("a dense pair-count table over {n} items"),
+                requested: u64::try_from(bytes).unwrap_or(u64::MAX),
+                limit: isize::MAX as u64,
+                hint: "use the sparse store (dense=False)".into(),
+            }),
+        }
     }
 
     pub fn default_dense(n: usize) -> bool {
@@ -460,7 +490,7 @@ impl PairCounts {
             sorted.push(*c);
         }
         sorted.sort_by_key(|c| key(c.i, c.j));
-        let mut out = Self::zeros(n, dense);
+        let mut out = Self::zeros_checked(n, dense)?;
         match &mut out.store {
             Store::Dense { cells } => {
                 for c in &sorted {
@@ -636,59 +666,70 @@ impl PairCounts {
         s
     }
 
-    /// Serialise: magic `PFPC`, version, `n` and the observed cells, little-endian.
-    pub fn to_bytes(&self) -> Vec<u8> {
+    /// The `pairs` section of a [`crate::stats`] frame: `n` u64, cell count u64, then per
+    /// observed cell `i` u32, `j` u32 and the three weights f64, in `(i, j)` order.
+    pub fn write_payload(&self, out: &mut Vec<u8>) {
+        use crate::stats::Put;
         let cells = self.cells();
-        let mut out = Vec::with_capacity(21 + cells.len() * CELL_BYTES);
-        out.extend_from_slice(MAGIC);
-        out.push(VERSION);
-        out.extend_from_slice(&(self.n as u64).to_le_bytes());
-        out.extend_from_slice(&(cells.len() as u64).to_le_bytes());
+        out.reserve(16 + cells.len() * CELL_BYTES);
+        out.put_u64(self.n as u64);
+        out.put_u64(cells.len() as u64);
         for c in &cells {
-            out.extend_from_slice(&c.i.to_le_bytes());
-            out.extend_from_slice(&c.j.to_le_bytes());
-            out.extend_from_slice(&c.wij.to_le_bytes());
-            out.extend_from_slice(&c.wji.to_le_bytes());
-            out.extend_from_slice(&c.ties.to_le_bytes());
+            out.put_u32(c.i);
+            out.put_u32(c.j);
+            out.put_f64s(&[c.wij, c.wji, c.ties]);
         }
-        out
     }
 
-    /// Inverse of [`to_bytes`](Self::to_bytes).
-    pub fn from_bytes(bytes: &[u8], dense: Option<bool>) -> Result<Self> {
-        let corrupt = |reason: &str| Error::Corrupt {
-            reason: reason.into(),
-        };
-        if bytes.len() < 21 || &bytes[..4] != MAGIC {
-            return Err(corrupt("not a prefrank pair-count table (bad header)"));
+    /// The item count a `pairs` section claims (to check against its labels before allocating).
+    pub fn peek_items(r: &mut crate::stats::Reader<'_>) -> Result<u64> {
+        r.u64()
+    }
+
+    /// Read and validate a `pairs` section (see [`write_payload`](Self::write_payload)): the cell
+    /// count must match the bytes, cells are strictly increasing `i < j < n`, weights finite and
+    /// non-negative.
+    pub fn read_payload(mut r: crate::stats::Reader<'_>, dense: Option<bool>) -> Result<Self> {
+        let corrupt = |reason: String| Error::CorruptStats { reason };
+        let n = r.u64()?;
+        if n > u32::MAX as u64 {
+            return Err(corrupt(format!(
+                "pairs: {n} items claimed, more than u32 codes can index"
+            )));
         }
-        if bytes[4] != VERSION {
-            return Err(Error::Corrupt {
-                reason: format!("unsupported version {}", bytes[4]),
-            });
-        }
-        let u64_at = |o: usize| u64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
-        let f64_at = |o: usize| f64::from_le_bytes(bytes[o..o + 8].try_into().unwrap());
-        let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
-        let n = u64_at(5) as usize;
-        let count = u64_at(13) as usize;
-        if bytes.len() != 21 + count.saturating_mul(CELL_BYTES) {
-            return Err(Error::Corrupt {
-                reason: format!("expected {count} cells, got {} bytes", bytes.len()),
-            });
-        }
-        let cells: Vec<PairCell> = (0..count)
-            .map(|k| {
-                let o = 21 + k * CELL_BYTES;
-                PairCell {
-                    i: u32_at(o),
-                    j: u32_at(o + 4),
-                    wij: f64_at(o + 8),
-                    wji: f64_at(o + 16),
-                    ties: f64_at(o + 24),
+        let n = n as usize;
+        let count = r.count(CELL_BYTES, "cells")?;
+        let mut cells: Vec<PairCell> = Vec::with_capacity(count);
+        for k in 0..count {
+            let (i, j) = (r.u32()?, r.u32()?);
+            let (wij, wji, ties) = (r.f64()?, r.f64()?, r.f64()?);
+            if i >= j || j as usize >= n {
+                return Err(corrupt(format!(
+                    "pairs: cell {k} is ({i}, {j}), not i < j < {n}"
+                )));
+            }
+            for v in [wij, wji, ties] {
+                if !v.is_finite() || v < 0.0 {
+                    return Err(corrupt(format!(
+                        "pairs: cell {k} ({i}, {j}) has count {v}, not finite and non-negative"
+                    )));
                 }
-            })
-            .collect();
+            }
+            if k > 0 && key(cells[k - 1].i, cells[k - 1].j) >= key(i, j) {
+                return Err(corrupt(format!(
+                    "pairs: cell {k} is not after cell {} (cells must be sorted, without repeats)",
+                    k - 1
+                )));
+            }
+            cells.push(PairCell {
+                i,
+                j,
+                wij,
+                wji,
+                ties,
+            });
+        }
+        r.finish()?;
         Self::from_cells(n, &cells, dense)
     }
 }
@@ -870,12 +911,19 @@ mod tests {
             weight: None,
         };
         let d = PairCounts::from_comparisons(&c, None, None);
-        let back = PairCounts::from_bytes(&d.to_bytes(), None).unwrap();
+        use crate::stats::Stats;
+        let back = PairCounts::from_bytes(&Stats::to_bytes(&d)).unwrap();
         assert_eq!(back, d);
-        assert!(PairCounts::from_bytes(b"nope", None).is_err());
-        let mut bad = d.to_bytes();
+        assert!(PairCounts::from_bytes(b"nope").is_err());
+        let mut bad = Stats::to_bytes(&d);
         bad.pop();
-        assert!(PairCounts::from_bytes(&bad, None).is_err());
+        assert!(PairCounts::from_bytes(&bad).is_err());
+        // A dense store whose size does not fit the address space is an error, not an abort.
+        for n in [u32::MAX as usize, usize::MAX] {
+            let e = PairCounts::zeros_checked(n, true).unwrap_err();
+            assert!(matches!(e, Error::TooLarge { .. }), "{e}");
+        }
+        assert!(PairCounts::zeros_checked(5, true).unwrap().is_dense());
         let other = PairCounts::zeros(4, true);
         assert_eq!(
             d.merge(other).unwrap_err(),
