@@ -33,7 +33,9 @@ def test_binomial_test_matches_scipy_and_twin(kn: tuple[int, int]) -> None:
     k, n = kn
     got = C.binomial_test(k, n)
     want = scipy_stats.binomtest(k, n, 0.5).pvalue
-    assert got == pytest.approx(want, rel=1e-10, abs=1e-300)
+    # scipy underflows to 0 below ~1e-299 (k=10, n=1075: exact 2.716e-300, which core and the
+    # twin give); the twin is checked to full precision there.
+    assert got == pytest.approx(want, rel=1e-10, abs=1e-290)
     assert got == pytest.approx(ref.binomial_test(k, n), rel=1e-10, abs=1e-300)
 
 
