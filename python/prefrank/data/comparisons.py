@@ -479,7 +479,7 @@ def comparisons(
     if _length(col_o) != n_rows:
         raise input_error(f"length mismatch: a has {n_rows} rows but outcome has {_length(col_o)}")
     if n_rows == 0:
-        raise input_error("empty input: the comparison table has no rows")
+        raise input_error("empty input: the comparison table has no rows", kind="empty")
     (ca, cb), items = code_labels(col_a, col_b, names=[str(name_a), str(name_b)])
 
     first = None
