@@ -390,6 +390,12 @@ class _Source:
                 f"column {name!r} (for {role}=) not found; available columns: {', '.join(map(str, self.columns))}",
                 column=name,
             )
+        if self.columns.count(name) > 1:  # a CSV header or a frame with a repeated name: which is meant?
+            raise input_error(
+                f"column {name!r} (for {role}=) appears {self.columns.count(name)} times in the table; "
+                "rename the duplicates",
+                column=name,
+            )
         if _is_pandas(d):
             return d[name]
         if _is_polars(d):

@@ -279,3 +279,16 @@ def test_a_source_that_is_not_a_path_is_a_parameter_error(source: Any) -> None:
     with pytest.raises(pr.ParameterError, match="is not a path") as e:
         list(scan(source))
     assert e.value.param == "source"
+
+
+def test_a_repeated_column_name_is_an_input_error(tmp_path: Path) -> None:
+    # Found by the fuzz suite: a CSV header naming a column twice raised pyarrow's KeyError.
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a,b,outcome\nx,y,z,a\n")
+    with pytest.raises(pr.InputError, match=r"column 'a' .* appears 2 times") as e:
+        pr.bradley_terry(path, a="a", b="b", outcome="outcome")
+    assert e.value.column == "a"
+    frame = pd.DataFrame([["x", "y", "z", "a"]], columns=["a", "a", "b", "outcome"])
+    with pytest.raises(pr.InputError, match="appears 2 times"):
+        pr.bradley_terry(frame, a="a", b="b", outcome="outcome")
+    assert len(pr.comparisons(frame, a="b", b="outcome", outcome=[1])) == 1  # other columns still read
