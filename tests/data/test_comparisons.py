@@ -576,3 +576,11 @@ def test_empty_table_error_has_a_kind():
     with pytest.raises(pr.InputError, match="empty input") as e:
         pr.bradley_terry(pd.DataFrame({"a": [], "b": [], "outcome": []}), a="a", b="b", outcome="outcome")
     assert e.value.kind == "empty"
+
+
+@pytest.mark.parametrize("outcomes", ["a", 3, [("a", 1)]])
+def test_outcomes_that_is_not_a_mapping_is_a_parameter_error(outcomes):
+    # Found by the fuzz suite: outcomes="a" raised dict()'s ValueError and outcomes=3 a TypeError.
+    with pytest.raises(pr.ParameterError, match="must be a mapping") as e:
+        pr.comparisons(a=["x", "y"], b=["y", "z"], outcome=["a", "b"], outcomes=outcomes)
+    assert e.value.param == "outcomes"

@@ -120,6 +120,10 @@ def _decode_outcome(
     first: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Turn an outcome column into (p(a wins), tie flag)."""
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise parameter_error(
+            "outcomes", f"outcomes={mapping!r} must be a mapping such as {{'left': 'a', 'right': 'b', 'draw': 'tie'}}"
+        )
     arrow = _as_arrow(values)
     if arrow is not None and _arrow_utf8_type(arrow):
         arr = None  # string outcomes stay in Arrow: coded from the buffers below
