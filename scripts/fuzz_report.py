@@ -41,10 +41,9 @@ def main() -> int:
     print(f"\nprofile: {fig['profile']}")
     print(f"cases run: {fig['cases']} (in the crash sandbox: {fig['isolated_cases']})")
     print(f"functions and methods fuzzed: {len(fig['cases_by_function'])}")
-    print(
-        f"results returned: {fig['results']}; "
-        f"checked against a reference or an equivalent input: {fig['reference_checked']}"
-    )
+    print(f"results returned: {fig['results']}; checked: {fig['reference_checked']}")
+    for name, n in fig["checked_by"].items():
+        print(f"  by {name}: {n}")
     print(f"errors raised as answers: {sum(fig['prefrank_errors'].values())}")
     for name, n in fig["prefrank_errors"].items():
         print(f"  {name}: {n}")

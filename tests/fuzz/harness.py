@@ -59,6 +59,7 @@ class Tally:
     errors: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
     by_function: Counter[str] = field(default_factory=Counter)
+    checked_by: Counter[str] = field(default_factory=Counter)
     unfielded: int = 0
     unfielded_examples: list[str] = field(default_factory=list)
     examples: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -69,6 +70,7 @@ class Tally:
             "cases": self.cases,
             "results": self.results,
             "reference_checked": self.reference_checked,
+            "checked_by": dict(sorted(self.checked_by.items())),
             "isolated_cases": self.isolated,
             "prefrank_errors": dict(sorted(self.errors.items())),
             "failures": dict(sorted(self.failures.items())),
@@ -84,8 +86,8 @@ class Tally:
         return [
             f"cases run: {self.cases} ({self.isolated} of them in the crash sandbox), "
             f"over {len(self.by_function)} functions and methods",
-            f"results returned: {self.results}; checked against a reference or an equivalent input: "
-            f"{self.reference_checked}",
+            f"results returned: {self.results}; checked: {self.reference_checked} "
+            f"({', '.join(f'{k} {v}' for k, v in sorted(self.checked_by.items())) or 'none'})",
             f"errors raised as answers: {sum(self.errors.values())} ({errs}); InputErrors with no "
             f"row/column/value/kind field: {self.unfielded}",
             f"property failures: {sum(self.failures.values())} ({fails})",
@@ -106,7 +108,7 @@ class FuzzFailure(AssertionError):
 KEEP_GOING = os.environ.get("PREFRANK_FUZZ_KEEP_GOING") == "1"
 
 
-def _fail(case: str, kind: str, detail: str) -> None:
+def fail(case: str, kind: str, detail: str) -> None:
     """Fail the test; with PREFRANK_FUZZ_KEEP_GOING=1 (scripts/fuzz_report.py) record it and go on, so
     that one run lists every kind of failure with examples."""
     TALLY.failures[kind] += 1
@@ -123,11 +125,11 @@ def check_error(case: str, e: PrefrankError) -> None:
     TALLY.errors[type(e).__name__] += 1
     msg = str(e)
     if not msg.strip():
-        _fail(case, "empty message", f"{type(e).__name__} with an empty message")
+        fail(case, "empty message", f"{type(e).__name__} with an empty message")
     if isinstance(e, ParameterError):
         param = getattr(e, "param", None)
         if not param:
-            _fail(case, "ParameterError without .param", f"ParameterError without .param: {msg}")
+            fail(case, "ParameterError without .param", f"ParameterError without .param: {msg}")
     elif isinstance(e, InputError) and not isinstance(e, TooLargeError):
         # Counted, not failed: shape errors ("ratings must be a 2-D raters x units array") name the
         # argument in words but set no field; the figure says how many there are.
@@ -178,8 +180,9 @@ def _raw(result: Any) -> Any:
 
 
 def exercise(case: str, result: Any) -> None:
-    """A result's own methods answer too: to_dict (JSON-safe), to_pandas, repr."""
-    for name in ("to_dict", "to_pandas", "__repr__"):
+    """A result's own methods answer too: to_dict (JSON-safe), to_pandas, to_arrow, ci, repr and the
+    notebook view."""
+    for name in ("to_dict", "to_pandas", "to_arrow", "ci", "__repr__", "_repr_html_"):
         fn = getattr(result, name, None)
         if fn is None or (name == "__repr__" and type(result).__repr__ is object.__repr__):
             continue
@@ -190,7 +193,7 @@ def exercise(case: str, result: Any) -> None:
         except PrefrankError as e:
             check_error(f"{case}.{name}()", e)
         except Exception as e:
-            _fail(case, type(e).__name__, f"{type(result).__name__}.{name}() raised {type(e).__name__}: {e}")
+            fail(case, type(e).__name__, f"{type(result).__name__}.{name}() raised {type(e).__name__}: {e}")
 
 
 def check(
@@ -201,11 +204,14 @@ def check(
     reference: Callable[[Any], None] | None = None,
     allow_nan: bool = False,
     expected: tuple[type[BaseException], ...] = (),
+    checked_by: str = "reference twin",
 ) -> Any:
     """Run ``call``: a result (checked by ``reference`` when given) or a PrefrankError, nothing else.
 
     ``case`` describes the input (it is in every failure message); ``function`` is what the figures
-    count it under. Returns the result, or None when the call raised a PrefrankError.
+    count it under, ``checked_by`` what ``reference`` compares with (a twin in prefrank.reference,
+    the same values in another form, an exact value, finiteness, a round trip). Returns the result,
+    or None when the call raised a PrefrankError.
     """
     TALLY.cases += 1
     TALLY.by_function[function] += 1
@@ -222,24 +228,25 @@ def check(
         except (KeyboardInterrupt, SystemExit, FuzzFailure):
             raise
         except BaseException as e:  # PanicException derives from BaseException
-            _fail(case, type(e).__name__, f"raised {type(e).__module__}.{type(e).__name__} (not a PrefrankError): {e}")
+            fail(case, type(e).__name__, f"raised {type(e).__module__}.{type(e).__name__} (not a PrefrankError): {e}")
             return None
     TALLY.results += 1
     warned = any(issubclass(w.category, (ConvergenceWarning, UndefinedStatisticWarning)) for w in caught)
     if not (allow_nan or warned):
         bad = nan_paths(_raw(result))
         if bad:
-            _fail(case, "silent NaN", f"NaN in {', '.join(bad[:5])} with no warning")
+            fail(case, "silent NaN", f"NaN in {', '.join(bad[:5])} with no warning")
     exercise(case, result)
     if reference is not None:
         try:
             reference(result)
         except AssertionError as e:
-            _fail(case, "differs from reference", f"differs from the reference: {e}")
+            fail(case, "differs from reference", f"differs from the reference: {e}")
         except PrefrankError as e:  # the reference call itself raised: an answer, counted as such
             check_error(case, e)
             return result
         TALLY.reference_checked += 1
+        TALLY.checked_by[checked_by] += 1
     return result
 
 
@@ -560,11 +567,11 @@ def check_isolated(box: Sandbox, case: str, expr: str, *, function: str, setup: 
     elif status == "prefrank":
         TALLY.errors[rep["type"]] += 1
         if rep["type"] == "ParameterError" and not rep.get("param"):
-            _fail(where, "ParameterError without .param", f"ParameterError without .param: {rep['message']}")
+            fail(where, "ParameterError without .param", f"ParameterError without .param: {rep['message']}")
     elif status == "other":
-        _fail(where, rep["type"], f"raised {rep['type']} (not a PrefrankError): {rep['message']}")
+        fail(where, rep["type"], f"raised {rep['type']} (not a PrefrankError): {rep['message']}")
     elif status == "timeout":
-        _fail(where, "timeout", rep["message"])
+        fail(where, "timeout", rep["message"])
     else:
-        _fail(where, "crash", f"the process died (exit status {rep['returncode']}): {rep['message'].strip()[-300:]}")
+        fail(where, "crash", f"the process died (exit status {rep['returncode']}): {rep['message'].strip()[-300:]}")
     return rep

@@ -15,11 +15,11 @@ from fuzz.families import COMPARISON, GAMES, RANKINGS, RATINGS
 from fuzz.harness import (
     CLEAN_FORMS,
     FUZZ,
-    TALLY,
     check,
     close,
     column_forms,
     describe,
+    fail,
     params,
     with_bad_cell,
 )
@@ -128,10 +128,13 @@ def test_comparisons_family(name: str, table: Any, data: Any) -> None:
     if equivalent is not None:
         want = _outcome(lambda: fn(**equivalent, **kw))
         reference = lambda got: _same_result(got, want)  # noqa: E731
-    got = check(case, call, function=name, reference=reference)
+    got = check(case, call, function=name, reference=reference, checked_by="equivalent input")
     if equivalent is not None and got is None and not isinstance(want, Exception):
-        TALLY.failures["differs from equivalent input"] += 1
-        raise AssertionError(f"{case}: raised an error where the same values as a plain array gave a result")
+        fail(
+            case,
+            "differs from equivalent input",
+            "raised an error where the same values as a plain array gave a result",
+        )
     if got is not None and how == "frame" and not pdesc:
         _check_ranking_reference(case, name, got, cols, labels)
 
@@ -351,7 +354,11 @@ def test_games(name: str, n: int, form: str, bad: Any, data: Any) -> None:
         game = lambda s: np.full(len(s), bad, dtype=object)  # noqa: E731
         kw.setdefault("n_players", n)
     check(
-        f"{name}({form} n={n} bad={describe(bad)}; {pdesc})", lambda: fn(game, **kw), function=name, reference=reference
+        f"{name}({form} n={n} bad={describe(bad)}; {pdesc})",
+        lambda: fn(game, **kw),
+        function=name,
+        reference=reference,
+        checked_by="exact value",
     )
 
 
@@ -490,7 +497,7 @@ FILES: dict[str, bytes] = {
 @FUZZ
 @given(
     name=st.sampled_from(sorted(FILES)),
-    fn=st.sampled_from(["read_table", "scan", "scan dir", "bradley_terry", "missing", "string_columns"]),
+    fn=st.sampled_from(["read_table", "scan", "scan dir", "bradley_terry", "stats scan", "missing", "string_columns"]),
     batch=st.sampled_from([1, 2, 1000, 0, -1]),
 )
 def test_read_table_and_scan(tmp_path_factory: Any, name: str, fn: str, batch: int) -> None:
@@ -511,6 +518,8 @@ def test_read_table_and_scan(tmp_path_factory: Any, name: str, fn: str, batch: i
         call = lambda: pr.read_table(root / "no-such-file.csv")  # noqa: E731
         check("read_table(missing file)", call, function="read_table", expected=(FileNotFoundError,))
         return
+    elif fn == "stats scan":
+        call = lambda: pr.ComparisonStats.scan(root, a="a", b="b", outcome="outcome", batch_rows=batch)  # noqa: E731
     else:
         call = lambda: pr.bradley_terry(str(path), a="a", b="b", outcome="outcome")  # noqa: E731
     check(f"{fn}({name}, batch_rows={batch})", call, function="scan" if "scan" in fn else "read_table", allow_nan=True)

@@ -103,7 +103,7 @@ def _finite(t: Any) -> None:
 def test_functional_losses(name: str, data: Any) -> None:
     fn = getattr(LF, name)
     desc, args, kw = data.draw(loss_case(fn, name in KWAY), label="case")
-    check(f"{name}({desc})", lambda: fn(*args, **kw), function=f"losses.{name}", reference=_finite)
+    check(f"{name}({desc})", lambda: fn(*args, **kw), function=f"losses.{name}", reference=_finite, checked_by="finite")
 
 
 @FUZZ
@@ -120,6 +120,7 @@ def test_loss_modules(name: str, data: Any) -> None:
         lambda: cls(reduction=reduction, **hparams)(*args, **per_call),
         function=f"losses.{name}",
         reference=_finite,
+        checked_by="finite",
     )
 
 
@@ -238,4 +239,5 @@ def test_bridge(probs: list[Any], method: Any, chosen: list[Any]) -> None:
         lambda: (L.implicit_rewards(t, beta=0.1), L.lcpo_posteriors(t, t.flip(0) if len(t) else t)),
         function="losses.lcpo_posteriors",
         reference=lambda r: (_finite(r[0]), _finite(r[1])),
+        checked_by="finite",
     )

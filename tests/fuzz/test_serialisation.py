@@ -150,4 +150,5 @@ def test_round_trips(labels: list[Any], rows: list[Any], weight: Any) -> None:
             function=f"{what}.to_bytes",
             reference=same,
             allow_nan=not math.isfinite(weight or 1),
+            checked_by="round trip",
         )
