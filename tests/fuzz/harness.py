@@ -114,7 +114,7 @@ def fail(case: str, kind: str, detail: str) -> None:
     TALLY.failures[kind] += 1
     if KEEP_GOING:
         seen = TALLY.examples[kind]
-        if len(seen) < 12 and not any(detail[:60] in s for s in seen):
+        if len(seen) < 12 and not any(s.endswith(detail[-80:][:600]) or detail[-80:] in s for s in seen):
             seen.append(f"{case}: {detail}"[:600])
         return
     raise FuzzFailure(f"{case}: {detail}")
