@@ -354,3 +354,16 @@ def test_rank_intervals_match_the_cubic_formula(boot, level):
     lo, hi = _rank_intervals_oracle(boot, level)
     np.testing.assert_array_equal(got["rank_lower"].to_numpy(), lo)
     np.testing.assert_array_equal(got["rank_upper"].to_numpy(), hi)
+
+
+@pytest.mark.parametrize("method", ["to_arrow", "to_polars"])
+def test_mixed_type_labels_to_arrow_and_polars_name_the_column(method: str) -> None:
+    # Found by the fuzz suite: labels of mixed types ("m0", 1, 2.5) made to_arrow() raise pyarrow's
+    # ArrowTypeError and to_polars() a TypeError; now an InputError naming the column.
+    r = pr.bradley_terry(a=["m0", 1, "m0"], b=[1, 2.5, 2.5], outcome=["a", "b", "a"], alpha=0.1)
+    assert r.to_pandas()["item"].tolist() == ["m0", 2.5, 1]
+    with pytest.raises(pr.InputError, match=r"column 'item' holds values of mixed types \(float, int, str\)") as e:
+        getattr(r, method)()
+    assert e.value.column == "item"
+    same = pr.bradley_terry(a=["m0", "m1", "m0"], b=["m1", "m2", "m2"], outcome=["a", "b", "a"], alpha=0.1)
+    assert len(getattr(same, method)()) == 3

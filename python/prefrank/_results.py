@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from prefrank._options import check_level
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import PrefrankError, input_error
 
 __all__ = ["Result", "to_jsonable", "whole"]
 
@@ -115,6 +115,24 @@ def _flat(df: Any) -> Any:
     return df
 
 
+def _mixed_types(result: Any, method: str, df: Any, err: Exception) -> Exception:
+    """The error to raise when polars or Arrow could not convert ``df``: an InputError naming the
+    object column whose values are of mixed types (labels such as ``"m0"``, ``1`` and ``2.5``: a polars
+    or Arrow column has one type), else ``err`` itself."""
+    for c in df.columns:
+        if df[c].dtype == object:
+            kinds = {type(v).__name__ for v in df[c] if v is not None and v == v}
+            if len(kinds) > 1:
+                return input_error(
+                    f"{type(result).__name__}.{method}(): column {c!r} holds values of mixed types "
+                    f"({', '.join(sorted(kinds))}), which one {method[3:]} column cannot hold; "
+                    "use to_pandas(), or labels of one type",
+                    column=c,
+                    kind="mixed_types",
+                )
+    return err
+
+
 class Result:
     """Base class of every public result type (see :mod:`prefrank._results` for what a subclass
     provides and what it derives).
@@ -192,7 +210,11 @@ class Result:
             import polars as pl
         except ImportError:
             raise ImportError("to_polars() needs polars: pip install 'prefrank[polars]'") from None
-        return pl.from_pandas(_flat(self.to_pandas()))
+        df = _flat(self.to_pandas())
+        try:
+            return pl.from_pandas(df)
+        except (TypeError, ValueError, pl.exceptions.PolarsError) as e:
+            raise _mixed_types(self, "to_polars", df, e) from e
 
     def to_arrow(self) -> Any:
         """The main table as a pyarrow Table (labels in columns; needs ``prefrank[arrow]``)."""
@@ -200,7 +222,11 @@ class Result:
             import pyarrow as pa
         except ImportError:
             raise ImportError("to_arrow() needs pyarrow: pip install 'prefrank[arrow]'") from None
-        return pa.Table.from_pandas(_flat(self.to_pandas()), preserve_index=False)
+        df = _flat(self.to_pandas())
+        try:
+            return pa.Table.from_pandas(df, preserve_index=False)
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+            raise _mixed_types(self, "to_arrow", df, e) from e
 
     def __repr__(self) -> str:
         head = self._head()

@@ -101,6 +101,7 @@ def read_table(path: str | os.PathLike[str], *, string_columns: Sequence[str] = 
     numbers become numbers).
     """
 
+    _check_path("path", path)
     if is_multi_source(path):
         # A directory or glob, read whole (the streaming entry points read it in batches instead).
         return read_all(path, string_columns=string_columns)
@@ -136,7 +137,7 @@ def _read_file(path: Path, ft: _FileType, string_columns: Sequence[str]) -> Any:
             import pyarrow.csv as pcsv
 
             table = pcsv.read_csv(_input(path, ft), **_csv_options(ft, string_columns, None, None))
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, *_DECODE_ERRORS) as e:
         raise _read_error(path, ft, e) from None
     return _labels_as_text(table, string_columns, ft)
 
@@ -253,6 +254,11 @@ def _is_text_type(t: Any) -> bool:
 
 
 _RAGGED = re.compile(r"Expected (\d+) columns, got (\d+): ?(.*)", re.DOTALL)
+
+
+# A file that exists but does not decode: a corrupt .gz/.zst stream (OSError from the decompressor), a
+# malformed JSON array (json.load), bytes that are not UTF-8. Each is an InputError naming the file.
+_DECODE_ERRORS = (OSError, json.JSONDecodeError, UnicodeDecodeError)
 
 
 def _read_error(path: Path, ft: _FileType, err: Exception) -> InputError:
@@ -384,6 +390,12 @@ class _Source:
                 f"column {name!r} (for {role}=) not found; available columns: {', '.join(map(str, self.columns))}",
                 column=name,
             )
+        if self.columns.count(name) > 1:  # a CSV header or a frame with a repeated name: which is meant?
+            raise input_error(
+                f"column {name!r} (for {role}=) appears {self.columns.count(name)} times in the table; "
+                "rename the duplicates",
+                column=name,
+            )
         if _is_pandas(d):
             return d[name]
         if _is_polars(d):
@@ -421,7 +433,7 @@ def _source(data: Any, string_columns: Sequence[Any] = ()) -> _Source:
     if isinstance(data, np.ndarray) and data.dtype.names:
         return _Source({n: data[n] for n in data.dtype.names}, list(data.dtype.names))
     if isinstance(data, list) and not data:
-        raise input_error("empty input: the comparison table has no rows")
+        raise input_error("empty input: the comparison table has no rows", kind="empty")
     raise input_error(
         f"unsupported input of type {type(data).__name__}: pass a DataFrame (pandas or polars, eager or "
         "lazy), a pyarrow Table, RecordBatch or Dataset, a dict of columns, a list of records, a numpy "
@@ -433,6 +445,14 @@ DEFAULT_BATCH_ROWS = 1_000_000
 
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
+
+
+def _check_path(param: str, path: Any) -> None:
+    """A path is a str or an os.PathLike giving a str (not bytes, None or a list of paths)."""
+    if not isinstance(path, (str, os.PathLike)) or not isinstance(os.fspath(path), str):
+        raise parameter_error(
+            param, f"{param}={path!r} is not a path: pass a str or pathlib.Path (a file, directory or glob)"
+        )
 
 
 def is_multi_source(data: Any) -> bool:
@@ -447,6 +467,7 @@ def source_files(source: str | os.PathLike[str]) -> list[Path]:
     """The files of a source: the file itself, a directory's data files (recursively, skipping
     names that start with '.' or '_'), or a glob's matches, sorted by path. Raises when nothing
     matches or a file's type is unknown (naming the file)."""
+    _check_path("source", source)
     s = os.fspath(source)
     p = Path(s)
     if p.is_dir():
@@ -485,7 +506,7 @@ def _file_batches(path: Path, batch_rows: int, columns: Sequence[str] | None, st
             rb = _labels_as_text(rb, string_columns, ft)
             for start in range(0, rb.num_rows, batch_rows):
                 yield rb.slice(start, batch_rows)
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as e:
+    except (pa.ArrowInvalid, pa.ArrowTypeError, *_DECODE_ERRORS) as e:
         raise _read_error(path, ft, e) from None
 
 

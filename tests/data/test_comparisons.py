@@ -563,3 +563,24 @@ def test_bradley_terry_from_integer_arrays_keeps_the_general_errors():
     soft = pr.bradley_terry(a=a[:3], b=b[:3], outcome=np.array([0.7, 0.4, 0.9]), alpha=0.1)
     general = pr.bradley_terry(pr.comparisons(a=a[:3], b=b[:3], outcome=np.array([0.7, 0.4, 0.9])), alpha=0.1)
     np.testing.assert_array_equal(soft.theta, general.theta)
+
+
+def test_empty_table_error_has_a_kind():
+    # Found by the fuzz suite: the empty-table InputError carried no field at all (row, column,
+    # value and kind all None); it is now kind="empty", as from a file source.
+    with pytest.raises(pr.InputError, match="empty input") as e:
+        pr.comparisons(a=[], b=[], outcome=[])
+    assert e.value.kind == "empty"
+    import pandas as pd
+
+    with pytest.raises(pr.InputError, match="empty input") as e:
+        pr.bradley_terry(pd.DataFrame({"a": [], "b": [], "outcome": []}), a="a", b="b", outcome="outcome")
+    assert e.value.kind == "empty"
+
+
+@pytest.mark.parametrize("outcomes", ["a", 3, [("a", 1)]])
+def test_outcomes_that_is_not_a_mapping_is_a_parameter_error(outcomes):
+    # Found by the fuzz suite: outcomes="a" raised dict()'s ValueError and outcomes=3 a TypeError.
+    with pytest.raises(pr.ParameterError, match="must be a mapping") as e:
+        pr.comparisons(a=["x", "y"], b=["y", "z"], outcome=["a", "b"], outcomes=outcomes)
+    assert e.value.param == "outcomes"

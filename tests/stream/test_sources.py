@@ -234,6 +234,22 @@ def test_malformed_json_names_file(tmp_path: Path) -> None:
         read_table(path)
 
 
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("bad.json", b"[1, 2"), ("bad.csv.gz", b"\x1f\x8b not gzip"), ("bad.json.gz", b"\x1f\x8b\x08\x00 broken")],
+)
+def test_undecodable_file_is_an_input_error_naming_it(tmp_path: Path, name: str, content: bytes) -> None:
+    # Found by the fuzz suite: a truncated JSON array raised json.JSONDecodeError and a corrupt gzip
+    # stream a bare OSError ("zlib inflate failed"), from read_table and from scan.
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(pr.InputError, match=rf"{name.replace('.', '[.]')}: cannot read the file") as e:
+        read_table(path)
+    assert e.value.file == str(path)
+    with pytest.raises(pr.InputError, match=rf"{name.replace('.', '[.]')}: "):
+        list(scan(tmp_path, batch_rows=2))
+
+
 # --------------------------------------------------------------------------------------------------
 # In-memory tables
 
@@ -252,3 +268,27 @@ def test_lazy_frames_record_batches_and_datasets(tmp_path: Path) -> None:
         assert got.items.tolist() == want.items.tolist(), type(data)
         np.testing.assert_array_equal(got.a, want.a)
         np.testing.assert_array_equal(got.p, want.p)
+
+
+@pytest.mark.parametrize("source", [None, b"bytes.csv", 3, ["a.csv"]])
+def test_a_source_that_is_not_a_path_is_a_parameter_error(source: Any) -> None:
+    # Found by the fuzz suite: read_table(None) and read_table(b"x.csv") raised TypeError from pathlib.
+    with pytest.raises(pr.ParameterError, match="is not a path") as e:
+        read_table(source)
+    assert e.value.param == "path"
+    with pytest.raises(pr.ParameterError, match="is not a path") as e:
+        list(scan(source))
+    assert e.value.param == "source"
+
+
+def test_a_repeated_column_name_is_an_input_error(tmp_path: Path) -> None:
+    # Found by the fuzz suite: a CSV header naming a column twice raised pyarrow's KeyError.
+    path = tmp_path / "dup.csv"
+    path.write_text("a,a,b,outcome\nx,y,z,a\n")
+    with pytest.raises(pr.InputError, match=r"column 'a' .* appears 2 times") as e:
+        pr.bradley_terry(path, a="a", b="b", outcome="outcome")
+    assert e.value.column == "a"
+    frame = pd.DataFrame([["x", "y", "z", "a"]], columns=["a", "a", "b", "outcome"])
+    with pytest.raises(pr.InputError, match="appears 2 times"):
+        pr.bradley_terry(frame, a="a", b="b", outcome="outcome")
+    assert len(pr.comparisons(frame, a="b", b="outcome", outcome=[1])) == 1  # other columns still read

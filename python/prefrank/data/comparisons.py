@@ -119,6 +119,10 @@ def _decode_outcome(
     first: np.ndarray | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Turn an outcome column into (p(a wins), tie flag)."""
+    if mapping is not None and not isinstance(mapping, Mapping):
+        raise parameter_error(
+            "outcomes", f"outcomes={mapping!r} must be a mapping such as {{'left': 'a', 'right': 'b', 'draw': 'tie'}}"
+        )
     arrow = _as_arrow(values)
     if arrow is not None and _arrow_utf8_type(arrow):
         arr = None  # string outcomes stay in Arrow: coded from the buffers below
@@ -459,7 +463,7 @@ def comparisons(
     if _length(col_o) != n_rows:
         raise input_error(f"length mismatch: a has {n_rows} rows but outcome has {_length(col_o)}")
     if n_rows == 0:
-        raise input_error("empty input: the comparison table has no rows")
+        raise input_error("empty input: the comparison table has no rows", kind="empty")
     (ca, cb), items = code_labels(col_a, col_b, names=[str(name_a), str(name_b)])
 
     first = None

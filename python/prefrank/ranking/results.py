@@ -369,12 +369,9 @@ class GroupRankings(Result):
         """Long table with per-group flags and the within-group rank (1 = best)."""
         df = self.scores
         # Ranks from scores rounded to 1e-9 so that numerically equal strengths share a rank.
-        df["rank"] = (
-            df.assign(_s=df["score"].round(9))
-            .groupby("group", sort=False)["_s"]
-            .rank(ascending=False, method="min")
-            .astype(np.int64)
-        )
+        rank = df.assign(_s=df["score"].round(9)).groupby("group", sort=False)["_s"].rank(ascending=False, method="min")
+        # A group whose fit gave no finite score (flagged not converged) has no rank: missing, not an error.
+        df["rank"] = rank.astype(np.int64) if rank.notna().all() else rank.astype("Int64")
         sizes = run_lengths(self.offsets.astype(np.int64))
         df["converged"] = np.repeat(self.converged, sizes)
         df["identifiable"] = np.repeat(self.identifiable, sizes)
