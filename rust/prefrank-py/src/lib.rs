@@ -11,6 +11,7 @@ mod consistency;
 mod convert;
 mod data;
 mod error;
+mod limits;
 mod plackett_luce;
 mod ranking;
 mod robust;
@@ -43,6 +44,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     plackett_luce::register(m)?;
     robust::register(m)?;
     shapley::register(m)?;
+    limits::register(m)?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 
 use super::comparisons::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 /// Up to this many items [`PairCounts::from_i64_hard`] counts (its histogram stays in cache).
@@ -120,6 +121,26 @@ impl PairCounts {
         n <= DENSE_MAX_ITEMS
     }
 
+    /// The store for `n` items: `dense` as asked (`None`: dense up to [`DENSE_MAX_ITEMS`] items
+    /// while the dense partials fit the memory limit, sparse otherwise).
+    /// Errors: `dense=Some(true)` for a table beyond the memory limit.
+    pub fn resolve_dense(n: usize, dense: Option<bool>) -> Result<bool> {
+        // One dense partial per worker thread while counting, plus the merged table.
+        let dims = [n_pairs(n), 3, limits::parallel_copies()];
+        match dense {
+            None => Ok(Self::default_dense(n) && limits::fits::<f64>(&dims)),
+            Some(true) => {
+                limits::check_array::<f64>(
+                    &format!("a dense pair table of {n} items"),
+                    &dims,
+                    "pass dense=False (the sparse table keeps only the pairs compared)",
+                )?;
+                Ok(true)
+            }
+            Some(false) => Ok(false),
+        }
+    }
+
     pub fn n_items(&self) -> usize {
         self.n
     }
@@ -134,9 +155,9 @@ impl PairCounts {
         c: &ComparisonsRef<'_>,
         keep: Option<&[bool]>,
         dense: Option<bool>,
-    ) -> Self {
+    ) -> Result<Self> {
         let n = c.n_items;
-        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let dense = Self::resolve_dense(n, dense)?;
         let rows = c.len();
         // A dense partial costs n^2 cells: make chunks long enough to amortise it.
         let chunk = if dense {
@@ -161,7 +182,7 @@ impl PairCounts {
                 Self::hist_dense_hard_partitioned(c)
             };
             if let Some(hist) = hist {
-                return Self::dense_from_hist(n, &hist);
+                return Ok(Self::dense_from_hist(n, &hist));
             }
         }
         let map = |k: usize| {
@@ -174,8 +195,8 @@ impl PairCounts {
             }
         };
         let merge = |x: PairCounts, y: PairCounts| x.merge(y).expect("chunks share n");
-        tree_map_reduce(n_chunks(rows, chunk), &map, &merge)
-            .unwrap_or_else(|| Self::zeros(n, dense))
+        Ok(tree_map_reduce(n_chunks(rows, chunk), &map, &merge)
+            .unwrap_or_else(|| Self::zeros(n, dense)))
     }
 
     fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
@@ -442,7 +463,7 @@ impl PairCounts {
 
     /// Build a table of `n` items from cells (any order; repeated pairs are added up).
     pub fn from_cells(n: usize, cells: &[PairCell], dense: Option<bool>) -> Result<Self> {
-        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let dense = Self::resolve_dense(n, dense)?;
         let mut sorted: Vec<PairCell> = Vec::with_capacity(cells.len());
         for c in cells {
             if c.i >= c.j || c.j as usize >= n {
@@ -717,8 +738,8 @@ mod tests {
             tie: &t,
             weight: None,
         };
-        let d = PairCounts::from_comparisons(&c, None, Some(true));
-        let s = PairCounts::from_comparisons(&c, None, Some(false));
+        let d = PairCounts::from_comparisons(&c, None, Some(true)).unwrap();
+        let s = PairCounts::from_comparisons(&c, None, Some(false)).unwrap();
         assert_eq!(d.cells(), s.cells());
         let cells = d.cells();
         assert_eq!(
@@ -800,8 +821,8 @@ mod tests {
                 false => PairCounts::hist_dense_hard_partitioned(&hard),
             };
             assert_eq!(integer.is_some(), !soft, "n = {n}");
-            let h = PairCounts::from_comparisons(&hard, None, Some(true));
-            let g = PairCounts::from_comparisons(&general, None, Some(true));
+            let h = PairCounts::from_comparisons(&hard, None, Some(true)).unwrap();
+            let g = PairCounts::from_comparisons(&general, None, Some(true)).unwrap();
             assert_eq!(h, g, "n = {n}");
             assert_eq!(h.total(), rows as f64);
         }
@@ -837,7 +858,10 @@ mod tests {
             tie: &tie,
             weight: None,
         };
-        assert_eq!(fused, PairCounts::from_comparisons(&c, None, Some(true)));
+        assert_eq!(
+            fused,
+            PairCounts::from_comparisons(&c, None, Some(true)).unwrap()
+        );
         // Soft outcomes, a self-comparison, a wide span or too many labels: not for this path.
         let mut soft = p.clone();
         soft[ROW_CHUNK + 3] = 0.25;
@@ -869,7 +893,7 @@ mod tests {
             tie: &t,
             weight: None,
         };
-        let d = PairCounts::from_comparisons(&c, None, None);
+        let d = PairCounts::from_comparisons(&c, None, None).unwrap();
         let back = PairCounts::from_bytes(&d.to_bytes(), None).unwrap();
         assert_eq!(back, d);
         assert!(PairCounts::from_bytes(b"nope", None).is_err());
