@@ -334,3 +334,9 @@ def test_huge_player_counts_are_refused_before_labels() -> None:
     with pytest.raises(ParameterError) as perr:
         pr.shapley(game, n_players=2**40)
     assert perr.value.param == "n_players"
+
+
+def test_elo_initial_the_old_name_of_offset_is_checked_too() -> None:
+    with pytest.warns(DeprecationWarning), pytest.raises(ParameterError) as info:
+        pr.elo(**PAIRS(), initial=math.nan)
+    assert info.value.param == "offset"
