@@ -7,6 +7,7 @@ agreement statistics, Shapley attribution, and PyTorch preference losses (``pref
 from __future__ import annotations
 
 from prefrank import _core
+from prefrank._options import get_memory_limit, set_memory_limit
 from prefrank.agreement import (
     brennan_prediger,
     cohen_kappa,
@@ -79,6 +80,7 @@ __all__ = [
     "contextual_bradley_terry",
     "elo",
     "fleiss_kappa",
+    "get_memory_limit",
     "gwet_ac",
     "ilsr_pairwise",
     "ilsr_rankings",
@@ -101,6 +103,7 @@ __all__ = [
     "score_consistency",
     "scott_pi",
     "semivalue",
+    "set_memory_limit",
     "shapley",
     "shift_attribution",
     "slice_attribution",

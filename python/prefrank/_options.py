@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import functools
 import inspect
+import math
 import numbers
 import warnings
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
-from prefrank.exceptions import parameter_error
+from prefrank import _core
+from prefrank.exceptions import parameter_error, too_large_error
 
 F = TypeVar("F", bound=Callable[..., Any])
 P = ParamSpec("P")
@@ -100,18 +102,207 @@ def renamed(**aliases: str | Alias) -> Callable[[F], F]:
     return wrap
 
 
+# --------------------------------------------------------------------------------------------------
+# Numeric parameters: one set of validators for every public function. Each raises a ParameterError
+# naming the parameter (``.param``) and returns the value as a plain int or float. "An int" means an
+# integer (Python or numpy), never a bool, a float or a string.
+
+#: Largest value of an unsigned 64-bit parameter (a seed).
+U64_MAX = 2**64 - 1
+#: Largest count (rounds, iterations, sizes) the core takes.
+COUNT_MAX = 2**63 - 1
+
+
+def is_int(value: Any) -> bool:
+    """An integer (Python or numpy) that is not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _int_text(lo: int | None, hi: int | None) -> str:
+    """``a non-negative integer <= 2**63 - 1`` and the like."""
+    base = (
+        {0: "a non-negative integer", 1: "a positive integer"}.get(lo, f"an integer >= {lo}")
+        if lo is not None
+        else "an integer"
+    )
+    if hi is None:
+        return base
+    return f"{base} <= {_BOUNDS.get(hi, str(hi))}"
+
+
+_BOUNDS = {COUNT_MAX: "2**63 - 1", U64_MAX: "2**64 - 1"}
+
+
+def check_int(name: str, value: Any, *, min: int | None = 0, max: int | None = COUNT_MAX, none: bool = False) -> Any:
+    """``value`` as an int in ``[min, max]`` (``None`` passes through when ``none``).
+
+    >>> check_int("max_iter", 5, min=1)
+    5
+    >>> try:
+    ...     check_int("max_iter", -1, min=1)
+    ... except ValueError as e:
+    ...     print(e.param, "|", e)
+    max_iter | max_iter must be a positive integer <= 2**63 - 1, got -1
+    """
+    if value is None and none:
+        return None
+    if not is_int(value) or not ((min is None or value >= min) and (max is None or value <= max)):
+        kind = "" if is_int(value) else f" ({type(value).__name__})"
+        raise parameter_error(name, f"{name} must be {_int_text(min, max)}, got {value!r}{kind}")
+    return int(value)
+
+
+def check_real(
+    name: str,
+    value: Any,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    min_open: bool = False,
+    max_open: bool = False,
+    none: bool = False,
+) -> Any:
+    """``value`` as a finite float in the range (``min_open``/``max_open``: that end excluded;
+    ``None`` passes through when ``none``)."""
+    if value is None and none:
+        return None
+    try:
+        v = float(value) if is_number(value) else math.nan
+    except OverflowError:  # an int beyond the float range
+        v = math.inf
+    low = min is not None and (v <= min if min_open else v < min)
+    high = max is not None and (v >= max if max_open else v > max)
+    if not math.isfinite(v) or low or high:
+        lo = "" if min is None else f"{'>' if min_open else '>='} {min:g}"
+        hi = "" if max is None else f"{'<' if max_open else '<='} {max:g}"
+        bounds = " and ".join(b for b in (lo, hi) if b)
+        raise parameter_error(name, f"{name} must be a finite number{' ' + bounds if bounds else ''}, got {value!r}")
+    return v
+
+
+def check_finite(name: str, value: Any, *, none: bool = False) -> Any:
+    """``value`` as a finite float (an offset, a score)."""
+    return check_real(name, value, none=none)
+
+
+def check_tol(value: Any, name: str = "tol") -> float:
+    """A convergence tolerance: a finite number > 0."""
+    return float(check_real(name, value, min=0.0, min_open=True))
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """A seed: an int in ``[0, 2**64 - 1]``."""
+    return int(check_int(name, value, min=0, max=U64_MAX))
+
+
+def check_rounds(name: str, value: Any) -> int:
+    """A number of rounds (``bootstrap``, ``shuffles``): an int >= 0 (0 = none). Its memory is
+    checked against the limit with :func:`check_memory` once the size of a round is known."""
+    return int(check_int(name, value, min=0))
+
+
+def check_max_iter(value: Any, name: str = "max_iter") -> int:
+    """An iteration cap: an int >= 1."""
+    return int(check_int(name, value, min=1))
+
+
 def _check_batch_rows(batch_rows: Any) -> int:
-    if isinstance(batch_rows, bool) or not isinstance(batch_rows, int) or batch_rows < 1:
-        raise parameter_error("batch_rows", f"batch_rows={batch_rows!r} must be a positive integer")
-    return int(batch_rows)
+    return int(check_int("batch_rows", batch_rows, min=1))
+
+
+def check_batch_rows(batch_rows: Any) -> int | None:
+    """The streaming batch size: None (the default) or an int >= 1."""
+    return None if batch_rows is None else _check_batch_rows(batch_rows)
+
+
+def check_anchor(anchor: Any) -> Any:
+    """``anchor``: None or a pair ``(label, score)`` with a finite score."""
+    if anchor is None:
+        return None
+    if not (isinstance(anchor, (tuple, list)) and len(anchor) == 2):
+        raise parameter_error("anchor", f"anchor must be a pair (label, score), got {anchor!r}")
+    check_finite("anchor", anchor[1])
+    return anchor
 
 
 def check_bootstrap(bootstrap: Any, seed: Any) -> int:
     """The bootstrap rule's checks: ``bootstrap`` an int >= 0 (0 = no intervals), ``seed`` an int >= 0."""
-    for name, v in (("bootstrap", bootstrap), ("seed", seed)):
-        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
-            raise parameter_error(name, f"{name} must be a non-negative integer, got {v!r}")
-    return int(bootstrap)
+    check_seed(seed)
+    return check_rounds("bootstrap", bootstrap)
+
+
+def get_memory_limit() -> int:
+    """The memory limit in force now, in bytes: what :func:`set_memory_limit` set, else the
+    ``PREFRANK_MEMORY_LIMIT`` environment variable (bytes, or with a suffix ``K``/``M``/``G``/``T``),
+    else 90% of the memory available now (bounded by a container's cgroup limit).
+
+    Every allocation whose size depends on the input (a dense matrix, a table of coalition values,
+    the bootstrap replicates) is checked against it first, and refused with a
+    :class:`~prefrank.TooLargeError` that names the size, the limit and what to use instead.
+
+    Returns:
+        int: the limit in bytes.
+
+    Raises:
+        ParameterError: ``PREFRANK_MEMORY_LIMIT`` is set but is not a size.
+
+    Example:
+        >>> import prefrank as pr
+        >>> pr.get_memory_limit() > 0
+        True
+    """
+    return int(_core.get_memory_limit())
+
+
+def set_memory_limit(limit: int | None) -> None:
+    """Set the memory limit (bytes) for this process; ``None`` restores the default (see
+    :func:`get_memory_limit`). A per-call ``max_memory=`` (attribution) can only lower it.
+
+    Parameters:
+        limit: an int >= 0, or None.
+
+    Raises:
+        ParameterError: ``limit`` is not None or an int >= 0.
+
+    Example:
+        >>> import prefrank as pr
+        >>> pr.set_memory_limit(8 << 30)
+        >>> pr.get_memory_limit()
+        8589934592
+        >>> pr.set_memory_limit(None)
+    """
+    _core.set_memory_limit(check_int("limit", limit, min=0, max=U64_MAX - 1, none=True))
+
+
+def check_memory(what: str, nbytes: int, hint: str) -> None:
+    """Refuse, before it is made, an allocation of ``nbytes`` for ``what`` beyond the memory limit,
+    with a TooLargeError whose message says ``hint`` (what to do instead)."""
+    limit = get_memory_limit()
+    if nbytes > limit:
+        raise too_large_error(
+            f"{what} needs {nbytes} bytes, more than the memory limit of {limit}; {hint} "
+            "(or raise the limit with prefrank.set_memory_limit() or PREFRANK_MEMORY_LIMIT)",
+            requested=int(nbytes),
+            limit=limit,
+            what=what,
+        )
+
+
+#: Most elementary steps (row updates, resampled cells) one call may be asked for: at about 10^9
+#: steps a second, some weeks of work. A request beyond it is a TooLargeError, not an attempt.
+MAX_WORK = 10**15
+
+
+def check_work(what: str, steps: int, hint: str) -> None:
+    """Refuse up front a request of ``steps`` elementary steps beyond :data:`MAX_WORK`."""
+    if steps > MAX_WORK:
+        raise too_large_error(
+            f"{what}: the request needs about {steps:.3g} steps, more than the {MAX_WORK:.0e} one call may "
+            f"take; {hint}",
+            requested=int(steps),
+            limit=MAX_WORK,
+            what="steps",
+        )
 
 
 def check_level(level: Any) -> float:

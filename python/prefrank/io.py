@@ -562,9 +562,15 @@ def scan(
 
     Yields ``(path, first_row, table)``: the file, the 0-based row of the batch's first row within
     that file (for error messages), and a pyarrow Table of at most ``batch_rows`` rows. ``columns``
-    restricts the columns read; ``string_columns`` are read from CSV as text.
+    restricts the columns read; ``string_columns`` are read from CSV as text. ``batch_rows`` is
+    checked when ``scan`` is called, not at the first batch.
     """
-    batch_rows = _check_batch_rows(batch_rows)
+    return _scan(source, _check_batch_rows(batch_rows), columns, string_columns)
+
+
+def _scan(
+    source: str | os.PathLike[str], batch_rows: int, columns: Sequence[str] | None, string_columns: Sequence[str]
+) -> Iterator[tuple[Path, int, Any]]:
     try:
         import pyarrow as pa
     except ImportError:

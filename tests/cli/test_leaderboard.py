@@ -127,3 +127,13 @@ def test_import_is_lean():
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(("option", "value"), [("--offset", "nan"), ("--alpha", "-1"), ("--offset", "inf")])
+def test_an_option_value_the_library_refuses_is_a_usage_error(option, value, capsys):
+    pytest.importorskip("pandas")
+    # A ParameterError names the option: exit status 2, as for argparse's own usage errors.
+    assert main(["leaderboard", "--example", "--no-progress", option, value]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("prefrank leaderboard: error: ")
+    assert option.lstrip("-") in err

@@ -57,7 +57,7 @@ def test_scan_errors(tmp_path):
     with pytest.raises(pr.PrefrankError, match=r"unknown file type '\.xlsx'"):
         list(scan(str(tmp_path / "x.*")))
     (tmp_path / "ok.csv").write_text("a,b\n1,2\n")
-    with pytest.raises(pr.PrefrankError, match="batch_rows=0 must be a positive integer"):
+    with pytest.raises(pr.PrefrankError, match=r"batch_rows must be a positive integer.*got 0"):
         list(scan(tmp_path / "ok.csv", batch_rows=0))
     with pytest.raises(pr.PrefrankError, match="column 'zzz' not found"):
         list(scan(tmp_path / "ok.csv", columns=["zzz"]))

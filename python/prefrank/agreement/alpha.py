@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import Alias, check_bootstrap, check_level, renamed
+from prefrank._options import U64_MAX, Alias, check_bootstrap, check_int, check_level, renamed
 from prefrank.agreement._common import _LEVELS, _ratings
 from prefrank.agreement.results import AlphaResult, CoincidenceMatrix, _alpha_from
 from prefrank.data.ratings import CodedRatings, fast_float
@@ -99,6 +99,7 @@ def krippendorff_alpha(
         0.8889
     """
     check_bootstrap(bootstrap, seed)
+    check_int("draws", draws, min=1, max=U64_MAX, none=True)
     if method not in ("units", "krippendorff"):
         raise parameter_error("method", f"method={method!r} is not one of 'units', 'krippendorff'")
     check_level(level)

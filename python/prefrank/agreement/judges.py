@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._options import renamed
+from prefrank._options import check_batch_rows, renamed
 from prefrank.agreement.kappa import cohen_kappa
 from prefrank.agreement.results import JudgeAgreement
 from prefrank.exceptions import input_error
@@ -46,6 +46,7 @@ def judge_agreement(
     arrays over that judge's judgments of units with a human majority (16 bytes each). The result
     equals that of the in-memory call.
     """
+    check_batch_rows(batch_rows)
     import pandas as pd
 
     hv = human_outcome or outcome

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from prefrank._options import U64_MAX, check_int
 from prefrank._results import Result, interval_frame
 from prefrank.exceptions import input_error
 
@@ -140,6 +141,7 @@ class Game:
 
     def table(self, *, max_memory: int | None = None) -> np.ndarray:
         """All ``2**n`` coalition values (refused beforehand if the table would not fit)."""
+        check_int("max_memory", max_memory, max=U64_MAX, none=True)
         return np.asarray(self.core.table(max_memory))
 
     def __repr__(self) -> str:

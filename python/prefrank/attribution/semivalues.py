@@ -11,6 +11,7 @@ from typing import Any, Literal
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import U64_MAX, check_batch_rows, check_int, check_memory, check_real, check_seed
 from prefrank.attribution.games import _labels, shift_game, slice_game
 from prefrank.attribution.results import Attribution, Game
 from prefrank.exceptions import ConvergenceWarning, input_error, parameter_error, too_large_error
@@ -64,6 +65,38 @@ def _wrap_callable(f: Callable[[Any], Any], n: int, coalitions: str) -> Callable
         return np.ascontiguousarray(out)
 
     return call
+
+
+def _check_options(
+    n_players: Any = None,
+    max_stderr: Any = None,
+    max_evaluations: Any = None,
+    seed: Any = 0,
+    batch_size: Any = 1,
+    max_memory: Any = None,
+) -> None:
+    """The numeric options of the attribution functions, checked before any work."""
+    check_int("n_players", n_players, min=1, max=2**32 - 1, none=True)
+    check_real("max_stderr", max_stderr, min=0.0, min_open=True, none=True)
+    check_int("max_evaluations", max_evaluations, min=1, max=U64_MAX, none=True)
+    check_seed(seed)
+    check_int("batch_size", batch_size, min=1)
+    check_int("max_memory", max_memory, min=0, max=U64_MAX, none=True)
+
+
+def _check_request(game: Any, n_players: Any, method: str, sampled: str, max_memory: int | None) -> None:
+    """Refuse a callable game of ``n_players`` whose work cannot fit, before its labels are built: the
+    table of an exact computation, or for sampling the labels and one chunk of sampled coalitions."""
+    if not callable(game) or isinstance(game, Game) or n_players is None:
+        return
+    n = int(n_players)
+    if method == "exact" or (method == "auto" and n <= AUTO_EXACT_PLAYERS):
+        _core.check_table_memory(n, max_memory)
+        return
+    # Labels (a tuple of ints: about 40 bytes each) and the sampler's first chunk of coalitions
+    # (permutation: 4 antithetic pairs of n - 1 rows of n bytes; MSR: 256 rows).
+    rows = 8 * (n - 1) if sampled == "permutation" else 256
+    check_memory(f"sampling a game of {n} players", 40 * n + rows * (n + 8), "pass fewer players (or group them)")
 
 
 def _resolve(game: Any, players: Sequence[Hashable] | None, n_players: int | None, coalitions: str) -> _Resolved:
@@ -285,6 +318,8 @@ def shapley(
     available memory are refused before anything is evaluated. ``progress`` shows a tqdm bar while a
     Python callable is evaluated (default: when stderr is a TTY; built-in games run in Rust without one).
     """
+    _check_options(n_players, max_stderr, max_evaluations, seed, batch_size, max_memory)
+    _check_request(game, n_players, method, "permutation", max_memory)
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "permutation") == "exact":
         return _exact(res, "shapley", "shapley", batch_size=batch_size, max_memory=max_memory, progress=progress)
@@ -318,6 +353,8 @@ def banzhaf(
     Options as in :func:`shapley`. Banzhaf values are not efficient: the result's
     ``efficiency_residual`` says by how much their sum misses ``v(N) - v(empty)``.
     """
+    _check_options(n_players, max_stderr, max_evaluations, seed, batch_size, max_memory)
+    _check_request(game, n_players, method, "msr", max_memory)
     res = _resolve(game, players, n_players, coalitions)
     if _choose(method, res, "msr") == "exact":
         return _exact(res, "banzhaf", "banzhaf", batch_size=batch_size, max_memory=max_memory, progress=progress)
@@ -351,15 +388,17 @@ def semivalue(
     ``alpha=16, beta=1`` favours small coalitions. ``weights`` (length ``n``: ``p_0 .. p_{n-1}``)
     overrides them with any semivalue weights.
     """
+    _check_options(n_players=n_players, batch_size=batch_size, max_memory=max_memory)
+    if weights is None:
+        for name, val in (("alpha", alpha), ("beta", beta)):
+            check_real(name, val, min=0.0, min_open=True)
+    _check_request(game, n_players, "exact", "", max_memory)
     res = _resolve(game, players, n_players, coalitions)
     if weights is not None:
         w = np.ascontiguousarray(np.asarray(weights, dtype=np.float64).reshape(-1))
         if w.shape[0] != res.n:
             raise parameter_error("weights", f"weights has {w.shape[0]} entries but the game has {res.n} players")
         return _exact(res, "weights", "semivalue", weights=w, batch_size=batch_size, max_memory=max_memory)
-    for name, val in (("alpha", alpha), ("beta", beta)):
-        if not (math.isfinite(val) and val > 0):
-            raise parameter_error(name, f"{name} must be a positive number, got {val}")
     return _exact(
         res,
         "beta",
@@ -390,6 +429,7 @@ def shift_attribution(
     two estimators). ``v_empty`` of the result is the source metric, ``v_full`` the estimated target
     metric; the values add up to their difference.
     """
+    _check_options(None, max_stderr, max_evaluations, seed, 1, max_memory)
     g = shift_game(metric, ratios, mechanisms=mechanisms, weight=weight, normalize=normalize)
     return shapley(
         g,
@@ -434,6 +474,9 @@ def slice_attribution(
     ``data`` may be a directory or glob of files (or a file with ``batch_rows=``): it is read in
     batches and reduced to per-slice pair counts (memory bound in :func:`slice_game`).
     """
+    _check_options(None, max_stderr, max_evaluations, seed, 1, max_memory)
+    check_real("alpha", alpha, min=0.0)
+    check_batch_rows(batch_rows)
     g = slice_game(
         data,
         slice=slice,

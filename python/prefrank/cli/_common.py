@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from prefrank.exceptions import PrefrankError
+from prefrank.exceptions import ParameterError, PrefrankError
 
 
 def _add_table_args(p: argparse.ArgumentParser) -> None:
@@ -55,7 +55,8 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 EPILOG = (
     "exit status: 0 success; 1 an input or model error (a PrefrankError, a missing file, a missing "
-    "optional dependency); 2 a usage error (unknown, missing or malformed options); 130 interrupted."
+    "optional dependency); 2 a usage error (unknown, missing or malformed options, or an option value "
+    "out of range: a ParameterError); 130 interrupted."
 )
 
 
@@ -72,7 +73,8 @@ def guarded(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callab
         def guarded_run(args: argparse.Namespace) -> int:
             try:
                 return int(run(args))
-            except UsageError as e:
+            except (UsageError, ParameterError) as e:
+                # A ParameterError names an option whose value the library refused: a usage error.
                 print(f"prefrank {name}: error: {e}", file=sys.stderr)
                 return EXIT_USAGE
             except BrokenPipeError:

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_real
 from prefrank.data.comparisons import Comparisons, as_comparisons
 from prefrank.exceptions import parameter_error
 from prefrank.stats import ComparisonStats, accumulate_comparisons
@@ -38,8 +39,7 @@ _RATE_COLUMNS = ("circular", "equivalence", "other", "non_transitive")
 def _check_aggregate(aggregate: str, margin: float) -> None:
     if aggregate not in _AGGREGATES:
         raise parameter_error("aggregate", f"aggregate={aggregate!r} is not one of {', '.join(map(repr, _AGGREGATES))}")
-    if not (isinstance(margin, (int, float)) and 0.0 <= margin < 0.5):
-        raise parameter_error("margin", f"margin={margin!r} is not in [0, 0.5)")
+    check_real("margin", margin, min=0.0, max=0.5, max_open=True)
 
 
 def _stats(data: Any, batch_rows: int | None, cols: dict[str, Any]) -> Any:

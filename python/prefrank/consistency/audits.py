@@ -7,7 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from prefrank._options import _check_batch_rows, renamed
+from prefrank._options import (
+    _check_batch_rows,
+    check_batch_rows,
+    check_bootstrap,
+    check_int,
+    check_level,
+    check_real,
+    renamed,
+)
 from prefrank.consistency._common import _stats
 from prefrank.consistency.position import position_bias
 from prefrank.consistency.results import Audit
@@ -95,6 +103,12 @@ def audit(
 
     Judge-vs-human agreement is not part of the audit yet (it needs prefrank's agreement module).
     """
+    check_batch_rows(batch_rows)
+    check_real("tolerance", tolerance, min=0.0)
+    check_bootstrap(bootstrap, seed)
+    check_level(level)
+    check_int("cycles", cycles)
+    check_int("worst", worst)
     cols = dict(
         a=a,
         b=b,

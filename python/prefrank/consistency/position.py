@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_level
+from prefrank._options import check_batch_rows, check_level
 from prefrank.consistency._common import _rate, _stats
 from prefrank.consistency.results import PositionBias
 from prefrank.data.comparisons import as_comparisons
@@ -69,6 +69,7 @@ def position_bias(
     files (or a file with ``batch_rows=``), streamed in batches.
     """
     check_level(level)
+    check_batch_rows(batch_rows)
     cols = dict(
         a=a,
         b=b,

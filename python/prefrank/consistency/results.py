@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_int
 from prefrank._results import IntervalDict, IntervalPair, Result, interval_frame, whole
 from prefrank.consistency._common import _RATE_COLUMNS, _REL, CLASS_NAMES, _rate, _wilson
 from prefrank.data.comparisons import Comparisons
@@ -160,6 +161,7 @@ class Transitivity(Result):
 
     def worst(self, n: int = 10) -> Any:
         """The ``n`` groups with the most non-transitive triples (ties broken by rate, then label)."""
+        check_int("n", n)
         df = self.by_group()
         return df.sort_values(["non_transitive", "non_transitive_rate"], ascending=False, kind="stable").head(n)
 
@@ -500,6 +502,7 @@ class Audit(Result):
     def win_matrix(self, max_items: int = 30) -> tuple[list[Any], np.ndarray]:
         """Labels and the ``k x k`` matrix of wins (row beat column, ties count half) for the first
         ``max_items`` items of the most consistent order (or by wins)."""
+        check_int("max_items", max_items)
         tbl = self._table
         if self.tournament is not None and self.tournament.order is not None:
             lookup = {v: k for k, v in enumerate(tbl.items.tolist())}

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_batch_rows, check_real
 from prefrank.consistency._common import _check_aggregate, _rate, _table
 from prefrank.consistency.position import _verdict
 from prefrank.consistency.results import ScoreConsistency
@@ -179,8 +180,9 @@ def score_consistency(
 
     if aggregate is not None:
         _check_aggregate(aggregate, margin)
-    if not (isinstance(tolerance, (int, float)) and tolerance >= 0 and math.isfinite(tolerance)):
-        raise parameter_error("tolerance", f"tolerance={tolerance!r} must be a finite non-negative number")
+    check_real("tolerance", tolerance, min=0.0)
+    check_batch_rows(batch_rows)
+    check_real("margin", margin, min=0.0, max=0.5, max_open=True)
     if score_a is None or score_b is None:
         raise parameter_error(
             "score_a" if score_a is None else "score_b", "score_consistency needs score_a= and score_b="

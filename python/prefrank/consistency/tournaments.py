@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_batch_rows, check_int
 from prefrank.consistency._common import _check_aggregate, _table
 from prefrank.consistency.results import TournamentStats
 from prefrank.exceptions import input_error, parameter_error
@@ -53,10 +54,10 @@ def tournament(
     insertion local search) with its number of backward arcs.
     """
     _check_aggregate(aggregate, margin)
-    if not isinstance(cycles, (int, np.integer)) or cycles < 0:
-        raise parameter_error("cycles", f"cycles={cycles!r} must be a non-negative integer")
-    if not isinstance(exact_max, (int, np.integer)) or not 0 <= exact_max <= 24:
-        raise parameter_error("exact_max", f"exact_max={exact_max!r} must be an integer in [0, 24]")
+    check_int("cycles", cycles)
+    check_int("exact_max", exact_max, max=24)
+    check_int("max_passes", max_passes)
+    check_batch_rows(batch_rows)
     if wins is not None:
         if data is not None or a is not None or b is not None or outcome is not None:
             raise parameter_error("wins", "pass either comparisons or wins=, not both")

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_bootstrap, check_level
+from prefrank._options import check_batch_rows, check_bootstrap, check_level
 from prefrank.consistency._common import (
     _RATE_COLUMNS,
     _check_aggregate,
@@ -74,6 +74,7 @@ def transitivity(
     _check_aggregate(aggregate, margin)
     check_level(level)
     check_bootstrap(bootstrap, seed)
+    check_batch_rows(batch_rows)
     tbl = _table(
         data,
         aggregate,

@@ -8,6 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from prefrank._options import check_real
 from prefrank.exceptions import input_error, parameter_error
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -19,13 +20,11 @@ def check_reduction(reduction: str) -> None:
 
 
 def check_positive(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise parameter_error(name, f"{name}={value!r} must be a finite number > 0")
+    check_real(name, value, min=0.0, min_open=True)
 
 
 def check_nonneg(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
-        raise parameter_error(name, f"{name}={value!r} must be a finite number >= 0")
+    check_real(name, value, min=0.0)
 
 
 def check_tensor(name: str, x: Tensor, shape: tuple[int, ...] | None = None) -> Tensor:

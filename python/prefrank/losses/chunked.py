@@ -18,7 +18,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from prefrank.exceptions import input_error, parameter_error
+from prefrank._options import check_int
+from prefrank.exceptions import input_error
 
 __all__ = ["DEFAULT_CHUNK_ROWS", "DEFAULT_CHUNK_VOCAB", "chunked_token_logps"]
 
@@ -172,6 +173,9 @@ def chunked_token_logps(
         Differentiable with respect to ``hidden``, ``weight`` and ``bias`` (first order only); the backward
         recomputes the logit blocks instead of storing them.
     """
+    check_int("chunk_rows", chunk_rows, min=1)
+    check_int("chunk_vocab", chunk_vocab, min=1)
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     for name, x in (("hidden", hidden), ("weight", weight)):
         if not isinstance(x, Tensor) or not x.is_floating_point() or x.dim() != 2:
             raise input_error(f"{name} must be a 2-D float tensor", column=name)
@@ -185,9 +189,6 @@ def chunked_token_logps(
         raise input_error(f"targets has shape {tuple(targets.shape)}, expected ({hidden.shape[0]},)", column="targets")
     if bias is not None and tuple(bias.shape) != (weight.shape[0],):
         raise input_error(f"bias has shape {tuple(bias.shape)}, expected ({weight.shape[0]},)", column="bias")
-    for name, c in (("chunk_rows", chunk_rows), ("chunk_vocab", chunk_vocab)):
-        if not isinstance(c, int) or c < 1:
-            raise parameter_error(name, f"{name}={c!r} must be a positive int")
     targets = targets.long()
     v = weight.shape[0]
     bad = (targets != ignore_index) & ((targets < 0) | (targets >= v))

@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from prefrank._options import check_finite, check_int, check_real
 from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses._common import (
     check_nonneg,
@@ -134,8 +135,7 @@ def conservative_dpo_loss(
     TRL ``loss_type="sigmoid"`` with ``label_smoothing=eps``. ``eps`` in ``[0, 0.5]``; ``eps=0`` is DPO.
     """
     check_positive("beta", beta)
-    if not 0.0 <= label_smoothing <= 0.5:
-        raise parameter_error("label_smoothing", f"label_smoothing={label_smoothing!r} must be in [0, 0.5]")
+    check_real("label_smoothing", label_smoothing, min=0.0, max=0.5)
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = -(1.0 - label_smoothing) * F.logsigmoid(x) - label_smoothing * F.logsigmoid(-x)
     return reduce(losses, weights, reduction)
@@ -165,8 +165,7 @@ def robust_dpo_loss(
     ``0`` gives DPO. The flip rate estimated by :mod:`prefrank.robust` is the natural ``epsilon``.
     """
     check_positive("beta", beta)
-    if not 0.0 <= epsilon < 0.5:
-        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in [0, 0.5)")
+    check_real("epsilon", epsilon, min=0.0, max=0.5, max_open=True)
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = (-(1.0 - epsilon) * F.logsigmoid(x) + epsilon * F.logsigmoid(-x)) / (1.0 - 2.0 * epsilon)
     return reduce(losses, weights, reduction)
@@ -285,8 +284,7 @@ def exo_pair_loss(
     defaults to ``1e-3``). ``log q`` and ``log(1 - q)`` are computed with ``logsigmoid``.
     """
     check_positive("beta", beta)
-    if not 0.0 < epsilon < 0.5:
-        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in (0, 0.5)")
+    check_real("epsilon", epsilon, min=0.0, max=0.5, min_open=True, max_open=True)
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     losses = torch.sigmoid(x) * (F.logsigmoid(x) - math.log1p(-epsilon)) + torch.sigmoid(-x) * (
         F.logsigmoid(-x) - math.log(epsilon)
@@ -344,8 +342,7 @@ def bco_pair_loss(
     track the running mean.
     """
     check_positive("beta", beta)
-    if not math.isfinite(delta):
-        raise parameter_error("delta", f"delta={delta!r} must be finite")
+    check_finite("delta", delta)
     c, r = pair_inputs(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     rc, rr = beta * c, beta * r
     losses = -F.logsigmoid(rc - delta) - F.logsigmoid(-(rr - delta))
@@ -549,8 +546,7 @@ def orpo_loss(
     ``max_logp`` (default ``-1e-6``), where the odds of a completion with probability one are infinite.
     """
     check_positive("beta", beta)
-    if not (math.isfinite(max_logp) and max_logp < 0):
-        raise parameter_error("max_logp", f"max_logp={max_logp!r} must be a finite number < 0")
+    check_real("max_logp", max_logp, max=0.0, max_open=True)
     pair_inputs(policy_chosen_logps, policy_rejected_logps, None, None)
     a = _avg("chosen_lengths", policy_chosen_logps, chosen_lengths).clamp(max=max_logp)
     b = _avg("rejected_lengths", policy_rejected_logps, rejected_lengths).clamp(max=max_logp)
@@ -667,6 +663,7 @@ def infonca_loss(
     Shapes ``[B, K]``; rewards may be ``-inf`` (zero target mass). With K = 2 and one-hot targets this is DPO.
     """
     check_positive("beta", beta)
+    check_positive("alpha", alpha)
     lr = _kway_logratios(policy_logps, ref_logps)
     target = _reward_targets(rewards, lr, alpha)
     logq = torch.log_softmax(beta * lr, dim=-1)
@@ -695,6 +692,7 @@ def nca_loss(
     With K = 2 and one-hot targets this is :func:`nca_pair_loss`.
     """
     check_positive("beta", beta)
+    check_positive("alpha", alpha)
     lr = _kway_logratios(policy_logps, ref_logps)
     target = _reward_targets(rewards, lr, alpha)
     r = beta * lr
@@ -722,10 +720,11 @@ def plackett_luce_dpo_loss(
     with ``m = num_ranked`` (default ``K - 1``; the last term is always zero). K = 2 is DPO.
     """
     check_positive("beta", beta)
+    check_int("num_ranked", num_ranked, min=1, none=True)
     lr = _kway_logratios(policy_logps, ref_logps)
     k = lr.shape[1]
-    m = k - 1 if num_ranked is None else num_ranked
-    if not isinstance(m, int) or not 1 <= m <= k:
+    m = k - 1 if num_ranked is None else int(num_ranked)
+    if not 1 <= m <= k:
         raise parameter_error("num_ranked", f"num_ranked={num_ranked!r} must be an int in [1, K={k}]")
     r = beta * lr
     # suffix log-sum-exp: tail[:, k] = logsumexp(r[:, k:])
@@ -755,8 +754,7 @@ def lcpo_posteriors(
         gamma = (1 - eps) P / ((1 - eps) P + eps (1 - P)) = sigmoid(beta * delta + log((1 - eps) / eps))
     """
     check_positive("beta", beta)
-    if not 0.0 < epsilon < 1.0:
-        raise parameter_error("epsilon", f"epsilon={epsilon!r} must be in (0, 1)")
+    check_real("epsilon", epsilon, min=0.0, max=1.0, min_open=True, max_open=True)
     x = beta * _margin(policy_chosen_logps, policy_rejected_logps, ref_chosen_logps, ref_rejected_logps)
     return torch.sigmoid(x + math.log((1.0 - epsilon) / epsilon)).detach()
 

@@ -24,6 +24,7 @@ from typing import Any
 import torch
 from torch import Tensor
 
+from prefrank._options import check_int
 from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses.chunked import DEFAULT_CHUNK_VOCAB, chunked_token_logps
 
@@ -228,6 +229,9 @@ def fused_linear_preference_loss(
     Only per-pair (separable) losses fit here; batch-coupled ones need the two-pass path
     (:func:`prefrank.losses.sequence_logps_from_hidden` then the loss).
     """
+    check_int("chunk_vocab", chunk_vocab, min=1)
+    check_int("pairs_per_chunk", pairs_per_chunk, min=1)
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     if not isinstance(hidden, Tensor) or hidden.dim() != 3 or hidden.shape[0] % 2:
         raise input_error(
             "hidden must be a [2B, T, H] tensor (chosen completions first, then rejected)", column="hidden"
@@ -240,10 +244,6 @@ def fused_linear_preference_loss(
         raise input_error(f"hidden dtype {hidden.dtype} differs from weight dtype {weight.dtype}")
     if reduction not in ("mean", "sum"):
         raise parameter_error("reduction", f"reduction={reduction!r} must be 'mean' or 'sum'")
-    if not isinstance(chunk_vocab, int) or chunk_vocab < 1:
-        raise parameter_error("chunk_vocab", f"chunk_vocab={chunk_vocab!r} must be a positive int")
-    if not isinstance(pairs_per_chunk, int) or pairs_per_chunk < 1:
-        raise parameter_error("pairs_per_chunk", f"pairs_per_chunk={pairs_per_chunk!r} must be a positive int")
     if (ref_chosen_logps is None) != (ref_rejected_logps is None):
         raise parameter_error(
             "ref_chosen_logps" if ref_chosen_logps is None else "ref_rejected_logps",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
+from prefrank._options import check_int
 from prefrank.exceptions import input_error, parameter_error
 from prefrank.losses.chunked import DEFAULT_CHUNK_ROWS, DEFAULT_CHUNK_VOCAB, chunked_token_logps
 
@@ -22,6 +23,7 @@ def _align(labels: Tensor, shift: bool) -> Tensor:
 def token_counts(labels: Tensor, *, ignore_index: int = -100, shift: bool = False) -> Tensor:
     """Number of scored (non-ignored) tokens per sequence, ``[B]`` int64 (the ``|y|`` of length-normalised
     losses)."""
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     labels = _align(labels, shift)
     return (labels != ignore_index).sum(dim=-1)
 
@@ -33,6 +35,7 @@ def token_logps(logits: Tensor, labels: Tensor, *, ignore_index: int = -100, shi
     T]``. With ``shift=True`` the causal-LM convention is applied first: ``logits[..., :-1, :]`` scores
     ``labels[..., 1:]``.
     """
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     if not isinstance(logits, Tensor) or not logits.is_floating_point() or logits.dim() < 2:
         raise input_error("logits must be a float tensor of shape [..., T, V]", column="logits")
     labels = _align(labels, shift)
@@ -91,6 +94,7 @@ def sequence_logps(
     Returns:
         ``[B]`` float32 (``[B, T]`` for ``"none"``).
     """
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     if reduction not in _SEQ_REDUCTIONS:
         raise parameter_error("reduction", f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
     tok = token_logps(logits, labels, ignore_index=ignore_index, shift=shift)
@@ -116,6 +120,9 @@ def sequence_logps_from_hidden(
     result (and its gradients with respect to ``hidden``, ``weight``, ``bias``) equals
     ``sequence_logps(hidden @ weight.T + bias, labels)`` to float32 rounding.
     """
+    check_int("chunk_rows", chunk_rows, min=1)
+    check_int("chunk_vocab", chunk_vocab, min=1)
+    check_int("ignore_index", ignore_index, min=-(2**63), max=2**63 - 1)
     if reduction not in _SEQ_REDUCTIONS:
         raise parameter_error("reduction", f"reduction={reduction!r} is not one of 'sum', 'mean', 'none'")
     if not isinstance(hidden, Tensor) or hidden.dim() != 3:

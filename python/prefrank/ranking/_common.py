@@ -10,11 +10,20 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, check_choice
+from prefrank._options import (
+    SCALES,
+    check_anchor,
+    check_batch_rows,
+    check_choice,
+    check_finite,
+    check_max_iter,
+    check_real,
+    check_tol,
+)
 from prefrank.data.coding import plain_value, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.data.rankings import RankingObs
-from prefrank.exceptions import NotIdentifiableError, PrefrankError, parameter_error, rephrased
+from prefrank.exceptions import NotIdentifiableError, PrefrankError, rephrased
 
 _TIES = ("half", "drop", "davidson", "rao_kupper")
 
@@ -75,8 +84,28 @@ def _progress(total: int, enabled: bool | None, desc: str) -> Any:
 
 def _check_common(scale: str, alpha: float, name: str = "alpha") -> None:
     check_choice("scale", scale, SCALES)
-    if not (isinstance(alpha, (int, float, np.floating, np.integer)) and math.isfinite(alpha) and alpha >= 0):
-        raise parameter_error(name, f"{name} must be a finite number >= 0, got {alpha!r}")
+    check_real(name, alpha, min=0.0)
+
+
+def _check_fit(
+    scale: str,
+    alpha: Any,
+    *,
+    offset: Any = 0.0,
+    anchor: Any = None,
+    max_iter: Any = 1,
+    tol: Any = 1.0,
+    batch_rows: Any = None,
+) -> None:
+    """The numeric options shared by the fits: ``alpha`` a finite number >= 0, ``offset`` finite,
+    ``anchor`` None or ``(label, finite score)``, ``max_iter`` an int >= 1, ``tol`` finite > 0,
+    ``batch_rows`` None or an int >= 1."""
+    _check_common(scale, alpha)
+    check_finite("offset", offset)
+    check_anchor(anchor)
+    check_max_iter(max_iter)
+    check_tol(tol)
+    check_batch_rows(batch_rows)
 
 
 def _names(items: np.ndarray, mask: np.ndarray, limit: int = 8) -> str:

@@ -15,7 +15,7 @@ from prefrank.data.comparison_rows import comparison_rows
 from prefrank.data.comparisons import AlignedColumns, Comparisons, as_comparisons, comparisons, games_and_wins
 from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, input_error, parameter_error, rephrased
 from prefrank.io import _source, _to_numpy
-from prefrank.ranking._common import _check_common, _not_identifiable_message
+from prefrank.ranking._common import _check_common, _check_fit, _not_identifiable_message
 from prefrank.ranking.results import ContextualRanking, Ranking
 from prefrank.stream import wants_stream
 
@@ -105,7 +105,7 @@ def contextual_bradley_terry(
     columns, and the result equals that of the concatenated table.
     """
 
-    _check_common(scale, alpha)
+    _check_fit(scale, alpha, offset=offset, anchor=anchor, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     alpha_beta = alpha if alpha_beta is None else alpha_beta
     _check_common(scale, alpha_beta, "alpha_beta")
     check_choice("ties", ties, ("half", "drop"))

@@ -14,7 +14,7 @@ from prefrank.data.comparisons import Comparisons, GroupedColumns, as_comparison
 from prefrank.data.rankings import obs_from_table, ranking_rows
 from prefrank.exceptions import ConvergenceWarning, input_error, parameter_error
 from prefrank.io import _source
-from prefrank.ranking._common import _check_common
+from prefrank.ranking._common import _check_fit
 from prefrank.ranking.results import GroupRankings
 from prefrank.stats import pair_cells
 from prefrank.stream import wants_stream
@@ -88,7 +88,7 @@ def bradley_terry_groups(
     (exactly with whole-number weights).
     """
 
-    _check_common("log", alpha)
+    _check_fit("log", alpha, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     check_choice("ties", ties, ("half", "drop"))
     group = columns.pop("group")
     if isinstance(data, Comparisons):
@@ -151,7 +151,7 @@ def plackett_luce_groups(
     of the concatenated table.
     """
 
-    _check_common("log", alpha)
+    _check_fit("log", alpha, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     if wants_stream(data, batch_rows):
         labels = {"group": group, "ranking": ranking, "item": item}
         data = ranking_rows(data, batch_rows=batch_rows, labels=labels, rank=rank, weight=weight)

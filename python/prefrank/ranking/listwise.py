@@ -9,7 +9,7 @@ from prefrank import _core
 from prefrank._options import check_choice
 from prefrank.data.rankings import ranking_observations
 from prefrank.exceptions import ConvergenceWarning
-from prefrank.ranking._common import _check_common, ranking_fit_errors
+from prefrank.ranking._common import _check_fit, ranking_fit_errors
 from prefrank.ranking.results import Ranking
 
 __all__ = ["plackett_luce"]
@@ -72,7 +72,7 @@ def plackett_luce(
     references, 8 bytes per row each, for the fit; see :func:`prefrank.stream.ranking_rows`) and the
     result equals that of the concatenated table.
     """
-    _check_common(scale, alpha)
+    _check_fit(scale, alpha, offset=offset, anchor=anchor, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
     obs = ranking_observations(data, group, item, rank, weight, anchor, batch_rows)
     with ranking_fit_errors(obs):

@@ -8,10 +8,23 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, Alias, check_bootstrap, check_choice, is_number, keywords_of, renamed
+from prefrank._options import (
+    SCALES,
+    Alias,
+    check_batch_rows,
+    check_choice,
+    check_finite,
+    check_real,
+    check_rounds,
+    check_seed,
+    check_work,
+    is_number,
+    keywords_of,
+    renamed,
+)
 from prefrank.data.comparison_rows import comparison_batches, comparisons_of
 from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
-from prefrank.exceptions import PrefrankError, parameter_error
+from prefrank.exceptions import PrefrankError
 from prefrank.io import located
 from prefrank.ranking._common import ELO_FACTOR
 from prefrank.ranking.results import Ranking
@@ -116,14 +129,17 @@ def elo(
     """
 
     check_choice("scale", scale, SCALES)
-    if not (isinstance(shuffles, (int, np.integer)) and shuffles >= 0):
-        raise parameter_error("shuffles", f"shuffles must be a non-negative integer, got {shuffles!r}")
-    check_bootstrap(0, seed)  # seed: an int >= 0, as everywhere
+    batch_rows = check_batch_rows(batch_rows)
+    k, offset = check_real("k", k, min=0.0), check_finite("offset", offset)
+    divisor = check_real("divisor", divisor, min=0.0, min_open=True)
+    base = check_real("base", base, min=0.0, min_open=True)
+    shuffles, seed = check_rounds("shuffles", shuffles), check_seed(seed)
     if shuffles == 0 and wants_stream(data, batch_rows):
         opts = {"k": float(k), "offset": float(offset), "divisor": float(divisor), "base": float(base)}
         ratings, counts = elo_stream(data, batch_rows=batch_rows, elo_options=opts, **columns)
         return _elo_ranking(ratings, counts, float(offset), scale)
     comps = comparisons_of(data, batch_rows, **columns)
+    check_work("elo", int(shuffles) * len(comps.a), "ask for fewer shuffles")
     ratings = _core.elo_ratings(
         comps.n_items,
         comps.a,

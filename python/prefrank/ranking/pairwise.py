@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, check_bootstrap, check_choice, keywords_of
+from prefrank._options import SCALES, check_bootstrap, check_choice, check_memory, keywords_of
 from prefrank.data.coding import label_index
 from prefrank.data.comparisons import ComparisonColumns, PairCounts, comparisons, games_and_wins
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, parameter_error, rephrased
-from prefrank.ranking._common import _TIES, _not_identifiable_message, _progress
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, rephrased
+from prefrank.ranking._common import _TIES, _check_fit, _not_identifiable_message, _progress
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
 
@@ -63,9 +62,14 @@ def bradley_terry(
     check_choice("scale", scale, SCALES)
     check_choice("method", method, ("auto", "newton", "mm", "lbfgs"))
     check_bootstrap(bootstrap, seed)
-    if not (math.isfinite(alpha) and alpha >= 0):
-        raise parameter_error("alpha", f"alpha must be a finite number >= 0, got {alpha!r}")
+    _check_fit(scale, alpha, offset=offset, anchor=anchor, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
+    # The replicates are kept (one strength per item and round), then joined: twice their size.
+    check_memory(
+        f"{bootstrap} bootstrap rounds of {len(items)} strengths",
+        16 * int(bootstrap) * len(items),
+        "ask for fewer rounds",
+    )
     try:
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError as e:

@@ -9,8 +9,8 @@ from prefrank import _core
 from prefrank._options import check_choice, keywords_of, variant
 from prefrank.data.comparisons import ComparisonColumns, comparisons, games_and_wins
 from prefrank.data.rankings import ranking_observations
-from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, parameter_error, rephrased
-from prefrank.ranking._common import _check_common, _not_identifiable_message, ranking_fit_errors
+from prefrank.exceptions import ConvergenceWarning, NotIdentifiableError, rephrased
+from prefrank.ranking._common import _check_fit, _not_identifiable_message, ranking_fit_errors
 from prefrank.ranking.listwise import RankingColumns, plackett_luce
 from prefrank.ranking.results import Ranking
 from prefrank.stats import pair_counts_of
@@ -42,7 +42,7 @@ def _spectral(
 ) -> Ranking:
     # The pairwise spectral estimators: rank_centrality, lsr_pairwise and ilsr_pairwise are its
     # variants (one signature), with kind "rank_centrality", "lsr" and "ilsr".
-    _check_common(scale, alpha)
+    _check_fit(scale, alpha, offset=offset, anchor=anchor, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     check_choice("ties", ties, ("half", "drop"))
     counts, items = pair_counts_of(data, anchor, batch_rows, **columns)
     try:
@@ -126,9 +126,7 @@ def _fit(
 ) -> Ranking:
     # The spectral estimators of rankings: lsr_rankings and ilsr_rankings are its variants (kind
     # "lsr", "ilsr"), with plackett_luce's data arguments.
-    _check_common(scale, alpha)
-    if not (isinstance(max_iter, int) and max_iter >= 1):
-        raise parameter_error("max_iter", f"max_iter must be an integer >= 1, got {max_iter!r}")
+    _check_fit(scale, alpha, offset=offset, anchor=anchor, max_iter=max_iter, tol=tol, batch_rows=batch_rows)
     obs = ranking_observations(data, anchor=anchor, batch_rows=batch_rows, **columns)
     with ranking_fit_errors(obs, remedy="regularisation"):
         fit = _core.spectral_rankings_fit(

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any, cast
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import check_choice
+from prefrank._options import check_batch_rows, check_choice, check_max_iter, check_real, check_tol
 from prefrank.data.comparison_rows import comparison_rows
 from prefrank.data.comparisons import comparisons
 from prefrank.data.rankings import ranking_rows
@@ -70,10 +69,12 @@ def curate(
     """
 
     check_choice("pairs", pairs, ("all", "best_worst"))
-    if not 0.0 <= min_weight <= 1.0:
-        raise parameter_error("min_weight", f"min_weight must be in [0, 1], got {min_weight!r}")
-    if not (math.isfinite(alpha) and alpha > 0):
-        raise parameter_error("alpha", f"alpha must be a finite number > 0, got {alpha!r}")
+    check_real("min_weight", min_weight, min=0.0, max=1.0)
+    check_real("alpha", alpha, min=0.0, min_open=True)
+    check_real("eps_init", eps_init, min=0.0, max=0.5, min_open=True, max_open=True)
+    check_max_iter(max_iter)
+    check_tol(tol)
+    check_batch_rows(batch_rows)
     stream = wants_stream(data, batch_rows)
     if any(v is not None for v in (a, b, outcome, position, outcomes)):
         if stream and not any(v is None for v in (prompt, a, b, outcome)):

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import SCALES, check_choice, keywords_of, renamed
+from prefrank._options import (
+    SCALES,
+    check_batch_rows,
+    check_choice,
+    check_max_iter,
+    check_real,
+    check_tol,
+    keywords_of,
+    renamed,
+)
 from prefrank.data.comparisons import JudgedColumns, as_comparisons, comparisons
-from prefrank.exceptions import parameter_error
 from prefrank.robust._common import _ranking, _warn, _z
 from prefrank.robust.results import LabelNoise
 from prefrank.stats import pair_cells
@@ -65,6 +72,13 @@ def label_noise(
     """
 
     check_choice("scale", scale, SCALES)
+    for name, v in (("shrink", shrink), ("alpha", alpha)):
+        check_real(name, v, min=0.0)
+    check_real("eps_init", eps_init, min=0.0, max=0.5, min_open=True, max_open=True)
+    check_max_iter(max_iter)
+    check_tol(tol)
+    check_real("offset", offset)
+    check_batch_rows(batch_rows)
     z = _z(level)
     if wants_stream(data, batch_rows):
         comps = pair_cells(data, key="judge", batch_rows=batch_rows, **columns)
@@ -72,11 +86,6 @@ def label_noise(
         comps = as_comparisons(data, **columns)
     jcodes = comps.judge if by_judge else None
     n_judges = len(comps.judges) if (by_judge and comps.judges is not None) else 0
-    for name, v in (("shrink", shrink), ("alpha", alpha)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v >= 0):
-            raise parameter_error(name, f"{name} must be a finite number >= 0, got {v!r}")
-    if not 0.0 < eps_init < 0.5:
-        raise parameter_error("eps_init", f"eps_init must be in (0, 1/2), got {eps_init!r}")
     out = _core.robust_label_noise(
         comps.n_items,
         comps.a,

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Any
 
 from prefrank import _core
-from prefrank._options import SCALES, check_choice, keywords_of
+from prefrank._options import SCALES, check_choice, check_finite, check_int, check_max_iter, check_real, keywords_of
 from prefrank.data.comparisons import ComparisonColumns, comparisons
-from prefrank.exceptions import parameter_error
 from prefrank.robust._common import _ranking, _warn
 from prefrank.robust.results import RobustRanking
 from prefrank.stats import pair_counts_of
@@ -62,22 +60,19 @@ def robust_ranking(
     the pairs observed).
     """
     check_choice("scale", scale, SCALES)
+    for name, v in (("threshold", threshold), ("pseudo", pseudo)):
+        check_real(name, v, min=0.0, min_open=True)
+    check_real("max_corrupt_fraction", max_corrupt_fraction, min=0.0, max=1.0, max_open=True)
+    check_real("decay", decay, min=0.0, max=1.0, min_open=True, max_open=True)
+    check_real("refit_fraction", refit_fraction, min=0.0, max=1.0, max_open=True)
+    check_real("alpha", alpha, min=0.0)
+    check_max_iter(max_iter)
+    check_max_iter(refit_max_iter, "refit_max_iter")
+    check_int("min_degree", min_degree, min=0, max=2**32 - 1)
+    check_finite("offset", offset)
 
     # Only pair counts are needed: a PairCounts / ComparisonStats, or a directory or glob streamed in batches.
     counts, items = pair_counts_of(data, None, None, **columns)
-    for name, v in (("threshold", threshold), ("pseudo", pseudo)):
-        if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
-            raise parameter_error(name, f"{name} must be a finite number > 0, got {v!r}")
-    if not 0.0 <= max_corrupt_fraction < 1.0:
-        raise parameter_error(
-            "max_corrupt_fraction", f"max_corrupt_fraction must be in [0, 1), got {max_corrupt_fraction!r}"
-        )
-    if not 0.0 < decay < 1.0:
-        raise parameter_error("decay", f"decay must be in (0, 1), got {decay!r}")
-    if not 0.0 <= refit_fraction < 1.0:
-        raise parameter_error("refit_fraction", f"refit_fraction must be in [0, 1), got {refit_fraction!r}")
-    if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha >= 0):
-        raise parameter_error("alpha", f"alpha must be a finite number >= 0, got {alpha!r}")
     out = _core.robust_btl_fit(
         counts._core,
         float(threshold),

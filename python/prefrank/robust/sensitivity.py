@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_batch_rows, check_int, check_real
 from prefrank.data.coding import label_index
 from prefrank.data.comparison_rows import comparison_batches, decisive_rows, pair_counts_and_rows
 from prefrank.data.comparisons import Comparisons, as_comparisons
@@ -44,6 +45,9 @@ def fragility(
     ``position`` (as in :func:`prefrank.comparisons`) lets positional verdicts ("left", "right")
     be read from a file.
     """
+    check_int("max_remove", max_remove, min=0)
+    check_real("alpha", alpha, min=0.0)
+    check_batch_rows(batch_rows)
 
     cols = dict(a=a, b=b, outcome=outcome, weight=weight, outcomes=outcomes, drop_self=drop_self, position=position)
 

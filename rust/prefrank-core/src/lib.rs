@@ -14,6 +14,7 @@ pub mod agreement;
 pub mod consistency;
 pub mod data;
 pub mod error;
+pub mod limits;
 pub mod numeric;
 pub mod par;
 pub mod rank;

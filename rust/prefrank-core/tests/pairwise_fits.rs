@@ -39,7 +39,7 @@ fn random_counts(n: usize, rows: usize, seed: u64) -> PairCounts {
         tie: &t,
         weight: None,
     };
-    PairCounts::from_comparisons(&c, None, None)
+    PairCounts::from_comparisons(&c, None, None).unwrap()
 }
 
 #[test]
@@ -133,7 +133,7 @@ fn batched_is_thread_count_independent_and_matches_bt() {
         weight: None,
     };
     let f = bt::fit(
-        &PairCounts::from_comparisons(&lc, None, None),
+        &PairCounts::from_comparisons(&lc, None, None).unwrap(),
         &BtOptions {
             alpha: opts.alpha,
             ..Default::default()

@@ -103,7 +103,9 @@ impl PairCounts {
         // Validation is the caller's first step; re-check here so no bad row reaches the counter.
         py.detach(|| prefrank_core::data::validate_comparisons(&c, keep.is_some()))
             .map_err(|e| to_py(py, e))?;
-        let inner = py.detach(|| CorePairCounts::from_comparisons(&c, keep, dense));
+        let inner = py
+            .detach(|| CorePairCounts::from_comparisons(&c, keep, dense))
+            .map_err(|e| to_py(py, e))?;
         Ok(PairCounts { inner })
     }
 

@@ -11,6 +11,7 @@ mod consistency;
 mod convert;
 mod data;
 mod error;
+mod limits;
 mod plackett_luce;
 mod ranking;
 mod robust;
@@ -45,6 +46,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     robust::register(m)?;
     shapley::register(m)?;
     stats::register(m)?;
+    limits::register(m)?;
     Ok(())
 }
 

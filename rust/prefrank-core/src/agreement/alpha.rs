@@ -163,6 +163,7 @@ impl Coincidence {
     /// chunks in parallel.
     pub fn from_codes(codes: &[u32], n_raters: usize, k: usize) -> Result<Self> {
         let n_units = check_codes(codes, n_raters, k)?;
+        super::check_categories(k)?;
         let chunk = chunk_units(k);
         let n = par::n_chunks(n_units, chunk);
         let stat = par::tree_map_reduce(
@@ -276,6 +277,7 @@ impl Coincidence {
                 ));
             }
         }
+        super::check_categories(k)?;
         let as_u32: Vec<u32> = counts.iter().map(|&x| x as u32).collect();
         let n_units = counts.len() / k;
         let chunk = chunk_units(k);

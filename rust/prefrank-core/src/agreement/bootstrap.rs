@@ -15,6 +15,7 @@
 
 use super::alpha::{alpha_with, delta2, Coincidence, Metric};
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par;
 use rand::RngExt;
 use rayon::prelude::*;
@@ -33,6 +34,11 @@ pub fn units_bootstrap(
             "the counts matrix has no category column",
         ));
     }
+    limits::check_array::<f64>(
+        &format!("{rounds} bootstrap rounds"),
+        &[rounds],
+        "ask for fewer bootstrap rounds",
+    )?;
     let mut full = Coincidence::zeros(k);
     full.add_counts_u32(counts);
     let marg = full.marginals();
@@ -137,6 +143,11 @@ pub fn krippendorff_bootstrap(
     draws: Option<u64>,
     seed: u64,
 ) -> Result<Vec<f64>> {
+    limits::check_array::<f64>(
+        &format!("{rounds} bootstrap rounds"),
+        &[rounds],
+        "ask for fewer bootstrap rounds",
+    )?;
     let k = stat.n_categories();
     let marg = stat.marginals();
     let d2 = delta2(metric, &marg)?;

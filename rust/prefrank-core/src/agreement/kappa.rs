@@ -9,6 +9,7 @@
 
 use super::{check_codes, unit_counts_block, Undefined, MISSING, UNIT_CHUNK};
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par;
 use rayon::prelude::*;
 
@@ -201,6 +202,7 @@ impl Confusion {
                 });
             }
         }
+        super::check_categories(q)?;
         let mut s = Confusion::zeros(q);
         for (&x, &y) in a.iter().zip(b) {
             if x != MISSING || y != MISSING {
@@ -355,6 +357,7 @@ impl UnitTable {
     /// Accumulate a `raters x units` code matrix over fixed unit chunks in parallel.
     pub fn from_codes(codes: &[u32], n_raters: usize, q: usize) -> Result<Self> {
         let n_units = check_codes(codes, n_raters, q)?;
+        super::check_categories(q)?;
         let chunk = UNIT_CHUNK;
         let stat = par::tree_map_reduce(
             par::n_chunks(n_units, chunk),
@@ -453,6 +456,7 @@ impl UnitTable {
                 ));
             }
         }
+        super::check_categories(q)?;
         let c: Vec<u32> = counts.iter().map(|&x| x as u32).collect();
         let n_units = counts.len() / q;
         let stat = par::tree_map_reduce(
@@ -560,6 +564,13 @@ pub fn rater_matrix(
     weights: &Weights,
 ) -> Result<(Vec<f64>, Vec<f64>)> {
     let n_units = check_codes(codes, n_raters, q)?;
+    // The pair list, one result per pair and the two R x R matrices.
+    limits::check_array::<f64>(
+        &format!("the rater-by-rater matrices of {n_raters} raters"),
+        &[n_raters, n_raters, 12],
+        "pass fewer raters (or compare them in groups)",
+    )?;
+    super::check_categories(q)?;
     weight_matrix(weights, q)?;
     let pairs: Vec<(usize, usize)> = (0..n_raters)
         .flat_map(|i| (i..n_raters).map(move |j| (i, j)))

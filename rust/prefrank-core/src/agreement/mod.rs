@@ -19,6 +19,7 @@ pub use alpha::{alpha, Alpha, Coincidence, Metric};
 pub use kappa::{Coefficient, Confusion, UnitTable, Weights};
 
 use crate::error::{Error, Result};
+use crate::limits;
 use fused::slot;
 
 /// Code of a missing rating in a `raters x units` code matrix.
@@ -81,6 +82,16 @@ pub fn check_codes(codes: &[u32], n_raters: usize, n_categories: usize) -> Resul
     Ok(n_units)
 }
 
+/// Refuse, before accumulating, `k` categories whose `k x k` tables (one per worker thread)
+/// exceed the memory limit.
+pub(crate) fn check_categories(k: usize) -> Result<()> {
+    limits::check_array::<f64>(
+        &format!("the {k} x {k} category tables"),
+        &[k, k, limits::parallel_copies()],
+        "code the values into fewer categories (bin continuous values)",
+    )
+}
+
 /// Per-unit value counts of units `u0..u1` of a `raters x units` code matrix, written into `out`
 /// (resized and zeroed) with row stride `k + 1`: the last column counts missing ratings, which
 /// keeps the loop free of branches.
@@ -107,6 +118,12 @@ pub(crate) fn unit_counts_block(
 /// Per-unit value counts of a whole `raters x units` code matrix (`units x k`).
 pub fn unit_counts(codes: &[u32], n_raters: usize, k: usize) -> Result<Vec<u32>> {
     let n_units = check_codes(codes, n_raters, k)?;
+    // The block with its missing-value column, then the copy without it.
+    limits::check_array::<u32>(
+        &format!("value counts of {n_units} units over {k} categories"),
+        &[n_units, k + 1, 2],
+        "code the values into fewer categories (bin continuous values)",
+    )?;
     let mut buf = Vec::new();
     unit_counts_block(codes, n_raters, n_units, k, 0, n_units, &mut buf);
     let mut out = Vec::with_capacity(n_units * k);

@@ -2,6 +2,7 @@
 
 use super::MISSING;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par;
 use rayon::prelude::*;
 
@@ -49,6 +50,12 @@ pub fn disagreement_u8(labels: &[u8], n_models: usize) -> Result<Vec<f64>> {
         });
     }
     let n = n_models;
+    // One n x n partial per worker thread, and the rates.
+    limits::check_array::<u64>(
+        &format!("the model-by-model matrix of {n} models"),
+        &[n, n, limits::parallel_copies() + 1],
+        "compare fewer models at a time",
+    )?;
     let counts = par::tree_map_reduce(
         par::n_chunks(m, TILE),
         &|t| {
@@ -92,6 +99,12 @@ pub fn disagreement_codes(codes: &[u32], n_models: usize) -> Result<(Vec<f64>, V
     }
     let m = codes.len() / n_models;
     let n = n_models;
+    // The pair list, one result per pair and the two n x n matrices (48 bytes per cell).
+    limits::check_array::<f64>(
+        &format!("the model-by-model matrices of {n} models"),
+        &[n, n, 6],
+        "compare fewer models at a time",
+    )?;
     let pairs: Vec<(usize, usize)> = (0..n).flat_map(|i| (i..n).map(move |j| (i, j))).collect();
     let res: Vec<(u64, u64)> = pairs
         .par_iter()
@@ -207,6 +220,12 @@ pub fn disagreement_probs(
         });
     }
     let n = n_models;
+    // The pair list, one result per pair and the three n x n matrices (64 bytes per cell).
+    limits::check_array::<f64>(
+        &format!("the model-by-model matrices of {n} models"),
+        &[n, n, 8],
+        "compare fewer models at a time",
+    )?;
     let pairs: Vec<(usize, usize)> = (0..n)
         .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
         .collect();

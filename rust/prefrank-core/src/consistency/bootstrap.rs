@@ -12,6 +12,7 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::chunk_rng;
 
 /// `rounds x n_cols` replicate rates, row-major (NaN where a replicate's denominator is 0).
@@ -25,6 +26,12 @@ pub fn cluster_ratio_bootstrap(
     if n_cols == 0 {
         return Err(Error::invalid("n_cols", "must be positive"));
     }
+    // The replicates, once per round and once in the flat result.
+    limits::check_array::<f64>(
+        &format!("{rounds} bootstrap rounds of {n_cols} rates"),
+        &[rounds, n_cols, 2],
+        "ask for fewer bootstrap rounds",
+    )?;
     if num.len() != den.len() {
         return Err(Error::LengthMismatch {
             left: "numerators".into(),

@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use super::triads::Aggregate;
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::tree_map_reduce;
 
 const ROW_CHUNK_ITEMS: usize = 64;
@@ -94,6 +95,11 @@ impl Tournament {
             ));
         }
         let words = n.div_ceil(64).max(1);
+        limits::check_array::<u64>(
+            &format!("the tournament of {n} items"),
+            &[n, words, 3],
+            "audit fewer items at a time (split by group)",
+        )?;
         Ok(Tournament {
             n,
             words,
@@ -591,6 +597,20 @@ impl Tournament {
         let mut members: Vec<Vec<u32>> = vec![Vec::new(); n_comp];
         for (v, &c) in comp.iter().enumerate() {
             members[c as usize].push(v as u32);
+        }
+        // The exact search holds a table of 2^k (u32, u8) per component of k <= exact_max items,
+        // one per worker thread.
+        if let Some(k) = members
+            .iter()
+            .map(Vec::len)
+            .filter(|&k| k > 1 && k <= exact_max)
+            .max()
+        {
+            limits::check_array::<[u8; 5]>(
+                &format!("the exact ordering of a component of {k} items"),
+                &[1usize << k, limits::parallel_copies()],
+                "pass a smaller exact_max (larger components are ordered by local search)",
+            )?;
         }
         // Tarjan ids are reverse topological: the last id is a source component.
         let solved: Vec<(Vec<u32>, bool)> = members

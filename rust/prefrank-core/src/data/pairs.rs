@@ -11,6 +11,7 @@
 
 use super::comparisons::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 /// Up to this many items [`PairCounts::from_i64_hard`] counts (its histogram stays in cache).
@@ -114,40 +115,45 @@ impl PairCounts {
         PairCounts { n, store }
     }
 
-    /// [`zeros`](Self::zeros) with the dense size checked (no wrap-around, no abort when the
-    /// allocator refuses).
+    /// [`zeros`](Self::zeros) with the dense size checked against the memory limit first (no
+    /// wrap-around, no abort when it cannot be allocated).
     pub fn zeros_checked(n: usize, dense: bool) -> Result<Self> {
-        if !dense {
-            return Ok(Self::zeros(n, false));
+        if dense {
+            // An overflowing pair count is as refused as one beyond the limit.
+            let pairs = n
+                .checked_mul(n.saturating_sub(1))
+                .map_or(usize::MAX, |x| x / 2);
+            limits::check_array::<[f64; 3]>(
+                &format!("a dense pair table of {n} items"),
+                &[pairs],
+                "pass dense=False (the sparse table keeps only the pairs compared)",
+            )?;
         }
-        let pairs = (n as u128) * (n.saturating_sub(1) as u128) / 2;
-        let bytes = pairs.saturating_mul(24);
-        let mut probe: Vec<[f64; 3]> = Vec::new();
-        let fits = usize::try_from(pairs)
-            .ok()
-            .filter(|_| bytes <= isize::MAX as u128)
-            .filter(|&p| probe.try_reserve_exact(p).is_ok());
-        match fits {
-            Some(p) => {
-                // The probe succeeded; allocate zeroed (pages are mapped as they are written).
-                drop(probe);
-                let cells = vec![[0.0; 3]; p];
-                Ok(PairCounts {
-                    n,
-                    store: Store::Dense { cells },
-                })
-            }
-            None => Err(Error::TooLarge {
-                what: format!("a dense pair-count table over {n} items"),
-                requested: u64::try_from(bytes).unwrap_or(u64::MAX),
-                limit: isize::MAX as u64,
-                hint: "use the sparse store (dense=False)".into(),
-            }),
-        }
+        Ok(Self::zeros(n, dense))
     }
 
     pub fn default_dense(n: usize) -> bool {
         n <= DENSE_MAX_ITEMS
+    }
+
+    /// The store for `n` items: `dense` as asked (`None`: dense up to [`DENSE_MAX_ITEMS`] items
+    /// while the dense partials fit the memory limit, sparse otherwise).
+    /// Errors: `dense=Some(true)` for a table beyond the memory limit.
+    pub fn resolve_dense(n: usize, dense: Option<bool>) -> Result<bool> {
+        // One dense partial per worker thread while counting, plus the merged table.
+        let dims = [n_pairs(n), 3, limits::parallel_copies()];
+        match dense {
+            None => Ok(Self::default_dense(n) && limits::fits::<f64>(&dims)),
+            Some(true) => {
+                limits::check_array::<f64>(
+                    &format!("a dense pair table of {n} items"),
+                    &dims,
+                    "pass dense=False (the sparse table keeps only the pairs compared)",
+                )?;
+                Ok(true)
+            }
+            Some(false) => Ok(false),
+        }
     }
 
     pub fn n_items(&self) -> usize {
@@ -164,9 +170,9 @@ impl PairCounts {
         c: &ComparisonsRef<'_>,
         keep: Option<&[bool]>,
         dense: Option<bool>,
-    ) -> Self {
+    ) -> Result<Self> {
         let n = c.n_items;
-        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let dense = Self::resolve_dense(n, dense)?;
         let rows = c.len();
         // A dense partial costs n^2 cells: make chunks long enough to amortise it.
         let chunk = if dense {
@@ -191,7 +197,7 @@ impl PairCounts {
                 Self::hist_dense_hard_partitioned(c)
             };
             if let Some(hist) = hist {
-                return Self::dense_from_hist(n, &hist);
+                return Ok(Self::dense_from_hist(n, &hist));
             }
         }
         let map = |k: usize| {
@@ -204,8 +210,8 @@ impl PairCounts {
             }
         };
         let merge = |x: PairCounts, y: PairCounts| x.merge(y).expect("chunks share n");
-        tree_map_reduce(n_chunks(rows, chunk), &map, &merge)
-            .unwrap_or_else(|| Self::zeros(n, dense))
+        Ok(tree_map_reduce(n_chunks(rows, chunk), &map, &merge)
+            .unwrap_or_else(|| Self::zeros(n, dense)))
     }
 
     fn count_dense(c: &ComparisonsRef<'_>, keep: Option<&[bool]>, lo: usize, hi: usize) -> Self {
@@ -472,7 +478,7 @@ impl PairCounts {
 
     /// Build a table of `n` items from cells (any order; repeated pairs are added up).
     pub fn from_cells(n: usize, cells: &[PairCell], dense: Option<bool>) -> Result<Self> {
-        let dense = dense.unwrap_or_else(|| Self::default_dense(n));
+        let dense = Self::resolve_dense(n, dense)?;
         let mut sorted: Vec<PairCell> = Vec::with_capacity(cells.len());
         for c in cells {
             if c.i >= c.j || c.j as usize >= n {
@@ -758,8 +764,8 @@ mod tests {
             tie: &t,
             weight: None,
         };
-        let d = PairCounts::from_comparisons(&c, None, Some(true));
-        let s = PairCounts::from_comparisons(&c, None, Some(false));
+        let d = PairCounts::from_comparisons(&c, None, Some(true)).unwrap();
+        let s = PairCounts::from_comparisons(&c, None, Some(false)).unwrap();
         assert_eq!(d.cells(), s.cells());
         let cells = d.cells();
         assert_eq!(
@@ -841,8 +847,8 @@ mod tests {
                 false => PairCounts::hist_dense_hard_partitioned(&hard),
             };
             assert_eq!(integer.is_some(), !soft, "n = {n}");
-            let h = PairCounts::from_comparisons(&hard, None, Some(true));
-            let g = PairCounts::from_comparisons(&general, None, Some(true));
+            let h = PairCounts::from_comparisons(&hard, None, Some(true)).unwrap();
+            let g = PairCounts::from_comparisons(&general, None, Some(true)).unwrap();
             assert_eq!(h, g, "n = {n}");
             assert_eq!(h.total(), rows as f64);
         }
@@ -878,7 +884,10 @@ mod tests {
             tie: &tie,
             weight: None,
         };
-        assert_eq!(fused, PairCounts::from_comparisons(&c, None, Some(true)));
+        assert_eq!(
+            fused,
+            PairCounts::from_comparisons(&c, None, Some(true)).unwrap()
+        );
         // Soft outcomes, a self-comparison, a wide span or too many labels: not for this path.
         let mut soft = p.clone();
         soft[ROW_CHUNK + 3] = 0.25;
@@ -910,7 +919,7 @@ mod tests {
             tie: &t,
             weight: None,
         };
-        let d = PairCounts::from_comparisons(&c, None, None);
+        let d = PairCounts::from_comparisons(&c, None, None).unwrap();
         use crate::stats::Stats;
         let back = PairCounts::from_bytes(&Stats::to_bytes(&d)).unwrap();
         assert_eq!(back, d);

@@ -15,6 +15,7 @@ use super::bt::{self, BtOptions, Cells, Method, Ties};
 use super::plackett_luce::{self as pl, PlMethod, PlOptions, Rankings};
 use crate::data::{validate_comparisons, ComparisonsRef};
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::logistic::sigmoid_and_neg_log;
 use rayon::prelude::*;
 
@@ -225,33 +226,62 @@ fn fit_large(
     part: &mut Part,
 ) {
     let m = items.len();
-    let mut w = vec![0.0f64; m * m];
     let half = opts.ties == Ties::Half;
-    for &r in rows {
-        let r = r as usize;
+    // (i, j, wins of i, wins of j) per row on local codes.
+    let row_cell = |r: usize| -> Option<(usize, usize, f64, f64)> {
         let i = items.binary_search(&c.a[r]).expect("item collected");
         let j = items.binary_search(&c.b[r]).expect("item collected");
         let wt = c.w(r);
         if c.tie[r] != 0 {
-            if half {
-                w[i * m + j] += 0.5 * wt;
-                w[j * m + i] += 0.5 * wt;
-            }
+            half.then_some((i, j, 0.5 * wt, 0.5 * wt))
         } else {
-            w[i * m + j] += wt * c.p[r];
-            w[j * m + i] += wt * (1.0 - c.p[r]);
+            Some((i, j, wt * c.p[r], wt * (1.0 - c.p[r])))
         }
-    }
+    };
     let mut cells = Cells {
         n: m,
         ..Default::default()
     };
-    for i in 0..m {
-        for j in i + 1..m {
-            let (x, y) = (w[i * m + j], w[j * m + i]);
+    // A dense m x m table while it fits the memory limit (beside the m x m Newton Hessian);
+    // otherwise the cells are collected sparsely, added up in the same row order.
+    if limits::fits::<f64>(&[m, m, 2]) {
+        let mut w = vec![0.0f64; m * m];
+        for &r in rows {
+            if let Some((i, j, x, y)) = row_cell(r as usize) {
+                w[i * m + j] += x;
+                w[j * m + i] += y;
+            }
+        }
+        for i in 0..m {
+            for j in i + 1..m {
+                let (x, y) = (w[i * m + j], w[j * m + i]);
+                if x + y > 0.0 {
+                    cells.i.push(i as u32);
+                    cells.j.push(j as u32);
+                    cells.x.push(x);
+                    cells.y.push(y);
+                    cells.t.push(0.0);
+                }
+            }
+        }
+    } else {
+        let mut entries: Vec<(u32, u32, f64, f64)> = rows
+            .iter()
+            .filter_map(|&r| row_cell(r as usize))
+            .map(|(i, j, x, y)| {
+                if i < j {
+                    (i as u32, j as u32, x, y)
+                } else {
+                    (j as u32, i as u32, y, x)
+                }
+            })
+            .collect();
+        entries.sort_by_key(|e| (e.0, e.1));
+        for run in entries.chunk_by(|a, b| (a.0, a.1) == (b.0, b.1)) {
+            let (x, y) = run.iter().fold((0.0, 0.0), |(x, y), e| (x + e.2, y + e.3));
             if x + y > 0.0 {
-                cells.i.push(i as u32);
-                cells.j.push(j as u32);
+                cells.i.push(run[0].0);
+                cells.j.push(run[0].1);
                 cells.x.push(x);
                 cells.y.push(y);
                 cells.t.push(0.0);
@@ -265,7 +295,12 @@ fn fit_large(
         alpha: opts.alpha,
         max_iter: opts.max_iter,
         tol: opts.tol,
-        method: Method::Newton,
+        // Newton while its m x m Hessian fits the memory limit; else the solver the size calls for.
+        method: if limits::fits::<f64>(&[m + 1, m + 1]) {
+            Method::Newton
+        } else {
+            Method::Auto
+        },
     };
     match bt::fit_cells(&cells, &bo, None) {
         Ok(f) => {
@@ -379,6 +414,15 @@ pub fn pl_groups(
                 let fit = Rankings::new(m, offsets, local, k, Some(w)).map(|lr| {
                     let lr = lr.dedup();
                     let ident = m >= 2 && pl::components(&lr).1 == 1;
+                    // Newton while its Hessian fits the memory limit; else L-BFGS.
+                    let po = if limits::fits::<f64>(&[m, m, limits::parallel_copies()]) {
+                        po
+                    } else {
+                        PlOptions {
+                            method: PlMethod::Lbfgs,
+                            ..po
+                        }
+                    };
                     let f = if m >= 2 && (ident || opts.alpha > 0.0) {
                         pl::fit(&lr, &po, None).ok()
                     } else {

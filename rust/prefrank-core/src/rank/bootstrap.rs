@@ -13,6 +13,7 @@
 
 use super::bt::{effective_ties, fit_cells, has_tie_param, BtOptions, Cells, Chord, Method, Ties};
 use crate::error::Result;
+use crate::limits;
 use crate::par::{chunk_rng, n_chunks, tree_map_reduce};
 use rand::{Rng, RngExt};
 use rand_distr::{Binomial, Distribution};
@@ -408,6 +409,11 @@ pub fn bootstrap_bt(
 ) -> Result<BootstrapResult> {
     let n = cells.n;
     let m = cells.len();
+    limits::check_array::<f64>(
+        &format!("{rounds} bootstrap rounds of {n} strengths"),
+        &[rounds, n],
+        "ask for fewer bootstrap rounds",
+    )?;
     let eff = effective_ties(cells, opts.ties);
     let chord = if n <= super::bt::NEWTON_MAX_ITEMS {
         Chord::new(cells, eff, opts.alpha, theta_hat, tie_hat)

@@ -16,6 +16,7 @@
 
 use crate::data::PairCounts;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::logistic::{sigmoid, softplus};
@@ -460,7 +461,9 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
     }
     let ties = effective_ties(cells, opts.ties);
     let method = match opts.method {
-        Method::Auto if n <= NEWTON_MAX_ITEMS => Method::Newton,
+        Method::Auto if n <= NEWTON_MAX_ITEMS && limits::fits::<f64>(&[n + 1, n + 1]) => {
+            Method::Newton
+        }
         Method::Auto if matches!(ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0 => Method::MM,
         Method::Auto => Method::Lbfgs,
         Method::MM if !(matches!(opts.ties, Ties::Half | Ties::Drop) && opts.alpha == 0.0) => {
@@ -471,6 +474,14 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
         }
         m => m,
     };
+    if method == Method::Newton {
+        let m = n + has_tie_param(ties) as usize;
+        limits::check_array::<f64>(
+            &format!("the Newton Hessian of {n} items"),
+            &[m, m],
+            "use method='mm' (or 'lbfgs'), whose memory is linear in the items",
+        )?;
+    }
     let mut theta: Vec<f64> = init.map_or_else(|| initial_theta(cells), |x| x.to_vec());
     let mut e = initial_tie_param(cells, ties);
     let scale = (cells.total() / n as f64).max(1.0);
@@ -946,6 +957,12 @@ pub fn bca_acceleration(
         p.push(tie_param.unwrap_or(1.0).ln());
     }
     let gauge = gauge_weight(cells, alpha);
+    limits::check_alloc(
+        &format!("BCa intervals of {n} items (the information matrix and its inverse rows)"),
+        limits::bytes_of::<f64>(&[m, m])
+            .and_then(|h| h.checked_add(limits::bytes_of::<f64>(&[n, m])?)),
+        "use the percentile interval instead of 'bca'",
+    )?;
     let mut g = vec![0.0; m];
     let mut h = vec![0.0; m * m];
     assemble(cells, eff, alpha, gauge, &p, &mut g, &mut h);

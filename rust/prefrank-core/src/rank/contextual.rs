@@ -15,6 +15,7 @@ use super::bt::{components, Cells, Ties};
 use super::plackett_luce::newton_minimise;
 use crate::data::{validate_comparisons, ComparisonsRef, PairCounts};
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::logistic::{sigmoid, softplus};
 use crate::numeric::optim::lbfgs;
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
@@ -119,7 +120,7 @@ pub fn fit(
     } else {
         None
     };
-    let counts = PairCounts::from_comparisons(c, keep.as_deref(), None);
+    let counts = PairCounts::from_comparisons(c, keep.as_deref(), None)?;
     let cells = Cells::from_counts(&counts, opts.ties);
     if opts.alpha == 0.0 && n > 1 {
         if cells.is_empty() {
@@ -237,7 +238,9 @@ pub fn fit(
         v
     };
     let p0 = vec![0.0; m];
-    let (mut p, iterations, converged) = if m <= NEWTON_MAX_PARAMS {
+    // Newton holds one m x m Hessian partial per worker thread besides its own.
+    let newton = m <= NEWTON_MAX_PARAMS && limits::fits::<f64>(&[m, m, limits::parallel_copies()]);
+    let (mut p, iterations, converged) = if newton {
         newton_minimise(m, p0, opts.max_iter, gtol, |p, out| match out {
             None => finish(p, &pass(p, 0), None),
             Some((g, h)) => {

@@ -18,6 +18,7 @@
 //! assumption 1); otherwise [`Error::NotIdentifiable`] names the number of components.
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::optim::lbfgs;
@@ -575,7 +576,10 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
                         m * m
                     })
                     .sum();
-                if n <= NEWTON_MAX_ITEMS && work <= 5e8 {
+                if n <= NEWTON_MAX_ITEMS
+                    && work <= 5e8
+                    && limits::fits::<f64>(&[n, n, limits::parallel_copies()])
+                {
                     PlMethod::Newton
                 } else {
                     PlMethod::Lbfgs
@@ -587,6 +591,14 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
             )),
             m => m,
         };
+    if method == PlMethod::Newton {
+        // One n x n Hessian partial per worker thread, plus the merged one and the solver's.
+        limits::check_array::<f64>(
+            &format!("the Newton Hessian of {n} items"),
+            &[n, n, limits::parallel_copies()],
+            "use method='lbfgs' (or 'mm' without a prior), whose memory is linear in the items",
+        )?;
+    }
     let alpha = opts.alpha;
     let scale = (total / n as f64).max(1.0);
     let gtol = opts.tol * scale;

@@ -16,6 +16,7 @@
 
 use super::bt::{components, Cells};
 use crate::error::{Error, Result};
+use crate::limits;
 
 /// Up to this many items the stationary distribution is solved densely.
 pub const DENSE_MAX_ITEMS: usize = 1000;
@@ -252,7 +253,7 @@ pub(crate) fn stationary(
     if n == 1 {
         return Ok((vec![1.0], 1, true));
     }
-    let dense = opts.dense.unwrap_or(n <= DENSE_MAX_ITEMS);
+    let dense = dense_path(n, opts.dense, 1)?;
     let (pi, it, ok) = if dense {
         (stationary_dense(ch)?, 1, true)
     } else {
@@ -260,6 +261,24 @@ pub(crate) fn stationary(
     };
     check_mass(&pi)?;
     Ok((pi, it, ok))
+}
+
+/// Whether to solve densely: `dense` as asked (`None`: up to [`DENSE_MAX_ITEMS`] items while the
+/// matrices fit the memory limit). `copies`: the `n x n` matrices the dense path holds at once.
+/// Errors: `dense=True` asked for matrices beyond the limit.
+pub(crate) fn dense_path(n: usize, dense: Option<bool>, copies: usize) -> Result<bool> {
+    match dense {
+        None => Ok(n <= DENSE_MAX_ITEMS && limits::fits::<f64>(&[n, n, copies])),
+        Some(true) => {
+            limits::check_array::<f64>(
+                &format!("the dense Markov chain of {n} items"),
+                &[n, n, copies],
+                "pass dense=False (power iteration on the sparse chain)",
+            )?;
+            Ok(true)
+        }
+        Some(false) => Ok(false),
+    }
 }
 
 /// Every item must keep a positive, finite stationary mass.

@@ -10,7 +10,7 @@
 //! likelihood. `alpha > 0` adds `alpha` to every off-diagonal rate, as choix's `lsr_rankings`,
 //! `ilsr_rankings`, `lsr_top1` and `ilsr_top1` do (`alpha` initialises their chain).
 //!
-//! Up to [`DENSE_MAX_ITEMS`] items the rates are accumulated into a dense matrix (per fixed chunk
+//! Up to [`DENSE_MAX_ITEMS`](super::spectral::DENSE_MAX_ITEMS) items the rates are accumulated into a dense matrix (per fixed chunk
 //! of observations, merged by [`tree_map_reduce`]) and solved exactly by the pairwise module's
 //! stationary solver. Beyond, the chain is never materialised: uniformised power iteration applies
 //! it observation by observation in O(members) (suffix sums of `pi` over each remaining set), also
@@ -18,10 +18,11 @@
 
 use super::plackett_luce::{check_identifiable, Rankings, OBS_CHUNK};
 use super::spectral::{
-    check_mass, check_options, iterate_lsr, log_centre, power_iterate, stationary, Chain,
-    SpectralFit, SpectralOptions, DENSE_MAX_ITEMS,
+    check_mass, check_options, dense_path, iterate_lsr, log_centre, power_iterate, stationary,
+    Chain, SpectralFit, SpectralOptions,
 };
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::{n_chunks, tree_map_reduce};
 
 fn check(rk: &Rankings, opts: &SpectralOptions) -> Result<()> {
@@ -124,7 +125,8 @@ fn lsr_step(
     if n == 1 {
         return Ok((vec![1.0], 1, true));
     }
-    if opts.dense.unwrap_or(n <= DENSE_MAX_ITEMS) {
+    // The rate partials (one per worker), the merged rates and the chain's LU matrix.
+    if dense_path(n, opts.dense, limits::parallel_copies() + 1)? {
         let q = dense_rates(rk, strengths);
         let mut ch = Chain::with_capacity(n, opts.alpha, q.iter().filter(|&&v| v != 0.0).count());
         for (idx, &v) in q.iter().enumerate() {

@@ -39,6 +39,7 @@ pub trait Game: Sync {
     /// The whole table; the default fills fixed chunks in parallel with `table_chunk`.
     fn table(&self) -> Result<Vec<f64>> {
         let n = self.n_players();
+        check_table_memory(n, None)?;
         let mut t = vec![0.0; 1usize << n];
         let results: Vec<Result<()>> = t
             .par_chunks_mut(1024)
@@ -274,6 +275,7 @@ impl Game for ShiftGame {
 
     fn table(&self) -> Result<Vec<f64>> {
         let kk = self.n_mech;
+        check_table_memory(kk, None)?;
         let top = kk.min(6);
         let low = kk - top;
         let span = 1usize << low;
@@ -477,6 +479,7 @@ impl Game for MajorityGame {
 
     fn table(&self) -> Result<Vec<f64>> {
         let n = self.n_players;
+        check_table_memory(n, None)?;
         // Cost of the dividend route: sum over units of 2^(distinct raters).
         let mut unit_raters: Vec<Vec<u32>> = Vec::with_capacity(self.n_units);
         let mut cost = 0f64;

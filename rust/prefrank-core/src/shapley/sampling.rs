@@ -13,6 +13,7 @@
 //! round would exceed `max_evaluations`.
 
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::{chunk_rng, tree_map_reduce};
 use rand::RngExt;
 use rayon::prelude::*;
@@ -173,6 +174,16 @@ fn round_chunks(opts: &SamplingOptions, spent: u64, per_chunk: u64) -> u64 {
     (left / per_chunk.max(1)).min(opts.chunks_per_round as u64)
 }
 
+/// How many chunks of `per_chunk` bytes (None: an overflowed size) a round may hold under the
+/// memory limit, at most `want`. Errors: not even one chunk fits.
+fn chunks_that_fit(n: usize, per_chunk: Option<u64>, want: usize) -> Result<usize> {
+    let what = format!("one chunk of coalition samples over {n} players");
+    let hint = "pass fewer players (or group them) or a smaller chunk";
+    limits::check_alloc(&what, per_chunk, hint)?;
+    let per = per_chunk.unwrap_or(u64::MAX).max(1);
+    Ok(want.min((limits::memory_limit()? / per).max(1) as usize))
+}
+
 fn budget_error(need: u64) -> Error {
     Error::invalid(
         "max_evaluations",
@@ -209,11 +220,17 @@ pub fn permutation_shapley(
     let mut stats = Moments::new(n);
     let mut next_chunk = 0u64;
     let mut converged = false;
+    // A chunk's coalition rows (u8), permutations (u32) and values (f64).
+    let per_chunk = limits::bytes_of::<u8>(&[rows_per_chunk, n])
+        .zip(limits::bytes_of::<u32>(&[opts.chunk, n]))
+        .zip(limits::bytes_of::<f64>(&[rows_per_chunk]))
+        .and_then(|((a, b), c)| a.checked_add(b)?.checked_add(c));
     loop {
         let k = round_chunks(opts, spent, rows_per_chunk as u64) as usize;
         if k == 0 {
             break;
         }
+        let k = chunks_that_fit(n, per_chunk, k)?;
         let mut members = vec![0u8; k * rows_per_chunk * n];
         let mut perms = vec![0u32; k * opts.chunk * n];
         members
@@ -320,11 +337,16 @@ pub fn msr_banzhaf(
     let mut next_chunk = 0u64;
     let mut converged = false;
     let se = |w: &Moments, wo: &Moments, i: usize| (w.var_of_mean(i) + wo.var_of_mean(i)).sqrt();
+    // A chunk's coalition rows (u8) and values (f64).
+    let per_chunk = limits::bytes_of::<u8>(&[rows_per_chunk, n])
+        .zip(limits::bytes_of::<f64>(&[rows_per_chunk]))
+        .and_then(|(a, b)| a.checked_add(b));
     loop {
         let k = round_chunks(opts, spent, rows_per_chunk as u64) as usize;
         if k == 0 {
             break;
         }
+        let k = chunks_that_fit(n, per_chunk, k)?;
         let mut members = vec![0u8; k * rows_per_chunk * n];
         members
             .par_chunks_mut(rows_per_chunk * n)

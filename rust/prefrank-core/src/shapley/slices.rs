@@ -13,8 +13,10 @@
 //! at all-equal scores: score 0, gap 0, rank `(n + 1) / 2`, Kendall tau 0.
 
 use super::games::Game;
+use super::table::check_table_memory;
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::logistic::{sigmoid, softplus};
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Ties};
@@ -49,6 +51,8 @@ pub struct SliceGame {
     snap: f64,
     target: SliceTarget,
     opts: BtOptions,
+    /// Whether the dense Newton fast path fits the memory limit (one `n x n` Hessian per worker).
+    dense_newton: bool,
     unconverged: AtomicUsize,
 }
 
@@ -172,6 +176,11 @@ impl SliceGame {
             cell_of[r] = id;
         }
         let nc = ci.len();
+        limits::check_array::<f64>(
+            &format!("per-slice counts of {n_slices} slices over {nc} compared pairs"),
+            &[n_slices, nc, 3],
+            "pass fewer slices (group small ones together)",
+        )?;
         let (mut sx, mut sy, mut st) = (
             vec![0.0; n_slices * nc],
             vec![0.0; n_slices * nc],
@@ -206,6 +215,7 @@ impl SliceGame {
             snap: 1e-12 * total.max(1.0),
             target,
             opts,
+            dense_newton: limits::fits::<f64>(&[n, n, limits::parallel_copies()]),
             unconverged: AtomicUsize::new(0),
         })
     }
@@ -274,7 +284,10 @@ impl SliceGame {
         if cells.is_empty() {
             return Ok(self.empty_value());
         }
-        if self.opts.alpha > 0.0 && matches!(self.opts.ties, Ties::Half | Ties::Drop) {
+        if self.dense_newton
+            && self.opts.alpha > 0.0
+            && matches!(self.opts.ties, Ties::Half | Ties::Drop)
+        {
             // Fast path: the same penalised likelihood as `bt::fit` (strictly convex), by damped
             // Newton on the dense Hessian, warm-started.
             let mut theta = warm.take().unwrap_or_else(|| vec![0.0; self.n_items]);
@@ -412,6 +425,7 @@ impl Game for SliceGame {
 
     fn table(&self) -> Result<Vec<f64>> {
         let k = self.n_slices;
+        check_table_memory(k, None)?;
         let size = 1usize << k;
         let seg = SEGMENT.min(size);
         let parts: Vec<Result<Vec<f64>>> = (0..size / seg)
@@ -498,7 +512,7 @@ mod tests {
             assert_eq!(table[0], g.empty_value());
             for mask in 1..16usize {
                 let keep: Vec<bool> = s.iter().map(|&x| mask >> x & 1 == 1).collect();
-                let counts = PairCounts::from_comparisons(&c, Some(&keep), None);
+                let counts = PairCounts::from_comparisons(&c, Some(&keep), None).unwrap();
                 let f = fit(&counts, &opts, None).unwrap();
                 let want = g.reduce(&f.theta);
                 assert!((table[mask] - want).abs() < 1e-7, "{target:?} {mask}");

@@ -8,6 +8,7 @@
 
 use super::Semivalue;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::par::tree_map_reduce;
 use crate::simd;
 
@@ -35,20 +36,8 @@ pub fn table_bytes(n: usize) -> u64 {
     8u64 << n.min(60)
 }
 
-/// Available memory in bytes as the kernel reports it (`MemAvailable`), when it can be read.
-pub fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-fn gib(b: u64) -> String {
-    format!("{:.2} GiB", b as f64 / (1u64 << 30) as f64)
-}
-
 /// Refuse, before allocating, a table for `n` players that exceeds `MAX_EXACT_PLAYERS`, the
-/// caller's `max_bytes`, or 90% of the memory available now.
+/// caller's `max_bytes` (`max_memory=`) or the memory limit ([`crate::limits`]).
 pub fn check_table_memory(n: usize, max_bytes: Option<u64>) -> Result<()> {
     if n > MAX_EXACT_PLAYERS {
         return Err(Error::invalid(
@@ -59,33 +48,18 @@ pub fn check_table_memory(n: usize, max_bytes: Option<u64>) -> Result<()> {
             ),
         ));
     }
-    let need = table_bytes(n);
+    let what = format!("the table of 2^{n} coalition values");
+    let hint = "use sampling (method='permutation' or 'msr'), or fewer players";
+    let need = Some(table_bytes(n));
     if let Some(limit) = max_bytes {
-        if need > limit {
-            return Err(Error::invalid(
-                "max_memory",
-                format!(
-                    "the table of 2^{n} coalition values needs {} but max_memory is {}",
-                    gib(need),
-                    gib(limit)
-                ),
-            ));
-        }
+        limits::check_against(
+            &what,
+            need,
+            limit,
+            &format!("{hint}, or a larger max_memory"),
+        )?;
     }
-    if let Some(avail) = available_memory() {
-        if need as f64 > 0.9 * avail as f64 {
-            return Err(Error::invalid(
-                "n_players",
-                format!(
-                    "the table of 2^{n} coalition values needs {} but only {} of memory is available \
-                     (use sampling, or fewer players)",
-                    gib(need),
-                    gib(avail)
-                ),
-            ));
-        }
-    }
-    Ok(())
+    limits::check_alloc(&what, need, hint)
 }
 
 /// Number of players of a table of `len` values (`len` must be `2^n`, `1 <= n <= 30`).

@@ -27,6 +27,7 @@
 
 use super::{EPS_MAX, EPS_MIN};
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::logistic::sigmoid;
 use rayon::prelude::*;
@@ -605,6 +606,15 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
     }
     let coding = Coding::new(&maxv)?;
     let npairs = n_resp * (n_resp - 1) / 2;
+    // Every prompt gets the pattern slots of the largest prompt (u16 each), and 12 bytes per
+    // response slot (strength and item).
+    limits::check_alloc(
+        &format!("vote patterns of {n_prompts} prompts with up to {n_resp} responses"),
+        limits::bytes_of::<u16>(&[n_prompts, npairs])
+            .zip(limits::bytes_of::<[u32; 3]>(&[n_prompts, n_resp]))
+            .and_then(|(a, b)| a.checked_add(b)),
+        "curate prompts with many responses separately from the rest",
+    )?;
     let mut pat = vec![0u16; n_prompts * npairs];
     let mut theta = vec![f64::NAN; n_prompts * n_resp];
     let mut items = vec![u32::MAX; n_prompts * n_resp];

@@ -18,6 +18,7 @@
 use super::{EPS_MAX, EPS_MIN};
 use crate::data::ComparisonsRef;
 use crate::error::{Error, Result};
+use crate::limits;
 use crate::numeric::logistic::sigmoid;
 use crate::rank::bt::{fit_cells, BtOptions, Cells, Method, Ties};
 use rustc_hash::FxHashMap;
@@ -97,7 +98,9 @@ fn joint_covariance(
     use crate::numeric::linalg::{cholesky, cholesky_solve};
     let n = theta.len();
     let nj = slot.iter().filter(|&&v| v != usize::MAX).count();
-    if nj > JOINT_MAX_JUDGES || (n * n) as f64 * nj as f64 > JOINT_MAX_WORK || n == 0 {
+    // Beyond the work bound or the memory limit the joint covariance is left out (None).
+    let work = n as f64 * n as f64 * nj as f64;
+    if nj > JOINT_MAX_JUDGES || work > JOINT_MAX_WORK || n == 0 || !limits::fits::<f64>(&[n, n]) {
         return None;
     }
     let mut jtt = vec![0.0; n * n];
