@@ -500,7 +500,7 @@ impl Stats for PairCounts {
     type Chunk<'a> = &'a ComparisonsRef<'a>;
 
     fn accumulate(chunk: Self::Chunk<'_>) -> Result<Self> {
-        Ok(PairCounts::from_comparisons(chunk, None, None))
+        PairCounts::from_comparisons(chunk, None, None)
     }
     fn merge(self, other: Self) -> Result<Self> {
         PairCounts::merge(self, other)
