@@ -21,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::optim::lbfgs;
+use crate::numeric::scale::{all_finite, max_abs, times_pow2, unit_shift};
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.
@@ -481,8 +482,8 @@ where
     let mut value = eval(&p, None);
     for it in 0..max_iter {
         eval(&p, Some((&mut g, &mut h)));
-        let gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-        if gmax <= gtol {
+        let gmax = max_abs(&g);
+        if gmax <= gtol && value.is_finite() {
             return (p, it, true);
         }
         let mut step = g.clone();
@@ -530,7 +531,35 @@ where
 
 /// Fit Plackett-Luce to observations (call [`Rankings::dedup`] first to fit on the sufficient
 /// statistic; the result is the same).
+///
+/// Without a prior the weights' overall scale does not change the maximiser: weights whose mean
+/// weighted stages per item lie outside `[1, 2^40]` are first rescaled by an exact power of two (as
+/// `bt::fit_cells` does; the observations are copied then), and the log-likelihood is reported on
+/// the weights' own scale. With a prior the weights are counts, used as given.
 pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFit> {
+    let max = max_abs(&rk.weight);
+    if opts.alpha != 0.0 || rk.n == 0 || max == 0.0 || !max.is_finite() {
+        return fit_scaled(rk, opts, init);
+    }
+    let over: f64 = (0..rk.len())
+        .map(|r| rk.weight[r] / max * rk.stages(r) as f64)
+        .sum();
+    let shift = unit_shift(max, over, rk.n);
+    if shift == 0 {
+        return fit_scaled(rk, opts, init);
+    }
+    let mut scaled = rk.clone();
+    scaled
+        .weight
+        .iter_mut()
+        .for_each(|w| *w = times_pow2(*w, shift));
+    let mut f = fit_scaled(&scaled, opts, init)?;
+    f.loglik = times_pow2(f.loglik, -shift);
+    Ok(f)
+}
+
+/// [`fit`] on weights already in range.
+fn fit_scaled(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFit> {
     let n = rk.n;
     if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
         return Err(Error::invalid(
@@ -640,6 +669,8 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
         theta.iter_mut().for_each(|t| *t -= mean);
     }
     let ll = loglik(rk, &theta);
+    // A test passed on non-finite values is no convergence.
+    let converged = converged && all_finite(&theta) && ll.is_finite();
     Ok(PlFit {
         theta,
         loglik: ll,

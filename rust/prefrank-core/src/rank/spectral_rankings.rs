@@ -244,10 +244,12 @@ pub fn lsr_rankings(
         }
     }
     let (pi, it, ok) = lsr_step(rk, opts, strengths)?;
+    let theta = log_centre(&pi);
     Ok(SpectralFit {
-        theta: log_centre(&pi),
+        // A zero or non-finite strength is no convergence.
+        converged: ok && crate::numeric::scale::all_finite(&theta),
+        theta,
         iterations: it,
-        converged: ok,
     })
 }
 
