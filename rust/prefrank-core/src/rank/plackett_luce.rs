@@ -17,6 +17,8 @@
 //! (`alpha = 0`) the directed "ranked above" graph must be strongly connected (Hunter 2004,
 //! assumption 1); otherwise [`Error::NotIdentifiable`] names the number of components.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
@@ -537,25 +539,33 @@ where
 /// `bt::fit_cells` does; the observations are copied then), and the log-likelihood is reported on
 /// the weights' own scale. With a prior the weights are counts, used as given.
 pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFit> {
+    let (scaled, shift) = in_range(rk, opts.alpha);
+    let mut f = fit_scaled(&scaled, opts, init)?;
+    f.loglik = times_pow2(f.loglik, -shift);
+    Ok(f)
+}
+
+/// `rk` with its weights rescaled as [`fit`] does (without a prior, mean weighted stages per item
+/// in `[1, 4)` when outside `[1, 2^40]`; copied then), and the shift applied; borrowed when none is
+/// needed or with a prior (`alpha > 0`: weights stay counts).
+pub(crate) fn in_range(rk: &Rankings, alpha: f64) -> (Cow<'_, Rankings>, i32) {
     let max = max_abs(&rk.weight);
-    if opts.alpha != 0.0 || rk.n == 0 || max == 0.0 || !max.is_finite() {
-        return fit_scaled(rk, opts, init);
+    if alpha != 0.0 || rk.n == 0 || max == 0.0 || !max.is_finite() {
+        return (Cow::Borrowed(rk), 0);
     }
     let over: f64 = (0..rk.len())
         .map(|r| rk.weight[r] / max * rk.stages(r) as f64)
         .sum();
     let shift = unit_shift(max, over, rk.n);
     if shift == 0 {
-        return fit_scaled(rk, opts, init);
+        return (Cow::Borrowed(rk), 0);
     }
     let mut scaled = rk.clone();
     scaled
         .weight
         .iter_mut()
         .for_each(|w| *w = times_pow2(*w, shift));
-    let mut f = fit_scaled(&scaled, opts, init)?;
-    f.loglik = times_pow2(f.loglik, -shift);
-    Ok(f)
+    (Cow::Owned(scaled), shift)
 }
 
 /// [`fit`] on weights already in range.

@@ -16,7 +16,7 @@
 //! it observation by observation in O(members) (suffix sums of `pi` over each remaining set), also
 //! over fixed chunks. Results are therefore identical for any thread count.
 
-use super::plackett_luce::{check_identifiable, Rankings, OBS_CHUNK};
+use super::plackett_luce::{check_identifiable, in_range, Rankings, OBS_CHUNK};
 use super::spectral::{
     check_mass, check_options, iterate_lsr, log_centre, power_iterate, stationary, Chain,
     SpectralFit, SpectralOptions, DENSE_MAX_ITEMS,
@@ -227,6 +227,9 @@ pub fn lsr_rankings(
     strengths: Option<&[f64]>,
 ) -> Result<SpectralFit> {
     check(rk, opts)?;
+    // Without a prior the estimate does not depend on the weights' scale: keep them in range.
+    let (rk, _) = in_range(rk, opts.alpha);
+    let rk = &*rk;
     if let Some(p) = strengths {
         if p.len() != rk.n {
             return Err(Error::LengthMismatch {
@@ -258,6 +261,8 @@ pub fn lsr_rankings(
 /// `alpha` regularisation when `alpha > 0`).
 pub fn ilsr_rankings(rk: &Rankings, opts: &SpectralOptions) -> Result<SpectralFit> {
     check(rk, opts)?;
+    let (rk, _) = in_range(rk, opts.alpha);
+    let rk = &*rk;
     iterate_lsr(rk.n, opts, |w| lsr_step(rk, opts, Some(w)))
 }
 
