@@ -125,6 +125,22 @@ where
 mod tests {
     use super::*;
     #[test]
+    fn a_nan_gradient_never_converges() {
+        // f64::max ignores NaN: a plain fold would see a zero gradient and report convergence.
+        let m = lbfgs(
+            |_x, g| {
+                g[0] = f64::NAN;
+                0.0
+            },
+            vec![0.0],
+            5,
+            10,
+            1e-9,
+        );
+        assert!(!m.converged, "{m:?}");
+    }
+
+    #[test]
     fn minimises_a_quadratic() {
         let m = lbfgs(
             |x, g| {

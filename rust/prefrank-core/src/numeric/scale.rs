@@ -63,7 +63,7 @@ mod tests {
         assert_eq!(unit_shift(20.0, 370.0 / 20.0, 10), 0);
         for w in [1e-300, 1e-12, 0.3, 1e15, 1e300, 1.7e308] {
             let s = unit_shift(w, 50.0, 10);
-            let mean = times_pow2(w * 5.0, s);
+            let mean = times_pow2(w, s) * 5.0;
             assert!((1.0..4.0).contains(&mean), "{w} -> {mean}");
             assert_eq!(s % 2, 0);
         }
