@@ -174,3 +174,12 @@ _FIXED = pd.DataFrame(
         "y": _RNG.choice([0.0, 0.5, 1.0], 300, p=[0.45, 0.1, 0.45]),
     }
 )
+
+
+@pytest.mark.parametrize("w", [1e-10, 1e300])
+def test_bootstrap_needs_weights_on_the_scale_of_counts(w: float) -> None:
+    # The bootstrap resamples the weights as counts: on main, 1e-10 gave collapsed intervals
+    # (every resample empty) and 1e300 did not return.
+    with pytest.raises(pr.ParameterError, match="as counts") as e:
+        pr.bradley_terry(_FIXED.assign(w=w), a="a", b="b", outcome="y", weight="w", bootstrap=20)
+    assert e.value.param == "weight"

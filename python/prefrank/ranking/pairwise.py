@@ -64,6 +64,8 @@ def bradley_terry(
     power of two, and ``loglik`` stays on the weights' own scale). With a prior the weights are counts:
     the prior ``alpha/2 * sum(theta^2)`` weighs against their total, so scaling them up weakens it.
     Weights whose per-pair sums overflow (about 1.8e308) raise :class:`ParameterError` (``param='weight'``).
+    The bootstrap resamples the weights as counts (their rounded total is the number of comparisons
+    drawn), so it needs a total between 1 and 2^53 (a :class:`ParameterError` otherwise).
     ``converged`` is true only when the convergence test passed on finite scores and log-likelihood;
     otherwise the result has ``converged=False`` and a :class:`ConvergenceWarning` is issued.
     """
