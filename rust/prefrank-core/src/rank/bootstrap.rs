@@ -414,7 +414,7 @@ pub fn bootstrap_bt(
     // The weights are resampled as counts (`round(total)` comparisons): a total below one would
     // resample nothing (every round degenerate) and one past 2^53 is no count (and would not end).
     let total = cells.total();
-    if !(total >= 0.5 && total <= MAX_BOOTSTRAP_TOTAL) {
+    if !(0.5..=MAX_BOOTSTRAP_TOTAL).contains(&total) {
         return Err(Error::invalid(
             "weight",
             format!(
