@@ -24,7 +24,7 @@ JUDGES = pd.DataFrame(
 
 
 def test_hand_computed_example():
-    r = judge_agreement(JUDGES, HUMANS, unit="pair", verdict="winner", judge="judge", rater="worker")
+    r = judge_agreement(JUDGES, HUMANS, unit="pair", outcome="winner", judge="judge", rater="worker")
     # Majorities: pair 1 -> a, pair 2 -> b, pair 3 none (1-1), pair 4 -> tie.
     assert (r.units_with_majority, r.units_without_majority) == (3, 1)
     assert r.judges.loc["J1", "units"] == 3 and r.judges.loc["J2", "units"] == 3
@@ -63,3 +63,48 @@ def test_errors():
     bad.loc[3, "winner"] = None
     with pytest.raises(PrefrankError, match="humans: row 3: verdict is missing"):
         judge_agreement(JUDGES, bad, unit="pair", verdict="winner")
+
+
+def test_missing_values_are_dropped_from_every_statistic_and_counted():
+    # Issue 16: a missing judge or unit was dropped silently; a missing verdict counted as wrong for
+    # accuracy but was ignored by kappa. Now every such row is left out of every statistic and counted.
+    extra = pd.DataFrame(
+        {
+            "pair": [1, None, 2, 9, 3],
+            "judge": ["J1", "J1", None, "J1", "J2"],
+            "winner": [None, "a", "b", "a", "a"],
+        }
+    )
+    dirty = pd.concat([JUDGES, extra], ignore_index=True)
+    r = judge_agreement(dirty, HUMANS, unit="pair", outcome="winner", judge="judge", rater="worker")
+    clean = judge_agreement(JUDGES, HUMANS, unit="pair", outcome="winner", judge="judge", rater="worker")
+    pd.testing.assert_frame_equal(r.judges, clean.judges)
+    pd.testing.assert_frame_equal(r.annotators, clean.annotators)
+    assert r.dropped == {
+        "judgments: missing unit": 1,
+        "judgments: missing judge": 1,
+        "judgments: missing outcome": 1,
+        "judgments: unit has no human label": 1,
+        # J1's judgment of pair 3 (no human majority) in JUDGES, and J2's added one.
+        "judgments: unit has no human majority": 2,
+    }
+    assert r.n_dropped == 6
+    assert clean.dropped == {"judgments: unit has no human majority": 1} and clean.n_dropped == 1
+    assert "n_dropped=6" in repr(r)
+    assert r.to_dict()["dropped"]["judgments: missing outcome"] == 1
+
+
+def test_humans_rows_with_a_missing_unit_or_rater_are_dropped_and_counted():
+    extra = pd.DataFrame({"pair": [None, 2], "worker": ["r1", None], "winner": ["a", "a"]})
+    r = judge_agreement(
+        JUDGES,
+        pd.concat([HUMANS, extra], ignore_index=True),
+        unit="pair",
+        outcome="winner",
+        judge="judge",
+        rater="worker",
+    )
+    clean = judge_agreement(JUDGES, HUMANS, unit="pair", outcome="winner", judge="judge", rater="worker")
+    pd.testing.assert_frame_equal(r.judges, clean.judges)
+    pd.testing.assert_frame_equal(r.annotators, clean.annotators)
+    assert r.dropped == {**clean.dropped, "humans: missing unit": 1, "humans: missing rater": 1}

@@ -8,7 +8,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import prefrank.losses as L  # noqa: E402
-from prefrank.exceptions import PrefrankError  # noqa: E402
+from prefrank.exceptions import ParameterError, PrefrankError  # noqa: E402
 
 IGN = -100
 
@@ -460,8 +460,9 @@ def test_fused_errors() -> None:
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, ref_chosen_logps=ref[:3])
     with pytest.raises(PrefrankError, match="weights must be a tensor of shape"):
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, weights=torch.ones(2))
-    with pytest.raises(PrefrankError, match="weights sum to zero"):
+    with pytest.raises(ParameterError, match="positive, finite sum") as e:
         L.fused_linear_preference_loss(hid, w, labels, L.dpo_loss, weights=torch.zeros(3))
+    assert e.value.param == "weights"
     bad = labels.clone()
     bad[4, 6] = 43
     with pytest.raises(PrefrankError, match=r"labels\[4, 6\] = 43"):

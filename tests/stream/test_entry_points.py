@@ -377,7 +377,7 @@ def test_judge_agreement_stream_errors(tmp_path):
         pr.judge_agreement(jdf, hroot, batch_rows=BATCH, **dict(kw, human_verdict="nope"))
 
 
-def test_judge_agreement_stream_keeps_missing_judge_verdicts(tmp_path):
+def test_judge_agreement_stream_drops_and_counts_missing_judge_verdicts(tmp_path):
     jdf, hdf = _agreement_tables()
     jdf.loc[[3, 90, 91], "verdict"] = None
     jroot = _write_parts(jdf, tmp_path / "judgments", kinds=("parquet", "parquet"))
@@ -385,10 +385,12 @@ def test_judge_agreement_stream_keeps_missing_judge_verdicts(tmp_path):
     one = pr.judge_agreement(jdf, hdf, **kw)
     many = pr.judge_agreement(jroot, hdf, batch_rows=BATCH, **kw)
     pd.testing.assert_frame_equal(many.judges, one.judges, check_exact=True)
-    # A missing verdict is a judgment that misses the majority: it still counts among the units.
+    # A missing verdict is left out of every statistic (issue 16) and counted, read whole or in batches.
     votes = pd.crosstab(hdf["unit"], hdf["label"])
     majority = votes.index[votes.max(axis=1) > votes.sum(axis=1) / 2]
-    assert many.judges["units"].sum() == jdf["unit"].isin(majority).sum()
+    known = jdf["verdict"].notna()
+    assert many.judges["units"].sum() == (jdf["unit"].isin(majority) & known).sum()
+    assert many.dropped == one.dropped and many.dropped["judgments: missing outcome"] == 3
 
 
 @pytest.mark.parametrize("fit", [pr.rank_centrality, pr.lsr_pairwise, pr.ilsr_pairwise])

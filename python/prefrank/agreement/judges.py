@@ -45,6 +45,44 @@ def judge_agreement(
     entry per distinct key, at most one per row); Cohen's kappa of a judge then takes two label
     arrays over that judge's judgments of units with a human majority (16 bytes each). The result
     equals that of the in-memory call.
+
+    Missing values: a row with a missing unit, judge or rater (where those columns are given), or a
+    judgment with a missing outcome, is left out of every statistic (accuracy, kappa, units and the
+    annotator table alike) and counted in ``dropped`` (reason -> rows, e.g. ``"judgments: missing
+    outcome"``) and ``n_dropped``; so are judgments of units without any human label or without a
+    human majority. A missing human outcome is an error (it would change the majority).
+
+    Parameters
+    ----------
+    judgments, humans : table, path or batches
+        The judges' and the humans' labels, with the columns named below.
+    unit, outcome : str
+        The unit id column (in both tables) and the outcome column (the humans' may be ``human_outcome``).
+    judge, rater : str, optional
+        The judge column of ``judgments`` and the annotator column of ``humans``.
+    batch_rows : int, optional
+        Rows per batch when a table is read in batches.
+
+    Returns
+    -------
+    JudgeAgreement
+        ``judges`` (per judge ``units``, ``accuracy``, ``kappa``), ``annotators``, the unit counts with
+        and without a human majority, ``n_dropped`` and ``dropped``.
+
+    Raises
+    ------
+    InputError
+        A missing column, an empty table, a missing human outcome, or no usable humans row.
+
+    Example
+    -------
+    >>> import pandas as pd
+    >>> import prefrank as pr
+    >>> humans = pd.DataFrame({"pair": [1, 1, 2], "winner": ["a", "a", "b"]})
+    >>> judged = pd.DataFrame({"pair": [1, 2, None], "winner": ["a", None, "b"]})
+    >>> r = pr.judge_agreement(judged, humans, unit="pair", outcome="winner")
+    >>> r.n_dropped, r.dropped
+    (2, {'judgments: missing unit': 1, 'judgments: missing outcome': 1})
     """
     check_batch_rows(batch_rows)
     import pandas as pd
@@ -83,7 +121,31 @@ def judge_agreement(
     hn = counts_of("humans", humans, [unit, hv] + ([rater] if rater else []), check_humans)
     if len(hn) == 0 or len(jn) == 0:
         raise input_error("judge_agreement needs non-empty judgments and humans tables")
-    hdf = hn.rename("_n").reset_index().rename(columns={hv: "_v"})
+    # A row with a missing unit, judge, outcome or rater is left out of every statistic and counted
+    # in `dropped` by reason, as are judgments of units that have no human label or no human majority.
+    dropped: dict[str, int] = {}
+
+    def keep_known(name: str, frame: Any, roles: list[tuple[str | None, str]]) -> Any:
+        keep = np.ones(len(frame), bool)
+        for col, role in roles:
+            if col is None:
+                continue
+            miss = frame[col].isna().to_numpy() & keep
+            if miss.any():
+                dropped[f"{name}: missing {role}"] = int(frame["_n"].to_numpy()[miss].sum())
+            keep &= ~miss
+        return frame[keep]
+
+    def drop_rows(reason: str, frame: Any, mask: Any) -> Any:
+        n = int(frame["_n"].to_numpy()[~mask].sum())
+        if n:
+            dropped[reason] = n
+        return frame[mask]
+
+    hdf = keep_known("humans", hn.rename("_n").reset_index(), [(unit, "unit"), (rater, "rater")])
+    hdf = hdf.rename(columns={hv: "_v"})
+    if len(hdf) == 0:
+        raise input_error(f"judge_agreement: every humans row has a missing value (dropped: {dropped})", table="humans")
     # Label counts per unit (vectorised); the majority must exceed half of the unit's labels.
     counts = pd.crosstab(hdf[unit], hdf["_v"], values=hdf["_n"], aggfunc="sum").fillna(0).astype(np.int64)
     totals = counts.sum(axis=1)
@@ -91,9 +153,11 @@ def judge_agreement(
     has_majority = top > totals / 2
     majority = counts.idxmax(axis=1)[has_majority]
 
-    j = jn.rename("_n").reset_index().rename(columns={outcome: "_v"})
+    j = keep_known("judgments", jn.rename("_n").reset_index(), [(unit, "unit"), (judge, "judge"), (outcome, "outcome")])
+    j = j.rename(columns={outcome: "_v"})
     j["_judge"] = j[judge] if judge else "judge"
-    j = j[j[unit].isin(majority.index)]
+    j = drop_rows("judgments: unit has no human label", j, j[unit].isin(counts.index).to_numpy())
+    j = drop_rows("judgments: unit has no human majority", j, j[unit].isin(majority.index).to_numpy())
     rows = []
     for name, g in j.groupby("_judge", sort=True):
         truth = majority.loc[g[unit]].to_numpy()
@@ -129,4 +193,6 @@ def judge_agreement(
         annotators=annotators_df,
         units_with_majority=int(has_majority.sum()),
         units_without_majority=int((~has_majority).sum()),
+        n_dropped=sum(dropped.values()),
+        dropped=dropped,
     )

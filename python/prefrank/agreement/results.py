@@ -113,12 +113,16 @@ class JudgeAgreement(Result):
     against it. ``annotators``: per annotator, the units where the other annotators have a majority and the
     accuracy against that leave-one-out majority. The human majority is an absolute majority (more than half
     of a unit's human labels); units without one are left out and counted in ``units_without_majority``.
+    ``n_dropped`` rows could not be used, for the reasons (with their row counts) in ``dropped``: a
+    missing unit, judge, rater or judge outcome, or a judged unit without a human label or majority.
     """
 
     judges: Any
     annotators: Any
     units_with_majority: int
     units_without_majority: int
+    n_dropped: int = 0
+    dropped: dict[str, int] = field(default_factory=dict)
 
     def to_pandas(self) -> Any:
         """The per-judge table (``units``, ``accuracy``, ``kappa``), indexed by judge."""
@@ -127,7 +131,8 @@ class JudgeAgreement(Result):
     def _summary(self) -> str:
         return (
             f"JudgeAgreement(judges={len(self.judges)}, annotators={len(self.annotators)}, "
-            f"units_with_majority={self.units_with_majority}, units_without_majority={self.units_without_majority})"
+            f"units_with_majority={self.units_with_majority}, units_without_majority={self.units_without_majority}, "
+            f"n_dropped={self.n_dropped}, dropped={self.dropped})"
         )
 
 

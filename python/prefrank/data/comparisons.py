@@ -442,7 +442,8 @@ def comparisons(
     by ``outcomes={value: 'a' | 'b' | 'tie' | probability}``.
 
     ``position`` tells which item was shown first: ``'a'`` / ``'b'``, 0 / 1, or the label of the item
-    shown first. ``weight`` must be finite and non-negative. A self-comparison is an error unless
+    shown first. ``weight`` must be finite and non-negative (a fit without a prior does not depend on
+    the weights' overall scale; with a prior they are counts). A self-comparison is an error unless
     ``drop_self=True``, which drops such rows (counted in ``dropped_self``).
     """
     if isinstance(data, Comparisons):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -78,24 +79,59 @@ def lengths_or_one(name: str, lengths: Tensor | None, like: Tensor) -> Tensor | 
     return lengths.to(like.dtype).clamp(min=1.0)
 
 
+def check_weights(weights: Any, shape: tuple[int, ...]) -> Tensor:
+    """Validate per-pair ``weights`` of the per-pair losses' ``shape``; return their sum (a tensor).
+
+    Weights must be a tensor of the same shape, finite and >= 0, with a positive sum: anything else
+    raises :class:`~prefrank.ParameterError` (``.param == "weights"``; a wrong type or shape is an
+    :class:`~prefrank.InputError`). The minimum and the sum are
+    computed on the weights' device and copied back together: one host synchronisation per call,
+    which raising an error on a bad value needs (there is none without weights).
+    """
+    if not isinstance(weights, Tensor):
+        raise input_error(f"weights must be a torch.Tensor, got {type(weights).__name__}", column="weights")
+    if tuple(weights.shape) != shape:
+        raise input_error(f"weights has shape {tuple(weights.shape)}, expected {shape}", column="weights")
+    if weights.numel() == 0:
+        return weights.sum()
+    # float32 at least, so that half-precision weights cannot overflow in the sum.
+    w = weights.detach().to(torch.promote_types(weights.dtype, torch.float32))
+    total = w.sum()
+    low, tot = torch.stack((w.amin(), total)).tolist()  # amin propagates NaN
+    if not (math.isfinite(low) and low >= 0):
+        raise parameter_error("weights", f"weights must be finite and >= 0, got a minimum of {low!r}")
+    if not (math.isfinite(tot) and tot > 0):
+        raise parameter_error(
+            "weights",
+            "weights must be finite and >= 0 with a positive, finite sum (the weighted mean divides by it), "
+            f"got a sum of {tot!r}",
+        )
+    return total
+
+
+def check_batch(losses: Tensor) -> None:
+    """An empty batch has no loss (its mean would be NaN): an error, for every reduction."""
+    if losses.numel() == 0:
+        raise input_error("empty batch: the loss needs at least one pair (got 0)", column="policy_chosen_logps")
+
+
 def reduce(losses: Tensor, weights: Tensor | None, reduction: str) -> Tensor:
     """Apply optional per-pair weights and the reduction.
 
     ``mean`` with weights is the weighted mean ``sum(w * l) / sum(w)``; ``sum`` is ``sum(w * l)``;
-    ``none`` returns ``w * l`` per pair.
+    ``none`` returns ``w * l`` per pair. An empty batch raises :class:`~prefrank.InputError`; weights
+    are checked by :func:`check_weights`.
     """
     check_reduction(reduction)
+    check_batch(losses)
     if weights is not None:
-        if not isinstance(weights, Tensor):
-            raise input_error(f"weights must be a torch.Tensor, got {type(weights).__name__}", column="weights")
-        if tuple(weights.shape) != tuple(losses.shape):
-            raise input_error(
-                f"weights has shape {tuple(weights.shape)}, expected {tuple(losses.shape)}", column="weights"
-            )
-        weights = weights.to(losses.dtype)
-        losses = losses * weights
+        total = check_weights(weights, tuple(losses.shape))
+        # Weight and sum in at least float32: half-precision products and sums overflow early.
+        acc = torch.promote_types(total.dtype, losses.dtype)
+        weighted = losses.to(acc) * weights.to(acc)
         if reduction == "mean":
-            return losses.sum() / weights.sum().clamp(min=torch.finfo(losses.dtype).tiny)
+            return (weighted.sum() / total.to(acc)).to(losses.dtype)
+        return (weighted.sum() if reduction == "sum" else weighted).to(losses.dtype)
     if reduction == "mean":
         return losses.mean()
     if reduction == "sum":

@@ -26,6 +26,7 @@ from torch import Tensor
 
 from prefrank._options import check_int
 from prefrank.exceptions import input_error, parameter_error
+from prefrank.losses._common import check_weights
 from prefrank.losses.chunked import DEFAULT_CHUNK_VOCAB, chunked_token_logps
 
 __all__ = ["fused_linear_preference_loss"]
@@ -265,12 +266,10 @@ def fused_linear_preference_loss(
             column="labels",
             value=int(labels[i, j]),
         )
-    if reduction == "mean":
-        norm = float(b) if weights is None else float(weights.sum())
-        if not norm > 0:
-            raise input_error("weights sum to zero: the weighted mean is undefined", column="weights")
-    else:
-        norm = 1.0
+    if b == 0:
+        raise input_error("empty batch: the loss needs at least one pair (got 0)", column="hidden")
+    total = None if weights is None else float(check_weights(weights, (b,)))
+    norm = (float(b) if total is None else total) if reduction == "mean" else 1.0
     consts = [x for x in (ref_chosen_logps, ref_rejected_logps) if x is not None]
     needs_grad = torch.is_grad_enabled() and any(x.requires_grad for x in (hidden, weight, bias) if x is not None)
     if needs_grad and any(x.requires_grad for x in consts):

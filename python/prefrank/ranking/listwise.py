@@ -61,7 +61,8 @@ def plackett_luce(
     dense Hessian up to 1,500 items, else L-BFGS), ``"newton"``, ``"mm"`` (Hunter 2004; no prior
     only), ``"lbfgs"``; ``max_iter`` and ``tol`` bound it. Identical observations are merged before
     fitting (sufficient statistics). ``scale`` / ``offset`` / ``anchor`` are the score scale, as in
-    :func:`prefrank.bradley_terry`.
+    :func:`prefrank.bradley_terry`. Without a prior the fit does not depend on the weights' overall
+    scale; with a prior the weights are counts (as in :func:`prefrank.bradley_terry`).
 
     Returns a :class:`Ranking` (``method="plackett_luce"``); ``games`` counts the (weighted)
     observations with at least one choice stage an item took part in and ``wins`` the choice stages it won.

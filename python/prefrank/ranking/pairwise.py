@@ -57,6 +57,16 @@ def bradley_terry(
     ``method`` (``"auto"``: Newton up to 1,500 items, then the MM iteration or L-BFGS; or
     ``"newton"``, ``"mm"``, ``"lbfgs"``), ``max_iter``, ``tol`` (gradient tolerance relative to the
     average comparisons per item), ``progress`` (bootstrap progress bar; default: when stderr is a TTY).
+
+    Weights: without a prior (``alpha=0``) the fit does not depend on the weights' overall scale
+    (uniform weights of 1e-12 or 1e300 give the unweighted scores; the core rescales them by an exact
+    power of two, and ``loglik`` stays on the weights' own scale). With a prior the weights are counts:
+    the prior ``alpha/2 * sum(theta^2)`` weighs against their total, so scaling them up weakens it.
+    Weights whose per-pair sums overflow (about 1.8e308) raise :class:`ParameterError` (``param='weight'``).
+    The bootstrap resamples the weights as counts (their rounded total is the number of comparisons
+    drawn), so it needs a total between 1 and 2^53 (a :class:`ParameterError` otherwise).
+    ``converged`` is true only when the convergence test passed on finite scores and log-likelihood;
+    otherwise the result has ``converged=False`` and a :class:`ConvergenceWarning` is issued.
     """
     check_choice("ties", ties, _TIES)
     check_choice("scale", scale, SCALES)

@@ -5,3 +5,4 @@ pub mod graph;
 pub mod linalg;
 pub mod logistic;
 pub mod optim;
+pub mod scale;

@@ -10,7 +10,7 @@ pub struct Minimum {
 }
 
 /// Minimise `f` (which writes the gradient into its second argument and returns the value, or
-/// `f64::INFINITY` outside the domain) from `x0`. Converged when `max |grad| <= gtol`.
+/// `f64::INFINITY` outside the domain) from `x0`. Converged when `max |grad| <= gtol` at a finite value (a NaN gradient never passes).
 pub fn lbfgs<F>(mut f: F, x0: Vec<f64>, memory: usize, max_iter: usize, gtol: f64) -> Minimum
 where
     F: FnMut(&[f64], &mut [f64]) -> f64,
@@ -25,9 +25,11 @@ where
     let mut d = vec![0.0; n];
     let mut x_new = vec![0.0; n];
     let mut g_new = vec![0.0; n];
-    let inf_norm = |v: &[f64]| v.iter().fold(0.0f64, |m, &z| m.max(z.abs()));
+    // NaN-aware: a NaN gradient must never pass the tolerance.
+    let inf_norm = crate::numeric::scale::max_abs;
+    let done = |g: &[f64], fx: f64| inf_norm(g) <= gtol && fx.is_finite();
     for it in 0..max_iter {
-        if inf_norm(&g) <= gtol {
+        if done(&g, fx) {
             return Minimum {
                 x,
                 value: fx,
@@ -104,7 +106,7 @@ where
         }
         if !accepted {
             return Minimum {
-                converged: inf_norm(&g) <= gtol,
+                converged: done(&g, fx),
                 x,
                 value: fx,
                 iterations: it + 1,
@@ -112,7 +114,7 @@ where
         }
     }
     Minimum {
-        converged: inf_norm(&g) <= gtol,
+        converged: done(&g, fx),
         x,
         value: fx,
         iterations: max_iter,
@@ -122,6 +124,22 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+    #[test]
+    fn a_nan_gradient_never_converges() {
+        // f64::max ignores NaN: a plain fold would see a zero gradient and report convergence.
+        let m = lbfgs(
+            |_x, g| {
+                g[0] = f64::NAN;
+                0.0
+            },
+            vec![0.0],
+            5,
+            10,
+            1e-9,
+        );
+        assert!(!m.converged, "{m:?}");
+    }
+
     #[test]
     fn minimises_a_quadratic() {
         let m = lbfgs(

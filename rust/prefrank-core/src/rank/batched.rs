@@ -17,6 +17,7 @@ use crate::data::{validate_comparisons, ComparisonsRef};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::numeric::logistic::sigmoid_and_neg_log;
+use crate::numeric::scale::{max_abs, times_pow2, unit_shift};
 use rayon::prelude::*;
 
 /// Groups of up to this many items use the specialised small solver.
@@ -191,6 +192,15 @@ fn fit_group(
         } else {
             w[i * S + j] += wt * c.p[r];
             w[j * S + i] += wt * (1.0 - c.p[r]);
+        }
+    }
+    if opts.alpha == 0.0 {
+        // Without a prior the fit does not depend on the weights' scale: bring them in range (as
+        // `bt::fit_cells` does), so that the start, tolerance and sums behave as for counts.
+        let max = max_abs(&w);
+        if max.is_finite() && max > 0.0 {
+            let shift = unit_shift(max, w.iter().map(|v| v / max).sum(), m);
+            w.iter_mut().for_each(|v| *v = times_pow2(*v, shift));
         }
     }
     let ident = strongly_connected(&w, m);
@@ -597,8 +607,8 @@ fn small_newton(
     let (mut g2, mut h2) = (&mut gb, &mut hb);
     let mut value = small_eval(w, m, alpha, gauge, theta, g, h);
     for it in 0..max_iter {
-        let gmax = g[..m].iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-        if gmax <= gtol {
+        let gmax = max_abs(&g[..m]);
+        if gmax <= gtol && value.is_finite() {
             finish(theta, m, alpha);
             return (it, true);
         }
@@ -627,7 +637,7 @@ fn small_newton(
         }
         if !moved {
             finish(theta, m, alpha);
-            return (it + 1, gmax <= 1e3 * gtol);
+            return (it + 1, gmax <= 1e3 * gtol && value.is_finite());
         }
     }
     finish(theta, m, alpha);

@@ -12,7 +12,7 @@
 //! a weak prior ([`DEGENERATE_ALPHA`]) and counted, never producing NaN.
 
 use super::bt::{effective_ties, fit_cells, has_tie_param, BtOptions, Cells, Chord, Method, Ties};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::limits;
 use crate::par::{chunk_rng, n_chunks, tree_map_reduce};
 use rand::{Rng, RngExt};
@@ -391,6 +391,9 @@ pub fn multinomial<R: Rng + ?Sized>(rng: &mut R, total: u64, weights: &[f64], ou
     }
 }
 
+/// The largest total weight the bootstrap resamples as a count (integers are exact up to 2^53).
+pub const MAX_BOOTSTRAP_TOTAL: f64 = 9_007_199_254_740_992.0;
+
 /// Run `rounds` bootstrap fits of `cells` with options `opts`, warm-started at `theta_hat`.
 /// Round `r` belongs to chunk `first_chunk + r / ROUND_CHUNK`, so a long run split into batches of
 /// whole chunks (for progress reporting) gives exactly the rounds of one call.
@@ -414,6 +417,19 @@ pub fn bootstrap_bt(
         &[rounds, n],
         "ask for fewer bootstrap rounds",
     )?;
+    // The weights are resampled as counts (`round(total)` comparisons): a total below one would
+    // resample nothing (every round degenerate) and one past 2^53 is no count (and would not end).
+    let total = cells.total();
+    if !(0.5..=MAX_BOOTSTRAP_TOTAL).contains(&total) {
+        return Err(Error::invalid(
+            "weight",
+            format!(
+                "the bootstrap resamples the weights as counts (their total is the number of \
+                 comparisons drawn), but they sum to {total:e}: give weights on the scale of counts \
+                 (at least 1 and at most 2^53 in total), or bootstrap=0"
+            ),
+        ));
+    }
     let eff = effective_ties(cells, opts.ties);
     let chord = if n <= super::bt::NEWTON_MAX_ITEMS {
         Chord::new(cells, eff, opts.alpha, theta_hat, tie_hat)

@@ -14,6 +14,8 @@
 //! An optional Gaussian prior `alpha/2 * sum theta^2` (L2 penalty) makes every data set fit; without
 //! it the comparison graph must be strongly connected (checked; the error names the components).
 
+use std::borrow::Cow;
+
 use crate::data::PairCounts;
 use crate::error::{Error, Result};
 use crate::limits;
@@ -21,6 +23,7 @@ use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::logistic::{sigmoid, softplus};
 use crate::numeric::optim::lbfgs;
+use crate::numeric::scale::{all_finite, max_abs, times_pow2, unit_shift};
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.
@@ -129,6 +132,38 @@ impl Cells {
         crate::simd::sum(&self.t)
     }
 
+    /// The exact power-of-two shift that brings these cells' mean weight per item into `[1, 4)`
+    /// (0 when it lies in `[1, 2^40]`, as unweighted counts do). An error when a cell is not finite
+    /// (weights whose sum overflowed).
+    pub fn unit_shift(&self) -> Result<i32> {
+        let max = max_abs(&self.x).max(max_abs(&self.y)).max(max_abs(&self.t));
+        if !max.is_finite() {
+            return Err(overflowed_weights());
+        }
+        if max == 0.0 {
+            return Ok(0);
+        }
+        let over = |v: &[f64]| v.iter().map(|x| x / max).sum::<f64>();
+        Ok(unit_shift(
+            max,
+            over(&self.x) + over(&self.y) + over(&self.t),
+            self.n,
+        ))
+    }
+
+    /// These cells with every weight multiplied by `2^shift` (exact in the normal range).
+    pub fn shifted(&self, shift: i32) -> Cells {
+        let f = |v: &[f64]| v.iter().map(|&x| times_pow2(x, shift)).collect();
+        Cells {
+            n: self.n,
+            i: self.i.clone(),
+            j: self.j.clone(),
+            x: f(&self.x),
+            y: f(&self.y),
+            t: f(&self.t),
+        }
+    }
+
     /// Directed "beat" graph: an edge i -> j when i beat j at least partly; ties link both ways.
     pub fn win_graph(&self) -> Csr {
         let mut edges = Vec::with_capacity(2 * self.len());
@@ -143,6 +178,15 @@ impl Cells {
         }
         Csr::from_edges(self.n, &edges)
     }
+}
+
+/// The error for pair counts that overflowed `f64` (weights summing past about 1.8e308).
+pub(crate) fn overflowed_weights() -> Error {
+    Error::invalid(
+        "weight",
+        "the weights of a pair sum past the largest float (about 1.8e308); divide them by a \
+         constant (without a prior the fit does not depend on their scale)",
+    )
 }
 
 /// Components of the win graph: `(component per item, count)`.
@@ -415,7 +459,34 @@ pub fn fit(counts: &PairCounts, opts: &BtOptions, init: Option<&[f64]>) -> Resul
 }
 
 /// Fit Bradley-Terry to prepared cells (see [`Cells::from_counts`]).
+///
+/// Without a prior the weights' overall scale does not change the maximiser, so cells whose mean
+/// weight per item lies outside `[1, 2^40]` are first rescaled by an exact power of two (see
+/// [`Cells::unit_shift`]): tolerances, the start and the sums then behave as for counts, and tiny or
+/// huge uniform weights give the unweighted fit. The log-likelihood is reported on the weights'
+/// own scale. With a prior the weights are counts (they set the prior's relative strength) and
+/// are used as given.
 pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Result<BtFit> {
+    let (scaled, shift) = in_range(cells, opts.alpha)?;
+    let mut fit = fit_scaled(&scaled, opts, init)?;
+    fit.loglik = times_pow2(fit.loglik, -shift);
+    Ok(fit)
+}
+
+/// `cells` rescaled as [`fit_cells`] does (without a prior, mean weight per item in `[1, 4)` when
+/// outside `[1, 2^40]`), with the shift applied; borrowed when none is needed or with a prior
+/// (`alpha > 0`: weights stay counts). An error when a cell is not finite.
+pub fn in_range(cells: &Cells, alpha: f64) -> Result<(Cow<'_, Cells>, i32)> {
+    let shift = cells.unit_shift()?;
+    Ok(if alpha != 0.0 || shift == 0 {
+        (Cow::Borrowed(cells), 0)
+    } else {
+        (Cow::Owned(cells.shifted(shift)), shift)
+    })
+}
+
+/// [`fit_cells`] on cells already in range.
+fn fit_scaled(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Result<BtFit> {
     let n = cells.n;
     if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
         return Err(Error::invalid(
@@ -536,6 +607,8 @@ pub fn fit_cells(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Resul
         _ => None,
     };
     let ll = loglik(cells, ties, &theta, e);
+    // A test passed on non-finite values is no convergence.
+    let converged = converged && all_finite(&theta) && e.is_finite() && ll.is_finite();
     Ok(BtFit {
         theta,
         tie_param,
@@ -711,7 +784,7 @@ impl Chord {
                 &mut scratch,
                 sig,
             );
-            let gmax = g.iter().fold(0.0f64, |a, &x| a.max(x.abs()));
+            let gmax = max_abs(&g);
             if !gmax.is_finite() || gmax > 2.0 * last {
                 return None;
             }
@@ -765,7 +838,7 @@ fn newton(
     };
     for it in 0..max_iter {
         assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
-        let mut gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+        let mut gmax = max_abs(&g);
         if gmax <= gtol {
             finish(&p, theta, e);
             return (it, true);
@@ -836,7 +909,7 @@ fn newton(
         let mut gl = vec![0.0; m];
         let mut sc = Vec::new();
         gradient_with(cells, ties, alpha, gauge, &p, &mut gl, &mut sc, None);
-        let gmax = gl.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
+        let gmax = max_abs(&gl);
         if gmax.partial_cmp(&gmax_before) != Some(std::cmp::Ordering::Less) {
             p = before;
         }

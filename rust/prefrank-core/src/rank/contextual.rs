@@ -11,13 +11,14 @@
 //! not depend on the thread count). Solver: damped Newton with the dense Hessian up to
 //! [`NEWTON_MAX_PARAMS`] parameters, L-BFGS beyond.
 
-use super::bt::{components, Cells, Ties};
+use super::bt::{components, in_range, Cells, Ties};
 use super::plackett_luce::newton_minimise;
 use crate::data::{validate_comparisons, ComparisonsRef, PairCounts};
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::numeric::logistic::{sigmoid, softplus};
 use crate::numeric::optim::lbfgs;
+use crate::numeric::scale::{all_finite, times_pow2};
 use crate::par::{n_chunks, tree_map_reduce, ROW_CHUNK};
 
 /// Up to this many parameters (items + covariates) the solver is Newton.
@@ -139,7 +140,12 @@ pub fn fit(
     }
     let m = n + d;
     let drop = opts.ties == Ties::Drop;
-    let total = cells.total();
+    // Without a prior the fit does not depend on the weights' scale: every row weight is multiplied
+    // by the exact power of two `bt::fit_cells` would use (f1 * f2), and the log-likelihood reported
+    // on the weights' own scale. With a prior the weights are counts, used as given.
+    let (scaled, shift) = in_range(&cells, opts.alpha)?;
+    let (f1, f2) = (2f64.powi(shift / 2), 2f64.powi(shift - shift / 2));
+    let total = scaled.total();
     let scale = (total / n.max(1) as f64).max(1.0);
     let gtol = opts.tol * scale;
     let gauge = if opts.alpha == 0.0 {
@@ -165,7 +171,7 @@ pub fn fit(
                 continue;
             }
             let (a, b) = (c.a[r] as usize, c.b[r] as usize);
-            let w = c.w(r);
+            let w = c.w(r) * f1 * f2;
             let y = c.p[r];
             let xr = &x[r * d..(r + 1) * d];
             let z = p[a] - p[b] + crate::simd::dot(beta, xr);
@@ -277,6 +283,9 @@ pub fn fit(
         p[..n].iter_mut().for_each(|t| *t -= mean);
     }
     let ll = pass(&p, 0).ll;
+    // A test passed on non-finite values is no convergence.
+    let converged = converged && all_finite(&p) && ll.is_finite();
+    let ll = times_pow2(ll, -shift);
     Ok(ContextualFit {
         theta: p[..n].to_vec(),
         beta: p[n..].to_vec(),

@@ -17,11 +17,14 @@
 //! (`alpha = 0`) the directed "ranked above" graph must be strongly connected (Hunter 2004,
 //! assumption 1); otherwise [`Error::NotIdentifiable`] names the number of components.
 
+use std::borrow::Cow;
+
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::numeric::graph::{strongly_connected_components, Csr};
 use crate::numeric::linalg::{cholesky, cholesky_solve};
 use crate::numeric::optim::lbfgs;
+use crate::numeric::scale::{all_finite, max_abs, times_pow2, unit_shift};
 use crate::par::{n_chunks, tree_map_reduce};
 
 /// Up to this many items the default solver is Newton with a dense Hessian.
@@ -482,8 +485,8 @@ where
     let mut value = eval(&p, None);
     for it in 0..max_iter {
         eval(&p, Some((&mut g, &mut h)));
-        let gmax = g.iter().fold(0.0f64, |a, &v| a.max(v.abs()));
-        if gmax <= gtol {
+        let gmax = max_abs(&g);
+        if gmax <= gtol && value.is_finite() {
             return (p, it, true);
         }
         let mut step = g.clone();
@@ -531,7 +534,43 @@ where
 
 /// Fit Plackett-Luce to observations (call [`Rankings::dedup`] first to fit on the sufficient
 /// statistic; the result is the same).
+///
+/// Without a prior the weights' overall scale does not change the maximiser: weights whose mean
+/// weighted stages per item lie outside `[1, 2^40]` are first rescaled by an exact power of two (as
+/// `bt::fit_cells` does; the observations are copied then), and the log-likelihood is reported on
+/// the weights' own scale. With a prior the weights are counts, used as given.
 pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFit> {
+    let (scaled, shift) = in_range(rk, opts.alpha);
+    let mut f = fit_scaled(&scaled, opts, init)?;
+    f.loglik = times_pow2(f.loglik, -shift);
+    Ok(f)
+}
+
+/// `rk` with its weights rescaled as [`fit`] does (without a prior, mean weighted stages per item
+/// in `[1, 4)` when outside `[1, 2^40]`; copied then), and the shift applied; borrowed when none is
+/// needed or with a prior (`alpha > 0`: weights stay counts).
+pub(crate) fn in_range(rk: &Rankings, alpha: f64) -> (Cow<'_, Rankings>, i32) {
+    let max = max_abs(&rk.weight);
+    if alpha != 0.0 || rk.n == 0 || max == 0.0 || !max.is_finite() {
+        return (Cow::Borrowed(rk), 0);
+    }
+    let over: f64 = (0..rk.len())
+        .map(|r| rk.weight[r] / max * rk.stages(r) as f64)
+        .sum();
+    let shift = unit_shift(max, over, rk.n);
+    if shift == 0 {
+        return (Cow::Borrowed(rk), 0);
+    }
+    let mut scaled = rk.clone();
+    scaled
+        .weight
+        .iter_mut()
+        .for_each(|w| *w = times_pow2(*w, shift));
+    (Cow::Owned(scaled), shift)
+}
+
+/// [`fit`] on weights already in range.
+fn fit_scaled(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFit> {
     let n = rk.n;
     if !(opts.alpha >= 0.0 && opts.alpha.is_finite()) {
         return Err(Error::invalid(
@@ -652,6 +691,8 @@ pub fn fit(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<PlFi
         theta.iter_mut().for_each(|t| *t -= mean);
     }
     let ll = loglik(rk, &theta);
+    // A test passed on non-finite values is no convergence.
+    let converged = converged && all_finite(&theta) && ll.is_finite();
     Ok(PlFit {
         theta,
         loglik: ll,

@@ -14,9 +14,10 @@
 //! distributions are solved exactly (LU with partial pivoting) up to [`DENSE_MAX_ITEMS`] items and by
 //! uniformised power iteration on the sparse chain (never `n x n`) beyond.
 
-use super::bt::{components, Cells};
+use super::bt::{components, in_range, Cells};
 use crate::error::{Error, Result};
 use crate::limits;
+use crate::numeric::scale::all_finite;
 
 /// Up to this many items the stationary distribution is solved densely.
 pub const DENSE_MAX_ITEMS: usize = 1000;
@@ -127,6 +128,9 @@ fn check(cells: &Cells, opts: &SpectralOptions) -> Result<()> {
 /// Rank Centrality estimate (choix's `rank_centrality` with the same `alpha`).
 pub fn rank_centrality(cells: &Cells, opts: &SpectralOptions) -> Result<SpectralFit> {
     check(cells, opts)?;
+    // Without a prior the estimate does not depend on the weights' scale: keep them in range.
+    let (cells, _) = in_range(cells, opts.alpha)?;
+    let cells = &*cells;
     let a = opts.alpha;
     let base = if a > 0.0 { 0.5 } else { 0.0 };
     let mut ch = Chain::with_capacity(cells.n, base, 2 * cells.len());
@@ -141,16 +145,21 @@ pub fn rank_centrality(cells: &Cells, opts: &SpectralOptions) -> Result<Spectral
         ch.push(i, j, (a + y) / tot - base);
     }
     let (pi, it, ok) = stationary(&ch, opts, None)?;
+    let theta = log_centre(&pi);
     Ok(SpectralFit {
-        theta: log_centre(&pi),
+        // A zero or non-finite strength is no convergence.
+        converged: ok && all_finite(&theta),
+        theta,
         iterations: it,
-        converged: ok,
     })
 }
 
 /// One LSR step from strengths `weights` (`None`: all ones), as choix's `lsr_pairwise`.
 pub fn lsr(cells: &Cells, opts: &SpectralOptions, weights: Option<&[f64]>) -> Result<SpectralFit> {
     check(cells, opts)?;
+    // Without a prior the estimate does not depend on the weights' scale: keep them in range.
+    let (cells, _) = in_range(cells, opts.alpha)?;
+    let cells = &*cells;
     if let Some(w) = weights {
         if w.len() != cells.n {
             return Err(Error::LengthMismatch {
@@ -162,10 +171,12 @@ pub fn lsr(cells: &Cells, opts: &SpectralOptions, weights: Option<&[f64]>) -> Re
         }
     }
     let (pi, it, ok) = lsr_step(cells, opts, weights)?;
+    let theta = log_centre(&pi);
     Ok(SpectralFit {
-        theta: log_centre(&pi),
+        // A zero or non-finite strength is no convergence.
+        converged: ok && all_finite(&theta),
+        theta,
         iterations: it,
-        converged: ok,
     })
 }
 
@@ -192,6 +203,9 @@ fn lsr_step(
 /// (with choix's `alpha` regularisation when `alpha > 0`).
 pub fn ilsr(cells: &Cells, opts: &SpectralOptions) -> Result<SpectralFit> {
     check(cells, opts)?;
+    // Without a prior the estimate does not depend on the weights' scale: keep them in range.
+    let (cells, _) = in_range(cells, opts.alpha)?;
+    let cells = &*cells;
     iterate_lsr(cells.n, opts, |w| lsr_step(cells, opts, Some(w)))
 }
 
@@ -223,9 +237,9 @@ where
         }
         if it > 0 && change <= opts.tol {
             return Ok(SpectralFit {
+                converged: all_finite(&theta),
                 theta,
                 iterations: it + 1,
-                converged: true,
             });
         }
     }

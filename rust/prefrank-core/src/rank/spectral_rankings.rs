@@ -16,7 +16,7 @@
 //! it observation by observation in O(members) (suffix sums of `pi` over each remaining set), also
 //! over fixed chunks. Results are therefore identical for any thread count.
 
-use super::plackett_luce::{check_identifiable, Rankings, OBS_CHUNK};
+use super::plackett_luce::{check_identifiable, in_range, Rankings, OBS_CHUNK};
 use super::spectral::{
     check_mass, check_options, dense_path, iterate_lsr, log_centre, power_iterate, stationary,
     Chain, SpectralFit, SpectralOptions,
@@ -229,6 +229,9 @@ pub fn lsr_rankings(
     strengths: Option<&[f64]>,
 ) -> Result<SpectralFit> {
     check(rk, opts)?;
+    // Without a prior the estimate does not depend on the weights' scale: keep them in range.
+    let (rk, _) = in_range(rk, opts.alpha);
+    let rk = &*rk;
     if let Some(p) = strengths {
         if p.len() != rk.n {
             return Err(Error::LengthMismatch {
@@ -246,10 +249,12 @@ pub fn lsr_rankings(
         }
     }
     let (pi, it, ok) = lsr_step(rk, opts, strengths)?;
+    let theta = log_centre(&pi);
     Ok(SpectralFit {
-        theta: log_centre(&pi),
+        // A zero or non-finite strength is no convergence.
+        converged: ok && crate::numeric::scale::all_finite(&theta),
+        theta,
         iterations: it,
-        converged: ok,
     })
 }
 
@@ -258,6 +263,8 @@ pub fn lsr_rankings(
 /// `alpha` regularisation when `alpha > 0`).
 pub fn ilsr_rankings(rk: &Rankings, opts: &SpectralOptions) -> Result<SpectralFit> {
     check(rk, opts)?;
+    let (rk, _) = in_range(rk, opts.alpha);
+    let rk = &*rk;
     iterate_lsr(rk.n, opts, |w| lsr_step(rk, opts, Some(w)))
 }
 

@@ -772,8 +772,9 @@ fn fit(
             change = change.max((v - eps[r]).abs());
             eps[r] = v;
         }
-        // The first pass starts from theta = 0; require a second pass before stopping.
-        if it > 0 && change <= o.tol {
+        // The first pass starts from theta = 0; require a second pass before stopping. `f64::max`
+        // skips NaN in `change`, so the rates themselves must be finite too.
+        if it > 0 && change <= o.tol && crate::numeric::scale::all_finite(&eps) {
             converged = true;
             break;
         }
