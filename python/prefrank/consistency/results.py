@@ -187,12 +187,7 @@ class Transitivity(Result):
             return pd.DataFrame(columns=["group", "kind", "x", "y", "z", "text"])
         agg = self.aggregate
         d = _core.triad_census(
-            tbl.n_items,
-            tbl.a,
-            tbl.b,
-            tbl.p,
-            tbl.tie,
-            tbl.weight,
+            tbl,
             np.ascontiguousarray(g, np.uint32),
             len(self._group_labels),
             tbl.judge if self._by_judge else None,

@@ -217,13 +217,9 @@ def score_consistency(
     # (consistency/scores.rs).
     nj = len(tbl.judges) if tbl.judge is not None and tbl.judges is not None else None
     res = _core.score_table(
-        tbl.a,
-        tbl.b,
-        tbl.p,
-        tbl.tie,
+        tbl,
         np.ascontiguousarray(sa),
         np.ascontiguousarray(sb),
-        weight=tbl.weight,
         group=tbl.group,
         judge=tbl.judge,
         n_judges=nj,

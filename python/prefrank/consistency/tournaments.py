@@ -78,7 +78,7 @@ def tournament(
         if len(labels) != n:
             raise parameter_error("items", f"items has {len(labels)} labels for a {n} x {n} matrix")
         d = _core.tournament_stats(
-            n,
+            n_items=n,
             wins=np.ascontiguousarray(w).ravel(),
             ties=t,
             aggregate=aggregate,
@@ -94,12 +94,7 @@ def tournament(
         )
         labels = tbl.items
         d = _core.tournament_stats(
-            tbl.n_items,
-            tbl.a,
-            tbl.b,
-            tbl.p,
-            tbl.tie,
-            tbl.weight,
+            tbl,
             aggregate=aggregate,
             margin=float(margin),
             cycles=int(cycles),

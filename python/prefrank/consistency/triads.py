@@ -95,12 +95,7 @@ def transitivity(
         glabels = np.array(["all"], dtype=object)
     use_judge = tbl.judge is not None and by_judge
     d = _core.triad_census(
-        tbl.n_items,
-        tbl.a,
-        tbl.b,
-        tbl.p,
-        tbl.tie,
-        tbl.weight,
+        tbl,
         gcodes,
         len(glabels),
         tbl.judge if use_judge else None,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +14,9 @@ from prefrank.data.coding import label_index, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError, parameter_error
 from prefrank.ranking._common import ELO_FACTOR
+
+if TYPE_CHECKING:
+    from prefrank import _core
 
 __all__ = ["ContextualRanking", "GroupRankings", "Ranking"]
 
@@ -69,24 +71,24 @@ class Ranking(Result):
         cls,
         method: str,
         items: np.ndarray,
-        fit: Mapping[str, Any],
+        fit: _core.BtFit | _core.SpectralFit | _core.RankingsFit | _core.ContextualFit,
         scale: str,
         offset: float,
         anchor: Any,
         **extra: Any,
     ) -> Ranking:
-        """The result of a core fit's dict: ``theta``, ``converged``, ``iterations`` and, when the fit
+        """The result of a core fit: its ``theta``, ``converged``, ``iterations`` and, when the fit
         reports it, ``loglik``; ``extra`` sets the other fields."""
-        loglik = fit.get("loglik")
+        loglik = getattr(fit, "loglik", None)
         return cls(
             method=method,
             items=items,
-            theta=fit["theta"],
+            theta=fit.theta,
             scale=scale,
             offset=float(offset),
             anchor=anchor,
-            converged=bool(fit["converged"]),
-            iterations=int(fit["iterations"]),
+            converged=bool(fit.converged),
+            iterations=int(fit.iterations),
             loglik=None if loglik is None else float(loglik),
             **extra,
         )

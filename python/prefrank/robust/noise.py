@@ -78,12 +78,7 @@ def label_noise(
     if not 0.0 < eps_init < 0.5:
         raise parameter_error("eps_init", f"eps_init must be in (0, 1/2), got {eps_init!r}")
     out = _core.robust_label_noise(
-        comps.n_items,
-        comps.a,
-        comps.b,
-        comps.p,
-        comps.tie,
-        comps.weight,
+        comps,
         jcodes,
         n_judges,
         float(shrink),
@@ -93,21 +88,21 @@ def label_noise(
         float(tol),
         float(z),
     )
-    _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
-    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out["loglik"]))
+    _warn(bool(out.converged), "label-noise EM", int(out.iterations))
+    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out.loglik))
     return LabelNoise(
         comparisons=comps,
-        theta=out["theta"],
-        posterior=out["posterior"],
-        epsilon=float(out["epsilon"]),
-        epsilon_ci=(float(out["epsilon_lo"]), float(out["epsilon_hi"])),
-        judge_epsilon=out["judge_epsilon"],
-        judge_ci=np.column_stack([out["judge_lo"], out["judge_hi"]]),
-        judge_weight=out["judge_weight"],
+        theta=out.theta,
+        posterior=out.posterior,
+        epsilon=float(out.epsilon),
+        epsilon_ci=(float(out.epsilon_lo), float(out.epsilon_hi)),
+        judge_epsilon=out.judge_epsilon,
+        judge_ci=np.column_stack([out.judge_lo, out.judge_hi]),
+        judge_weight=out.judge_weight,
         level=float(level),
-        loglik=float(out["loglik"]),
-        iterations=int(out["iterations"]),
-        converged=bool(out["converged"]),
+        loglik=float(out.loglik),
+        iterations=int(out.iterations),
+        converged=bool(out.converged),
         ranking=rank,
-        joint_intervals=bool(out["joint_intervals"]),
+        joint_intervals=bool(out.joint_intervals),
     )

@@ -5,21 +5,16 @@ use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournamen
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{comparisons, opt_slice};
+use crate::convert::{opt_slice, ComparisonsArg};
 use crate::to_py;
 
 /// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight, group, n_groups, judge=None, aggregate="majority", margin=0.0, ntr=false, examples_per_unit=0))]
+#[pyo3(signature = (comparisons, group, n_groups, judge=None, aggregate="majority", margin=0.0, ntr=false, examples_per_unit=0))]
 #[allow(clippy::too_many_arguments)]
 fn triad_census<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
+    comparisons: ComparisonsArg<'py>,
     group: PyReadonlyArray1<'py, u32>,
     n_groups: usize,
     judge: Option<PyReadonlyArray1<'py, u32>>,
@@ -30,7 +25,7 @@ fn triad_census<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let inp = CensusInput {
-        comps: comparisons(n_items, &a, &b, &p, &tie, &weight)?,
+        comps: comparisons.view()?,
         group: group.as_slice()?,
         n_groups,
         judge: opt_slice(&judge)?,
@@ -105,16 +100,12 @@ fn cluster_ratio_bootstrap<'py>(
 
 /// Whole-tournament statistics from comparisons or from an `n x n` win matrix (flattened).
 #[pyfunction]
-#[pyo3(signature = (n_items, a=None, b=None, p=None, tie=None, weight=None, wins=None, ties=None, aggregate="majority", margin=0.0, cycles=0, order=true, exact_max=20, max_passes=20))]
+#[pyo3(signature = (comparisons=None, n_items=0, wins=None, ties=None, aggregate="majority", margin=0.0, cycles=0, order=true, exact_max=20, max_passes=20))]
 #[allow(clippy::too_many_arguments)]
 fn tournament_stats<'py>(
     py: Python<'py>,
+    comparisons: Option<ComparisonsArg<'py>>,
     n_items: usize,
-    a: Option<PyReadonlyArray1<'py, u32>>,
-    b: Option<PyReadonlyArray1<'py, u32>>,
-    p: Option<PyReadonlyArray1<'py, f64>>,
-    tie: Option<PyReadonlyArray1<'py, u8>>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     wins: Option<PyReadonlyArray1<'py, f64>>,
     ties: Option<PyReadonlyArray1<'py, f64>>,
     aggregate: &str,
@@ -125,13 +116,13 @@ fn tournament_stats<'py>(
     max_passes: usize,
 ) -> PyResult<Bound<'py, PyDict>> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
-    let t: Tournament = match (&a, &b, &p, &tie, &wins) {
-        (Some(a), Some(b), Some(p), Some(tie), None) => {
-            let c = comparisons(n_items, a, b, p, tie, &weight)?;
+    let t: Tournament = match (&comparisons, &wins) {
+        (Some(comparisons), None) => {
+            let c = comparisons.view()?;
             py.detach(|| Tournament::from_comparisons(&c, agg))
                 .map_err(|e| to_py(py, e))?
         }
-        (None, None, None, None, Some(w)) => {
+        (None, Some(w)) => {
             let w = w.as_slice()?;
             let t = opt_slice(&ties)?;
             py.detach(|| Tournament::from_matrix(n_items, w, t, agg))
@@ -139,7 +130,7 @@ fn tournament_stats<'py>(
         }
         _ => {
             return Err(crate::PrefrankError::new_err(
-                "tournament_stats: pass either a, b, p, tie or wins",
+                "tournament_stats: pass either comparisons or wins",
             ))
         }
     };
@@ -414,17 +405,13 @@ fn position_bias<'py>(
 /// Score-vs-verdict table: `table` (3 x 3, flattened) and per judge `n`, `conflicts`, `reversals`.
 /// `aggregate=None` counts rows; a rule counts (group, judge, pair) cells (the census's rules).
 #[pyfunction]
-#[pyo3(signature = (a, b, p, tie, score_a, score_b, weight=None, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
+#[pyo3(signature = (comparisons, score_a, score_b, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
 #[allow(clippy::too_many_arguments)]
 fn score_table<'py>(
     py: Python<'py>,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
+    comparisons: ComparisonsArg<'py>,
     score_a: PyReadonlyArray1<'py, f64>,
     score_b: PyReadonlyArray1<'py, f64>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     group: Option<PyReadonlyArray1<'py, u32>>,
     judge: Option<PyReadonlyArray1<'py, u32>>,
     n_judges: Option<usize>,
@@ -437,7 +424,7 @@ fn score_table<'py>(
         .transpose()
         .map_err(|e| to_py(py, e))?;
     let inp = core::scores::ScoreInput {
-        comps: comparisons(0, &a, &b, &p, &tie, &weight)?,
+        comps: comparisons.view()?,
         group: opt_slice(&group)?,
         judge: opt_slice(&judge)?,
         score_a: score_a.as_slice()?,
