@@ -68,8 +68,16 @@ def test_score_table_matches_twin(rows: list, aggregate: str | None, margin: flo
 
 
 def test_score_table_errors() -> None:
-    one = (SimpleNamespace(n_items=2, a=np.array([0], np.uint32), b=np.array([1], np.uint32), p=np.array([1.0]),
-                           tie=np.array([0], np.uint8), weight=None),)
+    one = (
+        SimpleNamespace(
+            n_items=2,
+            a=np.array([0], np.uint32),
+            b=np.array([1], np.uint32),
+            p=np.array([1.0]),
+            tie=np.array([0], np.uint8),
+            weight=None,
+        ),
+    )
     with pytest.raises(PrefrankError, match="row 0: score_b"):
         _core.score_table(*one, np.array([1.0]), np.array([np.nan]))
     with pytest.raises(PrefrankError, match="aggregate"):
