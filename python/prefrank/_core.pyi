@@ -172,7 +172,7 @@ def tournament_stats(
     order: bool = True,
     exact_max: int = 20,
     max_passes: int = 20,
-) -> dict[str, Any]: ...
+) -> TournamentSummary: ...
 def cells_accumulate(
     a: npt.NDArray[np.uint32],
     b: npt.NDArray[np.uint32],
@@ -205,7 +205,7 @@ def score_table(
     aggregate: str | None = None,
     margin: float = 0.0,
     tolerance: float = 0.0,
-) -> dict[str, npt.NDArray[np.float64]]: ...
+) -> ScoreTable: ...
 def pair_cells_combine(
     key: npt.NDArray[np.uint32],
     lo: npt.NDArray[np.uint32],
@@ -670,3 +670,33 @@ class FragilityFit:
     theta_before: npt.NDArray[np.float64]
     theta_after: npt.NDArray[np.float64]
     found: bool
+
+@final
+class TournamentSummary:
+    """``tournament_stats``: ``order``, ``exact`` and ``backward_arcs`` are None without ``order=True``."""
+
+    n_items: int
+    n_arcs: int
+    n_ties: int
+    complete: bool
+    triples: int
+    circular: int
+    equivalence: int
+    other: int
+    zeta: float
+    c3_max: int
+    wins: npt.NDArray[np.uint64]
+    component: npt.NDArray[np.uint32]
+    cycles: list[list[int]]
+    order: npt.NDArray[np.uint32] | None
+    exact: bool | None
+    backward_arcs: int | None
+
+@final
+class ScoreTable:
+    """``score_table``: ``table`` is 3 x 3; ``n``, ``conflicts``, ``reversals`` per judge code."""
+
+    table: npt.NDArray[np.float64]
+    n: npt.NDArray[np.float64]
+    conflicts: npt.NDArray[np.float64]
+    reversals: npt.NDArray[np.float64]

@@ -50,10 +50,10 @@ def test_score_table_matches_twin(rows: list, aggregate: str | None, margin: flo
         a.tolist(), b.tolist(), p.tolist(), tie.tolist(), sa.tolist(), sb.tolist(),
         w.tolist(), g.tolist(), j.tolist(), aggregate, margin, tolerance,
     )  # fmt: skip
-    assert res["table"].reshape(3, 3).tolist() == table
+    assert res.table.tolist() == table
     for jj in range(3):
         want = per.get(jj, [0.0, 0.0, 0.0])
-        assert [res["n"][jj], res["conflicts"][jj], res["reversals"][jj]] == want
+        assert [res.n[jj], res.conflicts[jj], res.reversals[jj]] == want
     # Through the public function: labels are coded in sorted order, so pairs keep their orientation;
     # a numeric outcome is a tie exactly when it is 0.5.
     out = pr.score_consistency(

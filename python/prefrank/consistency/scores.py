@@ -227,6 +227,6 @@ def score_consistency(
         margin=float(margin),
         tolerance=float(tolerance),
     )
-    table = res["table"].reshape(3, 3)
-    per_judge = None if nj is None else (tbl.judges, res["n"], res["conflicts"], res["reversals"])
+    table = res.table
+    per_judge = None if nj is None else (tbl.judges, res.n, res.conflicts, res.reversals)
     return finish(table, per_judge)

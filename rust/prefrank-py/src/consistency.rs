@@ -1,12 +1,47 @@
 //! Bindings for prefrank-core `consistency`.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournament};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use crate::convert::{opt_slice, ComparisonsArg};
+use crate::ranking::arr;
 use crate::to_py;
+
+/// Whole-tournament statistics (`tournament_stats`); `order`, `exact` and `backward_arcs` are
+/// None unless an order was asked for.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct TournamentSummary {
+    n_items: u64,
+    n_arcs: u64,
+    n_ties: u64,
+    complete: bool,
+    triples: u64,
+    circular: u64,
+    equivalence: u64,
+    other: u64,
+    zeta: f64,
+    c3_max: u64,
+    /// Per item: its out-degree (arcs won).
+    wins: Py<PyArray1<u64>>,
+    /// Per item: its strongly connected component.
+    component: Py<PyArray1<u32>>,
+    /// Short cycles, each as item codes.
+    cycles: Vec<Vec<u32>>,
+    order: Option<Py<PyArray1<u32>>>,
+    exact: Option<bool>,
+    backward_arcs: Option<u64>,
+}
+
+/// The score-vs-verdict table (`score_table`): `table` is 3 x 3, the rest per judge code.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct ScoreTable {
+    table: Py<PyArray2<f64>>,
+    n: Py<PyArray1<f64>>,
+    conflicts: Py<PyArray1<f64>>,
+    reversals: Py<PyArray1<f64>>,
+}
 
 /// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
 #[pyfunction]
@@ -114,7 +149,7 @@ fn tournament_stats<'py>(
     order: bool,
     exact_max: usize,
     max_passes: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<TournamentSummary> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let t: Tournament = match (&comparisons, &wins) {
         (Some(comparisons), None) => {
@@ -155,26 +190,28 @@ fn tournament_stats<'py>(
             Ok((census, comp, cyc, ord))
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("n_items", census.n_items)?;
-    d.set_item("n_arcs", census.n_arcs)?;
-    d.set_item("n_ties", census.n_ties)?;
-    d.set_item("complete", census.complete)?;
-    d.set_item("triples", census.triples)?;
-    d.set_item("circular", census.circular)?;
-    d.set_item("equivalence", census.equivalence)?;
-    d.set_item("other", census.other)?;
-    d.set_item("zeta", census.zeta)?;
-    d.set_item("c3_max", census.c3_max)?;
-    d.set_item("wins", t.out_degree().into_pyarray(py))?;
-    d.set_item("component", comp.into_pyarray(py))?;
-    d.set_item("cycles", cyc)?;
-    if let Some((o, exact, back)) = ord {
-        d.set_item("order", o.into_pyarray(py))?;
-        d.set_item("exact", exact)?;
-        d.set_item("backward_arcs", back)?;
-    }
-    Ok(d)
+    let (order, exact, backward_arcs) = match ord {
+        Some((o, exact, back)) => (Some(arr(py, o)), Some(exact), Some(back)),
+        None => (None, None, None),
+    };
+    Ok(TournamentSummary {
+        n_items: census.n_items,
+        n_arcs: census.n_arcs,
+        n_ties: census.n_ties,
+        complete: census.complete,
+        triples: census.triples,
+        circular: census.circular,
+        equivalence: census.equivalence,
+        other: census.other,
+        zeta: census.zeta,
+        c3_max: census.c3_max,
+        wins: arr(py, t.out_degree()),
+        component: arr(py, comp),
+        cycles: cyc,
+        order,
+        exact,
+        backward_arcs,
+    })
 }
 
 /// `Cells` as a dict of numpy arrays (the form that crosses process boundaries).
@@ -311,6 +348,8 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(position_bias, m)?)?;
     m.add_function(wrap_pyfunction!(score_table, m)?)?;
     m.add_function(wrap_pyfunction!(pair_cells_combine, m)?)?;
+    m.add_class::<TournamentSummary>()?;
+    m.add_class::<ScoreTable>()?;
     Ok(())
 }
 
@@ -418,7 +457,7 @@ fn score_table<'py>(
     aggregate: Option<&str>,
     margin: f64,
     tolerance: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<ScoreTable> {
     let agg = aggregate
         .map(|name| Aggregate::parse(name, margin))
         .transpose()
@@ -433,13 +472,13 @@ fn score_table<'py>(
     let t = py
         .detach(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
     let flat: Vec<f64> = t.table.iter().flatten().copied().collect();
-    d.set_item("table", flat.into_pyarray(py))?;
-    d.set_item("n", t.n.into_pyarray(py))?;
-    d.set_item("conflicts", t.conflicts.into_pyarray(py))?;
-    d.set_item("reversals", t.reversals.into_pyarray(py))?;
-    Ok(d)
+    Ok(ScoreTable {
+        table: flat.into_pyarray(py).reshape([3, 3])?.unbind(),
+        n: arr(py, t.n),
+        conflicts: arr(py, t.conflicts),
+        reversals: arr(py, t.reversals),
+    })
 }
 
 /// Combine (key, lo, hi) pair cells: equal keys summed in input order, smallest `first` kept,
