@@ -157,7 +157,7 @@ def triad_census(
     margin: float = 0.0,
     ntr: bool = False,
     examples_per_unit: int = 0,
-) -> dict[str, npt.NDArray[Any]]: ...
+) -> TriadCensus: ...
 def cluster_ratio_bootstrap(
     num: npt.NDArray[np.float64], den: npt.NDArray[np.float64], n_cols: int, rounds: int, seed: int
 ) -> npt.NDArray[np.float64]: ...
@@ -700,3 +700,26 @@ class ScoreTable:
     n: npt.NDArray[np.float64]
     conflicts: npt.NDArray[np.float64]
     reversals: npt.NDArray[np.float64]
+
+@final
+class TriadCensus:
+    """``triad_census``: per unit (group, judge) its counts; ``k4`` .. ``bad5`` None without ``ntr``;
+    ``ex_*`` the example triples (``ex_unit`` indexes the units)."""
+
+    group: npt.NDArray[np.uint32]
+    judge: npt.NDArray[np.uint32]
+    n_items: npt.NDArray[np.uint32]
+    n_pairs: npt.NDArray[np.uint64]
+    triples: npt.NDArray[np.uint64]
+    circular: npt.NDArray[np.uint64]
+    equivalence: npt.NDArray[np.uint64]
+    other: npt.NDArray[np.uint64]
+    k4: npt.NDArray[np.uint64] | None
+    bad4: npt.NDArray[np.uint64] | None
+    k5: npt.NDArray[np.uint64] | None
+    bad5: npt.NDArray[np.uint64] | None
+    ex_unit: npt.NDArray[np.uint64]
+    ex_class: npt.NDArray[np.uint8]
+    ex_x: npt.NDArray[np.uint32]
+    ex_y: npt.NDArray[np.uint32]
+    ex_z: npt.NDArray[np.uint32]

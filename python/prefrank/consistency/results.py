@@ -196,10 +196,10 @@ class Transitivity(Result):
             False,
             int(limit_per_unit),
         )
-        unit = d["ex_unit"].astype(np.int64)
+        unit = d.ex_unit.astype(np.int64)
         items = tbl.items
-        x, y, z = items[d["ex_x"]], items[d["ex_y"]], items[d["ex_z"]]
-        kind = np.array(CLASS_NAMES, dtype=object)[d["ex_class"]]
+        x, y, z = items[d.ex_x], items[d.ex_y], items[d.ex_z]
+        kind = np.array(CLASS_NAMES, dtype=object)[d.ex_class]
         text = []
         for k, xi, yi, zi in zip(kind, x, y, z, strict=False):
             if k == "circular":
@@ -208,9 +208,9 @@ class Transitivity(Result):
                 text.append(f"{xi} > {yi}, but {zi} = {xi} and {zi} = {yi}")
             else:
                 text.append(f"{xi} > {yi} > {zi}, but {xi} = {zi}")
-        cols: dict[str, Any] = {"group": self._group_labels[d["group"][unit]]}
+        cols: dict[str, Any] = {"group": self._group_labels[d.group[unit]]}
         if self._judge_labels is not None and self._by_judge:
-            cols["judge"] = self._judge_labels[d["judge"][unit]]
+            cols["judge"] = self._judge_labels[d.judge[unit]]
         cols.update({"kind": kind, "x": x, "y": y, "z": z, "text": text})
         return pd.DataFrame(cols)
 

@@ -9,6 +9,29 @@ use crate::convert::{opt_slice, ComparisonsArg};
 use crate::ranking::arr;
 use crate::to_py;
 
+/// A transitivity census (`triad_census`): per unit (group, judge) its counts; with `ntr` the
+/// 4- and 5-item counts (`k4`, `bad4`, `k5`, `bad5`, else None); `ex_*` the example triples.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct TriadCensus {
+    group: Py<PyArray1<u32>>,
+    judge: Py<PyArray1<u32>>,
+    n_items: Py<PyArray1<u32>>,
+    n_pairs: Py<PyArray1<u64>>,
+    triples: Py<PyArray1<u64>>,
+    circular: Py<PyArray1<u64>>,
+    equivalence: Py<PyArray1<u64>>,
+    other: Py<PyArray1<u64>>,
+    k4: Option<Py<PyArray1<u64>>>,
+    bad4: Option<Py<PyArray1<u64>>>,
+    k5: Option<Py<PyArray1<u64>>>,
+    bad5: Option<Py<PyArray1<u64>>>,
+    ex_unit: Py<PyArray1<u64>>,
+    ex_class: Py<PyArray1<u8>>,
+    ex_x: Py<PyArray1<u32>>,
+    ex_y: Py<PyArray1<u32>>,
+    ex_z: Py<PyArray1<u32>>,
+}
+
 /// Whole-tournament statistics (`tournament_stats`); `order`, `exact` and `backward_arcs` are
 /// None unless an order was asked for.
 #[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
@@ -43,7 +66,7 @@ pub(crate) struct ScoreTable {
     reversals: Py<PyArray1<f64>>,
 }
 
-/// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
+/// Within-group transitivity census: per-unit arrays and example triples.
 #[pyfunction]
 #[pyo3(signature = (comparisons, group, n_groups, judge=None, aggregate="majority", margin=0.0, ntr=false, examples_per_unit=0))]
 #[allow(clippy::too_many_arguments)]
@@ -57,7 +80,7 @@ fn triad_census<'py>(
     margin: f64,
     ntr: bool,
     examples_per_unit: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<TriadCensus> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let inp = CensusInput {
         comps: comparisons.view()?,
@@ -69,50 +92,28 @@ fn triad_census<'py>(
         examples_per_unit,
     };
     let c = py.detach(|| core::census(&inp)).map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    let ntr_col = |k: usize| -> Vec<u64> { c.ntr.iter().map(|r| r[k]).collect() };
-    if ntr {
-        d.set_item("k4", ntr_col(0).into_pyarray(py))?;
-        d.set_item("bad4", ntr_col(1).into_pyarray(py))?;
-        d.set_item("k5", ntr_col(2).into_pyarray(py))?;
-        d.set_item("bad5", ntr_col(3).into_pyarray(py))?;
-    }
+    let ntr_col = |k: usize| ntr.then(|| arr(py, c.ntr.iter().map(|r| r[k]).collect()));
     let ex = &c.examples;
-    d.set_item(
-        "ex_unit",
-        ex.iter()
-            .map(|e| e.unit)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_class",
-        ex.iter()
-            .map(|e| e.class)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_x",
-        ex.iter().map(|e| e.x).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_y",
-        ex.iter().map(|e| e.y).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_z",
-        ex.iter().map(|e| e.z).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item("group", c.group.into_pyarray(py))?;
-    d.set_item("judge", c.judge.into_pyarray(py))?;
-    d.set_item("n_items", c.n_items.into_pyarray(py))?;
-    d.set_item("n_pairs", c.n_pairs.into_pyarray(py))?;
-    d.set_item("triples", c.triples.into_pyarray(py))?;
-    d.set_item("circular", c.circular.into_pyarray(py))?;
-    d.set_item("equivalence", c.equivalence.into_pyarray(py))?;
-    d.set_item("other", c.other.into_pyarray(py))?;
-    Ok(d)
+    let ex_col = |f: fn(&core::Example) -> u32| arr(py, ex.iter().map(f).collect());
+    Ok(TriadCensus {
+        k4: ntr_col(0),
+        bad4: ntr_col(1),
+        k5: ntr_col(2),
+        bad5: ntr_col(3),
+        ex_unit: arr(py, ex.iter().map(|e| e.unit).collect()),
+        ex_class: arr(py, ex.iter().map(|e| e.class).collect()),
+        ex_x: ex_col(|e| e.x),
+        ex_y: ex_col(|e| e.y),
+        ex_z: ex_col(|e| e.z),
+        group: arr(py, c.group),
+        judge: arr(py, c.judge),
+        n_items: arr(py, c.n_items),
+        n_pairs: arr(py, c.n_pairs),
+        triples: arr(py, c.triples),
+        circular: arr(py, c.circular),
+        equivalence: arr(py, c.equivalence),
+        other: arr(py, c.other),
+    })
 }
 
 /// Cluster bootstrap of ratios: `rounds x n_cols` replicate rates (flattened, row-major).
@@ -348,6 +349,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(position_bias, m)?)?;
     m.add_function(wrap_pyfunction!(score_table, m)?)?;
     m.add_function(wrap_pyfunction!(pair_cells_combine, m)?)?;
+    m.add_class::<TriadCensus>()?;
     m.add_class::<TournamentSummary>()?;
     m.add_class::<ScoreTable>()?;
     Ok(())
