@@ -4,19 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from prefrank import _core
 from prefrank._options import check_choice, check_level
 from prefrank._results import Result, interval_frame, whole
 from prefrank.data.coding import label_index, run_lengths
 from prefrank.data.comparisons import PairCounts
 from prefrank.exceptions import PrefrankError, parameter_error
 from prefrank.ranking._common import ELO_FACTOR
-
-if TYPE_CHECKING:
-    from prefrank import _core
 
 __all__ = ["ContextualRanking", "GroupRankings", "Ranking"]
 
