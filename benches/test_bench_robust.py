@@ -43,7 +43,7 @@ N_ROBUST = 2000 if FULL else 500
 def test_robust_btl_prefrank(benchmark: object) -> None:
     core, _ = _full_counts(N_ROBUST)
     out = benchmark(_core.robust_btl_fit, core)  # type: ignore[operator]
-    assert out["corrupted"].any()
+    assert out.corrupted.any()
 
 
 @pytest.mark.benchmark(group="robust-btl")
@@ -80,7 +80,7 @@ def _scores(prompts: int, seed: int = 0) -> np.ndarray:
 def test_curate_prefrank(benchmark: object) -> None:
     s = _scores(P_CURATE)
     out = benchmark.pedantic(_core.robust_curate, args=(s,), rounds=3, iterations=1)  # type: ignore[attr-defined]
-    assert out["converged"]
+    assert out.converged
 
 
 @pytest.mark.benchmark(group="robust-curate")
@@ -120,7 +120,7 @@ def test_curate_pairs_prefrank_kernel(benchmark: object) -> None:
     _, c = _pair_verdicts(P_PAIRS)
     args = (c["prompt"], c["a"], c["b"], c["judge"], c["vote"], P_PAIRS, 4, 3)
     out = benchmark.pedantic(_core.robust_curate_pairs, args=args, rounds=3, iterations=1)  # type: ignore[attr-defined]
-    assert out["converged"]
+    assert out.converged
 
 
 @pytest.mark.benchmark(group="robust-curate-pairs")
@@ -137,7 +137,7 @@ def test_curate_pairs_prefrank_table(benchmark: object) -> None:
 def test_curate_pairs_from_scores_same_data(benchmark: object) -> None:
     s, _ = _pair_verdicts(P_PAIRS)
     out = benchmark.pedantic(_core.robust_curate, args=(s,), rounds=3, iterations=1)  # type: ignore[attr-defined]
-    assert out["converged"]
+    assert out.converged
 
 
 @pytest.mark.benchmark(group="robust-curate-pairs")

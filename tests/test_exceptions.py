@@ -11,6 +11,7 @@ import ast
 import doctest
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
@@ -27,6 +28,11 @@ def _table(a, b, p=None):
     return a, b, p, np.zeros(len(a), np.uint8)
 
 
+def _cmp(n_items, a, b, p, tie):
+    """The attributes a `_core` function reads from a comparisons table (the `_ComparisonTable` protocol)."""
+    return SimpleNamespace(n_items=n_items, a=a, b=b, p=p, tie=tie, weight=None)
+
+
 def test_hierarchy():
     for cls in (_core.InputError, _core.ParameterError, _core.TooLargeError, _core.NotIdentifiableError):
         assert issubclass(cls, _core.PrefrankError)
@@ -37,7 +43,7 @@ def test_hierarchy():
 def test_self_comparison_is_input_error_with_row():
     a, b, p, tie = _table([0, 1, 2], [1, 2, 2])
     with pytest.raises(_core.InputError, match=r"row 2: item 2 is compared with itself") as info:
-        _core.validate_comparisons(3, a, b, p, tie)
+        _core.validate_comparisons(_cmp(3, a, b, p, tie))
     e = info.value
     assert isinstance(e, _core.PrefrankError) and isinstance(e, ValueError)
     assert (e.kind, e.row, e.code, e.value, e.column) == ("self_comparison", 2, 2, 2, None)
@@ -46,14 +52,14 @@ def test_self_comparison_is_input_error_with_row():
 def test_code_out_of_range_names_row_and_value():
     a, b, p, tie = _table([0, 7], [1, 0])
     with pytest.raises(_core.InputError) as info:
-        _core.validate_comparisons(3, a, b, p, tie)
+        _core.validate_comparisons(_cmp(3, a, b, p, tie))
     assert (info.value.kind, info.value.row, info.value.value, info.value.code) == ("code_out_of_range", 1, 7, 7)
 
 
 def test_non_finite_names_row_column_and_value():
     a, b, p, tie = _table([0, 1], [1, 0], [1.0, np.nan])
     with pytest.raises(_core.InputError, match="not a finite number") as info:
-        _core.validate_comparisons(2, a, b, p, tie)
+        _core.validate_comparisons(_cmp(2, a, b, p, tie))
     e = info.value
     assert (e.kind, e.row) == ("non_finite", 1)
     assert isinstance(e.column, str) and np.isnan(e.value)
@@ -62,14 +68,14 @@ def test_non_finite_names_row_column_and_value():
 def test_length_mismatch_is_input_error_without_row():
     a, b, p, tie = _table([0, 1], [1, 0])
     with pytest.raises(_core.InputError) as info:
-        _core.validate_comparisons(2, a, b[:1], p, tie)
+        _core.validate_comparisons(_cmp(2, a, b[:1], p, tie))
     e = info.value
     assert (e.kind, e.row, e.value, e.column) == ("length_mismatch", None, None, None)
 
 
 def test_bad_parameter_is_parameter_error_with_param():
     a, b, p, tie = _table([0, 1], [1, 0])
-    counts = _core.PairCounts.from_comparisons(2, a, b, p, tie)
+    counts = _core.PairCounts.from_comparisons(_cmp(2, a, b, p, tie))
     with pytest.raises(_core.ParameterError, match=r"invalid parameter ties") as info:
         _core.bt_fit(counts, ties="sometimes")
     e = info.value
@@ -86,7 +92,7 @@ def test_corrupt_bytes_are_input_error():
 def test_not_identifiable_keeps_its_class():
     # Two items, each compared only with a win for item 0: item 1 never wins, the MLE diverges.
     a, b, p, tie = _table([0, 0], [1, 1])
-    counts = _core.PairCounts.from_comparisons(2, a, b, p, tie)
+    counts = _core.PairCounts.from_comparisons(_cmp(2, a, b, p, tie))
     with pytest.raises(_core.NotIdentifiableError) as info:
         _core.bt_fit(counts)
     assert info.value.kind == "not_identifiable"

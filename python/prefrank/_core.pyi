@@ -1,5 +1,5 @@
 # Typed stubs for the compiled extension prefrank._core (checked by mypy.stubtest).
-from typing import Any, TypeAlias, final
+from typing import Any, Protocol, TypeAlias, final
 
 import numpy as np
 import numpy.typing as npt
@@ -12,17 +12,28 @@ class ParameterError(PrefrankError): ...
 class TooLargeError(PrefrankError): ...
 class NotIdentifiableError(PrefrankError): ...
 
+class _ComparisonTable(Protocol):
+    """What a function taking ``comparisons`` reads from it (``prefrank.data.Comparisons``)."""
+
+    @property
+    def n_items(self) -> int: ...
+    @property
+    def a(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def b(self) -> npt.NDArray[np.uint32]: ...
+    @property
+    def p(self) -> npt.NDArray[np.float64]: ...
+    @property
+    def tie(self) -> npt.NDArray[np.uint8]: ...
+    @property
+    def weight(self) -> npt.NDArray[np.float64] | None: ...
+
 def numeric_outcome_ties(p: npt.NDArray[np.float64]) -> npt.NDArray[np.uint8]: ...
 def outcomes_from_codes(
     codes: npt.NDArray[np.uint32] | npt.NDArray[np.uint8], p_of: npt.NDArray[np.float64], tie_of: npt.NDArray[np.uint8]
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.uint8]]: ...
 def validate_comparisons(
-    n_items: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
-    weight: npt.NDArray[np.float64] | None = None,
+    comparisons: _ComparisonTable,
     drop_self: bool = False,
 ) -> npt.NDArray[np.bool_] | None: ...
 def code_str_objects(
@@ -57,12 +68,7 @@ class PairCounts:
     ) -> tuple[PairCounts, npt.NDArray[np.int64]] | None: ...
     @staticmethod
     def from_comparisons(
-        n_items: int,
-        a: npt.NDArray[np.uint32],
-        b: npt.NDArray[np.uint32],
-        p: npt.NDArray[np.float64],
-        tie: npt.NDArray[np.uint8],
-        weight: npt.NDArray[np.float64] | None = None,
+        comparisons: _ComparisonTable,
         keep: npt.NDArray[np.bool_] | None = None,
         dense: bool | None = None,
     ) -> PairCounts: ...
@@ -104,7 +110,7 @@ def bt_fit(
     tol: float = 1e-10,
     method: str = "auto",
     init: npt.NDArray[np.float64] | None = None,
-) -> dict[str, Any]: ...
+) -> BtFit: ...
 def bt_components(counts: PairCounts, ties: str = "half") -> tuple[npt.NDArray[np.uint32], int]: ...
 def bt_bootstrap(
     counts: PairCounts,
@@ -118,7 +124,7 @@ def bt_bootstrap(
     tol: float = 1e-10,
     method: str = "auto",
     tie_hat: float | None = None,
-) -> dict[str, Any]: ...
+) -> BootstrapDraws: ...
 def bt_acceleration(
     counts: PairCounts,
     theta: npt.NDArray[np.float64],
@@ -128,12 +134,7 @@ def bt_acceleration(
     anchor: int | None = None,
 ) -> npt.NDArray[np.float64]: ...
 def elo_ratings(
-    n_items: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
-    weight: npt.NDArray[np.float64] | None = None,
+    comparisons: _ComparisonTable,
     k: float = 4.0,
     initial: float = 1000.0,
     scale: float = 400.0,
@@ -145,12 +146,7 @@ def elo_ratings(
 
 # --- consistency ---
 def triad_census(
-    n_items: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
-    weight: npt.NDArray[np.float64] | None,
+    comparisons: _ComparisonTable,
     group: npt.NDArray[np.uint32],
     n_groups: int,
     judge: npt.NDArray[np.uint32] | None = None,
@@ -158,17 +154,13 @@ def triad_census(
     margin: float = 0.0,
     ntr: bool = False,
     examples_per_unit: int = 0,
-) -> dict[str, npt.NDArray[Any]]: ...
+) -> TriadCensus: ...
 def cluster_ratio_bootstrap(
     num: npt.NDArray[np.float64], den: npt.NDArray[np.float64], n_cols: int, rounds: int, seed: int
 ) -> npt.NDArray[np.float64]: ...
 def tournament_stats(
-    n_items: int,
-    a: npt.NDArray[np.uint32] | None = None,
-    b: npt.NDArray[np.uint32] | None = None,
-    p: npt.NDArray[np.float64] | None = None,
-    tie: npt.NDArray[np.uint8] | None = None,
-    weight: npt.NDArray[np.float64] | None = None,
+    comparisons: _ComparisonTable | None = None,
+    n_items: int = 0,
     wins: npt.NDArray[np.float64] | None = None,
     ties: npt.NDArray[np.float64] | None = None,
     aggregate: str = "majority",
@@ -177,7 +169,7 @@ def tournament_stats(
     order: bool = True,
     exact_max: int = 20,
     max_passes: int = 20,
-) -> dict[str, Any]: ...
+) -> TournamentSummary: ...
 def cells_accumulate(
     a: npt.NDArray[np.uint32],
     b: npt.NDArray[np.uint32],
@@ -241,20 +233,16 @@ def wilson_interval(
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...
 def position_bias(cells: dict[str, npt.NDArray[Any]], level: float, n_judges: int | None = None) -> dict[str, Any]: ...
 def score_table(
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
+    comparisons: _ComparisonTable,
     score_a: npt.NDArray[np.float64],
     score_b: npt.NDArray[np.float64],
-    weight: npt.NDArray[np.float64] | None = None,
     group: npt.NDArray[np.uint32] | None = None,
     judge: npt.NDArray[np.uint32] | None = None,
     n_judges: int | None = None,
     aggregate: str | None = None,
     margin: float = 0.0,
     tolerance: float = 0.0,
-) -> dict[str, npt.NDArray[np.float64]]: ...
+) -> ScoreTable: ...
 def pair_cells_combine(
     key: npt.NDArray[np.uint32],
     lo: npt.NDArray[np.uint32],
@@ -272,7 +260,6 @@ def pair_cells_combine(
 # --- end consistency ---
 
 # --- ranking estimators (Plackett-Luce, spectral, per-group BT, contextual BT) ---
-import typing as _t  # noqa: E402
 
 def pl_fit(
     n_items: int,
@@ -285,7 +272,7 @@ def pl_fit(
     tol: float = 1e-10,
     method: str = "auto",
     dedup: bool = True,
-) -> dict[str, _t.Any]: ...
+) -> RankingsFit: ...
 def pl_components(
     n_items: int,
     offsets: npt.NDArray[np.uint64],
@@ -301,21 +288,16 @@ def spectral_fit(
     max_iter: int = 10_000,
     tol: float = 1e-10,
     dense: bool | None = None,
-) -> dict[str, _t.Any]: ...
+) -> SpectralFit: ...
 def bt_groups(
-    n_items: int,
+    comparisons: _ComparisonTable,
     n_groups: int,
     group: npt.NDArray[np.uint32],
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
-    weight: npt.NDArray[np.float64] | None = None,
     ties: str = "half",
     alpha: float = 0.01,
     max_iter: int = 100,
     tol: float = 1e-9,
-) -> dict[str, _t.Any]: ...
+) -> GroupFits: ...
 def pl_groups(
     n_items: int,
     n_groups: int,
@@ -327,31 +309,21 @@ def pl_groups(
     alpha: float = 0.01,
     max_iter: int = 100,
     tol: float = 1e-9,
-) -> dict[str, _t.Any]: ...
+) -> GroupFits: ...
 def contextual_bt_fit(
-    n_items: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
+    comparisons: _ComparisonTable,
     x: npt.NDArray[np.float64],
-    weight: npt.NDArray[np.float64] | None = None,
     ties: str = "half",
     alpha: float = 0.0,
     alpha_beta: float = 0.0,
     max_iter: int = 200,
     tol: float = 1e-9,
-) -> dict[str, _t.Any]: ...
+) -> ContextualFit: ...
 
 # --- robust ---
 
 def robust_label_noise(
-    n_items: int,
-    a: npt.NDArray[np.uint32],
-    b: npt.NDArray[np.uint32],
-    p: npt.NDArray[np.float64],
-    tie: npt.NDArray[np.uint8],
-    weight: npt.NDArray[np.float64] | None = None,
+    comparisons: _ComparisonTable,
     judge: npt.NDArray[np.uint32] | None = None,
     n_judges: int = 0,
     shrink: float = 10.0,
@@ -360,7 +332,7 @@ def robust_label_noise(
     max_iter: int = 1000,
     tol: float = 1e-8,
     z: float = 1.959963984540054,
-) -> dict[str, Any]: ...
+) -> LabelNoiseFit: ...
 def robust_btl_fit(
     counts: PairCounts,
     threshold: float = 3.0,
@@ -373,7 +345,7 @@ def robust_btl_fit(
     refit_fraction: float = 0.49,
     alpha: float = 0.0,
     refit_max_iter: int = 50,
-) -> dict[str, Any]: ...
+) -> RobustBtlFit: ...
 def robust_curate(
     scores: npt.NDArray[np.float64],
     alpha: float = 1.0,
@@ -382,13 +354,13 @@ def robust_curate(
     tol: float = 1e-4,
     pairs: str = "all",
     min_weight: float = 0.5,
-) -> dict[str, Any]: ...
+) -> CuratedPairs: ...
 def robust_fragility(
     counts: PairCounts,
     pair: tuple[int, int] | None = None,
     max_remove: int = 1000,
     alpha: float = 0.0,
-) -> dict[str, Any]: ...
+) -> FragilityFit: ...
 
 # --- agreement ---
 
@@ -537,12 +509,7 @@ class Game:
     ) -> Game: ...
     @staticmethod
     def slices(
-        n_items: int,
-        a: npt.NDArray[np.uint32],
-        b: npt.NDArray[np.uint32],
-        p: npt.NDArray[np.float64],
-        tie: npt.NDArray[np.uint8],
-        weight: npt.NDArray[np.float64] | None,
+        comparisons: _ComparisonTable,
         slice: npt.NDArray[np.uint32],
         n_slices: int,
         target: str,
@@ -585,7 +552,7 @@ def spectral_rankings_fit(
     tol: float = 1e-10,
     dense: bool | None = None,
     dedup: bool = True,
-) -> dict[str, _t.Any]: ...
+) -> RankingsFit: ...
 
 # --- end spectral rankings ---
 
@@ -606,6 +573,192 @@ def robust_curate_pairs(
     tol: float = 1e-4,
     pairs: str = "all",
     min_weight: float = 0.5,
-) -> dict[str, Any]: ...
+) -> CuratedPairs: ...
 
 # --- end curate pairs ---
+
+# --- fit results: frozen classes (read-only attributes), one per result shape ---
+
+@final
+class BtFit:
+    """``bt_fit``."""
+
+    theta: npt.NDArray[np.float64]
+    tie_param: float | None
+    loglik: float
+    iterations: int
+    converged: bool
+    method: str
+
+@final
+class BootstrapDraws:
+    """``bt_bootstrap``: ``theta`` is rounds x items."""
+
+    theta: npt.NDArray[np.float64]
+    tie_param: npt.NDArray[np.float64]
+    degenerate: int
+    not_converged: int
+    chord_steps: int
+
+@final
+class SpectralFit:
+    """``spectral_fit``."""
+
+    theta: npt.NDArray[np.float64]
+    iterations: int
+    converged: bool
+
+@final
+class GroupFits:
+    """``bt_groups``, ``pl_groups``: group g holds ``items[offsets[g]:offsets[g + 1]]``."""
+
+    offsets: npt.NDArray[np.uint64]
+    items: npt.NDArray[np.uint32]
+    theta: npt.NDArray[np.float64]
+    converged: npt.NDArray[np.bool_]
+    identifiable: npt.NDArray[np.bool_]
+    iterations: npt.NDArray[np.uint32]
+
+@final
+class ContextualFit:
+    """``contextual_bt_fit``."""
+
+    theta: npt.NDArray[np.float64]
+    beta: npt.NDArray[np.float64]
+    loglik: float
+    iterations: int
+    converged: bool
+
+@final
+class RankingsFit:
+    """``pl_fit``, ``spectral_rankings_fit`` (``method`` None for a spectral estimate)."""
+
+    theta: npt.NDArray[np.float64]
+    loglik: float
+    iterations: int
+    converged: bool
+    method: str | None
+    wins: npt.NDArray[np.float64]
+    games: npt.NDArray[np.float64]
+
+@final
+class LabelNoiseFit:
+    """``robust_label_noise``."""
+
+    theta: npt.NDArray[np.float64]
+    epsilon: float
+    epsilon_lo: float
+    epsilon_hi: float
+    judge_epsilon: npt.NDArray[np.float64]
+    judge_lo: npt.NDArray[np.float64]
+    judge_hi: npt.NDArray[np.float64]
+    judge_weight: npt.NDArray[np.float64]
+    posterior: npt.NDArray[np.float64]
+    loglik: float
+    iterations: int
+    converged: bool
+    joint_intervals: bool
+
+@final
+class RobustBtlFit:
+    """``robust_btl_fit``: per observed cell ``i < j``."""
+
+    matrix_corrupted: npt.NDArray[np.bool_]
+    refit_rounds: int
+    alpha_used: float
+    theta: npt.NDArray[np.float64]
+    i: npt.NDArray[np.uint32]
+    j: npt.NDArray[np.uint32]
+    wins_i: npt.NDArray[np.float64]
+    wins_j: npt.NDArray[np.float64]
+    logit: npt.NDArray[np.float64]
+    weight: npt.NDArray[np.float64]
+    residual: npt.NDArray[np.float64]
+    corrupted: npt.NDArray[np.bool_]
+    sigma: float
+    iterations: int
+    converged: bool
+
+@final
+class CuratedPairs:
+    """``robust_curate``, ``robust_curate_pairs``: ``theta`` is prompts x responses; ``items`` (pairs only) likewise."""
+
+    prompt: npt.NDArray[np.uint32]
+    chosen: npt.NDArray[np.uint32]
+    rejected: npt.NDArray[np.uint32]
+    weight: npt.NDArray[np.float64]
+    judge_epsilon: npt.NDArray[np.float64]
+    judge_votes: npt.NDArray[np.float64]
+    label_epsilon: float
+    epsilon: float
+    theta: npt.NDArray[np.float64]
+    iterations: int
+    converged: bool
+    items: npt.NDArray[np.uint32] | None
+
+@final
+class FragilityFit:
+    """``robust_fragility``: per removed comparison its cell's items and whether ``i`` won."""
+
+    i: npt.NDArray[np.uint32]
+    j: npt.NDArray[np.uint32]
+    i_won: npt.NDArray[np.bool_]
+    target: tuple[int, int]
+    top_before: int
+    top_after: int
+    theta_before: npt.NDArray[np.float64]
+    theta_after: npt.NDArray[np.float64]
+    found: bool
+
+@final
+class TournamentSummary:
+    """``tournament_stats``: ``order``, ``exact`` and ``backward_arcs`` are None without ``order=True``."""
+
+    n_items: int
+    n_arcs: int
+    n_ties: int
+    complete: bool
+    triples: int
+    circular: int
+    equivalence: int
+    other: int
+    zeta: float
+    c3_max: int
+    wins: npt.NDArray[np.uint64]
+    component: npt.NDArray[np.uint32]
+    cycles: list[list[int]]
+    order: npt.NDArray[np.uint32] | None
+    exact: bool | None
+    backward_arcs: int | None
+
+@final
+class ScoreTable:
+    """``score_table``: ``table`` is 3 x 3; ``n``, ``conflicts``, ``reversals`` per judge code."""
+
+    table: npt.NDArray[np.float64]
+    n: npt.NDArray[np.float64]
+    conflicts: npt.NDArray[np.float64]
+    reversals: npt.NDArray[np.float64]
+
+@final
+class TriadCensus:
+    """``triad_census``: per unit (group, judge) its counts; ``k4`` .. ``bad5`` None without ``ntr``;
+    ``ex_*`` the example triples (``ex_unit`` indexes the units)."""
+
+    group: npt.NDArray[np.uint32]
+    judge: npt.NDArray[np.uint32]
+    n_items: npt.NDArray[np.uint32]
+    n_pairs: npt.NDArray[np.uint64]
+    triples: npt.NDArray[np.uint64]
+    circular: npt.NDArray[np.uint64]
+    equivalence: npt.NDArray[np.uint64]
+    other: npt.NDArray[np.uint64]
+    k4: npt.NDArray[np.uint64] | None
+    bad4: npt.NDArray[np.uint64] | None
+    k5: npt.NDArray[np.uint64] | None
+    bad5: npt.NDArray[np.uint64] | None
+    ex_unit: npt.NDArray[np.uint64]
+    ex_class: npt.NDArray[np.uint8]
+    ex_x: npt.NDArray[np.uint32]
+    ex_y: npt.NDArray[np.uint32]
+    ex_z: npt.NDArray[np.uint32]

@@ -6,6 +6,7 @@ import itertools
 import json
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import prefrank as pr
@@ -289,12 +290,14 @@ def test_transitivity_errors():
         pr.transitivity({"a": ["x"], "b": ["y"], "o": ["a"]}, a="a", b="b", outcome="o", group="grp")
     with pytest.raises(PrefrankError):
         pr._core.triad_census(
-            3,
-            np.array([0], np.uint32),
-            np.array([1], np.uint32),
-            np.array([1.0]),
-            np.array([0], np.uint8),
-            None,
+            SimpleNamespace(
+                n_items=3,
+                a=np.array([0], np.uint32),
+                b=np.array([1], np.uint32),
+                p=np.array([1.0]),
+                tie=np.array([0], np.uint8),
+                weight=None,
+            ),
             np.array([5], np.uint32),
             2,
         )

@@ -3,6 +3,8 @@ against its pure-Python twin in prefrank.reference.consistency."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import prefrank as pr
 import pytest
@@ -39,18 +41,19 @@ def test_score_table_matches_twin(rows: list, aggregate: str | None, margin: flo
     g, j = (np.array([r[k] for r in rows], np.uint32) for k in (5, 6))
     sa, sb = (np.array([r[k] for r in rows], np.float64) for k in (7, 8))
     tie = tie.astype(np.uint8)
+    cmp = SimpleNamespace(n_items=5, a=a, b=b, p=p, tie=tie, weight=w)
     res = _core.score_table(
-        a, b, p, tie, sa, sb, weight=w, group=g, judge=j, n_judges=3,
+        cmp, sa, sb, group=g, judge=j, n_judges=3,
         aggregate=aggregate, margin=margin, tolerance=tolerance,
     )  # fmt: skip
     table, per = ref.score_consistency_table(
         a.tolist(), b.tolist(), p.tolist(), tie.tolist(), sa.tolist(), sb.tolist(),
         w.tolist(), g.tolist(), j.tolist(), aggregate, margin, tolerance,
     )  # fmt: skip
-    assert res["table"].reshape(3, 3).tolist() == table
+    assert res.table.tolist() == table
     for jj in range(3):
         want = per.get(jj, [0.0, 0.0, 0.0])
-        assert [res["n"][jj], res["conflicts"][jj], res["reversals"][jj]] == want
+        assert [res.n[jj], res.conflicts[jj], res.reversals[jj]] == want
     # Through the public function: labels are coded in sorted order, so pairs keep their orientation;
     # a numeric outcome is a tie exactly when it is 0.5.
     out = pr.score_consistency(
@@ -65,7 +68,16 @@ def test_score_table_matches_twin(rows: list, aggregate: str | None, margin: flo
 
 
 def test_score_table_errors() -> None:
-    one = np.array([0], np.uint32), np.array([1], np.uint32), np.array([1.0]), np.array([0], np.uint8)
+    one = (
+        SimpleNamespace(
+            n_items=2,
+            a=np.array([0], np.uint32),
+            b=np.array([1], np.uint32),
+            p=np.array([1.0]),
+            tie=np.array([0], np.uint8),
+            weight=None,
+        ),
+    )
     with pytest.raises(PrefrankError, match="row 0: score_b"):
         _core.score_table(*one, np.array([1.0]), np.array([np.nan]))
     with pytest.raises(PrefrankError, match="aggregate"):

@@ -137,19 +137,19 @@ def test_sparse_power_path_matches_dense_solve() -> None:
     for kind in ("lsr", "ilsr"):
         dense = _core.spectral_rankings_fit(case["n_items"], offsets, members, k, kind, tol=1e-13, dense=True)
         sparse = _core.spectral_rankings_fit(case["n_items"], offsets, members, k, kind, tol=1e-13, dense=False)
-        np.testing.assert_allclose(sparse["theta"], dense["theta"], atol=1e-8)
-        np.testing.assert_allclose(dense["theta"], case[kind], atol=1e-6)
+        np.testing.assert_allclose(sparse.theta, dense.theta, atol=1e-8)
+        np.testing.assert_allclose(dense.theta, case[kind], atol=1e-6)
     # With zero / fractional weights and alpha, merged (dedup) or not.
     w = np.resize([0.0, 1.0, 2.5], len(obs))
     for kind in ("lsr", "ilsr"):
         args = (case["n_items"], offsets, members, k, kind, w)
         dense = _core.spectral_rankings_fit(*args, alpha=0.2, tol=1e-13, dense=True, dedup=False)
         sparse = _core.spectral_rankings_fit(*args, alpha=0.2, tol=1e-13, dense=False)
-        np.testing.assert_allclose(sparse["theta"], dense["theta"], atol=1e-8)
+        np.testing.assert_allclose(sparse.theta, dense.theta, atol=1e-8)
         kept = [o for o, wi in zip(obs, w, strict=True) if wi > 0]
         want = ref.lsr_rankings(case["n_items"], kept, weights=w[w > 0], alpha=0.2)
         if kind == "lsr":
-            np.testing.assert_allclose(dense["theta"], want, atol=1e-9)
+            np.testing.assert_allclose(dense.theta, want, atol=1e-9)
 
 
 # --------------------------------------------------------------------------------------------------

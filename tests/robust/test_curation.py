@@ -202,13 +202,13 @@ def test_curate_pairs_matches_reference(data: st.DataObject, alpha: float, iters
         return
     o = _core.robust_curate_pairs(prompt, a, b, judge, vote, int(n_p), int(n_i), int(n_j), alpha, 0.2, iters, 1e-300)
     r = ref.curate_pairs(prompt, a, b, judge, vote, int(n_j), alpha=alpha, eps_init=0.2, max_iter=iters, tol=1e-300)
-    items = np.where(o["items"] == np.iinfo(np.uint32).max, -1, o["items"].astype(np.int64))
+    items = np.where(o.items == np.iinfo(np.uint32).max, -1, o.items.astype(np.int64))
     np.testing.assert_array_equal(items, r["items"])
-    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], rtol=1e-9, atol=1e-12)
-    np.testing.assert_allclose(o["theta"], r["theta"], rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(o.judge_epsilon, r["judge_epsilon"], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(o.theta, r["theta"], rtol=1e-9, atol=1e-9)
     # With tol=1e-300 only an exact fixed point (a change of 0.0) stops early; rounding may reach it
     # one step apart in the two implementations, whose values agree above.
-    its = sorted((int(o["iterations"]), int(r["iterations"])))
+    its = sorted((int(o.iterations), int(r["iterations"])))
     assert its[0] == its[1] or (its[1] - its[0] == 1 and its[0] < iters), its
 
 

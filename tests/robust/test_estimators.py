@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import warnings
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import prefrank as pr
@@ -73,12 +74,13 @@ def test_label_noise_matches_reference(n: int, m: int, nj: int, seed: int) -> No
     w = rng.integers(1, 3, m).astype(float)
     j = rng.integers(0, nj, m).astype(np.uint32)
     # Fixed iteration count so both follow the same path; alpha keeps sparse cases identifiable.
-    o = _core.robust_label_noise(n, a, b, p, tie, w, j, nj, 5.0, 0.1, 0.1, 6, 1e-300)
+    cmp = SimpleNamespace(n_items=n, a=a, b=b, p=p, tie=tie, weight=w)
+    o = _core.robust_label_noise(cmp, j, nj, 5.0, 0.1, 0.1, 6, 1e-300)
     r = ref.label_noise(n, a, b, p, tie, w, j, nj, shrink=5.0, alpha=0.1, max_iter=6, tol=1e-300)
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-7)
-    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-8)
-    np.testing.assert_allclose(o["posterior"], r["posterior"], atol=1e-7)
-    assert abs(o["epsilon"] - r["epsilon"]) < 1e-8
+    np.testing.assert_allclose(o.theta, r["theta"], atol=1e-7)
+    np.testing.assert_allclose(o.judge_epsilon, r["judge_epsilon"], atol=1e-8)
+    np.testing.assert_allclose(o.posterior, r["posterior"], atol=1e-7)
+    assert abs(o.epsilon - r["epsilon"]) < 1e-8
 
 
 def test_label_noise_real_crowd_data() -> None:
@@ -187,13 +189,13 @@ def test_robust_matches_reference(n: int, missing: float, seed: int, refit: bool
         o = _core.robust_btl_fit(counts._core, refit=refit)
     except NotIdentifiableError:
         return
-    r = ref.robust_btl(counts.n_items, o["i"], o["j"], o["wins_i"], o["wins_j"], refit=refit)
-    np.testing.assert_array_equal(o["corrupted"], r["corrupted"])
-    np.testing.assert_array_equal(o["matrix_corrupted"], r["matrix_corrupted"])
-    tol = 1e-6 if o["alpha_used"] == 0 else 1e-3  # see test_robust_refit_matches_reference_random
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=tol)
-    np.testing.assert_allclose(o["residual"], r["residual"], atol=10 * tol)
-    assert o["iterations"] == r["iterations"] and o["converged"] == r["converged"]
+    r = ref.robust_btl(counts.n_items, o.i, o.j, o.wins_i, o.wins_j, refit=refit)
+    np.testing.assert_array_equal(o.corrupted, r["corrupted"])
+    np.testing.assert_array_equal(o.matrix_corrupted, r["matrix_corrupted"])
+    tol = 1e-6 if o.alpha_used == 0 else 1e-3  # see test_robust_refit_matches_reference_random
+    np.testing.assert_allclose(o.theta, r["theta"], atol=tol)
+    np.testing.assert_allclose(o.residual, r["residual"], atol=10 * tol)
+    assert o.iterations == r["iterations"] and o.converged == r["converged"]
 
 
 @settings(max_examples=20, deadline=None)
@@ -215,12 +217,12 @@ def test_robust_refit_matches_reference_random(
         o = _core.robust_btl_fit(counts._core)
     except NotIdentifiableError:
         return
-    r = ref.robust_btl(counts.n_items, o["i"], o["j"], o["wins_i"], o["wins_j"])
-    np.testing.assert_array_equal(o["corrupted"], r["corrupted"])
-    assert o["refit_rounds"] == r["refit_rounds"] and o["alpha_used"] == r["alpha_used"]
+    r = ref.robust_btl(counts.n_items, o.i, o.j, o.wins_i, o.wins_j)
+    np.testing.assert_array_equal(o.corrupted, r["corrupted"])
+    assert o.refit_rounds == r["refit_rounds"] and o.alpha_used == r["alpha_used"]
     # With the fallback prior (an item separated from the rest) the likelihood is nearly flat along
     # the separated item's strength, so both fits stop within about 1e-4 of the optimum there.
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-6 if o["alpha_used"] == 0 else 1e-3)
+    np.testing.assert_allclose(o.theta, r["theta"], atol=1e-6 if o.alpha_used == 0 else 1e-3)
 
 
 def test_robust_refit_false_is_the_matrix_step() -> None:
@@ -296,13 +298,13 @@ def test_robust_budget_reaches_just_under_half() -> None:
     x[attacked] = 0
     counts = _core.PairCounts.from_cells(n, i.astype(np.uint32), j.astype(np.uint32), x, per - x, np.zeros(len(i)))
     o = _core.robust_btl_fit(counts)
-    np.testing.assert_array_equal(o["corrupted"], attacked)
-    assert int(np.argmax(o["theta"])) == 0
-    r = ref.robust_btl(n, o["i"], o["j"], o["wins_i"], o["wins_j"])
+    np.testing.assert_array_equal(o.corrupted, attacked)
+    assert int(np.argmax(o.theta)) == 0
+    r = ref.robust_btl(n, o.i, o.j, o.wins_i, o.wins_j)
     np.testing.assert_array_equal(r["corrupted"], attacked)
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-6)
+    np.testing.assert_allclose(o.theta, r["theta"], atol=1e-6)
     low = _core.robust_btl_fit(counts, refit_fraction=0.4)
-    assert int(low["corrupted"][attacked].sum()) == 11 and int(np.argmax(low["theta"])) != 0
+    assert int(low.corrupted[attacked].sum()) == 11 and int(np.argmax(low.theta)) != 0
 
 
 def test_robust_top_item_not_identifiable_follows_untouched_pairs() -> None:
@@ -400,9 +402,9 @@ def test_curate_matches_reference() -> None:
     s[5, :, 2] = np.round(s[5, :, 2])  # ties
     o = _core.robust_curate(s, 1.0, 0.1, 7, 1e-300)
     r = ref.curate_scores(s, alpha=1.0, eps_init=0.1, max_iter=7, tol=1e-300)
-    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-9)
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-9)
-    assert np.isnan(o["theta"][0, 1])
+    np.testing.assert_allclose(o.judge_epsilon, r["judge_epsilon"], atol=1e-9)
+    np.testing.assert_allclose(o.theta, r["theta"], atol=1e-9)
+    assert np.isnan(o.theta[0, 1])
 
 
 @settings(max_examples=15, deadline=None)
@@ -414,8 +416,8 @@ def test_curate_matches_reference_random(prompts: int, resp: int, judges: int, m
     s = np.round(s, 1)  # some ties
     o = _core.robust_curate(s, 0.7, 0.2, 5, 1e-300)
     r = ref.curate_scores(s, alpha=0.7, eps_init=0.2, max_iter=5, tol=1e-300)
-    np.testing.assert_allclose(o["judge_epsilon"], r["judge_epsilon"], atol=1e-9)
-    np.testing.assert_allclose(o["theta"], r["theta"], atol=1e-8)
+    np.testing.assert_allclose(o.judge_epsilon, r["judge_epsilon"], atol=1e-9)
+    np.testing.assert_allclose(o.theta, r["theta"], atol=1e-8)
 
 
 def test_curate_long_form_equals_tensor() -> None:

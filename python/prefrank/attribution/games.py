@@ -276,12 +276,7 @@ def slice_game(
             raise parameter_error("reference", f"reference has no score for item {missing[0]!r}")
         ref_arr = np.array([float(reference[lab]) for lab in items], dtype=np.float64)
     core = _core.Game.slices(
-        len(items),
-        comps.a,
-        comps.b,
-        comps.p,
-        comps.tie,
-        comps.weight,
+        comps,
         np.ascontiguousarray(codes, dtype=np.uint32),
         len(labels),
         target,

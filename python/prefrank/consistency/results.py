@@ -189,12 +189,7 @@ class Transitivity(Result):
             return pd.DataFrame(columns=["group", "kind", "x", "y", "z", "text"])
         agg = self.aggregate
         d = _core.triad_census(
-            tbl.n_items,
-            tbl.a,
-            tbl.b,
-            tbl.p,
-            tbl.tie,
-            tbl.weight,
+            tbl,
             np.ascontiguousarray(g, np.uint32),
             len(self._group_labels),
             tbl.judge if self._by_judge else None,
@@ -203,10 +198,10 @@ class Transitivity(Result):
             False,
             int(limit_per_unit),
         )
-        unit = d["ex_unit"].astype(np.int64)
+        unit = d.ex_unit.astype(np.int64)
         items = tbl.items
-        x, y, z = items[d["ex_x"]], items[d["ex_y"]], items[d["ex_z"]]
-        kind = np.array(CLASS_NAMES, dtype=object)[d["ex_class"]]
+        x, y, z = items[d.ex_x], items[d.ex_y], items[d.ex_z]
+        kind = np.array(CLASS_NAMES, dtype=object)[d.ex_class]
         text = []
         for k, xi, yi, zi in zip(kind, x, y, z, strict=False):
             if k == "circular":
@@ -215,9 +210,9 @@ class Transitivity(Result):
                 text.append(f"{xi} > {yi}, but {zi} = {xi} and {zi} = {yi}")
             else:
                 text.append(f"{xi} > {yi} > {zi}, but {xi} = {zi}")
-        cols: dict[str, Any] = {"group": self._group_labels[d["group"][unit]]}
+        cols: dict[str, Any] = {"group": self._group_labels[d.group[unit]]}
         if self._judge_labels is not None and self._by_judge:
-            cols["judge"] = self._judge_labels[d["judge"][unit]]
+            cols["judge"] = self._judge_labels[d.judge[unit]]
         cols.update({"kind": kind, "x": x, "y": y, "z": z, "text": text})
         return pd.DataFrame(cols)
 

@@ -219,13 +219,9 @@ def score_consistency(
     # (consistency/scores.rs).
     nj = len(tbl.judges) if tbl.judge is not None and tbl.judges is not None else None
     res = _core.score_table(
-        tbl.a,
-        tbl.b,
-        tbl.p,
-        tbl.tie,
+        tbl,
         np.ascontiguousarray(sa),
         np.ascontiguousarray(sb),
-        weight=tbl.weight,
         group=tbl.group,
         judge=tbl.judge,
         n_judges=nj,
@@ -233,6 +229,6 @@ def score_consistency(
         margin=float(margin),
         tolerance=float(tolerance),
     )
-    table = res["table"].reshape(3, 3)
-    per_judge = None if nj is None else (tbl.judges, res["n"], res["conflicts"], res["reversals"])
+    table = res.table
+    per_judge = None if nj is None else (tbl.judges, res.n, res.conflicts, res.reversals)
     return finish(table, per_judge)

@@ -79,7 +79,7 @@ def tournament(
         if len(labels) != n:
             raise parameter_error("items", f"items has {len(labels)} labels for a {n} x {n} matrix")
         d = _core.tournament_stats(
-            n,
+            n_items=n,
             wins=np.ascontiguousarray(w).ravel(),
             ties=t,
             aggregate=aggregate,
@@ -95,12 +95,7 @@ def tournament(
         )
         labels = tbl.items
         d = _core.tournament_stats(
-            tbl.n_items,
-            tbl.a,
-            tbl.b,
-            tbl.p,
-            tbl.tie,
-            tbl.weight,
+            tbl,
             aggregate=aggregate,
             margin=float(margin),
             cycles=int(cycles),
@@ -108,7 +103,7 @@ def tournament(
             exact_max=int(exact_max),
             max_passes=int(max_passes),
         )
-    comp = np.asarray(d["component"])
+    comp = np.asarray(d.component)
     n_comp = int(comp.max()) + 1 if comp.size else 0
     by_comp = np.argsort(comp, kind="stable")
     starts = np.searchsorted(comp[by_comp], np.arange(n_comp + 1))
@@ -123,27 +118,27 @@ def tournament(
     try:
         import pandas as pd
 
-        wins_s: Any = pd.Series(np.asarray(d["wins"]), index=labels, name="wins")
+        wins_s: Any = pd.Series(np.asarray(d.wins), index=labels, name="wins")
     except ImportError:  # pragma: no cover - pandas is optional
-        wins_s = dict(zip(labels.tolist(), np.asarray(d["wins"]).tolist(), strict=False))
-    zeta = float(d["zeta"])
+        wins_s = dict(zip(labels.tolist(), np.asarray(d.wins).tolist(), strict=False))
+    zeta = float(d.zeta)
     return TournamentStats(
-        n_items=int(d["n_items"]),
-        n_arcs=int(d["n_arcs"]),
-        n_ties=int(d["n_ties"]),
-        complete=bool(d["complete"]),
-        triples=int(d["triples"]),
-        circular=int(d["circular"]),
-        equivalence=int(d["equivalence"]),
-        other=int(d["other"]),
+        n_items=int(d.n_items),
+        n_arcs=int(d.n_arcs),
+        n_ties=int(d.n_ties),
+        complete=bool(d.complete),
+        triples=int(d.triples),
+        circular=int(d.circular),
+        equivalence=int(d.equivalence),
+        other=int(d.other),
         zeta=zeta,
-        c3_max=int(d["c3_max"]),
+        c3_max=int(d.c3_max),
         wins=wins_s,
         components=components,
-        cycles=[[labels[v] for v in c] for c in d["cycles"]],
-        order=[labels[v] for v in np.asarray(d["order"]).tolist()] if order else None,
-        backward_arcs=int(d["backward_arcs"]) if order else None,
-        exact=bool(d["exact"]) if order else None,
+        cycles=[[labels[v] for v in c] for c in d.cycles],
+        order=None if d.order is None else [labels[v] for v in d.order.tolist()],
+        backward_arcs=d.backward_arcs,
+        exact=d.exact,
         _items=labels,
         _component=relabel[comp] if comp.size else comp,
     )

@@ -96,12 +96,7 @@ def transitivity(
         glabels = np.array(["all"], dtype=object)
     use_judge = tbl.judge is not None and by_judge
     d = _core.triad_census(
-        tbl.n_items,
-        tbl.a,
-        tbl.b,
-        tbl.p,
-        tbl.tie,
-        tbl.weight,
+        tbl,
         gcodes,
         len(glabels),
         tbl.judge if use_judge else None,
@@ -110,7 +105,18 @@ def transitivity(
         ntr,
         0,
     )
-    units = {k: v for k, v in d.items() if not k.startswith("ex_")}
+    units: dict[str, np.ndarray] = {
+        "group": d.group,
+        "judge": d.judge,
+        "n_items": d.n_items,
+        "n_pairs": d.n_pairs,
+        "triples": d.triples,
+        "circular": d.circular,
+        "equivalence": d.equivalence,
+        "other": d.other,
+    }
+    if d.k4 is not None and d.bad4 is not None and d.k5 is not None and d.bad5 is not None:
+        units.update(k4=d.k4, bad4=d.bad4, k5=d.k5, bad5=d.bad5)
     n_units = len(units["group"])
     tot = {k: int(units[k].sum()) for k in ("n_pairs", "triples", "circular", "equivalence", "other")}
     counts = dict(tot)

@@ -275,9 +275,7 @@ class Comparisons:
 
     def pair_counts(self, *, dense: bool | None = None) -> PairCounts:
         """The pair-count table (dense up to 2,048 items unless ``dense`` says otherwise)."""
-        core = _core.PairCounts.from_comparisons(
-            self.n_items, self.a, self.b, self.p, self.tie, self.weight, None, dense
-        )
+        core = _core.PairCounts.from_comparisons(self, None, dense)
         return PairCounts(core, self.items)
 
     def subset(self, mask: np.ndarray) -> Comparisons:
@@ -502,18 +500,6 @@ def comparisons(
     g, groups = code_optional(group, "group")
     j, judges = code_optional(judge, "judge")
 
-    try:
-        keep = _core.validate_comparisons(len(items), ca, cb, p, tie, w, drop_self)
-    except PrefrankError as e:
-        if getattr(e, "kind", None) == "self_comparison":
-            row = e.row  # type: ignore[attr-defined]
-            raise rephrased(
-                e,
-                f"item {_lab(items[ca[row]])!r} is compared with itself (pass drop_self=True to drop such rows)",
-                column=name_a,
-                value=_lab(items[ca[row]]),
-            ) from None
-        raise
     table = Comparisons(
         a=ca,
         b=cb,
@@ -527,6 +513,18 @@ def comparisons(
         judges=judges,
         first=first,
     )
+    try:
+        keep = _core.validate_comparisons(table, drop_self)
+    except PrefrankError as e:
+        if getattr(e, "kind", None) == "self_comparison":
+            row = e.row  # type: ignore[attr-defined]
+            raise rephrased(
+                e,
+                f"item {_lab(items[ca[row]])!r} is compared with itself (pass drop_self=True to drop such rows)",
+                column=name_a,
+                value=_lab(items[ca[row]]),
+            ) from None
+        raise
     if keep is not None:
         dropped = int(len(keep) - keep.sum())
         table = table.subset(keep)

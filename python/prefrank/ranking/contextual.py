@@ -129,13 +129,8 @@ def contextual_bradley_terry(
     counts = comps.pair_counts()
     try:
         fit = _core.contextual_bt_fit(
-            comps.n_items,
-            comps.a,
-            comps.b,
-            comps.p,
-            comps.tie,
+            comps,
             x,
-            comps.weight,
             ties,
             float(alpha),
             float(alpha_beta),
@@ -144,9 +139,9 @@ def contextual_bradley_terry(
         )
     except NotIdentifiableError as e:
         raise rephrased(e, _not_identifiable_message(counts, ties, comps.items)) from None
-    if not fit["converged"]:
+    if not fit.converged:
         warnings.warn(
-            f"contextual Bradley-Terry did not converge in {fit['iterations']} iterations "
+            f"contextual Bradley-Terry did not converge in {fit.iterations} iterations "
             "(collinear covariates? pass alpha_beta > 0)",
             ConvergenceWarning,
             stacklevel=2,
@@ -164,4 +159,4 @@ def contextual_bradley_terry(
         wins=wins,
         counts=counts,
     )
-    return ContextualRanking(ranking=ranking, covariates=names, coef=fit["beta"])
+    return ContextualRanking(ranking=ranking, covariates=names, coef=fit.beta)

@@ -26,19 +26,19 @@ __all__ = ["bradley_terry_groups", "plackett_luce_groups"]
 
 
 def _group_rankings(
-    groups: np.ndarray, items: np.ndarray, out: dict[str, Any], alpha: float, ties: str
+    groups: np.ndarray, items: np.ndarray, out: _core.GroupFits, alpha: float, ties: str
 ) -> GroupRankings:
     """The result of a per-group fit (``out``: the core's arrays), with a warning counting the groups
     not identifiable without a prior and the fits that did not converge."""
     res = GroupRankings(
         groups=groups,
         items=items,
-        offsets=out["offsets"],
-        item_codes=out["items"],
-        theta=out["theta"],
-        converged=out["converged"],
-        identifiable=out["identifiable"],
-        iterations=out["iterations"],
+        offsets=out.offsets,
+        item_codes=out.items,
+        theta=out.theta,
+        converged=out.converged,
+        identifiable=out.identifiable,
+        iterations=out.iterations,
         alpha=float(alpha),
         ties=ties,
     )
@@ -106,14 +106,9 @@ def bradley_terry_groups(
             "the Comparisons table has no group column: build it with comparisons(..., group=...)", column="group"
         )
     out = _core.bt_groups(
-        comps.n_items,
+        comps,
         len(comps.groups),
         comps.group,
-        comps.a,
-        comps.b,
-        comps.p,
-        comps.tie,
-        comps.weight,
         ties,
         float(alpha),
         int(max_iter),

@@ -88,9 +88,9 @@ def plackett_luce(
             float(tol),
             method,
         )
-    if not fit["converged"]:
+    if not fit.converged:
         warnings.warn(
-            f"Plackett-Luce fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "
+            f"Plackett-Luce fit did not converge in {fit.iterations} iterations (method {fit.method}); "
             "the result has converged=False",
             ConvergenceWarning,
             stacklevel=2,
@@ -102,6 +102,6 @@ def plackett_luce(
         scale,
         offset,
         anchor,
-        games=fit["games"],
-        wins=fit["wins"],
+        games=fit.games,
+        wins=fit.wins,
     )

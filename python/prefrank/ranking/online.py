@@ -54,12 +54,7 @@ def elo_stream(
             if len(index) > len(ratings):
                 ratings = np.concatenate([ratings, np.full(len(index) - len(ratings), initial)])
             out = _core.elo_ratings(
-                tbl.n_items,
-                tbl.a,
-                tbl.b,
-                tbl.p,
-                tbl.tie,
-                tbl.weight,
+                tbl,
                 k=elo_options["k"],
                 initial=initial,
                 scale=elo_options["divisor"],
@@ -141,12 +136,7 @@ def elo(
     comps = comparisons_of(data, batch_rows, **columns)
     check_work("elo", int(shuffles) * len(comps.a), "ask for fewer shuffles")
     ratings = _core.elo_ratings(
-        comps.n_items,
-        comps.a,
-        comps.b,
-        comps.p,
-        comps.tie,
-        comps.weight,
+        comps,
         float(k),
         float(offset),
         float(divisor),

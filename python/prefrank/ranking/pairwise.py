@@ -84,9 +84,9 @@ def bradley_terry(
         fit = _core.bt_fit(counts._core, ties, float(alpha), int(max_iter), float(tol), method)
     except NotIdentifiableError as e:
         raise rephrased(e, _not_identifiable_message(counts, ties, items)) from None
-    if not fit["converged"]:
+    if not fit.converged:
         warnings.warn(
-            f"Bradley-Terry fit did not converge in {fit['iterations']} iterations (method {fit['method']}); "
+            f"Bradley-Terry fit did not converge in {fit.iterations} iterations (method {fit.method}); "
             "the result has converged=False",
             ConvergenceWarning,
             stacklevel=2,
@@ -96,8 +96,8 @@ def bradley_terry(
     if bootstrap:
         boot, info = _run_bootstrap(
             counts,
-            fit["theta"],
-            fit["tie_param"],
+            fit.theta,
+            fit.tie_param,
             int(bootstrap),
             int(seed),
             ties,
@@ -109,7 +109,7 @@ def bradley_terry(
         )
         anchor_index = label_index(items, anchor[0]) if anchor is not None else None
         info["acceleration"] = _core.bt_acceleration(
-            counts._core, fit["theta"], ties, float(alpha), fit["tie_param"], anchor_index
+            counts._core, fit.theta, ties, float(alpha), fit.tie_param, anchor_index
         )
     games, wins = games_and_wins(counts, len(items))
     return Ranking.from_fit(
@@ -120,7 +120,7 @@ def bradley_terry(
         offset,
         anchor,
         ties=ties,
-        tie_param=fit["tie_param"],
+        tie_param=fit.tie_param,
         games=games,
         wins=wins,
         bootstrap_theta=boot,
@@ -168,10 +168,10 @@ def _run_bootstrap(
                 method,
                 tie_hat,
             )
-            parts.append(out["theta"])
-            tie_parts.append(out["tie_param"])
-            degenerate += int(out["degenerate"])
-            not_converged += int(out["not_converged"])
+            parts.append(out.theta)
+            tie_parts.append(out.tie_param)
+            degenerate += int(out.degenerate)
+            not_converged += int(out.not_converged)
             if bar is not None:
                 bar.update(r)
     finally:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
+from prefrank import _core
 from prefrank._options import check_choice, check_level
 from prefrank._results import Result, interval_frame, whole
 from prefrank.data.coding import label_index, run_lengths
@@ -69,24 +69,24 @@ class Ranking(Result):
         cls,
         method: str,
         items: np.ndarray,
-        fit: Mapping[str, Any],
+        fit: _core.BtFit | _core.SpectralFit | _core.RankingsFit | _core.ContextualFit,
         scale: str,
         offset: float,
         anchor: Any,
         **extra: Any,
     ) -> Ranking:
-        """The result of a core fit's dict: ``theta``, ``converged``, ``iterations`` and, when the fit
+        """The result of a core fit: its ``theta``, ``converged``, ``iterations`` and, when the fit
         reports it, ``loglik``; ``extra`` sets the other fields."""
-        loglik = fit.get("loglik")
+        loglik = getattr(fit, "loglik", None)
         return cls(
             method=method,
             items=items,
-            theta=fit["theta"],
+            theta=fit.theta,
             scale=scale,
             offset=float(offset),
             anchor=anchor,
-            converged=bool(fit["converged"]),
-            iterations=int(fit["iterations"]),
+            converged=bool(fit.converged),
+            iterations=int(fit.iterations),
             loglik=None if loglik is None else float(loglik),
             **extra,
         )

@@ -50,9 +50,9 @@ def _spectral(
     except NotIdentifiableError as e:
         msg = _not_identifiable_message(counts, ties, items).replace("a Gaussian prior", "regularisation")
         raise rephrased(e, msg) from None
-    if not fit["converged"]:
+    if not fit.converged:
         warnings.warn(
-            f"{kind} did not converge in {fit['iterations']} iterations; the result has converged=False",
+            f"{kind} did not converge in {fit.iterations} iterations; the result has converged=False",
             ConvergenceWarning,
             stacklevel=4,  # the caller of the public variant, past keywords_of's wrapper
         )
@@ -144,9 +144,9 @@ def _fit(
             dedup=kind == "ilsr",
         )
     name = f"{kind}_rankings"
-    if not fit["converged"]:
+    if not fit.converged:
         warnings.warn(
-            f"{name} did not converge in {fit['iterations']} iterations; the result has converged=False",
+            f"{name} did not converge in {fit.iterations} iterations; the result has converged=False",
             ConvergenceWarning,
             stacklevel=4,  # the caller of the public variant, past keywords_of's wrapper
         )
@@ -157,8 +157,8 @@ def _fit(
         scale,
         offset,
         anchor,
-        games=fit["games"],
-        wins=fit["wins"],
+        games=fit.games,
+        wins=fit.wins,
     )
 
 

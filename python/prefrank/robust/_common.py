@@ -6,6 +6,7 @@ import warnings
 from statistics import NormalDist
 from typing import Any
 
+from prefrank import _core
 from prefrank._options import check_level
 from prefrank.data.comparisons import PairCounts, games_and_wins
 from prefrank.exceptions import ConvergenceWarning
@@ -25,18 +26,25 @@ def _warn(converged: bool, what: str, iterations: int) -> None:
         )
 
 
-def _ranking(method: str, counts: PairCounts, out: dict[str, Any], scale: str, offset: float, **extra: Any) -> Ranking:
-    """The :class:`Ranking` of a robust fit's strengths ``out["theta"]`` (ties counted half), with the
+def _ranking(
+    method: str,
+    counts: PairCounts,
+    out: _core.RobustBtlFit | _core.LabelNoiseFit,
+    scale: str,
+    offset: float,
+    **extra: Any,
+) -> Ranking:
+    """The :class:`Ranking` of a robust fit's strengths ``out.theta`` (ties counted half), with the
     games and wins of the pair counts it was fitted on."""
     games, wins = games_and_wins(counts, counts.n_items)
     return Ranking(
         method=method,
         items=counts.items,
-        theta=out["theta"],
+        theta=out.theta,
         scale=scale,
         offset=float(offset),
-        converged=bool(out["converged"]),
-        iterations=int(out["iterations"]),
+        converged=bool(out.converged),
+        iterations=int(out.iterations),
         ties="half",
         games=games,
         wins=wins,

@@ -128,8 +128,8 @@ def curate(
     out = _core.robust_curate(
         tensor, float(alpha), float(eps_init), int(max_iter), float(tol), pairs, float(min_weight)
     )
-    _warn(bool(out["converged"]), "batched curation EM", int(out["iterations"]))
-    p, c, r = out["prompt"], out["chosen"], out["rejected"]
+    _warn(bool(out.converged), "batched curation EM", int(out.iterations))
+    p, c, r = out.prompt, out.chosen, out.rejected
     if long_form:
         c, r = resp_labels[p, c], resp_labels[p, r]
         p = prompt_labels[p]
@@ -137,15 +137,15 @@ def curate(
         prompt=p,
         chosen=c,
         rejected=r,
-        weight=out["weight"],
-        epsilon=float(out["epsilon"]),
-        label_epsilon=float(out["label_epsilon"]),
-        judge_epsilon=out["judge_epsilon"],
-        judge_votes=out["judge_votes"],
+        weight=out.weight,
+        epsilon=float(out.epsilon),
+        label_epsilon=float(out.label_epsilon),
+        judge_epsilon=out.judge_epsilon,
+        judge_votes=out.judge_votes,
         judges=np.asarray(judge_labels),
-        theta=out["theta"],
-        iterations=int(out["iterations"]),
-        converged=bool(out["converged"]),
+        theta=out.theta,
+        iterations=int(out.iterations),
+        converged=bool(out.converged),
     )
 
 
@@ -208,19 +208,20 @@ def _curate_pairs(
         len(judge_labels),
         *core_args,
     )
-    _warn(bool(out["converged"]), "batched curation EM", int(out["iterations"]))
-    p, items = out["prompt"], out["items"]
+    _warn(bool(out.converged), "batched curation EM", int(out.iterations))
+    p, items = out.prompt, out.items
+    assert items is not None  # robust_curate_pairs always sets the response slots' items
     return Curation(
         prompt=groups[p],
-        chosen=cmp.items[items[p, out["chosen"]]],
-        rejected=cmp.items[items[p, out["rejected"]]],
-        weight=out["weight"],
-        epsilon=float(out["epsilon"]),
-        label_epsilon=float(out["label_epsilon"]),
-        judge_epsilon=out["judge_epsilon"],
-        judge_votes=out["judge_votes"],
+        chosen=cmp.items[items[p, out.chosen]],
+        rejected=cmp.items[items[p, out.rejected]],
+        weight=out.weight,
+        epsilon=float(out.epsilon),
+        label_epsilon=float(out.label_epsilon),
+        judge_epsilon=out.judge_epsilon,
+        judge_votes=out.judge_votes,
         judges=judge_labels,
-        theta=out["theta"],
-        iterations=int(out["iterations"]),
-        converged=bool(out["converged"]),
+        theta=out.theta,
+        iterations=int(out.iterations),
+        converged=bool(out.converged),
     )

@@ -87,12 +87,7 @@ def label_noise(
     jcodes = comps.judge if by_judge else None
     n_judges = len(comps.judges) if (by_judge and comps.judges is not None) else 0
     out = _core.robust_label_noise(
-        comps.n_items,
-        comps.a,
-        comps.b,
-        comps.p,
-        comps.tie,
-        comps.weight,
+        comps,
         jcodes,
         n_judges,
         float(shrink),
@@ -102,21 +97,21 @@ def label_noise(
         float(tol),
         float(z),
     )
-    _warn(bool(out["converged"]), "label-noise EM", int(out["iterations"]))
-    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out["loglik"]))
+    _warn(bool(out.converged), "label-noise EM", int(out.iterations))
+    rank = _ranking("label_noise", comps.pair_counts(), out, scale, offset, loglik=float(out.loglik))
     return LabelNoise(
         comparisons=comps,
-        theta=out["theta"],
-        posterior=out["posterior"],
-        epsilon=float(out["epsilon"]),
-        epsilon_ci=(float(out["epsilon_lo"]), float(out["epsilon_hi"])),
-        judge_epsilon=out["judge_epsilon"],
-        judge_ci=np.column_stack([out["judge_lo"], out["judge_hi"]]),
-        judge_weight=out["judge_weight"],
+        theta=out.theta,
+        posterior=out.posterior,
+        epsilon=float(out.epsilon),
+        epsilon_ci=(float(out.epsilon_lo), float(out.epsilon_hi)),
+        judge_epsilon=out.judge_epsilon,
+        judge_ci=np.column_stack([out.judge_lo, out.judge_hi]),
+        judge_weight=out.judge_weight,
         level=float(level),
-        loglik=float(out["loglik"]),
-        iterations=int(out["iterations"]),
-        converged=bool(out["converged"]),
+        loglik=float(out.loglik),
+        iterations=int(out.iterations),
+        converged=bool(out.converged),
         ranking=rank,
-        joint_intervals=bool(out["joint_intervals"]),
+        joint_intervals=bool(out.joint_intervals),
     )

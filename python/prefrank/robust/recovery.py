@@ -87,23 +87,23 @@ def robust_ranking(
         refit_max_iter=int(refit_max_iter),
     )
     _warn(
-        bool(out["converged"]),
+        bool(out.converged),
         "robust BTL recovery" + (" (matrix step and trimmed refit)" if refit else ""),
-        int(out["iterations"]),
+        int(out.iterations),
     )
     rank = _ranking("robust_btl", counts, out, scale, offset)
     return RobustRanking(
         items=items,
-        theta=out["theta"],
-        i=out["i"],
-        j=out["j"],
-        wins_i=out["wins_i"],
-        wins_j=out["wins_j"],
-        residual=out["residual"],
-        corrupted_mask=out["corrupted"],
-        sigma=float(out["sigma"]),
-        iterations=int(out["iterations"]),
-        converged=bool(out["converged"]),
+        theta=out.theta,
+        i=out.i,
+        j=out.j,
+        wins_i=out.wins_i,
+        wins_j=out.wins_j,
+        residual=out.residual,
+        corrupted_mask=out.corrupted,
+        sigma=float(out.sigma),
+        iterations=int(out.iterations),
+        converged=bool(out.converged),
         ranking=rank,
         params={
             "threshold": threshold,
@@ -114,8 +114,8 @@ def robust_ranking(
             "refit": bool(refit),
             "refit_fraction": refit_fraction,
             "alpha": alpha,
-            "refit_rounds": int(out["refit_rounds"]),
-            "refit_alpha": float(out["alpha_used"]),
+            "refit_rounds": int(out.refit_rounds),
+            "refit_alpha": float(out.alpha_used),
         },
-        matrix_corrupted_mask=out["matrix_corrupted"],
+        matrix_corrupted_mask=out.matrix_corrupted,
     )

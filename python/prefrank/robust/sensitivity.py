@@ -75,24 +75,23 @@ def fragility(
     out = _core.robust_fragility(counts._core, codes, int(max_remove), float(alpha))
     # Map each removed (pair, direction) to a distinct decisive row with that outcome.
     directions = [
-        (i, j) if iw else (j, i)
-        for i, j, iw in zip(out["i"].tolist(), out["j"].tolist(), out["i_won"].tolist(), strict=True)
+        (i, j) if iw else (j, i) for i, j, iw in zip(out.i.tolist(), out.j.tolist(), out.i_won.tolist(), strict=True)
     ]
     picked = decisive_rows(batches(), items, directions)
     rows = [r for r, _, _ in picked]
     win = [items[w] for _, w, _ in picked]
     lose = [items[l_] for _, _, l_ in picked]
-    t = out["target"]
+    t = out.target
     return Fragility(
         items=items,
         rows=np.asarray(rows, dtype=np.int64),
         winner=np.asarray(win, dtype=object),
         loser=np.asarray(lose, dtype=object),
         target=(items[t[0]], items[t[1]]),
-        top_before=items[out["top_before"]],
-        top_after=items[out["top_after"]],
-        theta_before=out["theta_before"],
-        theta_after=out["theta_after"],
-        found=bool(out["found"]),
+        top_before=items[out.top_before],
+        top_after=items[out.top_after],
+        theta_before=out.theta_before,
+        theta_after=out.theta_after,
+        found=bool(out.found),
         total=total,
     )

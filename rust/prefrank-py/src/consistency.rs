@@ -1,25 +1,78 @@
 //! Bindings for prefrank-core `consistency`.
 
-use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournament};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use crate::convert::{comparisons, opt_slice};
+use crate::convert::{opt_slice, ComparisonsArg};
+use crate::ranking::arr;
 use crate::to_py;
 
-/// Within-group transitivity census. Returns a dict of per-unit arrays (and example triples).
+/// A transitivity census (`triad_census`): per unit (group, judge) its counts; with `ntr` the
+/// 4- and 5-item counts (`k4`, `bad4`, `k5`, `bad5`, else None); `ex_*` the example triples.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct TriadCensus {
+    group: Py<PyArray1<u32>>,
+    judge: Py<PyArray1<u32>>,
+    n_items: Py<PyArray1<u32>>,
+    n_pairs: Py<PyArray1<u64>>,
+    triples: Py<PyArray1<u64>>,
+    circular: Py<PyArray1<u64>>,
+    equivalence: Py<PyArray1<u64>>,
+    other: Py<PyArray1<u64>>,
+    k4: Option<Py<PyArray1<u64>>>,
+    bad4: Option<Py<PyArray1<u64>>>,
+    k5: Option<Py<PyArray1<u64>>>,
+    bad5: Option<Py<PyArray1<u64>>>,
+    ex_unit: Py<PyArray1<u64>>,
+    ex_class: Py<PyArray1<u8>>,
+    ex_x: Py<PyArray1<u32>>,
+    ex_y: Py<PyArray1<u32>>,
+    ex_z: Py<PyArray1<u32>>,
+}
+
+/// Whole-tournament statistics (`tournament_stats`); `order`, `exact` and `backward_arcs` are
+/// None unless an order was asked for.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct TournamentSummary {
+    n_items: u64,
+    n_arcs: u64,
+    n_ties: u64,
+    complete: bool,
+    triples: u64,
+    circular: u64,
+    equivalence: u64,
+    other: u64,
+    zeta: f64,
+    c3_max: u64,
+    /// Per item: its out-degree (arcs won).
+    wins: Py<PyArray1<u64>>,
+    /// Per item: its strongly connected component.
+    component: Py<PyArray1<u32>>,
+    /// Short cycles, each as item codes.
+    cycles: Vec<Vec<u32>>,
+    order: Option<Py<PyArray1<u32>>>,
+    exact: Option<bool>,
+    backward_arcs: Option<u64>,
+}
+
+/// The score-vs-verdict table (`score_table`): `table` is 3 x 3, the rest per judge code.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct ScoreTable {
+    table: Py<PyArray2<f64>>,
+    n: Py<PyArray1<f64>>,
+    conflicts: Py<PyArray1<f64>>,
+    reversals: Py<PyArray1<f64>>,
+}
+
+/// Within-group transitivity census: per-unit arrays and example triples.
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight, group, n_groups, judge=None, aggregate="majority", margin=0.0, ntr=false, examples_per_unit=0))]
+#[pyo3(signature = (comparisons, group, n_groups, judge=None, aggregate="majority", margin=0.0, ntr=false, examples_per_unit=0))]
 #[allow(clippy::too_many_arguments)]
 fn triad_census<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
+    comparisons: ComparisonsArg<'py>,
     group: PyReadonlyArray1<'py, u32>,
     n_groups: usize,
     judge: Option<PyReadonlyArray1<'py, u32>>,
@@ -27,10 +80,10 @@ fn triad_census<'py>(
     margin: f64,
     ntr: bool,
     examples_per_unit: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<TriadCensus> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
     let inp = CensusInput {
-        comps: comparisons(n_items, &a, &b, &p, &tie, &weight)?,
+        comps: comparisons.view()?,
         group: group.as_slice()?,
         n_groups,
         judge: opt_slice(&judge)?,
@@ -39,50 +92,28 @@ fn triad_census<'py>(
         examples_per_unit,
     };
     let c = py.detach(|| core::census(&inp)).map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    let ntr_col = |k: usize| -> Vec<u64> { c.ntr.iter().map(|r| r[k]).collect() };
-    if ntr {
-        d.set_item("k4", ntr_col(0).into_pyarray(py))?;
-        d.set_item("bad4", ntr_col(1).into_pyarray(py))?;
-        d.set_item("k5", ntr_col(2).into_pyarray(py))?;
-        d.set_item("bad5", ntr_col(3).into_pyarray(py))?;
-    }
+    let ntr_col = |k: usize| ntr.then(|| arr(py, c.ntr.iter().map(|r| r[k]).collect()));
     let ex = &c.examples;
-    d.set_item(
-        "ex_unit",
-        ex.iter()
-            .map(|e| e.unit)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_class",
-        ex.iter()
-            .map(|e| e.class)
-            .collect::<Vec<_>>()
-            .into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_x",
-        ex.iter().map(|e| e.x).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_y",
-        ex.iter().map(|e| e.y).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item(
-        "ex_z",
-        ex.iter().map(|e| e.z).collect::<Vec<_>>().into_pyarray(py),
-    )?;
-    d.set_item("group", c.group.into_pyarray(py))?;
-    d.set_item("judge", c.judge.into_pyarray(py))?;
-    d.set_item("n_items", c.n_items.into_pyarray(py))?;
-    d.set_item("n_pairs", c.n_pairs.into_pyarray(py))?;
-    d.set_item("triples", c.triples.into_pyarray(py))?;
-    d.set_item("circular", c.circular.into_pyarray(py))?;
-    d.set_item("equivalence", c.equivalence.into_pyarray(py))?;
-    d.set_item("other", c.other.into_pyarray(py))?;
-    Ok(d)
+    let ex_col = |f: fn(&core::Example) -> u32| arr(py, ex.iter().map(f).collect());
+    Ok(TriadCensus {
+        k4: ntr_col(0),
+        bad4: ntr_col(1),
+        k5: ntr_col(2),
+        bad5: ntr_col(3),
+        ex_unit: arr(py, ex.iter().map(|e| e.unit).collect()),
+        ex_class: arr(py, ex.iter().map(|e| e.class).collect()),
+        ex_x: ex_col(|e| e.x),
+        ex_y: ex_col(|e| e.y),
+        ex_z: ex_col(|e| e.z),
+        group: arr(py, c.group),
+        judge: arr(py, c.judge),
+        n_items: arr(py, c.n_items),
+        n_pairs: arr(py, c.n_pairs),
+        triples: arr(py, c.triples),
+        circular: arr(py, c.circular),
+        equivalence: arr(py, c.equivalence),
+        other: arr(py, c.other),
+    })
 }
 
 /// Cluster bootstrap of ratios: `rounds x n_cols` replicate rates (flattened, row-major).
@@ -105,16 +136,12 @@ fn cluster_ratio_bootstrap<'py>(
 
 /// Whole-tournament statistics from comparisons or from an `n x n` win matrix (flattened).
 #[pyfunction]
-#[pyo3(signature = (n_items, a=None, b=None, p=None, tie=None, weight=None, wins=None, ties=None, aggregate="majority", margin=0.0, cycles=0, order=true, exact_max=20, max_passes=20))]
+#[pyo3(signature = (comparisons=None, n_items=0, wins=None, ties=None, aggregate="majority", margin=0.0, cycles=0, order=true, exact_max=20, max_passes=20))]
 #[allow(clippy::too_many_arguments)]
 fn tournament_stats<'py>(
     py: Python<'py>,
+    comparisons: Option<ComparisonsArg<'py>>,
     n_items: usize,
-    a: Option<PyReadonlyArray1<'py, u32>>,
-    b: Option<PyReadonlyArray1<'py, u32>>,
-    p: Option<PyReadonlyArray1<'py, f64>>,
-    tie: Option<PyReadonlyArray1<'py, u8>>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     wins: Option<PyReadonlyArray1<'py, f64>>,
     ties: Option<PyReadonlyArray1<'py, f64>>,
     aggregate: &str,
@@ -123,15 +150,15 @@ fn tournament_stats<'py>(
     order: bool,
     exact_max: usize,
     max_passes: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<TournamentSummary> {
     let agg = Aggregate::parse(aggregate, margin).map_err(|e| to_py(py, e))?;
-    let t: Tournament = match (&a, &b, &p, &tie, &wins) {
-        (Some(a), Some(b), Some(p), Some(tie), None) => {
-            let c = comparisons(n_items, a, b, p, tie, &weight)?;
+    let t: Tournament = match (&comparisons, &wins) {
+        (Some(comparisons), None) => {
+            let c = comparisons.view()?;
             py.detach(|| Tournament::from_comparisons(&c, agg))
                 .map_err(|e| to_py(py, e))?
         }
-        (None, None, None, None, Some(w)) => {
+        (None, Some(w)) => {
             let w = w.as_slice()?;
             let t = opt_slice(&ties)?;
             py.detach(|| Tournament::from_matrix(n_items, w, t, agg))
@@ -139,7 +166,7 @@ fn tournament_stats<'py>(
         }
         _ => {
             return Err(crate::PrefrankError::new_err(
-                "tournament_stats: pass either a, b, p, tie or wins",
+                "tournament_stats: pass either comparisons or wins",
             ))
         }
     };
@@ -164,26 +191,28 @@ fn tournament_stats<'py>(
             Ok((census, comp, cyc, ord))
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("n_items", census.n_items)?;
-    d.set_item("n_arcs", census.n_arcs)?;
-    d.set_item("n_ties", census.n_ties)?;
-    d.set_item("complete", census.complete)?;
-    d.set_item("triples", census.triples)?;
-    d.set_item("circular", census.circular)?;
-    d.set_item("equivalence", census.equivalence)?;
-    d.set_item("other", census.other)?;
-    d.set_item("zeta", census.zeta)?;
-    d.set_item("c3_max", census.c3_max)?;
-    d.set_item("wins", t.out_degree().into_pyarray(py))?;
-    d.set_item("component", comp.into_pyarray(py))?;
-    d.set_item("cycles", cyc)?;
-    if let Some((o, exact, back)) = ord {
-        d.set_item("order", o.into_pyarray(py))?;
-        d.set_item("exact", exact)?;
-        d.set_item("backward_arcs", back)?;
-    }
-    Ok(d)
+    let (order, exact, backward_arcs) = match ord {
+        Some((o, exact, back)) => (Some(arr(py, o)), Some(exact), Some(back)),
+        None => (None, None, None),
+    };
+    Ok(TournamentSummary {
+        n_items: census.n_items,
+        n_arcs: census.n_arcs,
+        n_ties: census.n_ties,
+        complete: census.complete,
+        triples: census.triples,
+        circular: census.circular,
+        equivalence: census.equivalence,
+        other: census.other,
+        zeta: census.zeta,
+        c3_max: census.c3_max,
+        wins: arr(py, t.out_degree()),
+        component: arr(py, comp),
+        cycles: cyc,
+        order,
+        exact,
+        backward_arcs,
+    })
 }
 
 /// `Cells` as a dict of numpy arrays (the form that crosses process boundaries).
@@ -320,6 +349,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(position_bias, m)?)?;
     m.add_function(wrap_pyfunction!(score_table, m)?)?;
     m.add_function(wrap_pyfunction!(pair_cells_combine, m)?)?;
+    m.add_class::<TriadCensus>()?;
+    m.add_class::<TournamentSummary>()?;
+    m.add_class::<ScoreTable>()?;
     Ok(())
 }
 
@@ -414,30 +446,26 @@ fn position_bias<'py>(
 /// Score-vs-verdict table: `table` (3 x 3, flattened) and per judge `n`, `conflicts`, `reversals`.
 /// `aggregate=None` counts rows; a rule counts (group, judge, pair) cells (the census's rules).
 #[pyfunction]
-#[pyo3(signature = (a, b, p, tie, score_a, score_b, weight=None, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
+#[pyo3(signature = (comparisons, score_a, score_b, group=None, judge=None, n_judges=None, aggregate=None, margin=0.0, tolerance=0.0))]
 #[allow(clippy::too_many_arguments)]
 fn score_table<'py>(
     py: Python<'py>,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
+    comparisons: ComparisonsArg<'py>,
     score_a: PyReadonlyArray1<'py, f64>,
     score_b: PyReadonlyArray1<'py, f64>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     group: Option<PyReadonlyArray1<'py, u32>>,
     judge: Option<PyReadonlyArray1<'py, u32>>,
     n_judges: Option<usize>,
     aggregate: Option<&str>,
     margin: f64,
     tolerance: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<ScoreTable> {
     let agg = aggregate
         .map(|name| Aggregate::parse(name, margin))
         .transpose()
         .map_err(|e| to_py(py, e))?;
     let inp = core::scores::ScoreInput {
-        comps: comparisons(0, &a, &b, &p, &tie, &weight)?,
+        comps: comparisons.view()?,
         group: opt_slice(&group)?,
         judge: opt_slice(&judge)?,
         score_a: score_a.as_slice()?,
@@ -446,13 +474,13 @@ fn score_table<'py>(
     let t = py
         .detach(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
     let flat: Vec<f64> = t.table.iter().flatten().copied().collect();
-    d.set_item("table", flat.into_pyarray(py))?;
-    d.set_item("n", t.n.into_pyarray(py))?;
-    d.set_item("conflicts", t.conflicts.into_pyarray(py))?;
-    d.set_item("reversals", t.reversals.into_pyarray(py))?;
-    Ok(d)
+    Ok(ScoreTable {
+        table: flat.into_pyarray(py).reshape([3, 3])?.unbind(),
+        n: arr(py, t.n),
+        conflicts: arr(py, t.conflicts),
+        reversals: arr(py, t.reversals),
+    })
 }
 
 /// Combine (key, lo, hi) pair cells: equal keys summed in input order, smallest `first` kept,

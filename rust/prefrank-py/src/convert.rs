@@ -49,23 +49,37 @@ pub(crate) fn opt_slice<'a, T: numpy::Element>(
     }
 }
 
-/// The comparison columns of a function's arguments as the core's view of them.
-pub(crate) fn comparisons<'a>(
+/// A coded comparison table as it crosses the FFI: the attributes `n_items`, `a`, `b`, `p`, `tie`
+/// and `weight` of Python's `prefrank.data.Comparisons` (typed by the `ComparisonTable` protocol in
+/// `_core.pyi`). Every `_core` function that takes comparisons takes this one argument.
+#[derive(FromPyObject)]
+pub(crate) struct ComparisonsArg<'py> {
+    #[pyo3(attribute)]
     n_items: usize,
-    a: &'a PyReadonlyArray1<'_, u32>,
-    b: &'a PyReadonlyArray1<'_, u32>,
-    p: &'a PyReadonlyArray1<'_, f64>,
-    tie: &'a PyReadonlyArray1<'_, u8>,
-    weight: &'a Option<PyReadonlyArray1<'_, f64>>,
-) -> PyResult<ComparisonsRef<'a>> {
-    Ok(ComparisonsRef {
-        n_items,
-        a: a.as_slice()?,
-        b: b.as_slice()?,
-        p: p.as_slice()?,
-        tie: tie.as_slice()?,
-        weight: opt_slice(weight)?,
-    })
+    #[pyo3(attribute)]
+    a: PyReadonlyArray1<'py, u32>,
+    #[pyo3(attribute)]
+    b: PyReadonlyArray1<'py, u32>,
+    #[pyo3(attribute)]
+    p: PyReadonlyArray1<'py, f64>,
+    #[pyo3(attribute)]
+    tie: PyReadonlyArray1<'py, u8>,
+    #[pyo3(attribute)]
+    weight: Option<PyReadonlyArray1<'py, f64>>,
+}
+
+impl ComparisonsArg<'_> {
+    /// The core's view of the table (borrowed slices; the arrays must be C-contiguous).
+    pub(crate) fn view(&self) -> PyResult<ComparisonsRef<'_>> {
+        Ok(ComparisonsRef {
+            n_items: self.n_items,
+            a: self.a.as_slice()?,
+            b: self.b.as_slice()?,
+            p: self.p.as_slice()?,
+            tie: self.tie.as_slice()?,
+            weight: opt_slice(&self.weight)?,
+        })
+    }
 }
 
 /// The `ties` argument: `"half"` or `"drop"`, and where the model has them (`tie_models`) the

@@ -1,7 +1,7 @@
 //! Bindings for prefrank-core `data`: validation of coded comparison tables, outcome columns, and
 //! the mergeable pair-count table.
 
-use crate::convert::{comparisons, opt_slice, with_either, EitherArray};
+use crate::convert::{opt_slice, with_either, ComparisonsArg, EitherArray};
 use crate::error::{to_py, PrefrankError};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use prefrank_core::data::PairCounts as CorePairCounts;
@@ -9,19 +9,13 @@ use pyo3::prelude::*;
 
 /// Validate a coded comparison table; returns a keep-mask when `drop_self` dropped rows, else None.
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight=None, drop_self=false))]
-#[allow(clippy::too_many_arguments)]
+#[pyo3(signature = (comparisons, drop_self=false))]
 pub(crate) fn validate_comparisons<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
+    comparisons: ComparisonsArg<'py>,
     drop_self: bool,
 ) -> PyResult<Option<Bound<'py, PyArray1<bool>>>> {
-    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let c = comparisons.view()?;
     let res = py.detach(|| prefrank_core::data::validate_comparisons(&c, drop_self));
     match res {
         Ok(keep) => Ok(keep.map(|k| k.into_pyarray(py))),
@@ -85,20 +79,14 @@ impl PairCounts {
     }
 
     #[staticmethod]
-    #[pyo3(signature = (n_items, a, b, p, tie, weight=None, keep=None, dense=None))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (comparisons, keep=None, dense=None))]
     fn from_comparisons<'py>(
         py: Python<'py>,
-        n_items: usize,
-        a: PyReadonlyArray1<'py, u32>,
-        b: PyReadonlyArray1<'py, u32>,
-        p: PyReadonlyArray1<'py, f64>,
-        tie: PyReadonlyArray1<'py, u8>,
-        weight: Option<PyReadonlyArray1<'py, f64>>,
+        comparisons: ComparisonsArg<'py>,
         keep: Option<PyReadonlyArray1<'py, bool>>,
         dense: Option<bool>,
     ) -> PyResult<Self> {
-        let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+        let c = comparisons.view()?;
         let keep = opt_slice(&keep)?;
         // Validation is the caller's first step; re-check here so no bad row reaches the counter.
         py.detach(|| prefrank_core::data::validate_comparisons(&c, keep.is_some()))

@@ -1,7 +1,7 @@
 //! Bindings for the models fitted to rankings: prefrank-core `rank::{plackett_luce,
 //! spectral_rankings}` and Plackett-Luce per group (`rank::batched::pl_groups`).
 
-use crate::ranking::group_fits_dict;
+use crate::ranking::{arr, GroupFits};
 use crate::to_py;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
 use prefrank_core::rank::batched::{self, PlGroupOptions};
@@ -10,7 +10,21 @@ use prefrank_core::rank::spectral::SpectralOptions;
 use prefrank_core::rank::spectral_rankings;
 use prefrank_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+
+/// A fit to rankings (`pl_fit`, `spectral_rankings_fit`), with the weighted stages each item won
+/// (`wins`) and its weighted appearances (`games`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct RankingsFit {
+    theta: Py<PyArray1<f64>>,
+    /// Plackett-Luce log-likelihood at `theta`.
+    loglik: f64,
+    iterations: usize,
+    converged: bool,
+    /// The Plackett-Luce method that ran ('auto' resolved); None for a spectral estimate.
+    method: Option<String>,
+    wins: Py<PyArray1<f64>>,
+    games: Py<PyArray1<f64>>,
+}
 
 fn pl_method(s: &str) -> Result<PlMethod, Error> {
     match s {
@@ -56,8 +70,7 @@ fn rankings(
     ))
 }
 
-/// Fit Plackett-Luce to observations in flat form. Returns a dict with theta, loglik, iterations,
-/// converged, method, wins (weighted stages won) and games (weighted appearances).
+/// Fit Plackett-Luce to observations in flat form.
 #[pyfunction]
 #[pyo3(signature = (n_items, offsets, items, n_ranked, weight=None, alpha=0.0, max_iter=10_000, tol=1e-10, method="auto", dedup=true))]
 #[allow(clippy::too_many_arguments)]
@@ -73,7 +86,7 @@ fn pl_fit<'py>(
     tol: f64,
     method: &str,
     dedup: bool,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<RankingsFit> {
     let method = pl_method(method).map_err(|e| to_py(py, e))?;
     let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
     let opts = PlOptions {
@@ -90,15 +103,15 @@ fn pl_fit<'py>(
             Ok((pl::fit(&rk, &opts, None)?, wins, games))
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("loglik", f.loglik)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    d.set_item("method", pl_method_name(f.method))?;
-    d.set_item("wins", wins.into_pyarray(py))?;
-    d.set_item("games", games.into_pyarray(py))?;
-    Ok(d)
+    Ok(RankingsFit {
+        theta: arr(py, f.theta),
+        loglik: f.loglik,
+        iterations: f.iterations,
+        converged: f.converged,
+        method: Some(pl_method_name(f.method).to_owned()),
+        wins: arr(py, wins),
+        games: arr(py, games),
+    })
 }
 
 /// Strongly connected components of the "ranked above" graph: (component per item, count).
@@ -120,8 +133,6 @@ fn pl_components<'py>(
 }
 
 /// Spectral estimate from observations in flat form (as `pl_fit`): kind is 'lsr' or 'ilsr'.
-/// Returns a dict with theta, loglik (Plackett-Luce, at theta), iterations, converged, wins
-/// (weighted stages won) and games (weighted appearances).
 #[pyfunction]
 #[pyo3(signature = (n_items, offsets, items, n_ranked, kind, weight=None, alpha=0.0, max_iter=10_000, tol=1e-10, dense=None, dedup=true))]
 #[allow(clippy::too_many_arguments)]
@@ -138,7 +149,7 @@ fn spectral_rankings_fit<'py>(
     tol: f64,
     dense: Option<bool>,
     dedup: bool,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<RankingsFit> {
     let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
     let opts = SpectralOptions {
         alpha,
@@ -165,14 +176,15 @@ fn spectral_rankings_fit<'py>(
             Ok((f, ll, wins, games))
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("loglik", ll)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    d.set_item("wins", wins.into_pyarray(py))?;
-    d.set_item("games", games.into_pyarray(py))?;
-    Ok(d)
+    Ok(RankingsFit {
+        theta: arr(py, f.theta),
+        loglik: ll,
+        iterations: f.iterations,
+        converged: f.converged,
+        method: None,
+        wins: arr(py, wins),
+        games: arr(py, games),
+    })
 }
 
 /// One Plackett-Luce fit per group of observations (flat form plus a group code per observation).
@@ -191,7 +203,7 @@ fn pl_groups<'py>(
     alpha: f64,
     max_iter: usize,
     tol: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<GroupFits> {
     let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
     let g = obs_group.as_slice()?;
     let opts = PlGroupOptions {
@@ -205,7 +217,7 @@ fn pl_groups<'py>(
             batched::pl_groups(n_groups, g, &rk, &opts)
         })
         .map_err(|e| to_py(py, e))?;
-    group_fits_dict(py, r)
+    Ok(GroupFits::new(py, r))
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -213,5 +225,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(pl_components, m)?)?;
     m.add_function(wrap_pyfunction!(pl_groups, m)?)?;
     m.add_function(wrap_pyfunction!(spectral_rankings_fit, m)?)?;
+    m.add_class::<RankingsFit>()?;
     Ok(())
 }

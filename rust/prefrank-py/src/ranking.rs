@@ -1,10 +1,10 @@
 //! Bindings for the models fitted to pairwise comparisons: prefrank-core `rank::{bt, bootstrap,
 //! elo, spectral, batched::bt_groups, contextual}`.
 
-use crate::convert::{comparisons, opt_slice, parse_ties};
+use crate::convert::{opt_slice, parse_ties, ComparisonsArg};
 use crate::{to_py, PairCounts};
-use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
-use prefrank_core::rank::batched::{self, GroupFits, GroupOptions};
+use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use prefrank_core::rank::batched::{self, GroupOptions};
 use prefrank_core::rank::bootstrap::bootstrap_bt;
 use prefrank_core::rank::bt::{self, BtOptions, Cells, Method};
 use prefrank_core::rank::contextual::{self, ContextualOptions};
@@ -12,7 +12,65 @@ use prefrank_core::rank::elo::{self, EloOptions};
 use prefrank_core::rank::spectral::{self, SpectralOptions};
 use prefrank_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+
+/// A Bradley-Terry fit (`bt_fit`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct BtFit {
+    theta: Py<PyArray1<f64>>,
+    /// The tie model's parameter (Davidson's nu, Rao-Kupper's theta); None without a tie model.
+    tie_param: Option<f64>,
+    loglik: f64,
+    iterations: usize,
+    converged: bool,
+    /// The method that ran ('newton', 'mm' or 'lbfgs'; 'auto' resolved).
+    method: String,
+}
+
+/// Bootstrap rounds of a Bradley-Terry fit (`bt_bootstrap`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct BootstrapDraws {
+    /// `rounds x n_items`.
+    theta: Py<PyArray2<f64>>,
+    tie_param: Py<PyArray1<f64>>,
+    degenerate: usize,
+    not_converged: usize,
+    chord_steps: usize,
+}
+
+/// An estimate with its iteration count (`spectral_fit`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct SpectralFit {
+    theta: Py<PyArray1<f64>>,
+    iterations: usize,
+    converged: bool,
+}
+
+/// One fit per group (`bt_groups`, `pl_groups`): group g's items are
+/// `items[offsets[g]:offsets[g + 1]]` with their `theta` at the same positions.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct GroupFits {
+    offsets: Py<PyArray1<u64>>,
+    items: Py<PyArray1<u32>>,
+    theta: Py<PyArray1<f64>>,
+    converged: Py<PyArray1<bool>>,
+    identifiable: Py<PyArray1<bool>>,
+    iterations: Py<PyArray1<u32>>,
+}
+
+/// A contextual Bradley-Terry fit (`contextual_bt_fit`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct ContextualFit {
+    theta: Py<PyArray1<f64>>,
+    beta: Py<PyArray1<f64>>,
+    loglik: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+/// An owned vector as a numpy array held by a result.
+pub(crate) fn arr<T: numpy::Element>(py: Python<'_>, v: Vec<T>) -> Py<PyArray1<T>> {
+    v.into_pyarray(py).unbind()
+}
 
 fn parse_method(s: &str) -> Result<Method, Error> {
     match s {
@@ -52,8 +110,7 @@ fn options(
     })
 }
 
-/// Fit Bradley-Terry to a pair-count table. Returns a dict with theta, tie_param, loglik,
-/// iterations, converged, method.
+/// Fit Bradley-Terry to a pair-count table.
 #[pyfunction]
 #[pyo3(signature = (counts, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10, method="auto", init=None))]
 #[allow(clippy::too_many_arguments)]
@@ -66,7 +123,7 @@ fn bt_fit<'py>(
     tol: f64,
     method: &str,
     init: Option<PyReadonlyArray1<'py, f64>>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<BtFit> {
     let opts = options(ties, alpha, max_iter, tol, method).map_err(|e| to_py(py, e))?;
     let init_v = match &init {
         Some(a) => Some(a.as_slice()?.to_vec()),
@@ -76,14 +133,14 @@ fn bt_fit<'py>(
     let f = py
         .detach(|| bt::fit(inner, &opts, init_v.as_deref()))
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("tie_param", f.tie_param)?;
-    d.set_item("loglik", f.loglik)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    d.set_item("method", method_name(f.method))?;
-    Ok(d)
+    Ok(BtFit {
+        theta: arr(py, f.theta),
+        tie_param: f.tie_param,
+        loglik: f.loglik,
+        iterations: f.iterations,
+        converged: f.converged,
+        method: method_name(f.method).to_owned(),
+    })
 }
 
 /// Strongly connected components of the win graph after tie handling: (component per item, count).
@@ -117,7 +174,7 @@ fn bt_bootstrap<'py>(
     tol: f64,
     method: &str,
     tie_hat: Option<f64>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<BootstrapDraws> {
     let opts = options(ties, alpha, max_iter, tol, method).map_err(|e| to_py(py, e))?;
     let th = theta_hat.as_slice()?;
     let inner = &counts.inner;
@@ -135,27 +192,22 @@ fn bt_bootstrap<'py>(
         })
         .map_err(|e| to_py(py, e))?;
     let n = inner.n_items();
-    let d = PyDict::new(py);
-    d.set_item("theta", r.theta.into_pyarray(py).reshape([r.rounds, n])?)?;
-    d.set_item("tie_param", r.tie_param.into_pyarray(py))?;
-    d.set_item("degenerate", r.degenerate)?;
-    d.set_item("not_converged", r.not_converged)?;
-    d.set_item("chord_steps", r.chord_steps)?;
-    Ok(d)
+    Ok(BootstrapDraws {
+        theta: r.theta.into_pyarray(py).reshape([r.rounds, n])?.unbind(),
+        tie_param: arr(py, r.tie_param),
+        degenerate: r.degenerate,
+        not_converged: r.not_converged,
+        chord_steps: r.chord_steps,
+    })
 }
 
 /// Online Elo ratings in row order (shuffles = 0) or averaged over seeded shuffles.
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight=None, k=4.0, initial=1000.0, scale=400.0, base=10.0, shuffles=0, seed=0, start=None))]
+#[pyo3(signature = (comparisons, k=4.0, initial=1000.0, scale=400.0, base=10.0, shuffles=0, seed=0, start=None))]
 #[allow(clippy::too_many_arguments)]
 fn elo_ratings<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
+    comparisons: ComparisonsArg<'py>,
     k: f64,
     initial: f64,
     scale: f64,
@@ -164,7 +216,7 @@ fn elo_ratings<'py>(
     seed: u64,
     start: Option<PyReadonlyArray1<'py, f64>>,
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
-    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let c = comparisons.view()?;
     let o = EloOptions {
         k,
         initial,
@@ -221,7 +273,7 @@ fn spectral_fit<'py>(
     max_iter: usize,
     tol: f64,
     dense: Option<bool>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<SpectralFit> {
     let t = parse_ties(ties, false).map_err(|e| to_py(py, e))?;
     let opts = SpectralOptions {
         alpha,
@@ -244,78 +296,69 @@ fn spectral_fit<'py>(
             }
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    Ok(d)
+    Ok(SpectralFit {
+        theta: arr(py, f.theta),
+        iterations: f.iterations,
+        converged: f.converged,
+    })
 }
 
-/// One Bradley-Terry fit per group. Returns a dict with offsets, items, theta, converged,
-/// identifiable, iterations (per group).
+/// One Bradley-Terry fit per group.
 #[pyfunction]
-#[pyo3(signature = (n_items, n_groups, group, a, b, p, tie, weight=None, ties="half", alpha=0.01, max_iter=100, tol=1e-9))]
+#[pyo3(signature = (comparisons, n_groups, group, ties="half", alpha=0.01, max_iter=100, tol=1e-9))]
 #[allow(clippy::too_many_arguments)]
 fn bt_groups<'py>(
     py: Python<'py>,
-    n_items: usize,
+    comparisons: ComparisonsArg<'py>,
     n_groups: usize,
     group: PyReadonlyArray1<'py, u32>,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     ties: &str,
     alpha: f64,
     max_iter: usize,
     tol: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<GroupFits> {
     let opts = GroupOptions {
         ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
         alpha,
         max_iter,
         tol,
     };
-    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let c = comparisons.view()?;
     let g = group.as_slice()?;
     let r = py
         .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
         .map_err(|e| to_py(py, e))?;
-    group_fits_dict(py, r)
+    Ok(GroupFits::new(py, r))
 }
 
-pub(crate) fn group_fits_dict<'py>(py: Python<'py>, r: GroupFits) -> PyResult<Bound<'py, PyDict>> {
-    let offsets: Vec<u64> = r.offsets.iter().map(|&o| o as u64).collect();
-    let d = PyDict::new(py);
-    d.set_item("offsets", offsets.into_pyarray(py))?;
-    d.set_item("items", r.items.into_pyarray(py))?;
-    d.set_item("theta", r.theta.into_pyarray(py))?;
-    d.set_item("converged", r.converged.into_pyarray(py))?;
-    d.set_item("identifiable", r.identifiable.into_pyarray(py))?;
-    d.set_item("iterations", r.iterations.into_pyarray(py))?;
-    Ok(d)
+impl GroupFits {
+    pub(crate) fn new(py: Python<'_>, r: batched::GroupFits) -> Self {
+        let offsets: Vec<u64> = r.offsets.iter().map(|&o| o as u64).collect();
+        GroupFits {
+            offsets: arr(py, offsets),
+            items: arr(py, r.items),
+            theta: arr(py, r.theta),
+            converged: arr(py, r.converged),
+            identifiable: arr(py, r.identifiable),
+            iterations: arr(py, r.iterations),
+        }
+    }
 }
 
 /// Contextual Bradley-Terry with per-row covariate differences `x` (rows x d, C order).
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, x, weight=None, ties="half", alpha=0.0, alpha_beta=0.0, max_iter=200, tol=1e-9))]
+#[pyo3(signature = (comparisons, x, ties="half", alpha=0.0, alpha_beta=0.0, max_iter=200, tol=1e-9))]
 #[allow(clippy::too_many_arguments)]
 fn contextual_bt_fit<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
+    comparisons: ComparisonsArg<'py>,
     x: PyReadonlyArray2<'py, f64>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
     ties: &str,
     alpha: f64,
     alpha_beta: f64,
     max_iter: usize,
     tol: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<ContextualFit> {
     let opts = ContextualOptions {
         ties: parse_ties(ties, false).map_err(|e| to_py(py, e))?,
         alpha,
@@ -323,19 +366,19 @@ fn contextual_bt_fit<'py>(
         max_iter,
         tol,
     };
-    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+    let c = comparisons.view()?;
     let d_cols = x.as_array().ncols();
     let xs = x.as_slice()?;
     let f = py
         .detach(|| contextual::fit(&c, xs, d_cols, &opts))
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("beta", f.beta.into_pyarray(py))?;
-    d.set_item("loglik", f.loglik)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    Ok(d)
+    Ok(ContextualFit {
+        theta: arr(py, f.theta),
+        beta: arr(py, f.beta),
+        loglik: f.loglik,
+        iterations: f.iterations,
+        converged: f.converged,
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -351,5 +394,10 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(spectral_fit, m)?)?;
     m.add_function(wrap_pyfunction!(bt_groups, m)?)?;
     m.add_function(wrap_pyfunction!(contextual_bt_fit, m)?)?;
+    m.add_class::<BtFit>()?;
+    m.add_class::<BootstrapDraws>()?;
+    m.add_class::<SpectralFit>()?;
+    m.add_class::<GroupFits>()?;
+    m.add_class::<ContextualFit>()?;
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! Bindings for prefrank-core `rank::robust`.
 
-use crate::convert::{comparisons, opt_slice};
+use crate::convert::{opt_slice, ComparisonsArg};
+use crate::ranking::arr;
 use crate::{to_py, PairCounts};
 use numpy::{
-    IntoPyArray, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray3, PyUntypedArrayMethods,
+    IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray3,
+    PyUntypedArrayMethods,
 };
 use prefrank_core::rank::bt::{Cells, Ties};
 use prefrank_core::rank::robust::curate::{
@@ -15,20 +17,87 @@ use prefrank_core::rank::robust::noise::{label_noise, NoiseOptions};
 use prefrank_core::rank::robust::refit::{trimmed_refit, RefitOptions};
 use prefrank_core::Error;
 use pyo3::prelude::*;
-use pyo3::types::PyDict;
+
+/// A label-noise EM fit (`robust_label_noise`); the `judge_*` arrays are per judge code.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct LabelNoiseFit {
+    theta: Py<PyArray1<f64>>,
+    epsilon: f64,
+    epsilon_lo: f64,
+    epsilon_hi: f64,
+    judge_epsilon: Py<PyArray1<f64>>,
+    judge_lo: Py<PyArray1<f64>>,
+    judge_hi: Py<PyArray1<f64>>,
+    judge_weight: Py<PyArray1<f64>>,
+    /// Per row: the posterior probability that its label is flipped.
+    posterior: Py<PyArray1<f64>>,
+    loglik: f64,
+    iterations: usize,
+    converged: bool,
+    joint_intervals: bool,
+}
+
+/// A robust BTL fit (`robust_btl_fit`): per observed cell (`i < j`) its wins, logit, weight,
+/// residual and corrupted flag; `matrix_corrupted` is the matrix stage's flags before any refit.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct RobustBtlFit {
+    matrix_corrupted: Py<PyArray1<bool>>,
+    refit_rounds: usize,
+    alpha_used: f64,
+    theta: Py<PyArray1<f64>>,
+    i: Py<PyArray1<u32>>,
+    j: Py<PyArray1<u32>>,
+    wins_i: Py<PyArray1<f64>>,
+    wins_j: Py<PyArray1<f64>>,
+    logit: Py<PyArray1<f64>>,
+    weight: Py<PyArray1<f64>>,
+    residual: Py<PyArray1<f64>>,
+    corrupted: Py<PyArray1<bool>>,
+    sigma: f64,
+    iterations: usize,
+    converged: bool,
+}
+
+/// Curated preference pairs (`robust_curate`, `robust_curate_pairs`); `theta` is
+/// `prompts x responses`, and `items` (pairs only) the item code of each response slot.
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct CuratedPairs {
+    prompt: Py<PyArray1<u32>>,
+    chosen: Py<PyArray1<u32>>,
+    rejected: Py<PyArray1<u32>>,
+    weight: Py<PyArray1<f64>>,
+    judge_epsilon: Py<PyArray1<f64>>,
+    judge_votes: Py<PyArray1<f64>>,
+    label_epsilon: f64,
+    epsilon: f64,
+    theta: Py<PyArray2<f64>>,
+    iterations: usize,
+    converged: bool,
+    items: Option<Py<PyArray2<u32>>>,
+}
+
+/// The removals that flip the top item (or `pair`'s order) of a fit (`robust_fragility`).
+#[pyclass(module = "prefrank._core", frozen, get_all, skip_from_py_object)]
+pub(crate) struct FragilityFit {
+    /// Per removed comparison: its cell's items and whether `i` won it.
+    i: Py<PyArray1<u32>>,
+    j: Py<PyArray1<u32>>,
+    i_won: Py<PyArray1<bool>>,
+    target: (u32, u32),
+    top_before: u32,
+    top_after: u32,
+    theta_before: Py<PyArray1<f64>>,
+    theta_after: Py<PyArray1<f64>>,
+    found: bool,
+}
 
 /// Label-noise EM on raw comparisons (see prefrank-core `rank::robust::noise`).
 #[pyfunction]
-#[pyo3(signature = (n_items, a, b, p, tie, weight=None, judge=None, n_judges=0, shrink=10.0, alpha=0.0, eps_init=0.1, max_iter=1000, tol=1e-8, z=1.959963984540054))]
+#[pyo3(signature = (comparisons, judge=None, n_judges=0, shrink=10.0, alpha=0.0, eps_init=0.1, max_iter=1000, tol=1e-8, z=1.959963984540054))]
 #[allow(clippy::too_many_arguments)]
 fn robust_label_noise<'py>(
     py: Python<'py>,
-    n_items: usize,
-    a: PyReadonlyArray1<'py, u32>,
-    b: PyReadonlyArray1<'py, u32>,
-    p: PyReadonlyArray1<'py, f64>,
-    tie: PyReadonlyArray1<'py, u8>,
-    weight: Option<PyReadonlyArray1<'py, f64>>,
+    comparisons: ComparisonsArg<'py>,
     judge: Option<PyReadonlyArray1<'py, u32>>,
     n_judges: usize,
     shrink: f64,
@@ -37,8 +106,8 @@ fn robust_label_noise<'py>(
     max_iter: usize,
     tol: f64,
     z: f64,
-) -> PyResult<Bound<'py, PyDict>> {
-    let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+) -> PyResult<LabelNoiseFit> {
+    let c = comparisons.view()?;
     let j = opt_slice(&judge)?;
     let o = NoiseOptions {
         shrink,
@@ -51,21 +120,21 @@ fn robust_label_noise<'py>(
     let f = py
         .detach(|| label_noise(&c, j, n_judges, &o))
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("epsilon", f.epsilon)?;
-    d.set_item("epsilon_lo", f.epsilon_lo)?;
-    d.set_item("epsilon_hi", f.epsilon_hi)?;
-    d.set_item("judge_epsilon", f.judge_epsilon.into_pyarray(py))?;
-    d.set_item("judge_lo", f.judge_lo.into_pyarray(py))?;
-    d.set_item("judge_hi", f.judge_hi.into_pyarray(py))?;
-    d.set_item("judge_weight", f.judge_weight.into_pyarray(py))?;
-    d.set_item("posterior", f.posterior.into_pyarray(py))?;
-    d.set_item("loglik", f.loglik)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    d.set_item("joint_intervals", f.joint_intervals)?;
-    Ok(d)
+    Ok(LabelNoiseFit {
+        theta: arr(py, f.theta),
+        epsilon: f.epsilon,
+        epsilon_lo: f.epsilon_lo,
+        epsilon_hi: f.epsilon_hi,
+        judge_epsilon: arr(py, f.judge_epsilon),
+        judge_lo: arr(py, f.judge_lo),
+        judge_hi: arr(py, f.judge_hi),
+        judge_weight: arr(py, f.judge_weight),
+        posterior: arr(py, f.posterior),
+        loglik: f.loglik,
+        iterations: f.iterations,
+        converged: f.converged,
+        joint_intervals: f.joint_intervals,
+    })
 }
 
 /// Robust BTL recovery from a pair-count table (ties count half); with `refit`, followed by the
@@ -86,7 +155,7 @@ fn robust_btl_fit<'py>(
     refit_fraction: f64,
     alpha: f64,
     refit_max_iter: usize,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<RobustBtlFit> {
     let o = MatrixOptions {
         threshold,
         max_corrupt_fraction,
@@ -116,23 +185,23 @@ fn robust_btl_fit<'py>(
             }
         })
         .map_err(|e| to_py(py, e))?;
-    let d = PyDict::new(py);
-    d.set_item("matrix_corrupted", stage1.into_pyarray(py))?;
-    d.set_item("refit_rounds", rounds)?;
-    d.set_item("alpha_used", alpha_used)?;
-    d.set_item("theta", f.theta.into_pyarray(py))?;
-    d.set_item("i", cells.i.into_pyarray(py))?;
-    d.set_item("j", cells.j.into_pyarray(py))?;
-    d.set_item("wins_i", cells.x.into_pyarray(py))?;
-    d.set_item("wins_j", cells.y.into_pyarray(py))?;
-    d.set_item("logit", f.logit.into_pyarray(py))?;
-    d.set_item("weight", f.weight.into_pyarray(py))?;
-    d.set_item("residual", f.residual.into_pyarray(py))?;
-    d.set_item("corrupted", f.corrupted.into_pyarray(py))?;
-    d.set_item("sigma", f.sigma)?;
-    d.set_item("iterations", f.iterations)?;
-    d.set_item("converged", f.converged)?;
-    Ok(d)
+    Ok(RobustBtlFit {
+        matrix_corrupted: arr(py, stage1),
+        refit_rounds: rounds,
+        alpha_used,
+        theta: arr(py, f.theta),
+        i: arr(py, cells.i),
+        j: arr(py, cells.j),
+        wins_i: arr(py, cells.x),
+        wins_j: arr(py, cells.y),
+        logit: arr(py, f.logit),
+        weight: arr(py, f.weight),
+        residual: arr(py, f.residual),
+        corrupted: arr(py, f.corrupted),
+        sigma: f.sigma,
+        iterations: f.iterations,
+        converged: f.converged,
+    })
 }
 
 /// Batched per-prompt curation of a `prompts x responses x judges` score tensor (NaN = missing).
@@ -148,39 +217,44 @@ fn robust_curate<'py>(
     tol: f64,
     pairs: &str,
     min_weight: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<CuratedPairs> {
     let o = options(py, alpha, eps_init, max_iter, tol, pairs, min_weight)?;
     let shape = scores.shape().to_vec();
     let s = scores.as_slice()?;
     let r = py
         .detach(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
         .map_err(|e| to_py(py, e))?;
-    curated_dict(py, r, shape[0], shape[1])
+    CuratedPairs::new(py, r, shape[0], shape[1], None)
 }
 
-/// The fields of a [`Curated`] as a dict (`theta` as `prompts x responses`).
-fn curated_dict(
-    py: Python<'_>,
-    r: Curated,
-    n_prompts: usize,
-    n_resp: usize,
-) -> PyResult<Bound<'_, PyDict>> {
-    let d = PyDict::new(py);
-    d.set_item("prompt", r.prompt.into_pyarray(py))?;
-    d.set_item("chosen", r.chosen.into_pyarray(py))?;
-    d.set_item("rejected", r.rejected.into_pyarray(py))?;
-    d.set_item("weight", r.weight.into_pyarray(py))?;
-    d.set_item("judge_epsilon", r.judge_epsilon.into_pyarray(py))?;
-    d.set_item("judge_votes", r.judge_votes.into_pyarray(py))?;
-    d.set_item("label_epsilon", r.label_epsilon)?;
-    d.set_item("epsilon", r.epsilon)?;
-    d.set_item(
-        "theta",
-        r.theta.into_pyarray(py).reshape([n_prompts, n_resp])?,
-    )?;
-    d.set_item("iterations", r.iterations)?;
-    d.set_item("converged", r.converged)?;
-    Ok(d)
+impl CuratedPairs {
+    /// A [`Curated`] with `theta` as `prompts x responses`.
+    fn new(
+        py: Python<'_>,
+        r: Curated,
+        n_prompts: usize,
+        n_resp: usize,
+        items: Option<Py<PyArray2<u32>>>,
+    ) -> PyResult<Self> {
+        Ok(CuratedPairs {
+            prompt: arr(py, r.prompt),
+            chosen: arr(py, r.chosen),
+            rejected: arr(py, r.rejected),
+            weight: arr(py, r.weight),
+            judge_epsilon: arr(py, r.judge_epsilon),
+            judge_votes: arr(py, r.judge_votes),
+            label_epsilon: r.label_epsilon,
+            epsilon: r.epsilon,
+            theta: r
+                .theta
+                .into_pyarray(py)
+                .reshape([n_prompts, n_resp])?
+                .unbind(),
+            iterations: r.iterations,
+            converged: r.converged,
+            items,
+        })
+    }
 }
 
 /// Batched per-prompt curation of pairwise judgments (vote 1: `a` preferred, -1: `b`, 0: tie).
@@ -203,7 +277,7 @@ fn robust_curate_pairs<'py>(
     tol: f64,
     pairs: &str,
     min_weight: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<CuratedPairs> {
     let o = options(py, alpha, eps_init, max_iter, tol, pairs, min_weight)?;
     let v = PairVotes {
         prompt: prompt.as_slice()?,
@@ -218,14 +292,12 @@ fn robust_curate_pairs<'py>(
     let out = py
         .detach(|| curate_pairs(&v, &o))
         .map_err(|e| to_py(py, e))?;
-    let d = curated_dict(py, out.curated, n_prompts, out.n_resp)?;
-    d.set_item(
-        "items",
-        out.items
-            .into_pyarray(py)
-            .reshape([n_prompts, out.n_resp])?,
-    )?;
-    Ok(d)
+    let items = out
+        .items
+        .into_pyarray(py)
+        .reshape([n_prompts, out.n_resp])?
+        .unbind();
+    CuratedPairs::new(py, out.curated, n_prompts, out.n_resp, Some(items))
 }
 
 fn options(
@@ -269,7 +341,7 @@ fn robust_fragility<'py>(
     pair: Option<(u32, u32)>,
     max_remove: usize,
     alpha: f64,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<FragilityFit> {
     let o = FragilityOptions { max_remove, alpha };
     let inner = &counts.inner;
     let (cells, f) = py
@@ -284,17 +356,17 @@ fn robust_fragility<'py>(
     let ri: Vec<u32> = cell.iter().map(|&k| cells.i[k as usize]).collect();
     let rj: Vec<u32> = cell.iter().map(|&k| cells.j[k as usize]).collect();
     let won: Vec<bool> = f.removed.iter().map(|r| r.i_won).collect();
-    let d = PyDict::new(py);
-    d.set_item("i", ri.into_pyarray(py))?;
-    d.set_item("j", rj.into_pyarray(py))?;
-    d.set_item("i_won", won.into_pyarray(py))?;
-    d.set_item("target", f.target)?;
-    d.set_item("top_before", f.top_before)?;
-    d.set_item("top_after", f.top_after)?;
-    d.set_item("theta_before", f.theta_before.into_pyarray(py))?;
-    d.set_item("theta_after", f.theta_after.into_pyarray(py))?;
-    d.set_item("found", f.found)?;
-    Ok(d)
+    Ok(FragilityFit {
+        i: arr(py, ri),
+        j: arr(py, rj),
+        i_won: arr(py, won),
+        target: f.target,
+        top_before: f.top_before,
+        top_after: f.top_after,
+        theta_before: arr(py, f.theta_before),
+        theta_after: arr(py, f.theta_after),
+        found: f.found,
+    })
 }
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -303,5 +375,9 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(robust_curate, m)?)?;
     m.add_function(wrap_pyfunction!(robust_curate_pairs, m)?)?;
     m.add_function(wrap_pyfunction!(robust_fragility, m)?)?;
+    m.add_class::<LabelNoiseFit>()?;
+    m.add_class::<RobustBtlFit>()?;
+    m.add_class::<CuratedPairs>()?;
+    m.add_class::<FragilityFit>()?;
     Ok(())
 }

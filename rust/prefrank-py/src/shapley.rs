@@ -1,6 +1,6 @@
 //! Bindings for prefrank-core `shapley`.
 
-use crate::convert::{comparisons, opt_slice, parse_ties};
+use crate::convert::{opt_slice, parse_ties, ComparisonsArg};
 use crate::to_py;
 use numpy::{
     IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2,
@@ -239,16 +239,11 @@ impl PyGame {
     /// Leaderboard-slices game: Bradley-Terry on the comparisons of each coalition of slices.
     /// `target` is "score" (item), "rank" (item), "gap" (item - other) or "kendall_tau" (reference).
     #[staticmethod]
-    #[pyo3(signature = (n_items, a, b, p, tie, weight, slice, n_slices, target, item=0, other=0, reference=None, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10))]
+    #[pyo3(signature = (comparisons, slice, n_slices, target, item=0, other=0, reference=None, ties="half", alpha=0.0, max_iter=10_000, tol=1e-10))]
     #[allow(clippy::too_many_arguments)]
     fn slices<'py>(
         py: Python<'py>,
-        n_items: usize,
-        a: PyReadonlyArray1<'py, u32>,
-        b: PyReadonlyArray1<'py, u32>,
-        p: PyReadonlyArray1<'py, f64>,
-        tie: PyReadonlyArray1<'py, u8>,
-        weight: Option<PyReadonlyArray1<'py, f64>>,
+        comparisons: ComparisonsArg<'py>,
         slice: PyReadonlyArray1<'py, u32>,
         n_slices: usize,
         target: &str,
@@ -285,7 +280,7 @@ impl PyGame {
             tol,
             ..Default::default()
         };
-        let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
+        let c = comparisons.view()?;
         let sl = slice.as_slice()?;
         let g = py
             .detach(|| -> Result<core::SliceGame, Error> {
