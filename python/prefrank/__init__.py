@@ -27,6 +27,7 @@ from prefrank.data import Comparisons, PairCounts, comparisons
 from prefrank.exceptions import (
     ConvergenceWarning,
     InputError,
+    InternalError,
     NotIdentifiableError,
     ParameterError,
     PrefrankError,
@@ -61,6 +62,7 @@ __all__ = [
     "ConvergenceWarning",
     "GroupRankings",
     "InputError",
+    "InternalError",
     "NotIdentifiableError",
     "PairCounts",
     "ParameterError",

@@ -1,6 +1,7 @@
 //! Bindings for the models fitted to pairwise comparisons: prefrank-core `rank::{bt, bootstrap,
 //! elo, spectral, batched::bt_groups, contextual}`.
 
+use crate::cancel::Guarded;
 use crate::convert::{comparisons, opt_slice, parse_ties};
 use crate::{to_py, PairCounts};
 use numpy::{IntoPyArray, PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -74,7 +75,7 @@ fn bt_fit<'py>(
     };
     let inner = &counts.inner;
     let f = py
-        .detach(|| bt::fit(inner, &opts, init_v.as_deref()))
+        .guarded(|| bt::fit(inner, &opts, init_v.as_deref()))
         .map_err(|e| to_py(py, e))?;
     let d = PyDict::new(py);
     d.set_item("theta", f.theta.into_pyarray(py))?;
@@ -96,7 +97,9 @@ fn bt_components<'py>(
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
     let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let inner = &counts.inner;
-    let (comp, k) = py.detach(|| bt::components(&Cells::from_counts(inner, t)));
+    let (comp, k) = py
+        .guarded_ok(|| bt::components(&Cells::from_counts(inner, t)))
+        .map_err(|e| to_py(py, e))?;
     Ok((comp.into_pyarray(py), k))
 }
 
@@ -122,7 +125,7 @@ fn bt_bootstrap<'py>(
     let th = theta_hat.as_slice()?;
     let inner = &counts.inner;
     let r = py
-        .detach(|| {
+        .guarded(|| {
             bootstrap_bt(
                 &Cells::from_counts(inner, opts.ties),
                 &opts,
@@ -173,7 +176,7 @@ fn elo_ratings<'py>(
     };
     let opt_start = opt_slice(&start)?;
     let r = py
-        .detach(|| elo::elo(&c, &o, shuffles, seed, opt_start))
+        .guarded(|| elo::elo(&c, &o, shuffles, seed, opt_start))
         .map_err(|e| to_py(py, e))?;
     Ok(r.into_pyarray(py))
 }
@@ -194,7 +197,7 @@ fn bt_acceleration<'py>(
     let th = theta.as_slice()?;
     let inner = &counts.inner;
     let a = py
-        .detach(|| {
+        .guarded(|| {
             bt::bca_acceleration(
                 &Cells::from_counts(inner, t),
                 t,
@@ -231,7 +234,7 @@ fn spectral_fit<'py>(
     };
     let inner = &counts.inner;
     let f = py
-        .detach(|| {
+        .guarded(|| {
             let cells = Cells::from_counts(inner, t);
             match kind {
                 "rank_centrality" => spectral::rank_centrality(&cells, &opts),
@@ -280,7 +283,7 @@ fn bt_groups<'py>(
     let c = comparisons(n_items, &a, &b, &p, &tie, &weight)?;
     let g = group.as_slice()?;
     let r = py
-        .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
+        .guarded(|| batched::bt_groups(n_groups, g, &c, &opts))
         .map_err(|e| to_py(py, e))?;
     group_fits_dict(py, r)
 }
@@ -327,7 +330,7 @@ fn contextual_bt_fit<'py>(
     let d_cols = x.as_array().ncols();
     let xs = x.as_slice()?;
     let f = py
-        .detach(|| contextual::fit(&c, xs, d_cols, &opts))
+        .guarded(|| contextual::fit(&c, xs, d_cols, &opts))
         .map_err(|e| to_py(py, e))?;
     let d = PyDict::new(py);
     d.set_item("theta", f.theta.into_pyarray(py))?;

@@ -1,5 +1,6 @@
 //! Bindings for prefrank-core `rank::robust`.
 
+use crate::cancel::Guarded;
 use crate::convert::{comparisons, opt_slice};
 use crate::{to_py, PairCounts};
 use numpy::{
@@ -49,7 +50,7 @@ fn robust_label_noise<'py>(
         z,
     };
     let f = py
-        .detach(|| label_noise(&c, j, n_judges, &o))
+        .guarded(|| label_noise(&c, j, n_judges, &o))
         .map_err(|e| to_py(py, e))?;
     let d = PyDict::new(py);
     d.set_item("theta", f.theta.into_pyarray(py))?;
@@ -104,7 +105,7 @@ fn robust_btl_fit<'py>(
     };
     let inner = &counts.inner;
     let (cells, f, stage1, rounds, alpha_used) = py
-        .detach(|| {
+        .guarded(|| {
             let cells = Cells::from_counts(inner, Ties::Half);
             let start = robust_btl(&cells, &o)?;
             if refit {
@@ -153,7 +154,7 @@ fn robust_curate<'py>(
     let shape = scores.shape().to_vec();
     let s = scores.as_slice()?;
     let r = py
-        .detach(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
+        .guarded(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
         .map_err(|e| to_py(py, e))?;
     curated_dict(py, r, shape[0], shape[1])
 }
@@ -216,7 +217,7 @@ fn robust_curate_pairs<'py>(
         n_judges,
     };
     let out = py
-        .detach(|| curate_pairs(&v, &o))
+        .guarded(|| curate_pairs(&v, &o))
         .map_err(|e| to_py(py, e))?;
     let d = curated_dict(py, out.curated, n_prompts, out.n_resp)?;
     d.set_item(
@@ -273,7 +274,7 @@ fn robust_fragility<'py>(
     let o = FragilityOptions { max_remove, alpha };
     let inner = &counts.inner;
     let (cells, f) = py
-        .detach(|| {
+        .guarded(|| {
             // Same cell order: both keep the cells with any weight.
             let cells = Cells::from_counts(inner, Ties::Half);
             let raw = Cells::from_counts(inner, Ties::Davidson);

@@ -27,6 +27,15 @@ where
     let mut g_new = vec![0.0; n];
     let inf_norm = |v: &[f64]| v.iter().fold(0.0f64, |m, &z| m.max(z.abs()));
     for it in 0..max_iter {
+        // Cancelled: stop unconverged; the caller's checkpoint reports it.
+        if crate::cancel::cancelled() {
+            return Minimum {
+                x,
+                value: fx,
+                iterations: it,
+                converged: false,
+            };
+        }
         if inf_norm(&g) <= gtol {
             return Minimum {
                 x,

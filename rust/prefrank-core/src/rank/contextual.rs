@@ -274,6 +274,8 @@ pub fn fit(
         p[..n].iter_mut().for_each(|t| *t -= mean);
     }
     let ll = pass(&p, 0).ll;
+    // The solvers stop early when the call is cancelled.
+    crate::cancel::checkpoint()?;
     Ok(ContextualFit {
         theta: p[..n].to_vec(),
         beta: p[n..].to_vec(),

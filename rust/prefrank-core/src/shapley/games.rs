@@ -40,10 +40,14 @@ pub trait Game: Sync {
     fn table(&self) -> Result<Vec<f64>> {
         let n = self.n_players();
         let mut t = vec![0.0; 1usize << n];
+        let tok = crate::cancel::current();
         let results: Vec<Result<()>> = t
             .par_chunks_mut(1024)
             .enumerate()
-            .map(|(c, out)| self.table_chunk(c * 1024, out))
+            .map(|(c, out)| {
+                tok.check()?;
+                self.table_chunk(c * 1024, out)
+            })
             .collect();
         results.into_iter().collect::<Result<Vec<()>>>()?;
         Ok(t)
@@ -60,7 +64,8 @@ pub fn game_table(g: &dyn Game, max_bytes: Option<u64>) -> Result<Vec<f64>> {
         });
     }
     check_table_memory(n, max_bytes)?;
-    g.table()
+    // Parallel throughout: offloaded so that the caller keeps polling for Ctrl-C.
+    crate::cancel::offload(|| g.table())
 }
 
 /// Exact semivalues of a built-in game (table, then fold).
@@ -278,6 +283,7 @@ impl Game for ShiftGame {
         let low = kk - top;
         let span = 1usize << low;
         let mut t = vec![0.0; 1usize << kk];
+        let tok = crate::cancel::current();
         let results: Vec<Result<()>> = t
             .par_chunks_mut(span)
             .enumerate()
@@ -288,6 +294,7 @@ impl Game for ShiftGame {
                 let mut base = vec![0.0; TILE];
                 let mut lo = 0;
                 while lo < self.n_samples {
+                    tok.check()?;
                     let len = TILE.min(self.n_samples - lo);
                     let b = &mut base[..len];
                     b.copy_from_slice(&self.weight[lo..lo + len]);

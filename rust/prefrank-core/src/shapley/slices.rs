@@ -414,9 +414,11 @@ impl Game for SliceGame {
         let k = self.n_slices;
         let size = 1usize << k;
         let seg = SEGMENT.min(size);
+        let tok = crate::cancel::current();
         let parts: Vec<Result<Vec<f64>>> = (0..size / seg)
             .into_par_iter()
             .map(|s| {
+                tok.check()?;
                 let mut members = vec![0u8; seg * k];
                 for (r, row) in members.chunks_exact_mut(k).enumerate() {
                     let i = s * seg + r;
