@@ -28,6 +28,7 @@ from prefrank.data import Comparisons, PairCounts, comparisons
 from prefrank.exceptions import (
     ConvergenceWarning,
     InputError,
+    InternalError,
     NotIdentifiableError,
     ParameterError,
     PrefrankError,
@@ -62,6 +63,7 @@ __all__ = [
     "ConvergenceWarning",
     "GroupRankings",
     "InputError",
+    "InternalError",
     "NotIdentifiableError",
     "PairCounts",
     "ParameterError",

@@ -1,13 +1,17 @@
 """Exceptions and warnings raised by prefrank.
 
 Every input or model error is a :class:`PrefrankError`, a subclass of :class:`ValueError`, whose
-message names the offending row, column or value. The errors are of four classes, with their fields
+message names the offending row, column or value. The errors are of five classes, with their fields
 as attributes (``None`` where unknown):
 
 * :class:`InputError`: bad input data; ``.row``, ``.column``, ``.value`` (and ``.file`` for files);
 * :class:`ParameterError`: a bad option; ``.param``;
 * :class:`TooLargeError`: a request larger than the limit; ``.requested``, ``.limit``;
-* :class:`NotIdentifiableError`: the model cannot be estimated from these data.
+* :class:`NotIdentifiableError`: the model cannot be estimated from these data;
+* :class:`InternalError`: a bug in prefrank (a panic in the compiled core, caught at the boundary);
+  its message asks for a report and carries the panic message.
+
+A long call stops within about 0.1 s of Ctrl-C and raises :class:`KeyboardInterrupt`.
 
 The compiled core raises them, and the Python layer builds its own with :func:`input_error`,
 :func:`parameter_error` and :func:`too_large_error`, so an error raised in Python carries the same
@@ -30,11 +34,12 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from prefrank._core import InputError, NotIdentifiableError, ParameterError, PrefrankError, TooLargeError
+from prefrank._core import InputError, InternalError, NotIdentifiableError, ParameterError, PrefrankError, TooLargeError
 
 __all__ = [
     "ConvergenceWarning",
     "InputError",
+    "InternalError",
     "NotIdentifiableError",
     "ParameterError",
     "PrefrankError",

@@ -80,6 +80,17 @@ pub enum Error {
         limit: u64,
         hint: String,
     },
+
+    /// The call was interrupted (Ctrl-C): its [`crate::cancel::Token`] was cancelled.
+    #[error("interrupted")]
+    Cancelled,
+
+    /// A bug: a panic caught at the boundary, with its message.
+    #[error(
+        "internal error in prefrank (this is a bug in prefrank, not a problem with your input; \
+         please report it with the call that caused it): {message}"
+    )]
+    Internal { message: String },
 }
 
 impl Error {

@@ -11,6 +11,7 @@
 #![deny(unsafe_code)]
 
 pub mod agreement;
+pub mod cancel;
 pub mod consistency;
 pub mod data;
 pub mod error;

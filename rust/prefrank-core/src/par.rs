@@ -4,9 +4,14 @@
 //! mapped independently, and partial results are combined by a binary tree whose shape depends only
 //! on the number of chunks. Floating-point results are therefore identical for any thread count.
 //! Random streams are seeded per chunk from `(seed, chunk_index)`.
+//! The caller's cancellation token is made current in every chunk, so that
+//! [`crate::cancel::checkpoint`] polls it on whichever worker maps the chunk.
 
+use crate::cancel::{self, Token};
+use crate::{Error, Result};
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
+use rayon::prelude::*;
 
 /// Rows per chunk for row-streaming kernels. Fixed: results must not depend on the machine.
 pub const ROW_CHUNK: usize = 1 << 18;
@@ -24,24 +29,52 @@ where
     M: Fn(usize) -> T + Sync,
     R: Fn(T, T) -> T + Sync,
 {
-    fn go<T, M, R>(lo: usize, hi: usize, map: &M, merge: &R) -> T
+    fn go<T, M, R>(lo: usize, hi: usize, map: &M, merge: &R, token: &Token) -> T
     where
         T: Send,
         M: Fn(usize) -> T + Sync,
         R: Fn(T, T) -> T + Sync,
     {
         if hi - lo == 1 {
-            return map(lo);
+            return token.scope(|| map(lo));
         }
         let mid = lo + (hi - lo) / 2;
-        let (l, r) = rayon::join(|| go(lo, mid, map, merge), || go(mid, hi, map, merge));
+        let (l, r) = rayon::join(
+            || go(lo, mid, map, merge, token),
+            || go(mid, hi, map, merge, token),
+        );
         merge(l, r)
     }
     if n == 0 {
         None
     } else {
-        Some(go(0, n, map, merge))
+        let token = cancel::current();
+        // One chunk is short; more go through `offload` so that the owner keeps polling.
+        if n == 1 {
+            Some(token.scope(|| map(0)))
+        } else {
+            Some(cancel::offload(|| go(0, n, map, merge, &token)))
+        }
     }
+}
+
+/// `f(0), ..., f(n - 1)` computed in parallel (bootstrap rounds, replicates), stopping early
+/// with `Error::Cancelled` when the call is cancelled: each item checks the caller's token first,
+/// and the section is offloaded so that the owner thread keeps polling meanwhile.
+pub fn map_all<T, F>(n: usize, f: F) -> Result<Vec<T>>
+where
+    T: Send,
+    F: Fn(usize) -> T + Sync + Send,
+{
+    let token = cancel::current();
+    let out: Option<Vec<T>> = cancel::offload(|| {
+        (0..n)
+            .into_par_iter()
+            .map(|i| (!token.is_cancelled()).then(|| f(i)))
+            .collect()
+    });
+    cancel::checkpoint()?;
+    out.ok_or(Error::Cancelled)
 }
 
 /// The RNG of one chunk: a SplitMix64-style mix of `(seed, chunk)` so that neighbouring chunks get

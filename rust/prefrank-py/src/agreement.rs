@@ -1,5 +1,6 @@
 //! Bindings for prefrank-core `agreement`: convert, release the GIL, call the core, map errors.
 
+use crate::cancel::Guarded;
 use crate::to_py;
 use numpy::{
     IntoPyArray, PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2, PyReadonlyArray3,
@@ -80,7 +81,7 @@ fn agreement_code_f64<'py>(
     let shape = values.as_array().shape().to_vec();
     let v = values.as_slice()?;
     let (codes, labels) = py
-        .detach(|| ag::code_f64(v, shape[1]))
+        .guarded(|| ag::code_f64(v, shape[1]))
         .map_err(|e| to_py(py, e))?;
     let arr = numpy::ndarray::Array2::from_shape_vec((shape[0], shape[1]), codes)
         .expect("shape")
@@ -97,7 +98,7 @@ fn agreement_unit_counts<'py>(
 ) -> PyResult<Bound<'py, PyArray2<u32>>> {
     let (c, r) = codes_2d(&codes)?;
     let counts = py
-        .detach(|| ag::unit_counts(c, r, k))
+        .guarded(|| ag::unit_counts(c, r, k))
         .map_err(|e| to_py(py, e))?;
     let units = counts.len().checked_div(k).unwrap_or(0);
     Ok(numpy::ndarray::Array2::from_shape_vec((units, k), counts)
@@ -118,7 +119,7 @@ impl Coincidence {
     fn from_codes(py: Python<'_>, codes: PyReadonlyArray2<'_, u32>, k: usize) -> PyResult<Self> {
         let (c, r) = codes_2d(&codes)?;
         let inner = py
-            .detach(|| CoreCo::from_codes(c, r, k))
+            .guarded(|| CoreCo::from_codes(c, r, k))
             .map_err(|e| to_py(py, e))?;
         Ok(Coincidence { inner })
     }
@@ -132,7 +133,7 @@ impl Coincidence {
         let r = values.as_array().shape()[0];
         let v = values.as_slice()?;
         let (inner, labels) = py
-            .detach(|| CoreCo::from_f64(v, r))
+            .guarded(|| CoreCo::from_f64(v, r))
             .map_err(|e| to_py(py, e))?;
         Ok((Coincidence { inner }, labels.into_pyarray(py)))
     }
@@ -142,7 +143,7 @@ impl Coincidence {
         let k = counts.as_array().shape()[1];
         let c = counts.as_slice()?;
         let inner = py
-            .detach(|| CoreCo::from_counts(c, k))
+            .guarded(|| CoreCo::from_counts(c, k))
             .map_err(|e| to_py(py, e))?;
         Ok(Coincidence { inner })
     }
@@ -168,7 +169,8 @@ impl Coincidence {
         py: Python<'py>,
         data: &[u8],
     ) -> PyResult<(Self, Bound<'py, pyo3::types::PyTuple>)> {
-        let l = prefrank_core::stats::LabelledCoincidence::from_bytes(data)
+        let l = py
+            .guarded(|| prefrank_core::stats::LabelledCoincidence::from_bytes(data))
             .map_err(|e| to_py(py, e))?;
         let cats = crate::stats::labels_to_py(py, l.categories)?;
         Ok((Coincidence { inner: l.stat }, cats))
@@ -218,7 +220,7 @@ impl Coincidence {
     ) -> PyResult<AlphaTuple> {
         let m = metric(level, values, distance).map_err(|e| to_py(py, e))?;
         let a = py
-            .detach(|| ag::alpha(&self.inner, &m))
+            .guarded(|| ag::alpha(&self.inner, &m))
             .map_err(|e| to_py(py, e))?;
         Ok((a.alpha, a.d_o, a.d_e, a.n, a.undefined.map(|u| u.as_str())))
     }
@@ -238,7 +240,7 @@ impl Coincidence {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let m = metric(level, values, distance).map_err(|e| to_py(py, e))?;
         let out = py
-            .detach(|| bootstrap::krippendorff_bootstrap(&self.inner, &m, rounds, draws, seed))
+            .guarded(|| bootstrap::krippendorff_bootstrap(&self.inner, &m, rounds, draws, seed))
             .map_err(|e| to_py(py, e))?;
         Ok(out.into_pyarray(py))
     }
@@ -271,7 +273,7 @@ fn alpha_units_bootstrap<'py>(
     let c = counts.as_slice()?;
     let m = metric(level, values, distance).map_err(|e| to_py(py, e))?;
     let out = py
-        .detach(|| bootstrap::units_bootstrap(c, k, &m, rounds, seed))
+        .guarded(|| bootstrap::units_bootstrap(c, k, &m, rounds, seed))
         .map_err(|e| to_py(py, e))?;
     Ok(out.into_pyarray(py))
 }
@@ -294,11 +296,11 @@ fn agreement_multi(
     let table = match (&codes, &counts) {
         (Some(c), None) => {
             let (c, r) = codes_2d(c)?;
-            py.detach(|| kappa::UnitTable::from_codes(c, r, k))
+            py.guarded(|| kappa::UnitTable::from_codes(c, r, k))
         }
         (None, Some(n)) => {
             let s = n.as_slice()?;
-            py.detach(|| kappa::UnitTable::from_counts(s, k))
+            py.guarded(|| kappa::UnitTable::from_counts(s, k))
         }
         _ => Err(Error::invalid(
             "codes",
@@ -307,7 +309,7 @@ fn agreement_multi(
     }
     .map_err(|e| to_py(py, e))?;
     let a = py
-        .detach(|| table.coefficient(coef, &w))
+        .guarded(|| table.coefficient(coef, &w))
         .map_err(|e| to_py(py, e))?;
     Ok((a.value, a.p_o, a.p_e, a.n, a.undefined.map(|u| u.as_str())))
 }
@@ -336,10 +338,10 @@ fn agreement_multi_f64<'py>(
     let r = values.as_array().shape()[0];
     let v = values.as_slice()?;
     let (table, labels) = py
-        .detach(|| kappa::UnitTable::from_f64(v, r))
+        .guarded(|| kappa::UnitTable::from_f64(v, r))
         .map_err(|e| to_py(py, e))?;
     let a = py
-        .detach(|| table.coefficient(coef, &w))
+        .guarded(|| table.coefficient(coef, &w))
         .map_err(|e| to_py(py, e))?;
     Ok((
         a.value,
@@ -367,7 +369,7 @@ fn agreement_pair(
     let w = self::weights(weights, weight_matrix).map_err(|e| to_py(py, e))?;
     let (a, b) = (a.as_slice()?, b.as_slice()?);
     let r = py
-        .detach(|| kappa::Confusion::from_codes(a, b, k)?.coefficient(coef, &w))
+        .guarded(|| kappa::Confusion::from_codes(a, b, k)?.coefficient(coef, &w))
         .map_err(|e| to_py(py, e))?;
     Ok((r.value, r.p_o, r.p_e, r.n, r.undefined.map(|u| u.as_str())))
 }
@@ -388,7 +390,7 @@ fn agreement_rater_matrix<'py>(
     let w = self::weights(weights, weight_matrix).map_err(|e| to_py(py, e))?;
     let (c, r) = codes_2d(&codes)?;
     let (v, n) = py
-        .detach(|| kappa::rater_matrix(c, r, k, coef, &w))
+        .guarded(|| kappa::rater_matrix(c, r, k, coef, &w))
         .map_err(|e| to_py(py, e))?;
     let sq = |x: Vec<f64>| {
         numpy::ndarray::Array2::from_shape_vec((r, r), x)
@@ -417,7 +419,9 @@ fn agreement_item_stats<'py>(
 ) -> PyResult<ItemArrays<'py>> {
     let k = counts.as_array().shape()[1];
     let c = counts.as_slice()?;
-    let s = py.detach(|| items::item_stats(c, k));
+    let s = py
+        .guarded_ok(|| items::item_stats(c, k))
+        .map_err(|e| to_py(py, e))?;
     Ok((
         s.n.into_pyarray(py),
         s.majority.into_pyarray(py),
@@ -444,7 +448,7 @@ fn model_disagreement_u8<'py>(
     let n = labels.as_array().shape()[0];
     let l = labels.as_slice()?;
     let r = py
-        .detach(|| models::disagreement_u8(l, n))
+        .guarded(|| models::disagreement_u8(l, n))
         .map_err(|e| to_py(py, e))?;
     Ok(square(py, n, r))
 }
@@ -458,7 +462,7 @@ fn model_disagreement_codes<'py>(
 ) -> PyResult<(Bound<'py, PyArray2<f64>>, Bound<'py, PyArray2<f64>>)> {
     let (c, n) = codes_2d(&codes)?;
     let (r, j) = py
-        .detach(|| models::disagreement_codes(c, n))
+        .guarded(|| models::disagreement_codes(c, n))
         .map_err(|e| to_py(py, e))?;
     Ok((square(py, n, r), square(py, n, j)))
 }
@@ -478,7 +482,7 @@ fn model_disagreement_probs<'py>(
     let shape = probs.as_array().shape().to_vec();
     let p = probs.as_slice()?;
     let (e, t, j) = py
-        .detach(|| models::disagreement_probs(p, shape[0], shape[2]))
+        .guarded(|| models::disagreement_probs(p, shape[0], shape[2]))
         .map_err(|e| to_py(py, e))?;
     let n = shape[0];
     Ok((square(py, n, e), square(py, n, t), square(py, n, j)))
@@ -513,7 +517,7 @@ fn soft_label_scores<'py>(
     }
     let (p, h) = (pred.as_slice()?, human.as_slice()?);
     let s = py
-        .detach(|| soft::soft_scores(p, h, k))
+        .guarded(|| soft::soft_scores(p, h, k))
         .map_err(|e| to_py(py, e))?;
     Ok((
         s.cross_entropy.into_pyarray(py),

@@ -1,6 +1,7 @@
 //! Label coding entry points: object arrays of str, numpy `U` arrays (as UCS-4 code points) and
 //! integer arrays. Several columns are coded together so they share one label table.
 
+use crate::cancel::Guarded;
 use crate::convert::{with_either, EitherArray};
 use crate::to_py;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1, PyReadonlyArray2};
@@ -75,13 +76,15 @@ pub fn code_str_objects<'py>(
         }
         out.push(codes);
     }
-    let coded = py.detach(|| {
-        let coded = coder.finish();
-        for codes in out.iter_mut() {
-            apply_remap(codes, &coded.remap);
-        }
-        coded
-    });
+    let coded = py
+        .guarded_ok(|| {
+            let coded = coder.finish();
+            for codes in out.iter_mut() {
+                apply_remap(codes, &coded.remap);
+            }
+            coded
+        })
+        .map_err(|e| to_py(py, e))?;
     let labels = coded.labels.into_iter().map(String::from).collect();
     Ok((
         out.into_iter().map(|c| c.into_pyarray(py)).collect(),
@@ -100,7 +103,7 @@ pub fn code_ucs4<'py>(
         views.push((c.as_slice()?, c.as_array().shape()[1]));
     }
     let (codes, labels) = py
-        .detach(|| coding::code_ucs4(&views))
+        .guarded(|| coding::code_ucs4(&views))
         .map_err(|e| to_py(py, e))?;
     Ok((
         codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
@@ -119,7 +122,7 @@ pub fn code_i64<'py>(
         views.push(c.as_slice()?);
     }
     let (codes, labels) = py
-        .detach(|| coding::code_i64(&views))
+        .guarded(|| coding::code_i64(&views))
         .map_err(|e| to_py(py, e))?;
     Ok((
         codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
@@ -138,7 +141,7 @@ pub fn code_utf8_32<'py>(
         views.push((o.as_slice()?, d.as_slice()?));
     }
     let (codes, labels) = py
-        .detach(|| coding::code_utf8_offsets(&views))
+        .guarded(|| coding::code_utf8_offsets(&views))
         .map_err(|e| to_py(py, e))?;
     Ok((
         codes.into_iter().map(|c| c.into_pyarray(py)).collect(),
@@ -157,7 +160,7 @@ pub fn code_utf8<'py>(
         views.push((o.as_slice()?, d.as_slice()?));
     }
     let (codes, labels) = py
-        .detach(|| coding::code_utf8_offsets(&views))
+        .guarded(|| coding::code_utf8_offsets(&views))
         .map_err(|e| to_py(py, e))?;
     Ok((
         codes.into_iter().map(|c| c.into_pyarray(py)).collect(),

@@ -1,5 +1,6 @@
 //! Bindings for prefrank-core `consistency`.
 
+use crate::cancel::Guarded;
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournament};
 use pyo3::prelude::*;
@@ -91,7 +92,7 @@ fn triad_census<'py>(
         ntr,
         examples_per_unit,
     };
-    let c = py.detach(|| core::census(&inp)).map_err(|e| to_py(py, e))?;
+    let c = py.guarded(|| core::census(&inp)).map_err(|e| to_py(py, e))?;
     let ntr_col = |k: usize| ntr.then(|| arr(py, c.ntr.iter().map(|r| r[k]).collect()));
     let ex = &c.examples;
     let ex_col = |f: fn(&core::Example) -> u32| arr(py, ex.iter().map(f).collect());
@@ -129,7 +130,7 @@ fn cluster_ratio_bootstrap<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (num, den) = (num.as_slice()?, den.as_slice()?);
     let r = py
-        .detach(|| core::cluster_ratio_bootstrap(num, den, n_cols, rounds, seed))
+        .guarded(|| core::cluster_ratio_bootstrap(num, den, n_cols, rounds, seed))
         .map_err(|e| to_py(py, e))?;
     Ok(r.into_pyarray(py))
 }
@@ -155,13 +156,13 @@ fn tournament_stats<'py>(
     let t: Tournament = match (&comparisons, &wins) {
         (Some(comparisons), None) => {
             let c = comparisons.view()?;
-            py.detach(|| Tournament::from_comparisons(&c, agg))
+            py.guarded(|| Tournament::from_comparisons(&c, agg))
                 .map_err(|e| to_py(py, e))?
         }
         (None, Some(w)) => {
             let w = w.as_slice()?;
             let t = opt_slice(&ties)?;
-            py.detach(|| Tournament::from_matrix(n_items, w, t, agg))
+            py.guarded(|| Tournament::from_matrix(n_items, w, t, agg))
                 .map_err(|e| to_py(py, e))?
         }
         _ => {
@@ -177,7 +178,7 @@ fn tournament_stats<'py>(
         Vec<Vec<u32>>,
         Option<(Vec<u32>, bool, u64)>,
     ) = py
-        .detach(|| -> prefrank_core::Result<_> {
+        .guarded(|| -> prefrank_core::Result<_> {
             let census = t.census();
             let comp = t.components();
             let cyc = t.short_cycles(cycles);
@@ -289,7 +290,7 @@ fn cells_accumulate<'py>(
     let (weight, group) = (opt_slice(&weight)?, opt_slice(&group)?);
     let (judge, first) = (opt_slice(&judge)?, opt_slice(&first)?);
     let c = py
-        .detach(|| core::Cells::accumulate(a, b, p, tie, weight, group, judge, first))
+        .guarded(|| core::Cells::accumulate(a, b, p, tie, weight, group, judge, first))
         .map_err(|e| to_py(py, e))?;
     cells_to_dict(py, c)
 }
@@ -303,7 +304,7 @@ fn cells_merge<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let (cx, cy) = (dict_to_cells(x, "x")?, dict_to_cells(y, "y")?);
     let c = py
-        .detach(|| -> prefrank_core::Result<core::Cells> {
+        .guarded(|| -> prefrank_core::Result<core::Cells> {
             validated(&cx, "x")?;
             validated(&cy, "y")?;
             Ok(cx.merge(&cy))
@@ -329,7 +330,7 @@ fn cells_recode<'py>(
         opt_slice(&item_map)?,
     );
     let c = py
-        .detach(|| -> prefrank_core::Result<core::Cells> {
+        .guarded(|| -> prefrank_core::Result<core::Cells> {
             validated(&cx, "x")?;
             cx.recode(gm, jm, im)
         })
@@ -365,7 +366,7 @@ fn binomial_test<'py>(
 ) -> PyResult<Bound<'py, PyArray1<f64>>> {
     let (k, n) = (k.as_slice()?, n.as_slice()?);
     let p = py
-        .detach(|| core::binomial::binomial_tests(k, n))
+        .guarded(|| core::binomial::binomial_tests(k, n))
         .map_err(|e| to_py(py, e))?;
     Ok(p.into_pyarray(py))
 }
@@ -381,7 +382,7 @@ fn wilson_interval<'py>(
 ) -> PyResult<(Bound<'py, PyArray1<f64>>, Bound<'py, PyArray1<f64>>)> {
     let (k, n) = (k.as_slice()?, n.as_slice()?);
     let (lo, hi) = py
-        .detach(|| -> prefrank_core::Result<(Vec<f64>, Vec<f64>)> {
+        .guarded(|| -> prefrank_core::Result<(Vec<f64>, Vec<f64>)> {
             let z = core::binomial::level_z(level)?;
             if k.len() != n.len() {
                 return Err(prefrank_core::Error::LengthMismatch {
@@ -412,7 +413,7 @@ fn position_bias<'py>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let c = dict_to_cells(cells, "cells")?;
     let s = py
-        .detach(|| core::position::position_bias(&c, n_judges, level))
+        .guarded(|| core::position::position_bias(&c, n_judges, level))
         .map_err(|e| to_py(py, e))?;
     let d = PyDict::new(py);
     d.set_item("first_wins", s.first_wins)?;
@@ -472,7 +473,7 @@ fn score_table<'py>(
         score_b: score_b.as_slice()?,
     };
     let t = py
-        .detach(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
+        .guarded(|| core::scores::score_table(&inp, agg, tolerance, n_judges))
         .map_err(|e| to_py(py, e))?;
     let flat: Vec<f64> = t.table.iter().flatten().copied().collect();
     Ok(ScoreTable {
@@ -516,7 +517,7 @@ fn pair_cells_combine<'py>(
         first.as_slice()?,
     );
     let c = py
-        .detach(|| prefrank_core::data::pair_cells::combine(key, lo, hi, first, &rows))
+        .guarded(|| prefrank_core::data::pair_cells::combine(key, lo, hi, first, &rows))
         .map_err(|e| to_py(py, e))?;
     let n = c.mass.len();
     let flat: Vec<f64> = c.mass.into_iter().flatten().collect();

@@ -28,11 +28,11 @@ macro_rules! with_either {
         match &$array {
             $crate::convert::EitherArray::A(v) => {
                 let $x = v.as_slice()?;
-                $py.detach(|| $body)
+                $crate::cancel::Guarded::guarded($py, || $body)
             }
             $crate::convert::EitherArray::B(v) => {
                 let $x = v.as_slice()?;
-                $py.detach(|| $body)
+                $crate::cancel::Guarded::guarded($py, || $body)
             }
         }
     };

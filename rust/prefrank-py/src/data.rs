@@ -1,6 +1,7 @@
 //! Bindings for prefrank-core `data`: validation of coded comparison tables, outcome columns, and
 //! the mergeable pair-count table.
 
+use crate::cancel::Guarded;
 use crate::convert::{opt_slice, with_either, ComparisonsArg, EitherArray};
 use crate::error::{to_py, PrefrankError};
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -16,7 +17,7 @@ pub(crate) fn validate_comparisons<'py>(
     drop_self: bool,
 ) -> PyResult<Option<Bound<'py, PyArray1<bool>>>> {
     let c = comparisons.view()?;
-    let res = py.detach(|| prefrank_core::data::validate_comparisons(&c, drop_self));
+    let res = py.guarded(|| prefrank_core::data::validate_comparisons(&c, drop_self));
     match res {
         Ok(keep) => Ok(keep.map(|k| k.into_pyarray(py))),
         Err(e) => Err(to_py(py, e)),
@@ -30,7 +31,7 @@ pub(crate) fn numeric_outcome_ties<'py>(
     p: PyReadonlyArray1<'py, f64>,
 ) -> PyResult<Bound<'py, PyArray1<u8>>> {
     let p = p.as_slice()?;
-    py.detach(|| prefrank_core::data::numeric_outcome_ties(p))
+    py.guarded(|| prefrank_core::data::numeric_outcome_ties(p))
         .map(|t| t.into_pyarray(py))
         .map_err(|e| to_py(py, e))
 }
@@ -74,7 +75,9 @@ impl PairCounts {
         p: PyReadonlyArray1<'py, f64>,
     ) -> PyResult<Option<(Self, Bound<'py, PyArray1<i64>>)>> {
         let (a, b, p) = (a.as_slice()?, b.as_slice()?, p.as_slice()?);
-        let out = py.detach(|| CorePairCounts::from_i64_hard(a, b, p));
+        let out = py
+            .guarded_ok(|| CorePairCounts::from_i64_hard(a, b, p))
+            .map_err(|e| to_py(py, e))?;
         Ok(out.map(|(inner, labels)| (PairCounts { inner }, labels.into_pyarray(py))))
     }
 
@@ -89,10 +92,10 @@ impl PairCounts {
         let c = comparisons.view()?;
         let keep = opt_slice(&keep)?;
         // Validation is the caller's first step; re-check here so no bad row reaches the counter.
-        py.detach(|| prefrank_core::data::validate_comparisons(&c, keep.is_some()))
+        py.guarded(|| prefrank_core::data::validate_comparisons(&c, keep.is_some()))
             .map_err(|e| to_py(py, e))?;
         let inner = py
-            .detach(|| CorePairCounts::from_comparisons(&c, keep, dense))
+            .guarded(|| CorePairCounts::from_comparisons(&c, keep, dense))
             .map_err(|e| to_py(py, e))?;
         Ok(PairCounts { inner })
     }
@@ -133,14 +136,14 @@ impl PairCounts {
             })
             .collect();
         let inner = py
-            .detach(|| CorePairCounts::from_cells(n_items, &cells, dense))
+            .guarded(|| CorePairCounts::from_cells(n_items, &cells, dense))
             .map_err(|e| to_py(py, e))?;
         Ok(PairCounts { inner })
     }
 
     fn merge(&self, py: Python<'_>, other: &PairCounts) -> PyResult<Self> {
         let (l, r) = (self.inner.clone(), other.inner.clone());
-        let inner = py.detach(|| l.merge(r)).map_err(|e| to_py(py, e))?;
+        let inner = py.guarded(|| l.merge(r)).map_err(|e| to_py(py, e))?;
         Ok(PairCounts { inner })
     }
 
@@ -163,26 +166,28 @@ impl PairCounts {
     fn cells<'py>(
         &self,
         py: Python<'py>,
-    ) -> (
+    ) -> PyResult<(
         Bound<'py, PyArray1<u32>>,
         Bound<'py, PyArray1<u32>>,
         Bound<'py, PyArray1<f64>>,
         Bound<'py, PyArray1<f64>>,
         Bound<'py, PyArray1<f64>>,
-    ) {
-        let cells = py.detach(|| self.inner.cells());
+    )> {
+        let cells = py
+            .guarded_ok(|| self.inner.cells())
+            .map_err(|e| to_py(py, e))?;
         let i: Vec<u32> = cells.iter().map(|c| c.i).collect();
         let j: Vec<u32> = cells.iter().map(|c| c.j).collect();
         let x: Vec<f64> = cells.iter().map(|c| c.wij).collect();
         let y: Vec<f64> = cells.iter().map(|c| c.wji).collect();
         let t: Vec<f64> = cells.iter().map(|c| c.ties).collect();
-        (
+        Ok((
             i.into_pyarray(py),
             j.into_pyarray(py),
             x.into_pyarray(py),
             y.into_pyarray(py),
             t.into_pyarray(py),
-        )
+        ))
     }
 
     fn __eq__(&self, other: &PairCounts) -> bool {

@@ -6,7 +6,8 @@
 //!       ├── InputError            .row .column .value (None where unknown)
 //!       ├── ParameterError        .param
 //!       ├── TooLargeError         .requested .limit .what .hint
-//!       └── NotIdentifiableError
+//!       ├── NotIdentifiableError
+//!       └── InternalError         a bug in prefrank (a caught panic)
 //! ```
 //!
 //! Every exception made here also carries `.kind` (the core variant, snake case), `.row` and
@@ -51,6 +52,12 @@ create_exception!(
     PrefrankError,
     "The model cannot be estimated from these data (for example a disconnected comparison graph)."
 );
+create_exception!(
+    _core,
+    InternalError,
+    PrefrankError,
+    "A bug in prefrank (a panic in the compiled core, caught at the boundary); please report it."
+);
 
 /// Register the exception classes on the module.
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -63,6 +70,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
         "NotIdentifiableError",
         py.get_type::<NotIdentifiableError>(),
     )?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
     Ok(())
 }
 
@@ -91,11 +99,14 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
         Error::InvalidParameter { .. } => ("invalid_parameter", None, None),
         Error::NotIdentifiable { .. } => ("not_identifiable", None, None),
         Error::TooLarge { .. } => ("too_large", None, None),
+        Error::Cancelled => return crate::cancel::interrupt(),
+        Error::Internal { .. } => ("internal", None, None),
     };
     let err = match &e {
         Error::InvalidParameter { .. } => ParameterError::new_err(msg),
         Error::TooLarge { .. } | Error::TooManyLabels { .. } => TooLargeError::new_err(msg),
         Error::NotIdentifiable { .. } => NotIdentifiableError::new_err(msg),
+        Error::Internal { .. } => InternalError::new_err(msg),
         _ => InputError::new_err(msg),
     };
     let obj = err.value(py);
@@ -130,7 +141,7 @@ pub(crate) fn to_py(py: Python<'_>, e: Error) -> PyErr {
             set("what", "distinct labels".into_bound_py_any(py));
             set("hint", Ok(py.None().into_bound(py)));
         }
-        Error::NotIdentifiable { .. } => {}
+        Error::NotIdentifiable { .. } | Error::Internal { .. } => {}
         _ => {
             let (column, value): (Option<&str>, Option<Value>) = match &e {
                 Error::NonFinite { column, value, .. }

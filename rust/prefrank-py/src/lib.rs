@@ -6,6 +6,7 @@
 use pyo3::prelude::*;
 
 mod agreement;
+mod cancel;
 mod coding;
 mod consistency;
 mod convert;
@@ -28,6 +29,8 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", VERSION)?;
     error::register(m)?;
+    prefrank_core::cancel::set_poll(cancel::poll);
+    m.add_function(wrap_pyfunction!(cancel::_panic_for_test, m)?)?;
     m.add_function(wrap_pyfunction!(data::validate_comparisons, m)?)?;
     m.add_function(wrap_pyfunction!(data::numeric_outcome_ties, m)?)?;
     m.add_function(wrap_pyfunction!(data::outcomes_from_codes, m)?)?;

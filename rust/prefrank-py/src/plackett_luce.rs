@@ -1,6 +1,7 @@
 //! Bindings for the models fitted to rankings: prefrank-core `rank::{plackett_luce,
 //! spectral_rankings}` and Plackett-Luce per group (`rank::batched::pl_groups`).
 
+use crate::cancel::Guarded;
 use crate::ranking::{arr, GroupFits};
 use crate::to_py;
 use numpy::{IntoPyArray, PyArray1, PyReadonlyArray1};
@@ -96,7 +97,7 @@ fn pl_fit<'py>(
         method,
     };
     let (f, wins, games) = py
-        .detach(|| -> Result<_, Error> {
+        .guarded(|| -> Result<_, Error> {
             let rk = Rankings::new(n, o, it, k, w)?;
             let rk = if dedup { rk.dedup() } else { rk };
             let (wins, games) = rk.wins_and_games();
@@ -127,7 +128,7 @@ fn pl_components<'py>(
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
     let (o, it, k, w, n) = rankings(n_items, &offsets, &items, &n_ranked, &weight)?;
     let (comp, c) = py
-        .detach(|| Rankings::new(n, o, it, k, w).map(|r| pl::components(&r)))
+        .guarded(|| Rankings::new(n, o, it, k, w).map(|r| pl::components(&r)))
         .map_err(|e| to_py(py, e))?;
     Ok((comp.into_pyarray(py), c))
 }
@@ -158,7 +159,7 @@ fn spectral_rankings_fit<'py>(
         dense,
     };
     let (f, ll, wins, games) = py
-        .detach(|| -> Result<_, Error> {
+        .guarded(|| -> Result<_, Error> {
             let rk = Rankings::new(n, o, it, k, w)?;
             let rk = if dedup { rk.dedup() } else { rk };
             let (wins, games) = rk.wins_and_games();
@@ -212,7 +213,7 @@ fn pl_groups<'py>(
         tol,
     };
     let r = py
-        .detach(|| {
+        .guarded(|| {
             let rk = Rankings::new(n, o, it, k, w)?;
             batched::pl_groups(n_groups, g, &rk, &opts)
         })

@@ -1,6 +1,7 @@
 //! Bindings for the models fitted to pairwise comparisons: prefrank-core `rank::{bt, bootstrap,
 //! elo, spectral, batched::bt_groups, contextual}`.
 
+use crate::cancel::Guarded;
 use crate::convert::{opt_slice, parse_ties, ComparisonsArg};
 use crate::{to_py, PairCounts};
 use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
@@ -131,7 +132,7 @@ fn bt_fit<'py>(
     };
     let inner = &counts.inner;
     let f = py
-        .detach(|| bt::fit(inner, &opts, init_v.as_deref()))
+        .guarded(|| bt::fit(inner, &opts, init_v.as_deref()))
         .map_err(|e| to_py(py, e))?;
     Ok(BtFit {
         theta: arr(py, f.theta),
@@ -153,7 +154,9 @@ fn bt_components<'py>(
 ) -> PyResult<(Bound<'py, PyArray1<u32>>, usize)> {
     let t = parse_ties(ties, true).map_err(|e| to_py(py, e))?;
     let inner = &counts.inner;
-    let (comp, k) = py.detach(|| bt::components(&Cells::from_counts(inner, t)));
+    let (comp, k) = py
+        .guarded_ok(|| bt::components(&Cells::from_counts(inner, t)))
+        .map_err(|e| to_py(py, e))?;
     Ok((comp.into_pyarray(py), k))
 }
 
@@ -179,7 +182,7 @@ fn bt_bootstrap<'py>(
     let th = theta_hat.as_slice()?;
     let inner = &counts.inner;
     let r = py
-        .detach(|| {
+        .guarded(|| {
             bootstrap_bt(
                 &Cells::from_counts(inner, opts.ties),
                 &opts,
@@ -225,7 +228,7 @@ fn elo_ratings<'py>(
     };
     let opt_start = opt_slice(&start)?;
     let r = py
-        .detach(|| elo::elo(&c, &o, shuffles, seed, opt_start))
+        .guarded(|| elo::elo(&c, &o, shuffles, seed, opt_start))
         .map_err(|e| to_py(py, e))?;
     Ok(r.into_pyarray(py))
 }
@@ -246,7 +249,7 @@ fn bt_acceleration<'py>(
     let th = theta.as_slice()?;
     let inner = &counts.inner;
     let a = py
-        .detach(|| {
+        .guarded(|| {
             bt::bca_acceleration(
                 &Cells::from_counts(inner, t),
                 t,
@@ -283,7 +286,7 @@ fn spectral_fit<'py>(
     };
     let inner = &counts.inner;
     let f = py
-        .detach(|| {
+        .guarded(|| {
             let cells = Cells::from_counts(inner, t);
             match kind {
                 "rank_centrality" => spectral::rank_centrality(&cells, &opts),
@@ -326,7 +329,7 @@ fn bt_groups<'py>(
     let c = comparisons.view()?;
     let g = group.as_slice()?;
     let r = py
-        .detach(|| batched::bt_groups(n_groups, g, &c, &opts))
+        .guarded(|| batched::bt_groups(n_groups, g, &c, &opts))
         .map_err(|e| to_py(py, e))?;
     Ok(GroupFits::new(py, r))
 }
@@ -370,7 +373,7 @@ fn contextual_bt_fit<'py>(
     let d_cols = x.as_array().ncols();
     let xs = x.as_slice()?;
     let f = py
-        .detach(|| contextual::fit(&c, xs, d_cols, &opts))
+        .guarded(|| contextual::fit(&c, xs, d_cols, &opts))
         .map_err(|e| to_py(py, e))?;
     Ok(ContextualFit {
         theta: arr(py, f.theta),

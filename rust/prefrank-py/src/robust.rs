@@ -1,5 +1,6 @@
 //! Bindings for prefrank-core `rank::robust`.
 
+use crate::cancel::Guarded;
 use crate::convert::{opt_slice, ComparisonsArg};
 use crate::ranking::arr;
 use crate::{to_py, PairCounts};
@@ -118,7 +119,7 @@ fn robust_label_noise<'py>(
         z,
     };
     let f = py
-        .detach(|| label_noise(&c, j, n_judges, &o))
+        .guarded(|| label_noise(&c, j, n_judges, &o))
         .map_err(|e| to_py(py, e))?;
     Ok(LabelNoiseFit {
         theta: arr(py, f.theta),
@@ -173,7 +174,7 @@ fn robust_btl_fit<'py>(
     };
     let inner = &counts.inner;
     let (cells, f, stage1, rounds, alpha_used) = py
-        .detach(|| {
+        .guarded(|| {
             let cells = Cells::from_counts(inner, Ties::Half);
             let start = robust_btl(&cells, &o)?;
             if refit {
@@ -222,7 +223,7 @@ fn robust_curate<'py>(
     let shape = scores.shape().to_vec();
     let s = scores.as_slice()?;
     let r = py
-        .detach(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
+        .guarded(|| curate_scores(s, shape[0], shape[1], shape[2], &o))
         .map_err(|e| to_py(py, e))?;
     CuratedPairs::new(py, r, shape[0], shape[1], None)
 }
@@ -290,7 +291,7 @@ fn robust_curate_pairs<'py>(
         n_judges,
     };
     let out = py
-        .detach(|| curate_pairs(&v, &o))
+        .guarded(|| curate_pairs(&v, &o))
         .map_err(|e| to_py(py, e))?;
     let items = out
         .items
@@ -345,7 +346,7 @@ fn robust_fragility<'py>(
     let o = FragilityOptions { max_remove, alpha };
     let inner = &counts.inner;
     let (cells, f) = py
-        .detach(|| {
+        .guarded(|| {
             // Same cell order: both keep the cells with any weight.
             let cells = Cells::from_counts(inner, Ties::Half);
             let raw = Cells::from_counts(inner, Ties::Davidson);

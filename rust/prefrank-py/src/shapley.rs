@@ -1,5 +1,6 @@
 //! Bindings for prefrank-core `shapley`.
 
+use crate::cancel::Guarded;
 use crate::convert::{opt_slice, parse_ties, ComparisonsArg};
 use crate::to_py;
 use numpy::{
@@ -62,7 +63,7 @@ fn semivalues_table<'py>(
     let kind = semivalue_kind(kind, alpha, beta, w).map_err(|e| to_py(py, e))?;
     let t = table.as_slice()?;
     let r = py
-        .detach(|| core::semivalues_from_table(t, &kind))
+        .guarded(|| core::semivalues_from_table(t, &kind))
         .map_err(|e| to_py(py, e))?;
     Ok((r.values.into_pyarray(py), r.v_empty, r.v_full, r.residual))
 }
@@ -124,7 +125,7 @@ fn sample_callable<'py>(
     let mut py_err: Option<PyErr> = None;
     let n = n_players;
     let method = method.to_string();
-    let res = py.detach(|| {
+    let res = py.guarded(|| {
         let mut eval = |members: &[u8], out: &mut [f64]| -> Result<(), Error> {
             Python::attach(|py| -> Result<(), Error> {
                 let mut call = || -> PyResult<()> {
@@ -203,7 +204,7 @@ impl PyGame {
         let r = ratios.as_slice()?;
         let w = opt_slice(&weight)?;
         let g = py
-            .detach(|| core::ShiftGame::new(m, r, k, w, normalize))
+            .guarded(|| core::ShiftGame::new(m, r, k, w, normalize))
             .map_err(|e| to_py(py, e))?;
         Ok(PyGame {
             inner: GameKind::Shift(g),
@@ -229,7 +230,7 @@ impl PyGame {
             reference.as_slice()?,
         );
         let g = py
-            .detach(|| core::MajorityGame::new(u, r, l, re, n_players, n_labels))
+            .guarded(|| core::MajorityGame::new(u, r, l, re, n_players, n_labels))
             .map_err(|e| to_py(py, e))?;
         Ok(PyGame {
             inner: GameKind::Majority(g),
@@ -283,7 +284,7 @@ impl PyGame {
         let c = comparisons.view()?;
         let sl = slice.as_slice()?;
         let g = py
-            .detach(|| -> Result<core::SliceGame, Error> {
+            .guarded(|| -> Result<core::SliceGame, Error> {
                 prefrank_core::data::validate_comparisons(&c, false)?;
                 core::SliceGame::new(&c, sl, n_slices, target, opts)
             })
@@ -327,7 +328,7 @@ impl PyGame {
         }
         let m = members.as_slice()?;
         let mut out = vec![0.0; members.shape()[0]];
-        py.detach(|| par_values(g, m, &mut out))
+        py.guarded(|| par_values(g, m, &mut out))
             .map_err(|e| to_py(py, e))?;
         Ok(out.into_pyarray(py))
     }
@@ -341,7 +342,7 @@ impl PyGame {
     ) -> PyResult<Bound<'py, PyArray1<f64>>> {
         let g = self.game();
         let t = py
-            .detach(|| core::game_table(g, max_bytes))
+            .guarded(|| core::game_table(g, max_bytes))
             .map_err(|e| to_py(py, e))?;
         Ok(t.into_pyarray(py))
     }
@@ -362,7 +363,7 @@ impl PyGame {
         let g = self.game();
         let opts = options(max_stderr, max_evaluations, seed, chunk, chunks_per_round);
         let n = g.n_players();
-        let res = py.detach(|| {
+        let res = py.guarded(|| {
             let mut eval = |m: &[u8], out: &mut [f64]| par_values(g, m, out);
             match method {
                 "permutation" => core::permutation_shapley(n, &mut eval, &opts),

@@ -4,6 +4,7 @@
 //! A label table crosses as `(kind, values)`: kind `"int64"`, `"float64"` or `"bool"` with a numpy
 //! array, or `"unicode"` / `"object"` with a list (`prefrank.data.coding.labels_to_frame` builds it).
 
+use crate::cancel::Guarded;
 use crate::consistency::{cells_to_dict, dict_to_cells};
 use crate::data::PairCounts;
 use crate::error::{to_py, InputError};
@@ -181,7 +182,7 @@ fn pair_counts_to_bytes<'py>(
         items: labels_from_py("items", &items)?,
         pairs: pairs.inner.clone(),
     };
-    let b = py.detach(|| l.to_bytes()).map_err(|e| to_py(py, e))?;
+    let b = py.guarded(|| l.to_bytes()).map_err(|e| to_py(py, e))?;
     Ok(PyBytes::new(py, &b))
 }
 
@@ -194,7 +195,7 @@ fn pair_counts_from_bytes<'py>(
     dense: Option<bool>,
 ) -> PyResult<(PairCounts, Bound<'py, PyTuple>)> {
     let l = py
-        .detach(|| core::LabelledPairs::from_bytes(data, dense))
+        .guarded(|| core::LabelledPairs::from_bytes(data, dense))
         .map_err(|e| to_py(py, e))?;
     Ok((PairCounts { inner: l.pairs }, labels_to_py(py, l.items)?))
 }
@@ -223,7 +224,7 @@ fn comparison_stats_to_bytes<'py>(
         n_rows,
         dropped_self,
     };
-    let b = py.detach(|| s.to_bytes()).map_err(|e| to_py(py, e))?;
+    let b = py.guarded(|| s.to_bytes()).map_err(|e| to_py(py, e))?;
     Ok(PyBytes::new(py, &b))
 }
 
@@ -232,7 +233,7 @@ fn comparison_stats_to_bytes<'py>(
 #[pyfunction]
 fn comparison_stats_from_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyTuple>> {
     let s = py
-        .detach(|| core::ComparisonStatsParts::from_bytes(data))
+        .guarded(|| core::ComparisonStatsParts::from_bytes(data))
         .map_err(|e| to_py(py, e))?;
     let parts: Vec<Bound<'py, PyAny>> = vec![
         labels_to_py(py, s.items)?.into_any(),
@@ -267,7 +268,7 @@ fn ratings_stats_to_bytes<'py>(
         rater: rater.as_array().to_vec(),
         value: value.as_array().to_vec(),
     };
-    let b = py.detach(|| s.to_bytes()).map_err(|e| to_py(py, e))?;
+    let b = py.guarded(|| s.to_bytes()).map_err(|e| to_py(py, e))?;
     Ok(PyBytes::new(py, &b))
 }
 
@@ -275,7 +276,7 @@ fn ratings_stats_to_bytes<'py>(
 #[pyfunction]
 fn ratings_stats_from_bytes<'py>(py: Python<'py>, data: &[u8]) -> PyResult<Bound<'py, PyTuple>> {
     let s = py
-        .detach(|| core::RatingsParts::from_bytes(data))
+        .guarded(|| core::RatingsParts::from_bytes(data))
         .map_err(|e| to_py(py, e))?;
     let parts: Vec<Bound<'py, PyAny>> = vec![
         labels_to_py(py, s.units)?.into_any(),

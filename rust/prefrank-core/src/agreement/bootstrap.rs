@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::limits;
 use crate::par;
 use rand::RngExt;
-use rayon::prelude::*;
 
 /// Units bootstrap of alpha from a `units x k` matrix of value counts.
 pub fn units_bootstrap(
@@ -87,52 +86,49 @@ pub fn units_bootstrap(
         }
         rows
     });
-    Ok((0..rounds)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = par::chunk_rng(seed, b as u64);
-            let mut nc = vec![0.0; k];
-            let mut num = 0.0;
-            match &dense {
-                Some(rows) => {
-                    let mut acc = [0.0f64; 16];
-                    for _ in 0..p {
-                        let u = rng.random_range(0..p);
-                        let row = &rows[u * dense_w..(u + 1) * dense_w];
-                        for (a, &x) in acc.iter_mut().zip(row) {
-                            *a += x;
-                        }
+    par::map_all(rounds, |b| {
+        let mut rng = par::chunk_rng(seed, b as u64);
+        let mut nc = vec![0.0; k];
+        let mut num = 0.0;
+        match &dense {
+            Some(rows) => {
+                let mut acc = [0.0f64; 16];
+                for _ in 0..p {
+                    let u = rng.random_range(0..p);
+                    let row = &rows[u * dense_w..(u + 1) * dense_w];
+                    for (a, &x) in acc.iter_mut().zip(row) {
+                        *a += x;
                     }
-                    num = acc[0];
-                    nc.copy_from_slice(&acc[1..=k]);
                 }
-                None => {
-                    for _ in 0..p {
-                        let u = rng.random_range(0..p);
-                        num += d_u[u];
-                        for e in offs[u] as usize..offs[u + 1] as usize {
-                            nc[cats[e] as usize] += cnts[e];
-                        }
+                num = acc[0];
+                nc.copy_from_slice(&acc[1..=k]);
+            }
+            None => {
+                for _ in 0..p {
+                    let u = rng.random_range(0..p);
+                    num += d_u[u];
+                    for e in offs[u] as usize..offs[u + 1] as usize {
+                        nc[cats[e] as usize] += cnts[e];
                     }
                 }
             }
-            let n: f64 = nc.iter().sum();
-            let mut den = 0.0;
-            for c in 0..k {
-                if nc[c] == 0.0 {
-                    continue;
-                }
-                for e in 0..k {
-                    den += nc[c] * nc[e] * d2[c * k + e];
-                }
+        }
+        let n: f64 = nc.iter().sum();
+        let mut den = 0.0;
+        for c in 0..k {
+            if nc[c] == 0.0 {
+                continue;
             }
-            if den > 0.0 {
-                1.0 - (n - 1.0) * num / den
-            } else {
-                f64::NAN
+            for e in 0..k {
+                den += nc[c] * nc[e] * d2[c * k + e];
             }
-        })
-        .collect())
+        }
+        if den > 0.0 {
+            1.0 - (n - 1.0) * num / den
+        } else {
+            f64::NAN
+        }
+    })
 }
 
 /// Krippendorff's resampling of pairable values (see the module documentation).
@@ -178,19 +174,16 @@ pub fn krippendorff_bootstrap(
     cum[last] = f64::INFINITY;
     let m = draws.unwrap_or(stat.n_pairs.round() as u64).max(1);
     let d_e = a.d_e;
-    Ok((0..rounds)
-        .into_par_iter()
-        .map(|b| {
-            let mut rng = par::chunk_rng(seed, b as u64);
-            let mut s = 0.0;
-            for _ in 0..m {
-                let r: f64 = rng.random();
-                let idx = cum.partition_point(|&x| x <= r);
-                s += dist[idx];
-            }
-            1.0 - s / (m as f64 * d_e)
-        })
-        .collect())
+    par::map_all(rounds, |b| {
+        let mut rng = par::chunk_rng(seed, b as u64);
+        let mut s = 0.0;
+        for _ in 0..m {
+            let r: f64 = rng.random();
+            let idx = cum.partition_point(|&x| x <= r);
+            s += dist[idx];
+        }
+        1.0 - s / (m as f64 * d_e)
+    })
 }
 
 #[cfg(test)]

@@ -8,7 +8,6 @@
 
 use rand::RngExt;
 use rand_distr::{Binomial, Distribution};
-use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 
 use crate::error::{Error, Result};
@@ -86,54 +85,51 @@ pub fn cluster_ratio_bootstrap(
     for &q in &pattern {
         size[q as usize] += 1;
     }
-    let reps: Vec<Vec<f64>> = (0..rounds)
-        .into_par_iter()
-        .map(|r| {
-            let mut rng = chunk_rng(seed, r as u64);
-            let mut counts = vec![0u32; n_pat];
-            if n_pat * 8 <= g {
-                // Few patterns: draw the multinomial counts directly, one binomial per pattern
-                // conditioned on the draws left (exact, O(patterns) per replicate).
-                let mut left = g as u64;
-                let mut mass_left = g as f64;
-                for (q, c) in counts.iter_mut().enumerate() {
-                    if left == 0 {
-                        break;
-                    }
-                    let share = (size[q] as f64 / mass_left).min(1.0);
-                    let k = if q + 1 == n_pat || share >= 1.0 {
-                        left
-                    } else {
-                        Binomial::new(left, share).map_or(0, |d| d.sample(&mut rng))
-                    };
-                    *c = k as u32;
-                    left -= k;
-                    mass_left -= size[q] as f64;
+    let reps: Vec<Vec<f64>> = crate::par::map_all(rounds, |r| {
+        let mut rng = chunk_rng(seed, r as u64);
+        let mut counts = vec![0u32; n_pat];
+        if n_pat * 8 <= g {
+            // Few patterns: draw the multinomial counts directly, one binomial per pattern
+            // conditioned on the draws left (exact, O(patterns) per replicate).
+            let mut left = g as u64;
+            let mut mass_left = g as f64;
+            for (q, c) in counts.iter_mut().enumerate() {
+                if left == 0 {
+                    break;
                 }
-            } else {
-                for _ in 0..g {
-                    counts[pattern[rng.random_range(0..g)] as usize] += 1;
-                }
+                let share = (size[q] as f64 / mass_left).min(1.0);
+                let k = if q + 1 == n_pat || share >= 1.0 {
+                    left
+                } else {
+                    Binomial::new(left, share).map_or(0, |d| d.sample(&mut rng))
+                };
+                *c = k as u32;
+                left -= k;
+                mass_left -= size[q] as f64;
             }
-            let mut sn = vec![0.0f64; n_cols];
-            let mut sd = vec![0.0f64; n_cols];
-            for (q, &cnt) in counts.iter().enumerate() {
-                if cnt == 0 {
-                    continue;
-                }
-                let row = &rows[q * 2 * n_cols..(q + 1) * 2 * n_cols];
-                let f = cnt as f64;
-                for c in 0..n_cols {
-                    sn[c] += f * row[c];
-                    sd[c] += f * row[n_cols + c];
-                }
+        } else {
+            for _ in 0..g {
+                counts[pattern[rng.random_range(0..g)] as usize] += 1;
             }
-            sn.iter()
-                .zip(&sd)
-                .map(|(&a, &b)| if b > 0.0 { a / b } else { f64::NAN })
-                .collect()
-        })
-        .collect();
+        }
+        let mut sn = vec![0.0f64; n_cols];
+        let mut sd = vec![0.0f64; n_cols];
+        for (q, &cnt) in counts.iter().enumerate() {
+            if cnt == 0 {
+                continue;
+            }
+            let row = &rows[q * 2 * n_cols..(q + 1) * 2 * n_cols];
+            let f = cnt as f64;
+            for c in 0..n_cols {
+                sn[c] += f * row[c];
+                sd[c] += f * row[n_cols + c];
+            }
+        }
+        sn.iter()
+            .zip(&sd)
+            .map(|(&a, &b)| if b > 0.0 { a / b } else { f64::NAN })
+            .collect()
+    })?;
     Ok(reps.into_iter().flatten().collect())
 }
 

@@ -4,6 +4,11 @@
 /// In-place Cholesky (lower triangle); returns false if the matrix is not positive definite.
 pub fn cholesky(a: &mut [f64], n: usize) -> bool {
     for j in 0..n {
+        // A large factor takes minutes (O(n^3)); a cancelled call gives up (and reports
+        // `Error::Cancelled` from its fit).
+        if crate::cancel::cancelled() {
+            return false;
+        }
         let (head, tail) = a.split_at_mut(j * n);
         let row_j = &mut tail[..n];
         let mut d = row_j[j] - crate::simd::dot(&row_j[..j], &row_j[..j]);

@@ -29,6 +29,15 @@ where
     let inf_norm = crate::numeric::scale::max_abs;
     let done = |g: &[f64], fx: f64| inf_norm(g) <= gtol && fx.is_finite();
     for it in 0..max_iter {
+        // Cancelled: stop unconverged; the caller's checkpoint reports it.
+        if crate::cancel::cancelled() {
+            return Minimum {
+                x,
+                value: fx,
+                iterations: it,
+                converged: false,
+            };
+        }
         if done(&g, fx) {
             return Minimum {
                 x,

@@ -606,6 +606,8 @@ fn fit_scaled(cells: &Cells, opts: &BtOptions, init: Option<&[f64]>) -> Result<B
         }),
         _ => None,
     };
+    // A solver stops early when the call is cancelled; the fit then ends here.
+    crate::cancel::checkpoint()?;
     let ll = loglik(cells, ties, &theta, e);
     // A test passed on non-finite values is no convergence.
     let converged = converged && all_finite(&theta) && e.is_finite() && ll.is_finite();
@@ -773,6 +775,9 @@ impl Chord {
         let cached =
             !self.sig_at.is_empty() && self.sig_at.len() == cells.len() && p0 == self.at.as_slice();
         for it in 0..max_iter {
+            if crate::cancel::cancelled() {
+                return None;
+            }
             let sig = (it == 0 && cached).then_some(self.sig_at.as_slice());
             gradient_with(
                 cells,
@@ -837,6 +842,10 @@ fn newton(
         }
     };
     for it in 0..max_iter {
+        if crate::cancel::cancelled() {
+            finish(&p, theta, e);
+            return (it, false);
+        }
         assemble(cells, ties, alpha, gauge, &p, &mut g, &mut h);
         let mut gmax = max_abs(&g);
         if gmax <= gtol {
@@ -872,7 +881,8 @@ fn newton(
                 damp * 10.0
             };
             step.copy_from_slice(&g);
-            if damp > 1e12 {
+            // A cancelled factorisation fails too: stop rather than retry with more damping.
+            if damp > 1e12 || crate::cancel::cancelled() {
                 finish(&p, theta, e);
                 return (it, false);
             }
@@ -925,6 +935,9 @@ fn mm(cells: &Cells, theta: &mut [f64], max_iter: usize, tol: f64) -> (usize, bo
     const CHUNK: usize = 1 << 18;
     let mut pi: Vec<f64> = theta.iter().map(|t| t.exp()).collect();
     for it in 0..max_iter {
+        if crate::cancel::cancelled() {
+            break;
+        }
         let chunks = n_chunks(cells.len(), CHUNK);
         let pi_ref = &pi;
         let map = |c: usize| {
@@ -1040,6 +1053,7 @@ pub fn bca_acceleration(
     let mut h = vec![0.0; m * m];
     assemble(cells, eff, alpha, gauge, &p, &mut g, &mut h);
     if !cholesky(&mut h, m) {
+        crate::cancel::checkpoint()?;
         return Err(Error::NotIdentifiable {
             reason: "the information matrix is singular at the estimate".into(),
         });

@@ -283,6 +283,8 @@ pub fn fit(
         p[..n].iter_mut().for_each(|t| *t -= mean);
     }
     let ll = pass(&p, 0).ll;
+    // The solvers stop early when the call is cancelled.
+    crate::cancel::checkpoint()?;
     // A test passed on non-finite values is no convergence.
     let converged = converged && all_finite(&p) && ll.is_finite();
     let ll = times_pow2(ll, -shift);

@@ -90,6 +90,9 @@ pub fn elo(
         return Ok(run_order(c, o, None, start));
     }
     let map = |s: usize| {
+        if crate::cancel::cancelled() {
+            return vec![0.0; c.n_items];
+        }
         let mut ord: Vec<u32> = (0..c.len() as u32).collect();
         ord.shuffle(&mut chunk_rng(seed, s as u64));
         run_order(c, o, Some(&ord), None)
@@ -99,6 +102,7 @@ pub fn elo(
         a
     };
     let mut total = tree_map_reduce(shuffles, &map, &merge).expect("shuffles > 0");
+    crate::cancel::checkpoint()?;
     total.iter_mut().for_each(|v| *v /= shuffles as f64);
     Ok(total)
 }

@@ -484,6 +484,10 @@ where
     let mut h = vec![0.0; m * m];
     let mut value = eval(&p, None);
     for it in 0..max_iter {
+        // Cancelled: stop unconverged; the fit's checkpoint reports it.
+        if crate::cancel::cancelled() {
+            return (p, it, false);
+        }
         eval(&p, Some((&mut g, &mut h)));
         let gmax = max_abs(&g);
         if gmax <= gtol && value.is_finite() {
@@ -508,7 +512,8 @@ where
                 damp * 10.0
             };
             step.copy_from_slice(&g);
-            if damp > 1e12 {
+            // A cancelled factorisation fails too: stop rather than retry with more damping.
+            if damp > 1e12 || crate::cancel::cancelled() {
                 return (p, it, false);
             }
         }
@@ -686,6 +691,7 @@ fn fit_scaled(rk: &Rankings, opts: &PlOptions, init: Option<&[f64]>) -> Result<P
         }
         PlMethod::MM => mm(rk, theta0, opts.max_iter, opts.tol),
     };
+    crate::cancel::checkpoint()?;
     if alpha == 0.0 {
         let mean = theta.iter().sum::<f64>() / n as f64;
         theta.iter_mut().for_each(|t| *t -= mean);
@@ -708,6 +714,9 @@ fn mm(rk: &Rankings, theta0: Vec<f64>, max_iter: usize, tol: f64) -> (Vec<f64>, 
     let (wins, _) = rk.wins_and_games();
     let mut theta = theta0;
     for it in 0..max_iter {
+        if crate::cancel::cancelled() {
+            return (theta, it, false);
+        }
         let acc = pass(rk, &theta, Want::Mm);
         let mut change = 0.0f64;
         let mut new = theta.clone();

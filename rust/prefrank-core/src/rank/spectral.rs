@@ -218,6 +218,7 @@ where
     let mut theta = vec![0.0; n];
     let mut w = vec![1.0; n];
     for it in 0..opts.max_iter {
+        crate::cancel::checkpoint()?;
         let (pi, _, ok) = step(&w)?;
         let new = log_centre(&pi);
         let change: f64 = new.iter().zip(&theta).map(|(a, b)| (a - b).abs()).sum();

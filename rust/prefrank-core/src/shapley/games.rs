@@ -41,10 +41,14 @@ pub trait Game: Sync {
         let n = self.n_players();
         check_table_memory(n, None)?;
         let mut t = vec![0.0; 1usize << n];
+        let tok = crate::cancel::current();
         let results: Vec<Result<()>> = t
             .par_chunks_mut(1024)
             .enumerate()
-            .map(|(c, out)| self.table_chunk(c * 1024, out))
+            .map(|(c, out)| {
+                tok.check()?;
+                self.table_chunk(c * 1024, out)
+            })
             .collect();
         results.into_iter().collect::<Result<Vec<()>>>()?;
         Ok(t)
@@ -61,7 +65,8 @@ pub fn game_table(g: &dyn Game, max_bytes: Option<u64>) -> Result<Vec<f64>> {
         });
     }
     check_table_memory(n, max_bytes)?;
-    g.table()
+    // Parallel throughout: offloaded so that the caller keeps polling for Ctrl-C.
+    crate::cancel::offload(|| g.table())
 }
 
 /// Exact semivalues of a built-in game (table, then fold).
@@ -280,6 +285,7 @@ impl Game for ShiftGame {
         let low = kk - top;
         let span = 1usize << low;
         let mut t = vec![0.0; 1usize << kk];
+        let tok = crate::cancel::current();
         let results: Vec<Result<()>> = t
             .par_chunks_mut(span)
             .enumerate()
@@ -290,6 +296,7 @@ impl Game for ShiftGame {
                 let mut base = vec![0.0; TILE];
                 let mut lo = 0;
                 while lo < self.n_samples {
+                    tok.check()?;
                     let len = TILE.min(self.n_samples - lo);
                     let b = &mut base[..len];
                     b.copy_from_slice(&self.weight[lo..lo + len]);

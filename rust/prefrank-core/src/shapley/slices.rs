@@ -428,9 +428,11 @@ impl Game for SliceGame {
         check_table_memory(k, None)?;
         let size = 1usize << k;
         let seg = SEGMENT.min(size);
+        let tok = crate::cancel::current();
         let parts: Vec<Result<Vec<f64>>> = (0..size / seg)
             .into_par_iter()
             .map(|s| {
+                tok.check()?;
                 let mut members = vec![0u8; seg * k];
                 for (r, row) in members.chunks_exact_mut(k).enumerate() {
                     let i = s * seg + r;

@@ -308,6 +308,7 @@ pub fn robust_btl(cells: &Cells, o: &MatrixOptions) -> Result<MatrixFit> {
     let mut used = vec![0usize; n];
     let mut scratch = Vec::with_capacity(m);
     for it in 0..o.max_iter {
+        crate::cancel::checkpoint()?;
         iterations = it + 1;
         scratch.clear();
         scratch.extend((0..m).filter(|&k| keep[k]).map(|k| z[k].abs()));

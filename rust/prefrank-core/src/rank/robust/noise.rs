@@ -339,6 +339,7 @@ pub fn label_noise(
     let mut ll = f64::NEG_INFINITY;
     let mut pooled = o.eps_init;
     for it in 0..o.max_iter.max(1) {
+        crate::cancel::checkpoint()?;
         iterations = it + 1;
         // E-step (and the observed log-likelihood at the current parameters).
         soft.x.iter_mut().for_each(|v| *v = 0.0);

@@ -192,6 +192,7 @@ pub fn trimmed_refit(cells: &Cells, start: &MatrixFit, o: &RefitOptions) -> Resu
     // tolerance must reproduce them.
     let mut tight = false;
     for it in 0..o.max_iter.max(1) {
+        crate::cancel::checkpoint()?;
         rounds = it + 1;
         let tol = if tight { TOL_TIGHT } else { TOL_LOOSE };
         let (a, fit_ok) = fit_kept(&kept_cells(cells, &keep), &mut theta, o, tol)?;
