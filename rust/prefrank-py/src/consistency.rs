@@ -92,7 +92,9 @@ fn triad_census<'py>(
         ntr,
         examples_per_unit,
     };
-    let c = py.guarded(|| core::census(&inp)).map_err(|e| to_py(py, e))?;
+    let c = py
+        .guarded(|| core::census(&inp))
+        .map_err(|e| to_py(py, e))?;
     let ntr_col = |k: usize| ntr.then(|| arr(py, c.ntr.iter().map(|r| r[k]).collect()));
     let ex = &c.examples;
     let ex_col = |f: fn(&core::Example) -> u32| arr(py, ex.iter().map(f).collect());
