@@ -22,6 +22,8 @@ import warnings
 from collections.abc import Callable, Collection, Mapping
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar, cast
 
+import numpy as np
+
 from prefrank import _core
 from prefrank.exceptions import parameter_error, too_large_error
 
@@ -150,6 +152,22 @@ def check_int(name: str, value: Any, *, min: int | None = 0, max: int | None = C
         kind = "" if is_int(value) else f" ({type(value).__name__})"
         raise parameter_error(name, f"{name} must be {_int_text(min, max)}, got {value!r}{kind}")
     return int(value)
+
+
+def check_bool(name: str, value: Any) -> bool:
+    """``value`` as a bool: ``True``/``False`` (or numpy's), never a string or a number.
+
+    >>> check_bool("normalize", False)
+    False
+    >>> try:
+    ...     check_bool("normalize", "yes")
+    ... except ValueError as e:
+    ...     print(e.param, "|", e)
+    normalize | normalize must be True or False, got 'yes' (str)
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise parameter_error(name, f"{name} must be True or False, got {value!r} ({type(value).__name__})")
 
 
 def check_real(

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import prefrank as pr
 import prefrank.data.coding as data_mod
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from prefrank.data import code_labels, union_labels
 from prefrank.data.coding import _sort_key, _union_labels_generic
+from prefrank.exceptions import InputError, ParameterError
 
 # Characters that make prefixes, NULs inside strings, non-ASCII in every UTF-8 width and the top of
 # the code space likely; plus any text.
@@ -232,3 +234,32 @@ def test_union_matches_rust_coder_int(values: list[int], data: Any) -> None:
     assert labels.dtype == all_labels.dtype and labels.tolist() == all_labels.tolist()
     merged = np.concatenate([_compose(m1, len(l1))[c1], _compose(m2, len(l2))[c2]])
     assert merged.tolist() == all_codes.tolist()
+
+
+def test_as_floats_names_the_argument_and_entry() -> None:
+    from prefrank.data.coding import as_floats
+
+    np.testing.assert_array_equal(as_floats([[1, 2], [3, 4.5]], "ratios"), [[1.0, 2.0], [3.0, 4.5]])
+    with pytest.raises(InputError, match="metric: entry 1 is 'x', not a number") as e:
+        as_floats([1, "x"], "metric")
+    assert e.value.column == "metric" and e.value.value == "x"
+    with pytest.raises(InputError, match="metric must be an array of numbers, got function"):
+        as_floats(lambda r: 0.0, "metric")
+
+
+def test_bad_values_in_numeric_arguments_are_input_errors() -> None:
+    # Found by the fuzz suite: numpy's ValueError/TypeError named neither the argument nor the entry.
+    with pytest.raises(InputError, match="game: entry 0 is 'a'"):
+        pr.banzhaf(["a"] * 4)
+    with pytest.raises(InputError, match="human: entry 0 is 'x'"):
+        pr.soft_label_scores([[0.5, 0.5]], [["x", 0.5]])
+    with pytest.raises(InputError, match="metric must be an array of numbers"):
+        pr.shift_attribution(lambda r: 0.0, np.ones((2, 2)))
+    with pytest.raises(ParameterError, match="normalize must be True or False") as p:
+        pr.shift_attribution(np.ones(2), np.ones((2, 2)), normalize="yes")
+    assert p.value.param == "normalize"
+    with pytest.raises(ParameterError, match="drop_self must be True or False") as p:
+        pr.rank_centrality(a=[1, 2], b=[2, 0], outcome=["a", "b"], drop_self="yes")
+    assert p.value.param == "drop_self"
+    with pytest.raises(InputError, match="every cell is missing"):
+        pr.item_disagreement(np.array([[None, None]], dtype=object))

@@ -43,6 +43,8 @@ OTHER = {
     "judge_agreement": "test_judge_agreement",
     "read_table": "test_read_table_and_scan",
     "scan": "test_read_table_and_scan",
+    "set_memory_limit": "test_memory_limit",
+    "get_memory_limit": "test_memory_limit",
     "PairCounts": "test_serialisation.py",
     "Comparisons": "test_comparisons_family (comparisons) and test_serialisation.py",
     # result types: built by the functions above; to_dict/to_pandas/repr exercised on every result

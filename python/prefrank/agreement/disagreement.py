@@ -12,6 +12,7 @@ from prefrank import _core
 from prefrank._compat import _is_pandas, _is_polars
 from prefrank.agreement._common import _ratings
 from prefrank.agreement.results import ItemDisagreement, ModelDisagreement, SoftLabelScores
+from prefrank.data.coding import as_floats
 from prefrank.data.ratings import code_matrix
 from prefrank.exceptions import input_error, parameter_error
 from prefrank.io import _to_numpy
@@ -34,6 +35,9 @@ def item_disagreement(
     and a split-vote flag (the top count is shared by two or more labels). Unrated units have
     ``n = 0``, no majority and NaN shares."""
     r = _ratings(data, unit=unit, rater=rater, value=value, value_counts=value_counts, levels=levels, layout=layout)
+    if len(r.categories) == 0:
+        # With no category there is nothing to count (and no layout for the core's counts).
+        raise input_error("the ratings hold no value: every cell is missing", kind="empty")
     counts = np.ascontiguousarray(r.unit_counts())
     n, maj, share, ent, entn, distinct, split = _core.agreement_item_stats(counts)
     assert r.units is not None
@@ -141,8 +145,8 @@ def soft_label_scores(
     idx = None
     if _is_pandas(human):
         idx = np.asarray(human.index, dtype=object)
-    p = np.ascontiguousarray(np.asarray(predictions, dtype=np.float64))
-    h = np.asarray(human, dtype=np.float64)
+    p = as_floats(predictions, "predictions")
+    h = as_floats(human, "human")
     if p.ndim != 2 or h.ndim != 2:
         raise input_error(f"predictions and human must be items x classes matrices, got {p.shape} and {h.shape}")
     if p.shape != h.shape:

@@ -9,9 +9,9 @@ from typing import Any, Literal
 import numpy as np
 
 from prefrank import _core
-from prefrank._options import _check_batch_rows
+from prefrank._options import _check_batch_rows, check_bool
 from prefrank.attribution.results import Game
-from prefrank.data.coding import code_labels
+from prefrank.data.coding import as_floats, code_labels
 from prefrank.data.comparisons import Comparisons, as_comparisons
 from prefrank.data.rankings import LongRows
 from prefrank.exceptions import input_error, parameter_error
@@ -55,15 +55,16 @@ def shift_game(
     ``v(empty)`` is the source metric and ``v(all)`` the estimated target metric, so the players'
     Shapley values split the change ``v(all) - v(empty)`` between the mechanisms.
     """
-    m = np.ascontiguousarray(_to_numpy(metric), dtype=np.float64)
+    normalize = check_bool("normalize", normalize)
+    m = as_floats(metric, "metric")
     if isinstance(ratios, Mapping):
         names = list(ratios.keys())
-        r = np.column_stack([np.asarray(_to_numpy(ratios[k]), dtype=np.float64) for k in names])
+        r = np.column_stack([as_floats(ratios[k], f"ratios[{k!r}]") for k in names])
     elif type(ratios).__module__.startswith("pandas") and hasattr(ratios, "columns"):
         names = list(ratios.columns)
-        r = ratios.to_numpy(dtype=np.float64)
+        r = np.column_stack([as_floats(ratios[k], f"ratios[{k!r}]") for k in names])
     else:
-        r = np.asarray(ratios, dtype=np.float64)
+        r = as_floats(ratios, "ratios")
         if r.ndim == 1:
             r = r[:, None]
         names = None
@@ -72,7 +73,7 @@ def shift_game(
     if r.shape[0] != m.shape[0]:
         raise input_error(f"ratios has {r.shape[0]} rows but metric has {m.shape[0]}")
     labels = _labels(mechanisms if mechanisms is not None else names, r.shape[1], "ratios")
-    w = None if weight is None else np.ascontiguousarray(_to_numpy(weight), dtype=np.float64)
+    w = None if weight is None else as_floats(weight, "weight")
     core = _core.Game.shift(m, np.ascontiguousarray(r), w, normalize)
     est = "self-normalised" if normalize else "unnormalised"
     return Game(core, labels, f"distribution shift, {est}", {"normalize": normalize})

@@ -14,6 +14,7 @@ from prefrank import _core
 from prefrank._options import U64_MAX, check_batch_rows, check_int, check_memory, check_real, check_seed
 from prefrank.attribution.games import _labels, shift_game, slice_game
 from prefrank.attribution.results import Attribution, Game
+from prefrank.data.coding import as_floats
 from prefrank.exceptions import ConvergenceWarning, input_error, parameter_error, too_large_error
 
 __all__ = ["banzhaf", "semivalue", "shapley", "shift_attribution", "slice_attribution"]
@@ -117,7 +118,7 @@ def _resolve(game: Any, players: Sequence[Hashable] | None, n_players: int | Non
         m = int(size_hint[0])
         if m >= 2 and not m & (m - 1):
             _core.check_table_memory(m.bit_length() - 1, None)
-    table = np.ascontiguousarray(np.asarray(game, dtype=np.float64))
+    table = as_floats(game, "game")
     if table.ndim != 1:
         raise input_error(f"a table of coalition values must be 1-D, got shape {table.shape}")
     size = table.shape[0]

@@ -251,7 +251,7 @@ class TournamentStats(Result):
     circular: int
     equivalence: int
     other: int
-    zeta: float
+    zeta: float | None
     c3_max: int
     wins: Any  # pandas Series keyed by label
     components: list[list[Any]]
@@ -263,7 +263,7 @@ class TournamentStats(Result):
     _component: np.ndarray = field(repr=False)
 
     def _summary(self) -> str:
-        z = "nan" if math.isnan(self.zeta) else f"{self.zeta:.4f}"
+        z = "None" if self.zeta is None else f"{self.zeta:.4f}"
         big = max((len(c) for c in self.components), default=0)
         fas = "" if self.order is None else f", backward_arcs={self.backward_arcs} (exact={self.exact})"
         return (
@@ -531,7 +531,8 @@ class Audit(Result):
                 lo, hi = tr.ci.get(k, (math.nan, math.nan))
                 rows.append(("transitivity", k, v, lo, hi))
         if to is not None:
-            rows.append(("tournament", "zeta", to.zeta, math.nan, math.nan))
+            zeta = math.nan if to.zeta is None else to.zeta
+            rows.append(("tournament", "zeta", zeta, math.nan, math.nan))
         if pb is not None:
             rows.append(("position_bias", "first_win_share", pb.first_win_share, pb.ci[0], pb.ci[1]))
             rows.append(("position_bias", "swap_consistency", pb.swap_consistency, math.nan, math.nan))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -46,7 +47,7 @@ def tournament(
     Reports the triple census (3-cycles and the tie patterns, as in :func:`transitivity`), computed by
     the closed form ``C(n,3) - sum_i C(s_i, 2)`` for complete tournaments without ties and by bitset
     intersections otherwise; Kendall and Babington Smith's coefficient of consistence
-    ``zeta = 1 - c3 / c3_max`` (complete tournaments without ties only, else NaN); strongly
+    ``zeta = 1 - c3 / c3_max`` (complete tournaments without ties only, else None); strongly
     connected components of the arcs with their members; up to ``cycles`` short cycles (every 3-cycle
     first, then for each item the shortest cycle on which it has the smallest code); and with
     ``order=True`` a most consistent order (minimum feedback arc set, solved per component: exact
@@ -121,7 +122,8 @@ def tournament(
         wins_s: Any = pd.Series(np.asarray(d.wins), index=labels, name="wins")
     except ImportError:  # pragma: no cover - pandas is optional
         wins_s = dict(zip(labels.tolist(), np.asarray(d.wins).tolist(), strict=False))
-    zeta = float(d.zeta)
+    # Undefined (incomplete or tied tournaments): None, not a NaN that reads as a number.
+    zeta = None if math.isnan(d.zeta) else float(d.zeta)
     return TournamentStats(
         n_items=int(d.n_items),
         n_arcs=int(d.n_arcs),

@@ -9,10 +9,46 @@ import numpy as np
 
 from prefrank import _core
 from prefrank._compat import _is_arrow_array
-from prefrank.exceptions import InputError, input_error, parameter_error
+from prefrank.exceptions import InputError, PrefrankError, input_error, parameter_error
 from prefrank.io import _to_numpy
 
-__all__ = ["code_labels"]
+__all__ = ["as_floats", "code_labels"]
+
+
+def as_floats(values: Any, name: str) -> np.ndarray:
+    """``values`` (any array-like) as a contiguous float64 array, or an ``InputError`` naming
+    ``name`` and the first entry that is not a number (numpy's own TypeError/ValueError name
+    neither).
+
+    >>> as_floats([1, 2.5], "metric")
+    array([1. , 2.5])
+    >>> try:
+    ...     as_floats([1, "x"], "metric")
+    ... except ValueError as e:
+    ...     print(e.column, "|", e)
+    metric | metric: entry 1 is 'x', not a number
+    """
+    try:
+        # Columns (Series, Arrow, polars) through io's one conversion; arrays and nested lists as
+        # they are (they may be 2-D).
+        plain = isinstance(values, (np.ndarray, list, tuple)) or np.ndim(values) != 1
+        return np.ascontiguousarray(np.asarray(values if plain else _to_numpy(values), dtype=np.float64))
+    except PrefrankError:
+        raise
+    except (TypeError, ValueError):
+        pass
+    try:
+        flat = np.asarray(values, dtype=object)
+    except (TypeError, ValueError):
+        flat = np.empty(0, object)
+    if flat.ndim == 0:
+        raise input_error(f"{name} must be an array of numbers, got {type(values).__name__}", column=name)
+    for i, v in enumerate(flat.reshape(-1)):
+        try:
+            float(v)
+        except (TypeError, ValueError):
+            raise input_error(f"{name}: entry {i} is {v!r}, not a number", column=name, value=v) from None
+    raise input_error(f"{name} must be an array of numbers, got {type(values).__name__}", column=name)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from typing import Any, TypedDict
 import numpy as np
 
 from prefrank import _core
+from prefrank._options import check_bool
 from prefrank.data.coding import (
     _arrow_utf8,
     _arrow_utf8_type,
@@ -446,6 +447,7 @@ def comparisons(
     """
     if isinstance(data, Comparisons):
         return data
+    drop_self = check_bool("drop_self", drop_self)
     for role, v in (("a", a), ("b", b), ("outcome", outcome)):
         if v is None:
             raise parameter_error(role, f"missing {role}=: name the column (or pass the values) for {role}")

@@ -159,7 +159,7 @@ def render_audit_html(a: Any) -> str:
     to = a.tournament
     if to is not None:
         out.append("<h2>Whole tournament (all judgments pooled)</h2>")
-        zeta = "" if math.isnan(to.zeta) else f"; coefficient of consistence ζ = {to.zeta:.4f}"
+        zeta = "" if to.zeta is None else f"; coefficient of consistence ζ = {to.zeta:.4f}"
         out.append(
             f"<p>{to.n_items:,} items, {to.n_arcs:,} decided pairs, {to.n_ties:,} tied pairs; "
             f"{to.triples:,} fully judged triples of which {to.circular:,} are 3-cycles, "
