@@ -71,9 +71,13 @@ pub enum Error {
     #[error("{reason}")]
     NotIdentifiable { reason: String },
 
-    /// The work would need more than a limit allows (memory, table size); `hint` says what would
-    /// fit instead.
-    #[error("{what} needs {requested}, more than the limit of {limit}; {hint}")]
+    /// The work would need more memory than the limit allows (`requested` and `limit` in bytes);
+    /// `hint` says what would fit instead.
+    #[error(
+        "{what} needs {}, more than the memory limit of {}; {hint}",
+        crate::limits::human(*.requested),
+        crate::limits::human(*.limit)
+    )]
     TooLarge {
         what: String,
         requested: u64,
@@ -116,7 +120,7 @@ mod tests {
         };
         assert_eq!(
             e.to_string(),
-            "the coalition table needs 1099511627776, more than the limit of 1073741824; use sampling"
+            "the coalition table needs 1.0 TiB, more than the memory limit of 1.0 GiB; use sampling"
         );
     }
 }

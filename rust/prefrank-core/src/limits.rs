@@ -125,7 +125,7 @@ pub fn bytes_of<T>(dims: &[usize]) -> Option<u64> {
 
 /// A size for a message: bytes and, past a KiB, the binary unit.
 pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 5] = ["KiB", "MiB", "GiB", "TiB", "PiB"];
+    const UNITS: [&str; 6] = ["KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if bytes < 1024 {
         return format!("{bytes} bytes");
     }
@@ -146,11 +146,9 @@ pub fn human(bytes: u64) -> String {
 pub fn check_against(what: &str, bytes: Option<u64>, limit: u64, hint: &str) -> Result<()> {
     match bytes {
         Some(b) if b <= limit => Ok(()),
+        // An overflowed size is reported as u64::MAX bytes (16.0 EiB: more than any machine has).
         _ => Err(Error::TooLarge {
-            what: format!(
-                "{what} ({} of memory)",
-                bytes.map_or_else(|| "more than 2^64 bytes".to_string(), human)
-            ),
+            what: what.to_string(),
             requested: bytes.unwrap_or(u64::MAX),
             limit,
             hint: hint.to_string(),
@@ -225,10 +223,13 @@ mod tests {
             other => panic!("{other:?}"),
         }
         let msg = e.to_string();
-        assert!(msg.contains("(74.5 GiB of memory)"), "{msg}");
+        assert!(
+            msg.contains("needs 74.5 GiB, more than the memory limit of 1.0 GiB"),
+            "{msg}"
+        );
         assert!(msg.contains("use the sparse path"), "{msg}");
         let overflow = check_against("x", None, 10, "smaller").unwrap_err();
-        assert!(overflow.to_string().contains("more than 2^64 bytes"));
+        assert!(overflow.to_string().contains("needs 16.0 EiB"), "{overflow}");
         assert!(check_against("x", Some(10), 10, "").is_ok());
     }
 
