@@ -99,6 +99,69 @@ d = pd.DataFrame({"group": group, "item": items, "rank": rank}).drop_duplicates(
 go()
 pr.plackett_luce(d, method="mm", tol=1e-300, max_iter=10**7)
 """,
+    "bradley_terry_groups many groups": """
+# 200,000 groups of 5 items; a tolerance no fit meets keeps every group at max_iter steps.
+G, per = 200_000, 20
+g = np.repeat(np.arange(G), per)
+a = rng.integers(0, 5, G * per)
+b = (a + rng.integers(1, 5, G * per)) % 5
+o = (rng.random(a.size) < 0.5).astype(float)
+go()
+pr.bradley_terry_groups(a=a, b=b, outcome=o, group=g, tol=1e-300, max_iter=20_000)
+""",
+    "plackett_luce_groups many groups": """
+import pandas as pd
+G, per, k = 100_000, 4, 5
+obs = G * per
+d = pd.DataFrame({
+    "g": np.repeat(np.arange(G), per * k),
+    "obs": np.repeat(np.arange(obs), k),
+    "item": np.argsort(rng.random((obs, k)), axis=1).ravel(),
+    "rank": np.tile(np.arange(k), obs),
+})
+go()
+pr.plackett_luce_groups(d, group="g", ranking="obs", tol=1e-300, max_iter=20_000)
+""",
+    "curate EM": """
+import pandas as pd
+P, R, J = 200_000, 4, 8
+d = pd.DataFrame({
+    "prompt": np.repeat(np.arange(P), R * J),
+    "response": np.tile(np.repeat(np.arange(R), J), P),
+    "judge": np.tile(np.arange(J), P * R),
+    # Judges of different reliability keep the flip rates inside their bounds.
+    "score": np.repeat(rng.normal(size=P * R), J) + (rng.normal(size=(P * R, J)) * np.linspace(0.3, 3, J)).ravel(),
+})
+go()
+pr.robust.curate(d, prompt="prompt", response="response", judge="judge", score="score", tol=1e-300, max_iter=10**7)
+""",
+    "fragility greedy removals": """
+# 1,000 items in a clear order: swapping the first and the last takes many removals, each a
+# Cholesky solve and a refit.
+n, m = 1000, 300_000
+a, b, _ = pairs(n, m)
+o = (rng.random(m) < 1 / (1 + np.exp((a - b) / 100))).astype(float)
+go()
+pr.robust.fragility(a=a, b=b, outcome=o, pair=(0, n - 1), max_remove=10**6)
+""",
+    "lsr_rankings power iteration": """
+import pandas as pd
+# Beyond 1,000 items the chain is solved by power iteration; no step meets the tolerance.
+n, obs, k = 20_000, 500_000, 5
+d = pd.DataFrame({
+    "group": np.repeat(np.arange(obs), k),
+    "item": rng.integers(0, n, (obs, k)).ravel(),
+    "rank": np.tile(np.arange(k), obs),
+}).drop_duplicates(["group", "item"])
+go()
+pr.lsr_rankings(d, alpha=0.01, tol=1e-300, max_iter=10**8)
+""",
+    "shift_attribution permutation sampling": """
+metric = rng.integers(0, 2, 20_000).astype(float)
+ratios = rng.uniform(0.1, 3, (20_000, 24))
+go()
+pr.shift_attribution(metric, ratios, method="permutation", max_evaluations=10**12)
+""",
 }
 
 # How long after "go" the parent waits, so that SIGINT lands inside the compiled kernel.

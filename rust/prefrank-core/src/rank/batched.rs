@@ -18,7 +18,6 @@ use crate::error::{Error, Result};
 use crate::limits;
 use crate::numeric::logistic::sigmoid_and_neg_log;
 use crate::numeric::scale::{max_abs, times_pow2, unit_shift};
-use rayon::prelude::*;
 
 /// Groups of up to this many items use the specialised small solver.
 pub const SMALL_MAX_ITEMS: usize = 16;
@@ -133,20 +132,25 @@ pub fn bt_groups(
     }
     let (start, order) = bucket(n_groups, group);
     let n_chunks = n_groups.div_ceil(GROUP_CHUNK);
-    let parts: Vec<Part> = (0..n_chunks)
-        .into_par_iter()
-        .map(|ch| {
+    // `map_all` offloads the chunks and reports a cancellation; each chunk installs the call's
+    // token (for the large groups' fits) and stops between groups once it is cancelled.
+    let token = crate::cancel::current();
+    let parts: Vec<Part> = crate::par::map_all(n_chunks, |ch| {
+        token.scope(|| {
             let mut part = Part::default();
             let mut buf: Vec<u32> = Vec::new();
             let lo = ch * GROUP_CHUNK;
             let hi = (lo + GROUP_CHUNK).min(n_groups);
             for g in lo..hi {
+                if crate::cancel::cancelled() {
+                    break;
+                }
                 let rows = &order[start[g]..start[g + 1]];
                 fit_group(rows, c, opts, &mut buf, &mut part);
             }
             part
         })
-        .collect();
+    })?;
     Ok(assemble(n_groups, parts))
 }
 
@@ -388,13 +392,17 @@ pub fn pl_groups(
         tol: opts.tol,
         method: PlMethod::Newton,
     };
-    let parts: Vec<Part> = (0..n_chunks)
-        .into_par_iter()
-        .map(|ch| {
+    // As in `bt_groups`: offloaded, the token installed per chunk, checked between groups.
+    let token = crate::cancel::current();
+    let parts: Vec<Part> = crate::par::map_all(n_chunks, |ch| {
+        token.scope(|| {
             let mut part = Part::default();
             let lo = ch * GROUP_CHUNK;
             let hi = (lo + GROUP_CHUNK).min(n_groups);
             for g in lo..hi {
+                if crate::cancel::cancelled() {
+                    break;
+                }
                 let obs = &order[start[g]..start[g + 1]];
                 let mut items: Vec<u32> = obs
                     .iter()
@@ -463,7 +471,7 @@ pub fn pl_groups(
             }
             part
         })
-        .collect();
+    })?;
     Ok(assemble(n_groups, parts))
 }
 

@@ -274,6 +274,7 @@ pub(crate) fn stationary(
     } else {
         stationary_power(ch, opts.max_iter, opts.tol, start)
     };
+    crate::cancel::checkpoint()?;
     check_mass(&pi)?;
     Ok((pi, it, ok))
 }
@@ -418,6 +419,10 @@ where
     let mut pi = start.map_or_else(|| vec![1.0; n], |s| s.to_vec());
     let mut inflow = vec![0.0; n];
     for it in 0..max_iter {
+        // Cancelled: stop unconverged; the caller's checkpoint reports it.
+        if crate::cancel::cancelled() {
+            return (pi, it, false);
+        }
         let total: f64 = pi.iter().sum();
         inflow_of(&pi, &mut inflow);
         let mut change = 0.0f64;

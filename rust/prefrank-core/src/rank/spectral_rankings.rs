@@ -217,6 +217,7 @@ fn lsr_step_sparse(
             buf.copy_from_slice(&v);
         },
     );
+    crate::cancel::checkpoint()?;
     check_mass(&pi)?;
     Ok((pi, it, ok))
 }

@@ -84,11 +84,18 @@ pub fn game_semivalues(
 pub fn par_values(g: &dyn Game, members: &[u8], out: &mut [f64]) -> Result<()> {
     let n = g.n_players();
     const ROWS: usize = 32;
-    let results: Vec<Result<()>> = out
-        .par_chunks_mut(ROWS)
-        .zip(members.par_chunks(ROWS * n))
-        .map(|(o, m)| g.values(m, o))
-        .collect();
+    // Offloaded so that the owner thread keeps polling; each batch of rows checks the call's
+    // token first and runs with it installed (for the games' own checkpoints).
+    let token = crate::cancel::current();
+    let results: Vec<Result<()>> = crate::cancel::offload(|| {
+        out.par_chunks_mut(ROWS)
+            .zip(members.par_chunks(ROWS * n))
+            .map(|(o, m)| {
+                token.check()?;
+                token.scope(|| g.values(m, o))
+            })
+            .collect()
+    });
     results.into_iter().collect::<Result<Vec<()>>>()?;
     Ok(())
 }

@@ -226,6 +226,7 @@ pub fn permutation_shapley(
         .zip(limits::bytes_of::<f64>(&[rows_per_chunk]))
         .and_then(|((a, b), c)| a.checked_add(b)?.checked_add(c));
     loop {
+        crate::cancel::checkpoint()?;
         let k = round_chunks(opts, spent, rows_per_chunk as u64) as usize;
         if k == 0 {
             break;
@@ -342,6 +343,7 @@ pub fn msr_banzhaf(
         .zip(limits::bytes_of::<f64>(&[rows_per_chunk]))
         .and_then(|(a, b)| a.checked_add(b));
     loop {
+        crate::cancel::checkpoint()?;
         let k = round_chunks(opts, spent, rows_per_chunk as u64) as usize;
         if k == 0 {
             break;

@@ -349,7 +349,9 @@ pub fn curate_scores(
             }
         });
     let coding = Coding::new(&vec![1; n_judges])?;
-    Ok(fit(pat, theta, n_prompts, n_resp, &coding, o))
+    let curated = fit(pat, theta, n_prompts, n_resp, &coding, o);
+    crate::cancel::checkpoint()?;
+    Ok(curated)
 }
 
 /// Pairwise judgments, one row per judge per judged pair, as codes.
@@ -664,6 +666,7 @@ pub fn curate_pairs(v: &PairVotes, o: &CurateOptions) -> Result<CuratedPairs> {
             }
         });
     let curated = fit(pat, theta, n_prompts, n_resp, &coding, o);
+    crate::cancel::checkpoint()?;
     Ok(CuratedPairs {
         curated,
         n_resp,
@@ -730,22 +733,37 @@ fn fit(
     // Roland 2008): EM converges slowly here because every pair's latent preference is missing.
     let mut hist: Vec<Vec<f64>> = vec![eps.clone()];
     for it in 0..o.max_iter.max(1) {
+        // Cancelled: stop; the callers' checkpoint reports it.
+        if crate::cancel::cancelled() {
+            break;
+        }
         iterations = it + 1;
         let tab = table(&eps);
         let tab_ref = &tab;
-        let parts: Vec<Vec<f64>> = theta
-            .par_chunks_mut(PROMPT_CHUNK * n_resp)
-            .zip(pat.par_chunks(PROMPT_CHUNK * npairs))
-            .map(|(th, pp)| {
-                let mut post = vec![0.0; n_pat];
-                let mut h = vec![0.0; n_resp * n_resp];
-                let mut g = vec![0.0; n_resp];
-                for (t, pq) in th.chunks_exact_mut(n_resp).zip(pp.chunks_exact(npairs)) {
-                    prompt_step(pq, t, tab_ref, o.alpha, &mut post, &mut h, &mut g);
-                }
-                post
-            })
-            .collect();
+        let token = crate::cancel::current();
+        // Offloaded so that the owner thread keeps polling; a cancelled chunk stops early and
+        // the check below ends the loop.
+        let parts: Vec<Vec<f64>> = crate::cancel::offload(|| {
+            theta
+                .par_chunks_mut(PROMPT_CHUNK * n_resp)
+                .zip(pat.par_chunks(PROMPT_CHUNK * npairs))
+                .map(|(th, pp)| {
+                    let mut post = vec![0.0; n_pat];
+                    let mut h = vec![0.0; n_resp * n_resp];
+                    let mut g = vec![0.0; n_resp];
+                    if token.is_cancelled() {
+                        return post;
+                    }
+                    for (t, pq) in th.chunks_exact_mut(n_resp).zip(pp.chunks_exact(npairs)) {
+                        prompt_step(pq, t, tab_ref, o.alpha, &mut post, &mut h, &mut g);
+                    }
+                    post
+                })
+                .collect()
+        });
+        if token.is_cancelled() {
+            break;
+        }
         let mut post = vec![0.0; n_pat];
         for p in &parts {
             crate::simd::add_assign(&mut post, p);

@@ -171,6 +171,7 @@ pub fn fragility(
     let mut v = vec![0.0; n];
     let mut reached = goal(&theta);
     while !reached && removed.len() < o.max_remove {
+        crate::cancel::checkpoint()?;
         let s = s_fixed.unwrap_or_else(|| runner(&theta));
         h.iter_mut().for_each(|x| *x = 0.0);
         for k in 0..cur.len() {
@@ -244,6 +245,7 @@ pub fn fragility(
         // Prune: put back each removal whose absence is not needed.
         let mut k = removed.len();
         while k > 0 {
+            crate::cancel::checkpoint()?;
             k -= 1;
             let r = removed[k];
             apply(&mut cur, r, -1.0);
