@@ -248,11 +248,11 @@ def _recode_monotone(
     """Cells recoded onto a united label table. The maps of a sorted union are increasing, so the
     key order (and lo < hi) is kept: a gather on the key columns, the value columns shared, no sort
     (``_core.cells_recode`` handles arbitrary maps)."""
-    if mg is None and mj is None and mi is None:
-        return cells
     out = dict(cells)
     for key, m in (("group", mg), ("judge", mj), ("lo", mi), ("hi", mi)):
-        if m is not None:
+        # A strictly increasing map onto 0..n-1 ending at n-1 is the identity: no gather (when a
+        # batch only adds labels that sort after, the old side keeps its arrays, no copy).
+        if m is not None and not (len(m) == 0 or int(m[-1]) == len(m) - 1):
             out[key] = m[cells[key]]
     return out
 

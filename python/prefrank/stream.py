@@ -91,9 +91,13 @@ def accumulate(
         if table.num_rows == 0:
             continue
         try:
-            merger.push(build(table))
+            stat = build(table)
         except PrefrankError as e:
             raise located(e, path, row) from None
+        # The batch is released before the merge (which holds both sides and the output).
+        del table
+        merger.push(stat)
+        del stat
     return merger.result()
 
 

@@ -379,3 +379,35 @@ def test_elo_streams_in_row_order(tmp_path, crowd):
     bad.loc[4466 + 4, "winner"] = "??"  # row 4 of the second file
     with pytest.raises(pr.PrefrankError, match=r"part-1\.csv: row 4\b"):
         pr.elo(_split_files(bad, tmp_path / "bad", kinds=("parquet", "csv")), **cols)
+
+
+@pytest.mark.parametrize("distinct", [True, False])
+def test_comparison_stats_scan_is_the_same_for_every_batch_size(tmp_path, distinct):
+    # A distinct prompt per row (the streaming-memory case of issue 16 item 7: every batch's
+    # groups sort after the previous ones, so the merge appends) and repeated prompts (cells add
+    # across batches): the statistic is bit-identical whatever the batch size.
+    rng = np.random.default_rng(3)
+    n = 600
+    a = rng.integers(0, 7, n)
+    df = pd.DataFrame(
+        {
+            "left": [f"m{i}" for i in a],
+            "right": [f"m{i}" for i in (a + rng.integers(1, 7, n)) % 7],
+            "winner": rng.choice(["left", "right", "tie"], n),
+            "prompt": np.arange(n) if distinct else rng.integers(0, 40, n),
+            "worker": rng.choice(["u", "v", "w"], n),
+        }
+    )
+    path = tmp_path / "rows.parquet"
+    df.to_parquet(path)
+    # One batch is the whole file (read with the file's label types, so it is the reference).
+    whole = ComparisonStats.scan(path, batch_rows=10**6, **COLS)
+    assert whole.n_rows == n
+    for batch_rows in (1, 7, 100, 599):
+        stats = ComparisonStats.scan(path, batch_rows=batch_rows, **COLS)
+        assert stats.n_cells == whole.n_cells
+        assert stats.to_bytes() == whole.to_bytes(), batch_rows
+        for key, col in whole.cells.items():
+            np.testing.assert_array_equal(stats.cells[key], col)
+    if distinct:
+        assert whole.n_cells == n

@@ -5,6 +5,7 @@ use numpy::{IntoPyArray, PyArray1, PyArray2, PyArrayMethods, PyReadonlyArray1};
 use prefrank_core::consistency::{self as core, Aggregate, CensusInput, Tournament};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
+use std::borrow::Cow;
 
 use crate::convert::{opt_slice, ComparisonsArg};
 use crate::ranking::arr;
@@ -268,7 +269,7 @@ pub(crate) fn dict_to_cells(d: &Bound<'_, PyDict>, arg: &str) -> PyResult<core::
 }
 
 /// Check a table built in Python; the message says which argument was bad.
-fn validated(c: &core::Cells, arg: &str) -> prefrank_core::Result<()> {
+fn validated(c: core::CellsView<'_>, arg: &str) -> prefrank_core::Result<()> {
     c.validate()
         .map_err(|e| prefrank_core::Error::invalid(arg, e.to_string()))
 }
@@ -297,19 +298,93 @@ fn cells_accumulate<'py>(
     cells_to_dict(py, c)
 }
 
-/// Merge two cells dicts (equal keys add, x's value first).
+/// The columns of a cells dict, borrowed from its numpy arrays (read-only).
+struct DictCols<'py> {
+    keys: [PyReadonlyArray1<'py, u32>; 4],
+    order: PyReadonlyArray1<'py, u8>,
+    values: [PyReadonlyArray1<'py, f64>; 5],
+}
+
+/// One column of a cells dict; a missing key or another dtype is an error.
+fn dict_array<'py, T: numpy::Element>(
+    d: &Bound<'py, PyDict>,
+    arg: &str,
+    key: &str,
+    dtype: &str,
+) -> PyResult<PyReadonlyArray1<'py, T>> {
+    let v = d.get_item(key)?.ok_or_else(|| {
+        crate::PrefrankError::new_err(format!("{arg}: cells dict has no key '{key}'"))
+    })?;
+    v.extract::<PyReadonlyArray1<'py, T>>().map_err(|_| {
+        crate::PrefrankError::new_err(format!(
+            "{arg}: cells dict key '{key}' must be a 1-D {dtype} numpy array"
+        ))
+    })
+}
+
+/// A column as a slice: borrowed when contiguous, else copied.
+fn cow<'a, T: numpy::Element + Copy>(a: &'a PyReadonlyArray1<'_, T>) -> Cow<'a, [T]> {
+    match a.as_slice() {
+        Ok(s) => Cow::Borrowed(s),
+        Err(_) => Cow::Owned(a.as_array().iter().copied().collect()),
+    }
+}
+
+impl<'py> DictCols<'py> {
+    fn new(d: &Bound<'py, PyDict>, arg: &str) -> PyResult<Self> {
+        let u = |k| dict_array::<u32>(d, arg, k, "uint32");
+        let f = |k| dict_array::<f64>(d, arg, k, "float64");
+        Ok(DictCols {
+            keys: [u("group")?, u("judge")?, u("lo")?, u("hi")?],
+            order: dict_array(d, arg, "order", "uint8")?,
+            values: [
+                f("lo_won")?,
+                f("hi_won")?,
+                f("tie")?,
+                f("q_lo")?,
+                f("q_hi")?,
+            ],
+        })
+    }
+
+    /// Run `work` on the columns as a [`core::CellsView`] (no copy of contiguous columns).
+    fn with_view<T>(&self, work: impl FnOnce(core::CellsView<'_>) -> T) -> T {
+        let [g, j, lo, hi] = self.keys.each_ref().map(cow);
+        let order = cow(&self.order);
+        let [lw, hw, t, ql, qh] = self.values.each_ref().map(cow);
+        work(core::CellsView {
+            group: &g,
+            judge: &j,
+            lo: &lo,
+            hi: &hi,
+            order: &order,
+            lo_won: &lw,
+            hi_won: &hw,
+            tie: &t,
+            q_lo: &ql,
+            q_hi: &qh,
+        })
+    }
+}
+
+/// Merge two cells dicts (equal keys add, x's value first). The inputs are read in place from
+/// their numpy arrays, so the merge holds the inputs and the output only.
 #[pyfunction]
 fn cells_merge<'py>(
     py: Python<'py>,
     x: &Bound<'py, PyDict>,
     y: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let (cx, cy) = (dict_to_cells(x, "x")?, dict_to_cells(y, "y")?);
-    let c = py
-        .guarded(|| -> prefrank_core::Result<core::Cells> {
-            validated(&cx, "x")?;
-            validated(&cy, "y")?;
-            Ok(cx.merge(&cy))
+    let (dx, dy) = (DictCols::new(x, "x")?, DictCols::new(y, "y")?);
+    let c = dx
+        .with_view(|cx| {
+            dy.with_view(|cy| {
+                py.guarded(|| -> prefrank_core::Result<core::Cells> {
+                    validated(cx, "x")?;
+                    validated(cy, "y")?;
+                    Ok(cx.merge(&cy))
+                })
+            })
         })
         .map_err(|e| to_py(py, e))?;
     cells_to_dict(py, c)
@@ -333,7 +408,7 @@ fn cells_recode<'py>(
     );
     let c = py
         .guarded(|| -> prefrank_core::Result<core::Cells> {
-            validated(&cx, "x")?;
+            validated(cx.view(), "x")?;
             cx.recode(gm, jm, im)
         })
         .map_err(|e| to_py(py, e))?;

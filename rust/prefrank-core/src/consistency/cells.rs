@@ -116,17 +116,6 @@ impl Cells {
         self.group.is_empty()
     }
 
-    #[inline]
-    fn key(&self, i: usize) -> Key {
-        (
-            self.group[i],
-            self.judge[i],
-            self.lo[i],
-            self.hi[i],
-            self.order[i],
-        )
-    }
-
     fn push_key(&mut self, k: Key) {
         self.group.push(k.0);
         self.judge.push(k.1);
@@ -149,17 +138,6 @@ impl Cells {
         self.tie[k] += v[2];
         self.q_lo[k] += v[3];
         self.q_hi[k] += v[4];
-    }
-
-    #[inline]
-    fn values(&self, i: usize) -> [f64; 5] {
-        [
-            self.lo_won[i],
-            self.hi_won[i],
-            self.tie[i],
-            self.q_lo[i],
-            self.q_hi[i],
-        ]
     }
 
     fn with_capacity(n: usize) -> Self {
@@ -259,72 +237,30 @@ impl Cells {
         Ok(out)
     }
 
-    /// Check the invariants of a table built elsewhere (for example from Python arrays): equal
-    /// column lengths, `lo < hi`, `order` 0 or 1, keys strictly increasing.
+    /// Check the invariants of a table built elsewhere (see [`CellsView::validate`]).
     pub fn validate(&self) -> Result<()> {
-        let n = self.len();
-        let lens = [
-            ("judge", self.judge.len()),
-            ("lo", self.lo.len()),
-            ("hi", self.hi.len()),
-            ("order", self.order.len()),
-            ("lo_won", self.lo_won.len()),
-            ("hi_won", self.hi_won.len()),
-            ("tie", self.tie.len()),
-            ("q_lo", self.q_lo.len()),
-            ("q_hi", self.q_hi.len()),
-        ];
-        for (name, len) in lens {
-            if len != n {
-                return Err(Error::LengthMismatch {
-                    left: "group".into(),
-                    left_len: n,
-                    right: name.into(),
-                    right_len: len,
-                });
-            }
-        }
-        for i in 0..n {
-            let corrupt = |reason: String| Error::Corrupt {
-                reason: format!("cell {i}: {reason}"),
-            };
-            if self.lo[i] >= self.hi[i] {
-                return Err(corrupt(format!(
-                    "lo {} is not below hi {}",
-                    self.lo[i], self.hi[i]
-                )));
-            }
-            if self.order[i] > 1 {
-                return Err(corrupt(format!("order {} is not 0 or 1", self.order[i])));
-            }
-            if i > 0 && self.key(i - 1) >= self.key(i) {
-                return Err(corrupt(
-                    "keys are not sorted by (group, judge, lo, hi, order) without repeats".into(),
-                ));
-            }
-        }
-        Ok(())
+        self.view().validate()
     }
 
     /// Merge two sorted tables; cells with equal keys add (`self`'s value first).
     pub fn merge(&self, other: &Cells) -> Cells {
-        let mut out = Cells::with_capacity(self.len() + other.len());
-        let (mut i, mut j) = (0, 0);
-        while i < self.len() || j < other.len() {
-            let take_self = j == other.len() || (i < self.len() && self.key(i) <= other.key(j));
-            let take_other = i == self.len() || (j < other.len() && other.key(j) <= self.key(i));
-            let k = if take_self { self.key(i) } else { other.key(j) };
-            out.push_key(k);
-            if take_self {
-                out.add_last(self.values(i));
-                i += 1;
-            }
-            if take_other {
-                out.add_last(other.values(j));
-                j += 1;
-            }
+        self.view().merge(&other.view())
+    }
+
+    /// The table's columns, borrowed.
+    pub fn view(&self) -> CellsView<'_> {
+        CellsView {
+            group: &self.group,
+            judge: &self.judge,
+            lo: &self.lo,
+            hi: &self.hi,
+            order: &self.order,
+            lo_won: &self.lo_won,
+            hi_won: &self.hi_won,
+            tie: &self.tie,
+            q_lo: &self.q_lo,
+            q_hi: &self.q_hi,
         }
-        out
     }
 
     /// Replace codes by `map[code]` (`None`: unchanged), e.g. to bring chunks coded apart onto one
@@ -377,12 +313,12 @@ impl Cells {
         }
         // Stable: equal keys keep their old order, so the sums are deterministic.
         keyed.par_sort_by_key(|x| x.0);
-        let mut out = Cells::with_capacity(n);
+        let (view, mut out) = (self.view(), Cells::with_capacity(n));
         for (t, &(k, i, swap)) in keyed.iter().enumerate() {
             if t == 0 || keyed[t - 1].0 != k {
                 out.push_key(k);
             }
-            let mut v = self.values(i);
+            let mut v = view.values(i);
             if swap {
                 v.swap(0, 1);
                 v.swap(3, 4);
@@ -390,6 +326,122 @@ impl Cells {
             out.add_last(v);
         }
         Ok(out)
+    }
+}
+
+/// The columns of a [`Cells`] table, borrowed (for example from numpy arrays): merging two views
+/// copies neither input, so a streaming merge holds the inputs and the output, not two more copies.
+#[derive(Clone, Copy, Debug)]
+pub struct CellsView<'a> {
+    pub group: &'a [u32],
+    pub judge: &'a [u32],
+    pub lo: &'a [u32],
+    pub hi: &'a [u32],
+    pub order: &'a [u8],
+    pub lo_won: &'a [f64],
+    pub hi_won: &'a [f64],
+    pub tie: &'a [f64],
+    pub q_lo: &'a [f64],
+    pub q_hi: &'a [f64],
+}
+
+impl CellsView<'_> {
+    pub fn len(&self) -> usize {
+        self.group.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.group.is_empty()
+    }
+
+    #[inline]
+    fn key(&self, i: usize) -> Key {
+        (
+            self.group[i],
+            self.judge[i],
+            self.lo[i],
+            self.hi[i],
+            self.order[i],
+        )
+    }
+
+    #[inline]
+    fn values(&self, i: usize) -> [f64; 5] {
+        [
+            self.lo_won[i],
+            self.hi_won[i],
+            self.tie[i],
+            self.q_lo[i],
+            self.q_hi[i],
+        ]
+    }
+
+    /// Check the invariants of a table built elsewhere (for example from Python arrays): equal
+    /// column lengths, `lo < hi`, `order` 0 or 1, keys strictly increasing.
+    pub fn validate(&self) -> Result<()> {
+        let n = self.len();
+        let lens = [
+            ("judge", self.judge.len()),
+            ("lo", self.lo.len()),
+            ("hi", self.hi.len()),
+            ("order", self.order.len()),
+            ("lo_won", self.lo_won.len()),
+            ("hi_won", self.hi_won.len()),
+            ("tie", self.tie.len()),
+            ("q_lo", self.q_lo.len()),
+            ("q_hi", self.q_hi.len()),
+        ];
+        for (name, len) in lens {
+            if len != n {
+                return Err(Error::LengthMismatch {
+                    left: "group".into(),
+                    left_len: n,
+                    right: name.into(),
+                    right_len: len,
+                });
+            }
+        }
+        for i in 0..n {
+            let corrupt = |reason: String| Error::Corrupt {
+                reason: format!("cell {i}: {reason}"),
+            };
+            if self.lo[i] >= self.hi[i] {
+                return Err(corrupt(format!(
+                    "lo {} is not below hi {}",
+                    self.lo[i], self.hi[i]
+                )));
+            }
+            if self.order[i] > 1 {
+                return Err(corrupt(format!("order {} is not 0 or 1", self.order[i])));
+            }
+            if i > 0 && self.key(i - 1) >= self.key(i) {
+                return Err(corrupt(
+                    "keys are not sorted by (group, judge, lo, hi, order) without repeats".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Merge two sorted tables; cells with equal keys add (`self`'s value first).
+    pub fn merge(&self, other: &CellsView<'_>) -> Cells {
+        let mut out = Cells::with_capacity(self.len() + other.len());
+        let (mut i, mut j) = (0, 0);
+        while i < self.len() || j < other.len() {
+            let take_self = j == other.len() || (i < self.len() && self.key(i) <= other.key(j));
+            let take_other = i == self.len() || (j < other.len() && other.key(j) <= self.key(i));
+            let k = if take_self { self.key(i) } else { other.key(j) };
+            out.push_key(k);
+            if take_self {
+                out.add_last(self.values(i));
+                i += 1;
+            }
+            if take_other {
+                out.add_last(other.values(j));
+                j += 1;
+            }
+        }
+        out
     }
 }
 

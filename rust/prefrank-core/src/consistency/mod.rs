@@ -9,6 +9,6 @@ pub mod tournament;
 pub mod triads;
 
 pub use bootstrap::cluster_ratio_bootstrap;
-pub use cells::Cells;
+pub use cells::{Cells, CellsView};
 pub use tournament::{Tournament, TripleCensus};
 pub use triads::{census, Aggregate, Census, CensusInput, Example};
