@@ -229,7 +229,10 @@ mod tests {
         );
         assert!(msg.contains("use the sparse path"), "{msg}");
         let overflow = check_against("x", None, 10, "smaller").unwrap_err();
-        assert!(overflow.to_string().contains("needs 16.0 EiB"), "{overflow}");
+        assert!(
+            overflow.to_string().contains("needs 16.0 EiB"),
+            "{overflow}"
+        );
         assert!(check_against("x", Some(10), 10, "").is_ok());
     }
 
