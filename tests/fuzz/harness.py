@@ -28,6 +28,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import prefrank
 from hypothesis import settings
 from hypothesis import strategies as st
 from prefrank.exceptions import (
@@ -41,7 +42,6 @@ from prefrank.exceptions import (
 
 PROFILE = os.environ.get("PREFRANK_FUZZ", "ci")
 FUZZ = settings(settings.get_profile(f"fuzz-{PROFILE}"))  # the decorator every fuzz test carries
-ROOT = Path(__file__).resolve().parents[2]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,7 +488,10 @@ class Sandbox:
 
     def _start(self) -> subprocess.Popen[str]:
         env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "python"), env.get("PYTHONPATH", "")])
+        # The prefrank this process imported (the installed wheel in CI, python/ in a dev tree), not
+        # the source tree's, which has no compiled _core in a fresh clone.
+        here = str(Path(prefrank.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join([here, env.get("PYTHONPATH", "")])
         env.setdefault("RAYON_NUM_THREADS", "2")
         self._err = tempfile.TemporaryFile("w+", encoding="utf-8")  # the worker's stderr, kept for reports
         proc = subprocess.Popen(
