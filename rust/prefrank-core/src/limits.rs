@@ -160,10 +160,8 @@ pub fn check_against(what: &str, bytes: Option<u64>, limit: u64, hint: &str) -> 
 /// the memory limit in force; `hint` says what to use instead (the sparse path, another method).
 pub fn check_alloc(what: &str, bytes: Option<u64>, hint: &str) -> Result<()> {
     let limit = memory_limit()?;
-    let hint = format!(
-        "{hint}; or raise the memory limit ({}) with prefrank.set_memory_limit() or {ENV_VAR}",
-        human(limit)
-    );
+    // The message states the limit already (Error::TooLarge's Display).
+    let hint = format!("{hint}; or raise the limit with prefrank.set_memory_limit() or {ENV_VAR}");
     check_against(what, bytes, limit, &hint)
 }
 
